@@ -1,0 +1,283 @@
+//! The commands, as library functions: load the book and data, run the engine, report.
+//! `main.rs` only parses arguments and maps `AppError` to an exit code.
+
+use crate::book::{Book, BookError};
+use crate::engine::{self, Outcome};
+use crate::input::{self, Adjust, DataError, DataSet, InputError, Mode};
+use crate::report::{self, OutputError, RunFiles, RunInfo};
+use crate::window::Periods;
+use chrono::NaiveDate;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("book {0}")]
+    Book(#[from] BookError),
+    #[error("cannot read book {path}: {source}")]
+    BookUnreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{count} problem(s) in the input data; nothing was written (see above, or run `tsp-payout validate`)")]
+    BadData { count: usize },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot write to standard output: {0}")]
+    Stdout(io::Error),
+}
+
+impl AppError {
+    /// sysexits-style codes: 2 usage, 65 bad data, 66 missing input, 74 output error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Usage(_) | AppError::Book(_) => 2,
+            AppError::BookUnreadable { .. } => 66,
+            AppError::Input(InputError::BadData(_)) | AppError::BadData { .. } => 65,
+            AppError::Input(_) => 66,
+            AppError::Output(_) | AppError::Stdout(_) => 74,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+pub fn emit(out: &mut dyn Write, text: &str) -> Result<(), AppError> {
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(AppError::Stdout(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Diagnostics go to stderr; failing to write them changes nothing.
+fn note(err: &mut dyn Write, text: &str) {
+    let _ = err.write_all(text.as_bytes());
+}
+
+pub fn load_book(path: Option<&Path>) -> Result<Book, AppError> {
+    match path {
+        None => Ok(Book::embedded()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            let name = p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
+            Ok(Book::from_toml(&text, &name)?)
+        }
+    }
+}
+
+/// The evaluation date: the book's program end by default; must fall inside the program.
+pub fn resolve_as_of(book: &Book, as_of: Option<NaiveDate>) -> Result<NaiveDate, AppError> {
+    let program = book.rules.windows.program;
+    let d = as_of.unwrap_or(program.end);
+    if !program.contains(d) {
+        return Err(AppError::Usage(format!(
+            "--as-of {d} is outside the book's program period {}..{}",
+            program.start, program.end
+        )));
+    }
+    Ok(d)
+}
+
+/// Input settings shared by every command that reads a data directory.
+pub struct DataArgs<'a> {
+    pub data_dir: &'a Path,
+    pub as_of: Option<NaiveDate>,
+    pub skip_invalid: bool,
+}
+
+/// A loaded, computed run.
+pub struct Run {
+    pub book: Book,
+    pub periods: Periods,
+    pub data: DataSet,
+    pub outcome: Outcome,
+    pub skip_invalid: bool,
+}
+
+impl Run {
+    pub fn info(&self) -> RunInfo<'_> {
+        RunInfo {
+            as_of: self.periods.as_of,
+            book: &self.book,
+        }
+    }
+}
+
+fn print_errors(err: &mut dyn Write, data: &DataSet) {
+    let mut text = String::new();
+    for e in &data.errors {
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    if data.error_count > data.errors.len() {
+        text.push_str(&format!("… and {} more\n", data.error_count - data.errors.len()));
+    }
+    note(err, &text);
+}
+
+/// Loads the data with `book`, reports the reconciliation on stderr, refuses bad data in
+/// strict mode, and runs every program.
+pub fn compute(
+    book: Book,
+    args: &DataArgs,
+    adjust: Option<&dyn Adjust>,
+    err: &mut dyn Write,
+) -> Result<Run, AppError> {
+    let as_of = resolve_as_of(&book, args.as_of)?;
+    let periods = Periods::new(&book.rules.windows, as_of);
+    let opts = input::Options {
+        as_of,
+        mode: if args.skip_invalid {
+            Mode::SkipInvalid
+        } else {
+            Mode::Strict
+        },
+        progress: true,
+        adjust,
+    };
+    let data = input::load(args.data_dir, &periods, &opts)?;
+    note(err, &report::reconciliation_text(&data));
+    let unreadable = data.files.values().any(|f| f.unreadable);
+    if data.error_count > 0 && (!args.skip_invalid || unreadable) {
+        print_errors(err, &data);
+        return Err(AppError::BadData {
+            count: data.error_count,
+        });
+    }
+    if data.error_count > 0 {
+        note(
+            err,
+            &format!("{} row(s) rejected (--skip-invalid); see rejects.csv\n", data.rejects.len()),
+        );
+    }
+    let outcome = engine::run(&book.rules, &periods, &data);
+    Ok(Run {
+        book,
+        periods,
+        data,
+        outcome,
+        skip_invalid: args.skip_invalid,
+    })
+}
+
+pub struct CalcArgs<'a> {
+    pub data: DataArgs<'a>,
+    pub book: Option<&'a Path>,
+    pub out: Option<&'a Path>,
+    pub format: Format,
+    pub force: bool,
+}
+
+pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    let book = load_book(args.book)?;
+    let run = compute(book, &args.data, None, err)?;
+    if let Some(dir) = args.out {
+        write_calc_outputs(&run, dir, args.force)?;
+    }
+    let info = run.info();
+    let text = match args.format {
+        Format::Table => report::payouts_table(&run.outcome),
+        Format::Csv => report::payouts_csv(&run.outcome),
+        Format::Json => report::payouts_json(&run.outcome, &info),
+    };
+    emit(out, &text)
+}
+
+/// payouts.csv, statements/<partner>.json, rejects.csv (with --skip-invalid), manifest.json.
+pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppError> {
+    let info = run.info();
+    let mut files = RunFiles::default();
+    files.add("payouts.csv", report::payouts_csv(&run.outcome));
+    for partner in run.outcome.partners.keys() {
+        files.add(
+            PathBuf::from("statements").join(format!("{}.json", report::file_stem(partner))),
+            report::statement_json(&run.outcome, &info, partner),
+        );
+    }
+    if run.skip_invalid {
+        files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
+    }
+    let manifest = report::manifest_json(&run.outcome, &info, &run.data, run.skip_invalid, &files.names());
+    report::write_run(dir, &files, manifest, force)?;
+    Ok(())
+}
+
+pub struct ValidateArgs<'a> {
+    pub data_dir: &'a Path,
+    pub book: Option<&'a Path>,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Checks every file and prints every problem; exit 65 when there is any.
+pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    let book = load_book(args.book)?;
+    let as_of = resolve_as_of(&book, args.as_of)?;
+    let periods = Periods::new(&book.rules.windows, as_of);
+    let opts = input::Options {
+        as_of,
+        mode: Mode::Strict,
+        progress: true,
+        adjust: None,
+    };
+    let data = input::load(args.data_dir, &periods, &opts)?;
+    note(err, &report::reconciliation_text(&data));
+    let mut text = String::new();
+    for e in &data.errors {
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    if data.error_count > data.errors.len() {
+        text.push_str(&format!("… and {} more\n", data.error_count - data.errors.len()));
+    }
+    let files = data.files.values().filter(|f| f.present).count();
+    if data.error_count == 0 {
+        text.push_str(&format!("ok: {files} file(s) checked, no problems\n"));
+    } else {
+        text.push_str(&format!("{} problem(s) in {files} file(s) checked\n", data.error_count));
+    }
+    emit(out, &text)?;
+    if data.error_count > 0 {
+        return Err(AppError::BadData {
+            count: data.error_count,
+        });
+    }
+    Ok(())
+}
+
+/// Prints the embedded book, or checks and prints another one.
+pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
+    match path {
+        None => emit(out, crate::book::EMBEDDED),
+        Some(p) => {
+            load_book(Some(p))?;
+            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            emit(out, &text)
+        }
+    }
+}
+
+/// Collected errors of a data set, for callers that print them their own way.
+pub fn errors_of(data: &DataSet) -> &[DataError] {
+    &data.errors
+}

@@ -1,0 +1,478 @@
+//! The program book: every rule number, window, tier, band and cap, as TOML.
+
+use crate::money::{human_decimal, Money};
+use crate::window::Window;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+use sha2::{Digest, Sha256};
+use std::str::FromStr;
+use thiserror::Error;
+
+/// The Q4 2025 book, the default for every run.
+pub const EMBEDDED: &str = include_str!("../book/q4-2025.toml");
+
+#[derive(Debug, Error)]
+pub enum BookError {
+    #[error("{source_name}: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: {key}: {message}")]
+    Invalid {
+        source_name: String,
+        key: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Book {
+    pub rules: Rules,
+    /// sha256 of the TOML text the book was read from.
+    pub sha256: String,
+    /// Where the book came from: `embedded` or a file path.
+    pub source_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub book: Meta,
+    pub windows: Windows,
+    pub gmv_growth: GmvGrowth,
+    pub tier_upgrade: TierUpgrade,
+    pub short_video_top15: ShortVideo,
+    pub affiliate_credits: Affiliate,
+    pub creator_incubation: CreatorIncubation,
+    pub bfcm_matchmaking: Leaderboard,
+    pub bfcm_seller_challenge: SellerChallenge,
+    pub bfcm_live_championship: Leaderboard,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Windows {
+    pub program: Window,
+    pub q3: Window,
+    pub q4: Window,
+    pub oct: Window,
+    pub nov: Window,
+    pub dec: Window,
+    pub bfcm: Window,
+}
+
+impl Windows {
+    /// The program's months in order, with their book keys.
+    pub fn months(&self) -> [(&'static str, Window); 3] {
+        [("oct", self.oct), ("nov", self.nov), ("dec", self.dec)]
+    }
+
+    fn named(&self) -> [(&'static str, Window); 7] {
+        [
+            ("program", self.program),
+            ("q3", self.q3),
+            ("q4", self.q4),
+            ("oct", self.oct),
+            ("nov", self.nov),
+            ("dec", self.dec),
+            ("bfcm", self.bfcm),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GmvGrowth {
+    pub tiers: TierTable,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierUpgrade {
+    pub hold_days: i64,
+    pub bonus: TierTable,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortVideo {
+    pub bands: Bands,
+    pub consistency_top: usize,
+    #[serde(deserialize_with = "de_money")]
+    pub consistency_amount: Money,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Affiliate {
+    pub tiers: TierTable,
+    pub max_sellers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatorIncubation {
+    pub tiers: TierTable,
+}
+
+/// A leaderboard with an eligibility floor on its metric and prizes by rank.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leaderboard {
+    #[serde(deserialize_with = "de_decimal")]
+    pub min_gmv: Decimal,
+    pub prizes: Bands,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SellerChallenge {
+    #[serde(deserialize_with = "de_decimal")]
+    pub large_min_avg_daily: Decimal,
+    pub large: TierTable,
+    pub small: TierTable,
+}
+
+/// Tiers sorted by ascending `min`; the highest one met pays.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct TierTable(pub Vec<Tier>);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    #[serde(deserialize_with = "de_decimal")]
+    pub min: Decimal,
+    #[serde(deserialize_with = "de_money")]
+    pub amount: Money,
+}
+
+impl TierTable {
+    /// The highest tier whose threshold `is_met`, with its index; `None` below the first.
+    pub fn lookup(&self, is_met: impl Fn(Decimal) -> bool) -> Option<(usize, &Tier)> {
+        self.0.iter().enumerate().rev().find(|(_, t)| is_met(t.min))
+    }
+
+    /// The amount paid, zero below the first tier.
+    pub fn pay(&self, is_met: impl Fn(Decimal) -> bool) -> Money {
+        self.lookup(is_met).map_or(Money::ZERO, |(_, t)| t.amount)
+    }
+
+    pub fn first_min(&self) -> Option<Decimal> {
+        self.0.first().map(|t| t.min)
+    }
+
+    pub fn max_amount(&self) -> Money {
+        self.0.iter().map(|t| t.amount).max().unwrap_or(Money::ZERO)
+    }
+
+    /// `>= 3,000 → 5,000; >= 10,000 → 10,000` — for explanations.
+    pub fn describe(&self) -> String {
+        self.0
+            .iter()
+            .map(|t| format!(">= {} → {}", human_decimal(t.min), t.amount.human()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Prize bands by rank, sorted and non-overlapping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Bands(pub Vec<Band>);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub from: usize,
+    pub to: usize,
+    #[serde(deserialize_with = "de_money")]
+    pub amount: Money,
+}
+
+impl Bands {
+    pub fn lookup(&self, rank: usize) -> Option<(usize, &Band)> {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.from <= rank && rank <= b.to)
+    }
+
+    pub fn pay(&self, rank: usize) -> Money {
+        self.lookup(rank).map_or(Money::ZERO, |(_, b)| b.amount)
+    }
+
+    /// The last rank that pays anything.
+    pub fn paid_ranks(&self) -> usize {
+        self.0.iter().map(|b| b.to).max().unwrap_or(0)
+    }
+
+    pub fn max_amount(&self) -> Money {
+        self.0.iter().map(|b| b.amount).max().unwrap_or(Money::ZERO)
+    }
+
+    pub fn describe(&self) -> String {
+        self.0
+            .iter()
+            .map(|b| {
+                let ranks = if b.from == b.to {
+                    format!("rank {}", b.from)
+                } else {
+                    format!("ranks {}–{}", b.from, b.to)
+                };
+                format!("{ranks} → {}", b.amount.human())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A book number: a TOML integer, float (read by its shortest decimal form) or string.
+fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Num {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+    let text = match Num::deserialize(d)? {
+        Num::Int(i) => return Ok(Decimal::from(i)),
+        Num::Float(f) if f.is_finite() => f.to_string(),
+        Num::Float(f) => return Err(serde::de::Error::custom(format!("{f} is not a number"))),
+        Num::Text(s) => s,
+    };
+    Decimal::from_str(text.trim())
+        .map_err(|_| serde::de::Error::custom(format!("\"{text}\" is not a decimal number")))
+}
+
+fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+    de_decimal(d).map(Money::new)
+}
+
+impl Book {
+    pub fn embedded() -> Book {
+        Book::from_toml(EMBEDDED, "embedded").expect("the embedded book is valid")
+    }
+
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Book, BookError> {
+        let value: toml::Value = toml::from_str(text).map_err(|e| BookError::Parse {
+            source_name: source_name.to_string(),
+            message: e.to_string(),
+        })?;
+        Book::from_value(value, text, source_name)
+    }
+
+    /// Builds a book from an already-parsed (and possibly overridden) TOML value; `text` is
+    /// what the sha256 is taken over.
+    pub fn from_value(value: toml::Value, text: &str, source_name: &str) -> Result<Book, BookError> {
+        let rules: Rules = value.try_into().map_err(|e: toml::de::Error| BookError::Parse {
+            source_name: source_name.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        rules.validate().map_err(|(key, message)| BookError::Invalid {
+            source_name: source_name.to_string(),
+            key,
+            message,
+        })?;
+        Ok(Book {
+            rules,
+            sha256: sha256_hex(text.as_bytes()),
+            source_name: source_name.to_string(),
+        })
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+type Invalid = (String, String);
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+    (key.into(), message.into())
+}
+
+impl Rules {
+    fn validate(&self) -> Result<(), Invalid> {
+        for (name, w) in self.windows.named() {
+            if w.end < w.start {
+                return Err(invalid(
+                    format!("windows.{name}"),
+                    format!("end {} precedes start {}", w.end, w.start),
+                ));
+            }
+        }
+        check_tiers("gmv_growth.tiers", &self.gmv_growth.tiers)?;
+        check_tiers("tier_upgrade.bonus", &self.tier_upgrade.bonus)?;
+        if self.tier_upgrade.hold_days < 1 {
+            return Err(invalid("tier_upgrade.hold_days", "must be at least 1"));
+        }
+        check_bands("short_video_top15.bands", &self.short_video_top15.bands)?;
+        check_amount(
+            "short_video_top15.consistency_amount",
+            self.short_video_top15.consistency_amount,
+        )?;
+        check_tiers("affiliate_credits.tiers", &self.affiliate_credits.tiers)?;
+        check_tiers("creator_incubation.tiers", &self.creator_incubation.tiers)?;
+        for (name, lb) in [
+            ("bfcm_matchmaking", &self.bfcm_matchmaking),
+            ("bfcm_live_championship", &self.bfcm_live_championship),
+        ] {
+            check_non_negative(&format!("{name}.min_gmv"), lb.min_gmv)?;
+            check_bands(&format!("{name}.prizes"), &lb.prizes)?;
+        }
+        let sc = &self.bfcm_seller_challenge;
+        check_non_negative("bfcm_seller_challenge.large_min_avg_daily", sc.large_min_avg_daily)?;
+        check_tiers("bfcm_seller_challenge.large", &sc.large)?;
+        check_tiers("bfcm_seller_challenge.small", &sc.small)?;
+        Ok(())
+    }
+}
+
+fn check_non_negative(key: &str, value: Decimal) -> Result<(), Invalid> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(invalid(key, format!("{value} is negative")));
+    }
+    Ok(())
+}
+
+fn check_amount(key: &str, amount: Money) -> Result<(), Invalid> {
+    let value = amount.as_decimal();
+    check_non_negative(key, value)?;
+    if value.fract() != Decimal::ZERO {
+        return Err(invalid(key, format!("{value} is not a whole-dollar amount")));
+    }
+    Ok(())
+}
+
+fn check_tiers(key: &str, tiers: &TierTable) -> Result<(), Invalid> {
+    let mut previous: Option<Decimal> = None;
+    for (i, tier) in tiers.0.iter().enumerate() {
+        check_non_negative(&format!("{key}[{i}].min"), tier.min)?;
+        check_amount(&format!("{key}[{i}].amount"), tier.amount)?;
+        if let Some(prev) = previous {
+            if tier.min <= prev {
+                return Err(invalid(
+                    format!("{key}[{i}].min"),
+                    format!(
+                        "tiers must be sorted by ascending min without overlap ({} after {})",
+                        tier.min, prev
+                    ),
+                ));
+            }
+        }
+        previous = Some(tier.min);
+    }
+    Ok(())
+}
+
+fn check_bands(key: &str, bands: &Bands) -> Result<(), Invalid> {
+    let mut previous_to = 0;
+    for (i, band) in bands.0.iter().enumerate() {
+        check_amount(&format!("{key}[{i}].amount"), band.amount)?;
+        if band.from < 1 || band.to < band.from {
+            return Err(invalid(
+                format!("{key}[{i}]"),
+                format!("ranks {}..{} are not a range starting at 1 or later", band.from, band.to),
+            ));
+        }
+        if band.from <= previous_to {
+            return Err(invalid(
+                format!("{key}[{i}].from"),
+                format!(
+                    "bands must be sorted by rank without overlap (rank {} after rank {})",
+                    band.from, previous_to
+                ),
+            ));
+        }
+        previous_to = band.to;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(replace: &str, by: &str) -> Result<Book, BookError> {
+        assert!(EMBEDDED.contains(replace), "fixture text missing: {replace}");
+        Book::from_toml(&EMBEDDED.replacen(replace, by, 1), "test.toml")
+    }
+
+    #[test]
+    fn embedded_book_parses() {
+        let book = Book::embedded();
+        assert_eq!(book.rules.windows.q3.days(), 92);
+        assert_eq!(book.rules.affiliate_credits.max_sellers, 70);
+        let half = &book.rules.bfcm_seller_challenge.large.0[1];
+        assert_eq!(half.min, Decimal::from_str("0.5").unwrap());
+        assert_eq!(book.sha256.len(), 64);
+    }
+
+    #[test]
+    fn tier_lookup_picks_highest_met() {
+        let tiers = &Book::embedded().rules.gmv_growth.tiers;
+        let pay = |x: i64| tiers.pay(|min| Decimal::from(x) >= min);
+        assert_eq!(pay(2999), Money::ZERO);
+        assert_eq!(pay(3000), Money::dollars(5000));
+        assert_eq!(pay(10000), Money::dollars(10000));
+        assert_eq!(pay(1_000_000), Money::dollars(20000));
+    }
+
+    #[test]
+    fn band_lookup() {
+        let bands = &Book::embedded().rules.short_video_top15.bands;
+        assert_eq!(bands.pay(1), Money::dollars(5000));
+        assert_eq!(bands.pay(3), Money::dollars(4000));
+        assert_eq!(bands.pay(15), Money::dollars(1000));
+        assert_eq!(bands.pay(16), Money::ZERO);
+        assert_eq!(bands.paid_ranks(), 15);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = with("hold_days = 30", "hold_days = 30\nhold_dayz = 3").unwrap_err();
+        assert!(err.to_string().contains("hold_dayz"), "{err}");
+    }
+
+    #[test]
+    fn unsorted_tiers_are_named() {
+        let err = with("{ min = 10000, amount = 10000 }", "{ min = 2000, amount = 10000 }")
+            .unwrap_err();
+        assert!(err.to_string().contains("gmv_growth.tiers[1].min"), "{err}");
+    }
+
+    #[test]
+    fn overlapping_bands_are_named() {
+        let err = with("{ from = 2, to = 3, amount = 4000 }", "{ from = 1, to = 3, amount = 4000 }")
+            .unwrap_err();
+        assert!(err.to_string().contains("short_video_top15.bands[1].from"), "{err}");
+    }
+
+    #[test]
+    fn backwards_window_is_named() {
+        let err = with(
+            "bfcm = { start = \"2025-11-12\", end = \"2025-12-01\" }",
+            "bfcm = { start = \"2025-11-12\", end = \"2025-11-01\" }",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("windows.bfcm"), "{err}");
+    }
+
+    #[test]
+    fn negative_amount_is_named() {
+        let err =
+            with("{ min = 2000, amount = 250 }", "{ min = 2000, amount = -250 }").unwrap_err();
+        assert!(err.to_string().contains("affiliate_credits.tiers[0].amount"), "{err}");
+    }
+}

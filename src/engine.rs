@@ -1,0 +1,230 @@
+//! Runs every program of the book over the aggregated inputs and collects payout lines.
+
+use crate::book::Rules;
+use crate::input::{DataSet, InputFile};
+use crate::money::Money;
+use crate::programs;
+use crate::window::Periods;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Cash,
+    AdCredit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cash => "cash",
+            Kind::AdCredit => "ad_credit",
+        }
+    }
+}
+
+/// Program ids of payout lines, in report order.
+pub const PROGRAM_IDS: [&str; 9] = [
+    "gmv_growth",
+    "tier_upgrade",
+    "short_video_top15",
+    "short_video_consistency",
+    "affiliate_credits",
+    "creator_incubation",
+    "bfcm_matchmaking",
+    "bfcm_seller_challenge",
+    "bfcm_live_championship",
+];
+
+pub fn program_order(id: &str) -> usize {
+    PROGRAM_IDS.iter().position(|p| *p == id).unwrap_or(usize::MAX)
+}
+
+/// One figure of a computation, with the book value or input it came from, and the
+/// figures it was made of.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Step {
+    pub label: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Step>,
+}
+
+impl Step {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Step {
+        Step {
+            label: label.into(),
+            value: value.into(),
+            source: None,
+            children: Vec::new(),
+        }
+    }
+
+    pub fn source(mut self, source: impl Into<String>) -> Step {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn child(mut self, step: Step) -> Step {
+        self.children.push(step);
+        self
+    }
+
+    pub fn children(mut self, steps: impl IntoIterator<Item = Step>) -> Step {
+        self.children.extend(steps);
+        self
+    }
+}
+
+/// A small table behind a line: the sellers, creators or ranks that decided it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Detail {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One payout line: (partner, program, period).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Line {
+    pub partner_id: String,
+    pub program: &'static str,
+    pub period: String,
+    pub kind: Kind,
+    pub amount: Money,
+    pub provisional: bool,
+    pub basis: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
+}
+
+/// What a program sees.
+pub struct Context<'a> {
+    pub rules: &'a Rules,
+    pub periods: &'a Periods,
+    pub data: &'a DataSet,
+}
+
+/// A program's answer for a whole run.
+pub enum Evaluation {
+    Lines(Vec<Line>),
+    /// Nothing to pay yet (e.g. the window starts after --as-of); the reason says why.
+    NotEvaluated(String),
+    /// The program cannot run; listed under `skipped` with the reason.
+    Skipped(String),
+}
+
+pub trait Program {
+    /// The program ids its lines carry (most programs have one).
+    fn ids(&self) -> &'static [&'static str];
+    /// Optional input files without which the program cannot run.
+    fn needs(&self) -> &'static [InputFile] {
+        &[]
+    }
+    fn evaluate(&self, ctx: &Context) -> Evaluation;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub program: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub lines: Vec<Line>,
+    pub skipped: Vec<Skip>,
+    pub not_evaluated: Vec<Skip>,
+    /// Every partner of the run with its display name.
+    pub partners: BTreeMap<String, String>,
+}
+
+impl Outcome {
+    pub fn lines_of<'a>(&'a self, partner_id: &'a str) -> impl Iterator<Item = &'a Line> + 'a {
+        self.lines.iter().filter(move |l| l.partner_id == partner_id)
+    }
+
+    pub fn total(&self, partner_id: Option<&str>, kind: Kind) -> Money {
+        self.lines
+            .iter()
+            .filter(|l| l.kind == kind && partner_id.is_none_or(|p| p == l.partner_id))
+            .map(|l| l.amount)
+            .sum()
+    }
+
+    pub fn program_total(&self, partner_id: &str, program: &str) -> Money {
+        self.lines_of(partner_id)
+            .filter(|l| l.program == program)
+            .map(|l| l.amount)
+            .sum()
+    }
+
+    pub fn is_skipped(&self, program: &str) -> bool {
+        self.skipped
+            .iter()
+            .chain(&self.not_evaluated)
+            .any(|s| s.program == program)
+    }
+}
+
+pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
+    let ctx = Context {
+        rules,
+        periods,
+        data,
+    };
+    let mut outcome = Outcome {
+        lines: Vec::new(),
+        skipped: Vec::new(),
+        not_evaluated: Vec::new(),
+        partners: data
+            .partners
+            .iter()
+            .map(|(id, p)| (id.clone(), p.name.clone().unwrap_or_default()))
+            .collect(),
+    };
+    for program in programs::all() {
+        let missing = program.needs().iter().find(|f| !data.present(**f));
+        if let Some(file) = missing {
+            for id in program.ids() {
+                outcome.skipped.push(Skip {
+                    program: id,
+                    reason: format!("no {}", file.name()),
+                });
+            }
+            continue;
+        }
+        match program.evaluate(&ctx) {
+            Evaluation::Lines(lines) => outcome.lines.extend(lines),
+            Evaluation::NotEvaluated(reason) => {
+                for id in program.ids() {
+                    outcome.not_evaluated.push(Skip {
+                        program: id,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            Evaluation::Skipped(reason) => {
+                for id in program.ids() {
+                    outcome.skipped.push(Skip {
+                        program: id,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+    }
+    outcome.lines.sort_by(|a, b| {
+        (&a.partner_id, program_order(a.program), &a.period).cmp(&(
+            &b.partner_id,
+            program_order(b.program),
+            &b.period,
+        ))
+    });
+    outcome
+}

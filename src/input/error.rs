@@ -1,0 +1,87 @@
+//! Input errors. A row-level problem is data (`DataError`), collected so that one run can
+//! report every bad row; a file-level problem stops ingest of that file.
+
+use std::fmt;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// One bad row or header, with where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    pub file: &'static str,
+    pub line: u64,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub reason: String,
+}
+
+impl DataError {
+    pub fn row(file: &'static str, line: u64, reason: impl Into<String>) -> DataError {
+        DataError {
+            file,
+            line,
+            column: None,
+            value: None,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn cell(
+        file: &'static str,
+        line: u64,
+        column: &str,
+        value: &str,
+        reason: impl Into<String>,
+    ) -> DataError {
+        DataError {
+            file,
+            line,
+            column: Some(column.to_string()),
+            value: Some(value.to_string()),
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason as written to rejects.csv (without the file and line prefix).
+    pub fn describe(&self) -> String {
+        match (&self.column, &self.value) {
+            (Some(c), Some(v)) => format!("column {c}: {} {}", quote(v), self.reason),
+            (Some(c), None) => format!("column {c}: {}", self.reason),
+            _ => self.reason.clone(),
+        }
+    }
+}
+
+/// A cell value in an error message, quoted and cut short when huge.
+fn quote(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.chars().count() > MAX {
+        let head: String = value.chars().take(MAX).collect();
+        format!("{head:?}… ({} bytes)", value.len())
+    } else {
+        format!("{value:?}")
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.describe())
+    }
+}
+
+/// Problems that stop a run before any payout is computed.
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("data directory {0} does not exist or is not a directory")]
+    MissingDir(PathBuf),
+    #[error("{file}: required file is missing from {dir}")]
+    MissingFile { file: &'static str, dir: PathBuf },
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} bad row(s) or header(s); first: {}", .0.len(), .0[0])]
+    BadData(Vec<DataError>),
+}

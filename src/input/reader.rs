@@ -1,0 +1,448 @@
+//! Streaming CSV reading shared by every input file: header mapping, trimming, blank lines,
+//! physical line numbers, and the typed cell parsers of the data contract.
+
+use super::error::{DataError, InputError};
+use crate::money::Money;
+use chrono::NaiveDate;
+use csv::{ByteRecord, ReaderBuilder};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use sha2::{Digest, Sha256};
+
+/// Amounts at or above this many dollars in one cell are refused: no daily export holds
+/// them, and the bound keeps every sum and cross-multiplication far inside Decimal's range.
+const MAX_CENTS: i64 = 100_000_000_000_000; // $1,000,000,000,000.00
+
+/// Hashes the bytes the CSV parser consumes (for the manifest) and counts them (for the
+/// progress indicator), so that each file is read from disk once.
+pub struct CountingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    pub bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub struct CsvFile {
+    pub name: &'static str,
+    reader: csv::Reader<CountingReader<BufReader<File>>>,
+    raw: File,
+    /// Position in the record of each required column, in the order asked for.
+    positions: Vec<usize>,
+    columns: &'static [&'static str],
+    header_len: usize,
+    record: ByteRecord,
+    pub bytes_read: Arc<AtomicU64>,
+    pub size: u64,
+}
+
+/// One record, borrowed from the reader, with typed accessors that record cell errors.
+pub struct Row<'a> {
+    pub file: &'static str,
+    pub line: u64,
+    record: &'a ByteRecord,
+    positions: &'a [usize],
+    columns: &'static [&'static str],
+    pub errors: Vec<DataError>,
+    /// Byte range of the record in the file, to quote it verbatim in rejects.csv.
+    pub span: (u64, u64),
+}
+
+pub enum Next<'a> {
+    Row(Row<'a>),
+    /// A record that cannot even be split into cells (the csv parser failed).
+    Broken(DataError, (u64, u64)),
+    End,
+}
+
+impl CsvFile {
+    /// Opens `path` and maps the header. A header problem is a `DataError` on line 1.
+    pub fn open(
+        path: &Path,
+        name: &'static str,
+        columns: &'static [&'static str],
+    ) -> Result<Result<CsvFile, DataError>, InputError> {
+        let io_err = |source| InputError::Io {
+            file: name.to_string(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let size = file.metadata().map_err(io_err)?.len();
+        if size == 0 {
+            return Ok(Err(DataError::row(name, 1, "file is empty (no header row)")));
+        }
+        let raw = file.try_clone().map_err(io_err)?;
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let counting = CountingReader {
+            inner: BufReader::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            bytes: bytes_read.clone(),
+        };
+        let mut reader = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(counting);
+        let mut header = ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut header) {
+                Ok(true) if is_blank(&header) => continue,
+                Ok(true) => break,
+                Ok(false) => {
+                    return Ok(Err(DataError::row(name, 1, "file has no header row")));
+                }
+                Err(e) => return Ok(Err(csv_error(name, &e))),
+            }
+        }
+        let header_line = header.position().map_or(1, |p| p.line());
+        let mut names = Vec::with_capacity(header.len());
+        for (i, cell) in header.iter().enumerate() {
+            let cell = if i == 0 {
+                cell.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(cell)
+            } else {
+                cell
+            };
+            match std::str::from_utf8(cell) {
+                Ok(s) => names.push(trim(s).to_string()),
+                Err(_) => {
+                    return Ok(Err(DataError::row(
+                        name,
+                        header_line,
+                        format!("header cell {} is not valid UTF-8", i + 1),
+                    )))
+                }
+            }
+        }
+        let mut positions = Vec::with_capacity(columns.len());
+        for col in columns {
+            let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == *col).collect();
+            match found.len() {
+                0 => {
+                    return Ok(Err(DataError {
+                        file: name,
+                        line: header_line,
+                        column: Some(col.to_string()),
+                        value: None,
+                        reason: "required column is missing from the header".into(),
+                    }))
+                }
+                1 => positions.push(found[0]),
+                _ => {
+                    return Ok(Err(DataError {
+                        file: name,
+                        line: header_line,
+                        column: Some(col.to_string()),
+                        value: None,
+                        reason: format!("required column appears {} times in the header", found.len()),
+                    }))
+                }
+            }
+        }
+        Ok(Ok(CsvFile {
+            name,
+            reader,
+            raw,
+            positions,
+            columns,
+            header_len: names.len(),
+            record: ByteRecord::new(),
+            bytes_read,
+            size,
+        }))
+    }
+
+    pub fn next_row(&mut self) -> Next<'_> {
+        loop {
+            let start = self.reader.position().byte();
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Next::End,
+                Ok(true) if is_blank(&self.record) => continue,
+                Ok(true) => {
+                    let pos = self.record.position().expect("records carry positions");
+                    let span = (pos.byte(), self.reader.position().byte());
+                    let mut row = Row {
+                        file: self.name,
+                        line: pos.line(),
+                        record: &self.record,
+                        positions: &self.positions,
+                        columns: self.columns,
+                        errors: Vec::new(),
+                        span,
+                    };
+                    if self.record.len() != self.header_len {
+                        row.errors.push(DataError::row(
+                            self.name,
+                            row.line,
+                            format!(
+                                "row has {} cells, the header has {}",
+                                self.record.len(),
+                                self.header_len
+                            ),
+                        ));
+                    }
+                    return Next::Row(row);
+                }
+                Err(e) => {
+                    let span = (start, self.reader.position().byte());
+                    return Next::Broken(csv_error(self.name, &e), span);
+                }
+            }
+        }
+    }
+
+    /// The record's text exactly as it stands in the file, without its line ending.
+    pub fn raw_text(&self, span: (u64, u64)) -> String {
+        raw_text(&self.raw, span)
+    }
+
+    /// Reads whatever the parser left unread and returns the sha256 of the whole file.
+    pub fn finish_sha256(self) -> String {
+        let mut inner = self.reader.into_inner();
+        let _ = std::io::copy(&mut inner, &mut std::io::sink());
+        let digest = inner.hasher.finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
+    // A record is quoted whole; a pathological one is cut to keep rejects.csv readable.
+    const MAX: u64 = 1 << 20;
+    let len = end.saturating_sub(start).min(MAX) as usize;
+    let mut buf = vec![0u8; len];
+    if file.read_exact_at(&mut buf, start).is_err() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&buf);
+    text.trim_end_matches(['\r', '\n']).to_string()
+}
+
+fn csv_error(name: &'static str, e: &csv::Error) -> DataError {
+    let line = e.position().map_or(0, |p| p.line());
+    let reason = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        _ => format!("malformed CSV: {e}"),
+    };
+    DataError::row(name, line, reason)
+}
+
+/// Blank lines are skipped: a record with a single cell of only spaces/tabs.
+fn is_blank(record: &ByteRecord) -> bool {
+    record.len() == 1 && record[0].iter().all(|b| *b == b' ' || *b == b'\t' || *b == b'\r')
+}
+
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+impl Row<'_> {
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    fn cell(&mut self, col: usize) -> Option<&str> {
+        let name = self.columns[col];
+        let Some(bytes) = self.record.get(self.positions[col]) else {
+            self.errors.push(DataError::cell(self.file, self.line, name, "", "is missing (row too short)"));
+            return None;
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Some(trim(s)),
+            Err(_) => {
+                let lossy = String::from_utf8_lossy(bytes).into_owned();
+                self.errors
+                    .push(DataError::cell(self.file, self.line, name, &lossy, "is not valid UTF-8"));
+                None
+            }
+        }
+    }
+
+    fn fail(&mut self, col: usize, value: &str, reason: &str) {
+        self.errors
+            .push(DataError::cell(self.file, self.line, self.columns[col], value, reason));
+    }
+
+    /// The amount in a cell if it parses, without recording an error (for reconciliation
+    /// of rows that are rejected for another reason).
+    pub fn peek_money(&self, col: usize) -> Option<Money> {
+        let bytes = self.record.get(self.positions[col])?;
+        let s = trim(std::str::from_utf8(bytes).ok()?);
+        parse_cents(s).ok().map(Money::from_cents)
+    }
+
+    /// A non-empty id.
+    pub fn id(&mut self, col: usize) -> Option<String> {
+        let value = self.cell(col)?.to_string();
+        if value.is_empty() {
+            self.fail(col, &value, "is empty (an id is required)");
+            return None;
+        }
+        Some(value)
+    }
+
+    /// Any text, possibly empty.
+    pub fn text(&mut self, col: usize) -> Option<String> {
+        self.cell(col).map(str::to_string)
+    }
+
+    pub fn date(&mut self, col: usize) -> Option<NaiveDate> {
+        let value = self.cell(col)?.to_string();
+        let parsed = parse_date(&value);
+        if parsed.is_none() {
+            self.fail(col, &value, "is not a date (YYYY-MM-DD)");
+        }
+        parsed
+    }
+
+    pub fn money(&mut self, col: usize) -> Option<Money> {
+        let value = self.cell(col)?.to_string();
+        match parse_cents(&value) {
+            Ok(cents) => Some(Money::from_cents(cents)),
+            Err(reason) => {
+                self.fail(col, &value, reason);
+                None
+            }
+        }
+    }
+
+    pub fn flag(&mut self, col: usize) -> Option<bool> {
+        let value = self.cell(col)?.to_string();
+        match value.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                self.fail(col, &value, "is not true or false");
+                None
+            }
+        }
+    }
+
+    pub fn integer_in(&mut self, col: usize, low: u8, high: u8) -> Option<u8> {
+        let value = self.cell(col)?.to_string();
+        match value.parse::<u8>() {
+            Ok(n) if (low..=high).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => {
+                self.fail(col, &value, &format!("is not an integer from {low} to {high}"));
+                None
+            }
+        }
+    }
+
+    /// Flags `value` of column `col` when it exceeds `limit` (a channel above the row's gmv).
+    pub fn require_at_most(&mut self, col: usize, value: Money, limit_col: usize, limit: Money) {
+        if value > limit {
+            let reason = format!("exceeds {} {}", self.columns[limit_col], limit.plain());
+            self.fail(col, &value.plain(), &reason);
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, exactly: four-digit year, two-digit month and day.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
+}
+
+/// Parses an amount per the data contract into whole cents:
+/// `^\$?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?$`.
+pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
+    const NOT_AMOUNT: &str = "is not an amount";
+    if s.is_empty() {
+        return Err("is empty (an amount is required)");
+    }
+    let body = s.strip_prefix('$').unwrap_or(s).as_bytes();
+    let (int, frac) = match body.iter().position(|&c| c == b'.') {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    if int.is_empty() {
+        return Err(NOT_AMOUNT);
+    }
+    let has_commas = int.contains(&b',');
+    if has_commas {
+        let groups: Vec<&[u8]> = int.split(|&c| c == b',').collect();
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+        if !first_ok || !rest_ok {
+            return Err(NOT_AMOUNT);
+        }
+    }
+    let mut dollars: i64 = 0;
+    for &c in int {
+        if c == b',' {
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            return Err(NOT_AMOUNT);
+        }
+        dollars = dollars
+            .checked_mul(10)
+            .and_then(|d| d.checked_add(i64::from(c - b'0')))
+            .ok_or("is out of range")?;
+        if dollars >= MAX_CENTS / 100 {
+            return Err("is out of range (at most 999,999,999,999.99)");
+        }
+    }
+    let cents = match frac {
+        None => 0,
+        Some(f) if (1..=2).contains(&f.len()) && f.iter().all(u8::is_ascii_digit) => {
+            let v = f.iter().fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'));
+            if f.len() == 1 {
+                v * 10
+            } else {
+                v
+            }
+        }
+        Some(_) => return Err(NOT_AMOUNT),
+    };
+    Ok(dollars * 100 + cents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_of_the_contract() {
+        assert_eq!(parse_cents("1234.56"), Ok(123456));
+        assert_eq!(parse_cents("$1,234.56"), Ok(123456));
+        assert_eq!(parse_cents("1,234,567"), Ok(123456700));
+        assert_eq!(parse_cents("0"), Ok(0));
+        assert_eq!(parse_cents("5.5"), Ok(550));
+        assert_eq!(parse_cents("007"), Ok(700));
+        for bad in [
+            "", "-5", "+5", ".5", "5.", "NaN", "1e5", "12,3x", "1,23", "1234,567", ",123", "$",
+            "$$5", "5.123", "1,234.5.6", "1 000", "inf", "١٢",
+        ] {
+            assert!(parse_cents(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(parse_cents("999999999999.99").is_ok());
+        assert!(parse_cents("1000000000000").is_err());
+        assert!(parse_cents("99999999999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(parse_date("2025-10-01"), NaiveDate::from_ymd_opt(2025, 10, 1));
+        for bad in ["2025-1-01", "2025-02-30", "25-10-01", "2025/10/01", "2025-10-01T00", ""] {
+            assert!(parse_date(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Per-file reconciliation: every row read is used, outside every window, unmatched, or
+//! rejected — and the same for GMV dollars.
+
+use super::InputFile;
+use crate::money::Money;
+use serde::Serialize;
+use std::ops::Add;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally<T> {
+    pub read: T,
+    pub used: T,
+    pub outside: T,
+    pub unmatched: T,
+    pub rejected: T,
+}
+
+impl<T: Copy + Add<Output = T> + PartialEq> Tally<T> {
+    /// read = used + outside + unmatched + rejected.
+    pub fn balances(&self) -> bool {
+        self.used + self.outside + self.unmatched + self.rejected == self.read
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub file: InputFile,
+    pub present: bool,
+    /// The header could not be used; no row of the file was read.
+    pub unreadable: bool,
+    pub sha256: Option<String>,
+    pub rows: Tally<u64>,
+    /// GMV dollars; meaningful for files with a gmv column.
+    pub gmv: Tally<Money>,
+}
+
+impl FileReport {
+    pub fn absent(file: InputFile) -> FileReport {
+        FileReport {
+            file,
+            present: false,
+            unreadable: false,
+            sha256: None,
+            rows: Tally::default(),
+            gmv: Tally::default(),
+        }
+    }
+
+    pub fn present(file: InputFile) -> FileReport {
+        FileReport {
+            present: true,
+            ..FileReport::absent(file)
+        }
+    }
+
+    pub fn balances(&self) -> bool {
+        self.rows.balances() && self.gmv.balances()
+    }
+}

@@ -1,0 +1,128 @@
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tsp_payout::app::{self, AppError, CalcArgs, DataArgs, Format, ValidateArgs};
+
+/// Computes TikTok Shop Partner Q4 incentive payouts from daily-GMV CSV exports.
+#[derive(Parser)]
+#[command(name = "tsp-payout", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute every program's payouts: a per-partner table, and with --out the payout files.
+    Calc {
+        /// Directory holding gmv_daily.csv and the optional input files.
+        data_dir: PathBuf,
+        /// Write payouts.csv, statements/<partner_id>.json and manifest.json here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
+        #[arg(long)]
+        book: Option<PathBuf>,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Reject bad rows into rejects.csv and go on, instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Replace a previous run in the --out directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check every input file and print every problem found.
+    Validate {
+        data_dir: PathBuf,
+        #[arg(long)]
+        book: Option<PathBuf>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Print the embedded program book (or check and print another with --book).
+    Book {
+        #[arg(long)]
+        book: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    tsp_payout::input::reader::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let result: Result<(), AppError> = match &cli.command {
+        Command::Calc {
+            data_dir,
+            out: out_dir,
+            as_of,
+            book,
+            format,
+            skip_invalid,
+            force,
+        } => app::calc(
+            &CalcArgs {
+                data: DataArgs {
+                    data_dir,
+                    as_of: *as_of,
+                    skip_invalid: *skip_invalid,
+                },
+                book: book.as_deref(),
+                out: out_dir.as_deref(),
+                format: (*format).into(),
+                force: *force,
+            },
+            &mut out,
+            &mut err,
+        ),
+        Command::Validate {
+            data_dir,
+            book,
+            as_of,
+        } => app::validate(
+            &ValidateArgs {
+                data_dir,
+                book: book.as_deref(),
+                as_of: *as_of,
+            },
+            &mut out,
+            &mut err,
+        ),
+        Command::Book { book } => app::book(book.as_deref(), &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "tsp-payout: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Money and exact ratios. Money is a decimal amount of US dollars; it can be added,
+//! subtracted and scaled by a count, but never multiplied by other money.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+use std::cmp::Ordering;
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, Sub, SubAssign};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    pub fn new(amount: Decimal) -> Money {
+        Money(amount)
+    }
+
+    /// Whole cents, as parsed from an input cell.
+    pub fn from_cents(cents: i64) -> Money {
+        Money(Decimal::new(cents, 2))
+    }
+
+    pub fn dollars(amount: i64) -> Money {
+        Money(Decimal::from(amount))
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > Decimal::ZERO
+    }
+
+    /// Plain two-decimal form for machine-readable outputs: `1234.50`.
+    pub fn plain(self) -> String {
+        format!("{:.2}", self.0)
+    }
+
+    /// Human form with thousands separators: `1,234.50`.
+    pub fn human(self) -> String {
+        group_thousands(&self.plain())
+    }
+}
+
+/// Inserts `,` every three digits of the integer part of a plain decimal string.
+pub fn group_thousands(plain: &str) -> String {
+    let (sign, rest) = match plain.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", plain),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let mut out = String::with_capacity(plain.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.push_str(frac);
+    out
+}
+
+/// Human form of a plain decimal (a book threshold, a count of dollars) with separators.
+pub fn human_decimal(value: Decimal) -> String {
+    let v = value.normalize();
+    group_thousands(&v.to_string())
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.plain())
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.plain())
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0 - rhs.0)
+    }
+}
+
+impl SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        self.0 -= rhs.0;
+    }
+}
+
+/// Money times a count (days, sellers): still money.
+impl Mul<i64> for Money {
+    type Output = Money;
+    fn mul(self, rhs: i64) -> Money {
+        Money(self.0 * Decimal::from(rhs))
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+impl<'a> Sum<&'a Money> for Money {
+    fn sum<I: Iterator<Item = &'a Money>>(iter: I) -> Money {
+        iter.copied().sum()
+    }
+}
+
+/// An exact fraction `num / den` with `den > 0`: averages, increments and ratios are kept
+/// in this form so that every comparison is a cross-multiplication, never a rounded quotient.
+#[derive(Clone, Copy, Debug)]
+pub struct Exact {
+    num: Decimal,
+    den: Decimal,
+}
+
+impl Exact {
+    /// `sum / days`. `days` must be positive.
+    pub fn average(sum: Money, days: i64) -> Exact {
+        assert!(days > 0, "average over an empty window");
+        Exact {
+            num: sum.0,
+            den: Decimal::from(days),
+        }
+    }
+
+    pub fn ratio(num: Decimal, den: Decimal) -> Exact {
+        assert!(den > Decimal::ZERO, "ratio with a non-positive denominator");
+        Exact { num, den }
+    }
+
+    pub fn minus(self, rhs: Exact) -> Exact {
+        Exact {
+            num: self.num * rhs.den - rhs.num * self.den,
+            den: self.den * rhs.den,
+        }
+    }
+
+    /// `self >= threshold`, exactly.
+    pub fn meets(self, threshold: Decimal) -> bool {
+        self.num >= threshold * self.den
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.num > Decimal::ZERO
+    }
+
+    /// Value rounded down to `dp` decimals, for display only: a displayed figure never
+    /// appears to meet a cent-grid threshold that the exact value misses.
+    pub fn floor_dp(self, dp: u32) -> Decimal {
+        let q = self.num.checked_div(self.den).unwrap_or(Decimal::MAX);
+        let r = q.round_dp_with_strategy(dp, RoundingStrategy::ToNegativeInfinity);
+        // The quotient itself is rounded to 28 digits; correct by one step if that pushed
+        // it across a grid line.
+        let step = Decimal::new(1, dp);
+        if r * self.den > self.num {
+            r - step
+        } else {
+            r
+        }
+    }
+
+    /// Display as money-like figure with separators, rounded down to the cent.
+    pub fn human(self) -> String {
+        group_thousands(&format!("{:.2}", self.floor_dp(2)))
+    }
+
+    /// Display as a percentage rounded down to 0.01 %.
+    pub fn percent(self) -> String {
+        let pct = Exact {
+            num: self.num * Decimal::ONE_HUNDRED,
+            den: self.den,
+        };
+        format!("{:.2}%", pct.floor_dp(2))
+    }
+}
+
+impl PartialEq for Exact {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Exact {}
+
+impl PartialOrd for Exact {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Exact {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.num * other.den).cmp(&(other.num * self.den))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn human_groups_thousands() {
+        assert_eq!(Money::new(d("1234567.5")).human(), "1,234,567.50");
+        assert_eq!(Money::new(d("999.99")).human(), "999.99");
+        assert_eq!(Money::new(d("-1000")).human(), "-1,000.00");
+        assert_eq!(Money::ZERO.plain(), "0.00");
+    }
+
+    #[test]
+    fn exact_average_compares_without_rounding() {
+        // 1,839,999.99 / 92 is just under 20,000.
+        let avg = Exact::average(Money::new(d("1839999.99")), 92);
+        assert!(!avg.meets(d("20000")));
+        assert!(avg.meets(d("19999.99")));
+        assert_eq!(avg.human(), "19,999.99");
+        let exact = Exact::average(Money::new(d("1840000.00")), 92);
+        assert!(exact.meets(d("20000")));
+    }
+
+    #[test]
+    fn floor_never_rounds_up_across_a_threshold() {
+        let x = Exact::ratio(d("29999.99999"), d("3"));
+        assert_eq!(x.floor_dp(2), d("9999.99"));
+        let neg = Exact::ratio(d("-1"), d("3"));
+        assert_eq!(neg.floor_dp(2), d("-0.34"));
+    }
+
+    #[test]
+    fn sub_and_order_are_exact() {
+        let a = Exact::average(Money::new(d("10")), 3);
+        let b = Exact::average(Money::new(d("20")), 6);
+        assert_eq!(a, b);
+        assert!(!a.minus(b).is_positive());
+        assert_eq!(a.minus(b).floor_dp(2), Decimal::ZERO);
+    }
+}

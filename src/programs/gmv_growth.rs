@@ -1,0 +1,150 @@
+//! 1.1 GMV growth cash tiers: the increase of the partner's average daily GMV, Q4 over Q3.
+
+use super::LineHead;
+use crate::engine::{Context, Evaluation, Kind, Program, Step};
+use crate::money::{human_decimal, Exact};
+use crate::window::WindowId;
+
+pub struct GmvGrowth;
+
+impl Program for GmvGrowth {
+    fn ids(&self) -> &'static [&'static str] {
+        &["gmv_growth"]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let periods = ctx.periods;
+        let (Some(q3), Some(q4)) = (periods.cut(WindowId::Q3), periods.cut(WindowId::Q4)) else {
+            return Evaluation::NotEvaluated("the Q3 or Q4 window starts after the as-of date".into());
+        };
+        let tiers = &ctx.rules.gmv_growth.tiers;
+        let mut lines = Vec::new();
+        for (partner_id, partner) in &ctx.data.partners {
+            let sum3 = partner.total(WindowId::Q3).gmv;
+            let sum4 = partner.total(WindowId::Q4).gmv;
+            let avg3 = Exact::average(sum3, q3.days());
+            let avg4 = Exact::average(sum4, q4.days());
+            let increment = avg4.minus(avg3);
+            let hit = tiers.lookup(|min| increment.meets(min));
+            let amount = hit.map_or(crate::money::Money::ZERO, |(_, t)| t.amount);
+            let figures = format!(
+                "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
+                avg4.human(),
+                sum4.human(),
+                q4.days(),
+                avg3.human(),
+                sum3.human(),
+                q3.days(),
+                increment.human()
+            );
+            let basis = match hit {
+                Some((i, t)) => format!(
+                    "{figures} ≥ {} → tier {} of {}",
+                    human_decimal(t.min),
+                    i + 1,
+                    tiers.0.len()
+                ),
+                None => match tiers.first_min() {
+                    Some(min) => format!("{figures}, below the first tier {}", human_decimal(min)),
+                    None => format!("{figures}; the book has no tiers"),
+                },
+            };
+            let steps = vec![
+                Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
+                Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
+                Step::new("Q3 average daily gmv", avg3.human())
+                    .source(format!("{} / {} days", sum3.human(), q3.days())),
+                Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
+                Step::new("Q4 average daily gmv", avg4.human())
+                    .source(format!("{} / {} days", sum4.human(), q4.days())),
+                Step::new("increment", increment.human()).source("Q4 average − Q3 average, compared exactly"),
+                Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
+                Step::new(
+                    "tier met",
+                    hit.map_or("none".to_string(), |(i, t)| {
+                        format!("gmv_growth.tiers[{i}]: >= {}", human_decimal(t.min))
+                    }),
+                ),
+                Step::new("amount", amount.human()),
+            ];
+            let head = LineHead {
+                partner_id,
+                program: "gmv_growth",
+                period: "q4".into(),
+                kind: Kind::Cash,
+                provisional: !periods.complete(WindowId::Q4),
+            };
+            lines.push(head.line(amount, basis, steps));
+        }
+        Evaluation::Lines(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Money;
+    use crate::programs::testkit::*;
+
+    /// SPEC example 1: 91 days at 19,999.99 and one day at `last_day` in Q4 over a flat
+    /// 10,000.00 Q3.
+    fn example_one(last_day: &str) -> Fixture {
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", "10000.00"));
+        f.daily("2025-10-01", "2025-12-30", |d| gmv(d, "P1", "S1", "19999.99"));
+        let last = last_day.to_string();
+        f.daily("2025-12-31", "2025-12-31", move |d| gmv(d, "P1", "S1", &last));
+        f
+    }
+
+    #[test]
+    fn spec_example_1_exact_boundary_pays_10000() {
+        let line = example_one("20000.91").line_of(&GmvGrowth, "P1");
+        assert_eq!(line.amount, Money::dollars(10_000));
+        assert!(line.basis.contains("1,840,000.00 over 92 days"), "{}", line.basis);
+        assert!(line.basis.contains("increment 10,000.00 ≥ 10,000"), "{}", line.basis);
+        assert!(!line.provisional);
+    }
+
+    #[test]
+    fn spec_example_1_one_cent_short_pays_5000() {
+        let line = example_one("20000.90").line_of(&GmvGrowth, "P1");
+        assert_eq!(line.amount, Money::dollars(5_000));
+        // The displayed increment is rounded down, never up to the threshold it misses.
+        assert!(line.basis.contains("increment 9,999.99 ≥ 3,000"), "{}", line.basis);
+    }
+
+    #[test]
+    fn below_first_tier_and_decline_pay_zero_with_reason() {
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", "1000.00"));
+        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", "3999.99"));
+        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P2", "S1", "5000.00"));
+        let p1 = f.line_of(&GmvGrowth, "P1");
+        assert_eq!(p1.amount, Money::ZERO);
+        assert!(p1.basis.contains("below the first tier 3,000"), "{}", p1.basis);
+        let p2 = f.line_of(&GmvGrowth, "P2");
+        assert_eq!(p2.amount, Money::ZERO);
+        assert!(p2.basis.contains("increment -5,000.00"), "{}", p2.basis);
+    }
+
+    #[test]
+    fn highest_tier_and_sellers_add_up() {
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", "30000.00"));
+        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S2", "20000.00"));
+        assert_eq!(f.line_of(&GmvGrowth, "P1").amount, Money::dollars(20_000));
+    }
+
+    #[test]
+    fn as_of_cuts_q4_and_marks_provisional() {
+        // 10 days of Q4 at 13,000 over a zero Q3: increment 13,000 → $10,000, provisional.
+        let mut f = Fixture::new("2025-10-10");
+        f.daily("2025-10-01", "2025-10-31", |d| gmv(d, "P1", "S1", "13000.00"));
+        let line = f.line_of(&GmvGrowth, "P1");
+        assert_eq!(line.amount, Money::dollars(10_000));
+        assert!(line.provisional);
+        assert!(line.basis.contains("130,000.00 over 10 days"), "{}", line.basis);
+    }
+}

@@ -1,0 +1,235 @@
+//! 1.2 Tier-upgrade bonus: a first-time move above every tier held up to the end of Q3,
+//! kept on every day of the hold window.
+
+use super::LineHead;
+use crate::engine::{Context, Evaluation, Kind, Program, Step};
+use crate::money::Money;
+use crate::window::{Window, WindowId};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+pub struct TierUpgrade;
+
+/// The tier in force on `date`: the row with the latest effective date on or before it.
+fn tier_on(history: &[(NaiveDate, u8)], date: NaiveDate) -> Option<u8> {
+    history
+        .iter()
+        .take_while(|(effective, _)| *effective <= date)
+        .last()
+        .map(|(_, tier)| *tier)
+}
+
+/// What the tier history says about the hold window.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Holding {
+    /// The lowest tier held on any day (the level kept); `None` if some day had no tier.
+    pub held: Option<u8>,
+    /// The highest tier reached on any day of the window.
+    pub peak: Option<u8>,
+    /// Days of the window at or above `peak`.
+    pub peak_days: i64,
+}
+
+pub(crate) fn holding(history: &[(NaiveDate, u8)], hold: Window) -> Holding {
+    let daily: Vec<Option<u8>> = hold.dates().map(|d| tier_on(history, d)).collect();
+    let held = daily.iter().try_fold(u8::MAX, |low, t| t.map(|t| low.min(t)));
+    let peak = daily.iter().flatten().copied().max();
+    let peak_days = daily
+        .iter()
+        .filter(|t| peak.is_some() && **t >= peak)
+        .count() as i64;
+    Holding {
+        held,
+        peak,
+        peak_days,
+    }
+}
+
+impl Program for TierUpgrade {
+    fn ids(&self) -> &'static [&'static str] {
+        &["tier_upgrade"]
+    }
+
+    fn needs(&self) -> &'static [crate::input::InputFile] {
+        &[crate::input::InputFile::PartnerTiers]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let rules = &ctx.rules.tier_upgrade;
+        let prior_end = ctx.rules.windows.q3.end;
+        let hold = Window::ending_on(ctx.periods.evaluation_end(), rules.hold_days);
+        let provisional = !ctx.periods.complete(WindowId::Q4);
+        let mut lines = Vec::new();
+        for (partner_id, partner) in &ctx.data.partners {
+            let history = &partner.tiers;
+            let head = LineHead {
+                partner_id,
+                program: "tier_upgrade",
+                period: "q4".into(),
+                kind: Kind::Cash,
+                provisional,
+            };
+            let history_text = if history.is_empty() {
+                "no rows".to_string()
+            } else {
+                history
+                    .iter()
+                    .map(|(d, t)| format!("tier {t} from {d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut steps = vec![
+                Step::new("tier history", history_text.clone()).source("partner_tiers.csv"),
+                Step::new("baseline end", prior_end.to_string()).source("book windows.q3.end"),
+            ];
+            let prior_max = history
+                .iter()
+                .filter(|(d, _)| *d <= prior_end)
+                .map(|(_, t)| *t)
+                .max();
+            let Some(prior_max) = prior_max else {
+                let basis = format!("not eligible: no tier on or before {prior_end} ({history_text})");
+                steps.push(Step::new("amount", Money::ZERO.human()));
+                lines.push(head.line(Money::ZERO, basis, steps));
+                continue;
+            };
+            let h = holding(history, hold);
+            steps.push(
+                Step::new("prior max tier", prior_max.to_string())
+                    .source(format!("highest tier held on any date up to {prior_end}")),
+            );
+            steps.push(
+                Step::new("hold window", hold.to_string())
+                    .source(format!("book tier_upgrade.hold_days = {}, ending {}", rules.hold_days, hold.end)),
+            );
+            steps.push(Step::new(
+                "held tier",
+                h.held.map_or("none (a day without a tier)".into(), |t| t.to_string()),
+            ).source("lowest tier held on any day of the hold window"));
+            let (amount, basis) = match h.held {
+                Some(held) if held > prior_max => {
+                    let bonus = rules
+                        .bonus
+                        .lookup(|min| Decimal::from(held) >= min)
+                        .map_or(Money::ZERO, |(_, t)| t.amount);
+                    let mut basis = format!(
+                        "held tier {held} on every day of {hold}, above prior max tier {prior_max} → tier-{held} bonus {}",
+                        bonus.human()
+                    );
+                    if h.peak > Some(held) {
+                        basis.push_str(&format!(
+                            " (tier {} held {} of {} days)",
+                            h.peak.unwrap_or(held),
+                            h.peak_days,
+                            hold.days()
+                        ));
+                    }
+                    (bonus, basis)
+                }
+                _ => match h.peak {
+                    Some(peak) if peak > prior_max => (
+                        Money::ZERO,
+                        format!(
+                            "held tier {peak} for {} of the required {} days (prior max tier {prior_max}, hold window {hold})",
+                            h.peak_days,
+                            hold.days()
+                        ),
+                    ),
+                    _ => (
+                        Money::ZERO,
+                        format!(
+                            "not a first-time upgrade: held tier {} not above prior max tier {prior_max} (up to {prior_end})",
+                            h.held.or(h.peak).map_or("none".into(), |t| t.to_string())
+                        ),
+                    ),
+                },
+            };
+            steps.push(Step::new("bonus by held tier", rules.bonus.describe()).source("book tier_upgrade.bonus"));
+            steps.push(Step::new("amount", amount.human()));
+            lines.push(head.line(amount, basis, steps));
+        }
+        Evaluation::Lines(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programs::testkit::*;
+
+    fn with_history(rows: &[(&str, &str, u8)]) -> Fixture {
+        let mut f = Fixture::new("2025-12-31");
+        for (partner, d, tier) in rows {
+            f.data.ensure_partner(partner).tiers.push((date(d), *tier));
+        }
+        for p in f.data.partners.values_mut() {
+            p.tiers.sort();
+        }
+        f.data.files.insert(
+            crate::input::InputFile::PartnerTiers,
+            crate::input::FileReport::present(crate::input::InputFile::PartnerTiers),
+        );
+        f
+    }
+
+    #[test]
+    fn spec_example_4_not_first_time() {
+        let f = with_history(&[("P2", "2025-01-01", 3), ("P2", "2025-06-01", 2), ("P2", "2025-10-20", 3)]);
+        let line = f.line_of(&TierUpgrade, "P2");
+        assert_eq!(line.amount, Money::ZERO);
+        assert!(line.basis.starts_with("not a first-time upgrade"), "{}", line.basis);
+    }
+
+    #[test]
+    fn spec_example_4_held_27_of_30_days() {
+        let f = with_history(&[("P3", "2025-01-01", 2), ("P3", "2025-12-05", 4)]);
+        let line = f.line_of(&TierUpgrade, "P3");
+        assert_eq!(line.amount, Money::ZERO);
+        assert!(line.basis.contains("held tier 4 for 27 of the required 30 days"), "{}", line.basis);
+    }
+
+    #[test]
+    fn spec_example_4_held_30_days_pays_7500() {
+        let f = with_history(&[("P3", "2025-01-01", 2), ("P3", "2025-12-02", 4)]);
+        let line = f.line_of(&TierUpgrade, "P3");
+        assert_eq!(line.amount, Money::dollars(7_500));
+        // One day less is not enough.
+        let f = with_history(&[("P3", "2025-01-01", 2), ("P3", "2025-12-03", 4)]);
+        assert_eq!(f.line_of(&TierUpgrade, "P3").amount, Money::ZERO);
+    }
+
+    #[test]
+    fn kept_level_is_paid_when_moving_up_twice() {
+        let f = with_history(&[("P4", "2025-03-01", 2), ("P4", "2025-11-01", 4), ("P4", "2025-12-20", 5)]);
+        let line = f.line_of(&TierUpgrade, "P4");
+        assert_eq!(line.amount, Money::dollars(7_500));
+        assert!(line.basis.contains("tier 5 held 12 of 30 days"), "{}", line.basis);
+    }
+
+    #[test]
+    fn no_tier_before_q3_end_is_not_eligible() {
+        let f = with_history(&[("P5", "2025-10-01", 3)]);
+        let line = f.line_of(&TierUpgrade, "P5");
+        assert_eq!(line.amount, Money::ZERO);
+        assert!(line.basis.starts_with("not eligible: no tier on or before 2025-09-30"), "{}", line.basis);
+    }
+
+    #[test]
+    fn superseded_rows_before_q3_end_count_for_prior_max() {
+        // Tier 5 in January, 2 from February: prior max is 5, so reaching 4 is no upgrade.
+        let f = with_history(&[("P6", "2025-01-01", 5), ("P6", "2025-02-01", 2), ("P6", "2025-10-01", 4)]);
+        assert_eq!(f.line_of(&TierUpgrade, "P6").amount, Money::ZERO);
+    }
+
+    #[test]
+    fn as_of_moves_the_hold_window() {
+        let mut f = with_history(&[("P7", "2025-01-01", 1), ("P7", "2025-10-01", 3)]);
+        f.periods = crate::window::Periods::new(&f.book.rules.windows, date("2025-10-30"));
+        let line = f.line_of(&TierUpgrade, "P7");
+        assert_eq!(line.amount, Money::dollars(5_000));
+        assert!(line.provisional);
+        let mut f = with_history(&[("P7", "2025-01-01", 1), ("P7", "2025-10-02", 3)]);
+        f.periods = crate::window::Periods::new(&f.book.rules.windows, date("2025-10-30"));
+        assert_eq!(f.line_of(&TierUpgrade, "P7").amount, Money::ZERO);
+    }
+}

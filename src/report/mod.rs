@@ -1,0 +1,268 @@
+//! Everything a run writes: the payouts table, CSV and JSON, per-partner statements,
+//! the manifest with the reconciliation, and rejects.csv.
+
+mod output;
+mod tables;
+
+pub use output::{write_run, OutputError, RunFiles};
+pub use tables::{payouts_table, reconciliation_text};
+
+use crate::book::Book;
+use crate::engine::{Kind, Line, Outcome, Skip, PROGRAM_IDS};
+use crate::input::{DataSet, FileReport, InputFile, Reject, Tally};
+use crate::money::Money;
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+pub const PAYOUT_COLUMNS: [&str; 8] = [
+    "partner_id",
+    "partner_name",
+    "program",
+    "period",
+    "kind",
+    "amount",
+    "provisional",
+    "basis",
+];
+
+fn csv_string(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    write(&mut w).expect("writing CSV to memory");
+    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text")
+}
+
+/// payouts.csv: one row per (partner, program, period).
+pub fn payouts_csv(outcome: &Outcome) -> String {
+    csv_string(|w| {
+        w.write_record(PAYOUT_COLUMNS)?;
+        for l in &outcome.lines {
+            let name = outcome.partners.get(&l.partner_id).map_or("", String::as_str);
+            w.write_record([
+                l.partner_id.as_str(),
+                name,
+                l.program,
+                &l.period,
+                l.kind.as_str(),
+                &l.amount.plain(),
+                if l.provisional { "true" } else { "false" },
+                &l.basis,
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// rejects.csv: `file,line,reason,row`.
+pub fn rejects_csv(rejects: &[Reject]) -> String {
+    csv_string(|w| {
+        w.write_record(["file", "line", "reason", "row"])?;
+        for r in rejects {
+            w.write_record([r.file.name(), &r.line.to_string(), &r.reason, &r.row])?;
+        }
+        Ok(())
+    })
+}
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    program: &'static str,
+    period: &'a str,
+    kind: Kind,
+    amount: Money,
+    provisional: bool,
+    basis: &'a str,
+}
+
+impl<'a> From<&'a Line> for LineOut<'a> {
+    fn from(l: &'a Line) -> Self {
+        LineOut {
+            program: l.program,
+            period: &l.period,
+            kind: l.kind,
+            amount: l.amount,
+            provisional: l.provisional,
+            basis: &l.basis,
+        }
+    }
+}
+
+fn totals(outcome: &Outcome, partner: Option<&str>) -> Value {
+    json!({
+        "cash": outcome.total(partner, Kind::Cash),
+        "ad_credit": outcome.total(partner, Kind::AdCredit),
+    })
+}
+
+fn by_program(outcome: &Outcome, partner: &str) -> Value {
+    let mut map = serde_json::Map::new();
+    for id in PROGRAM_IDS {
+        if !outcome.is_skipped(id) {
+            map.insert(id.to_string(), json!(outcome.program_total(partner, id)));
+        }
+    }
+    Value::Object(map)
+}
+
+/// Run-level facts every JSON output carries.
+pub struct RunInfo<'a> {
+    pub as_of: NaiveDate,
+    pub book: &'a Book,
+}
+
+fn skips(list: &[Skip]) -> Value {
+    json!(list)
+}
+
+/// `--format json`: every partner with its totals and lines.
+pub fn payouts_json(outcome: &Outcome, info: &RunInfo) -> String {
+    let partners: Vec<Value> = outcome
+        .partners
+        .iter()
+        .map(|(id, name)| {
+            let lines: Vec<LineOut> = outcome.lines_of(id).map(LineOut::from).collect();
+            json!({
+                "partner_id": id,
+                "partner_name": name,
+                "totals": totals(outcome, Some(id)),
+                "by_program": by_program(outcome, id),
+                "lines": lines,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "as_of": info.as_of.to_string(),
+        "book_sha256": info.book.sha256,
+        "totals": totals(outcome, None),
+        "skipped": skips(&outcome.skipped),
+        "not_evaluated": skips(&outcome.not_evaluated),
+        "partners": partners,
+    });
+    pretty(&doc)
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("JSON of plain data");
+    s.push('\n');
+    s
+}
+
+/// statements/<partner_id>.json: everything about one partner, with each line's figures.
+pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
+    let name = outcome.partners.get(partner_id).cloned().unwrap_or_default();
+    let lines: Vec<&Line> = outcome.lines_of(partner_id).collect();
+    let doc = json!({
+        "partner_id": partner_id,
+        "partner_name": name,
+        "as_of": info.as_of.to_string(),
+        "book": { "name": info.book.rules.book.name, "sha256": info.book.sha256 },
+        "totals": totals(outcome, Some(partner_id)),
+        "by_program": by_program(outcome, partner_id),
+        "lines": lines,
+        "skipped": skips(&outcome.skipped),
+        "not_evaluated": skips(&outcome.not_evaluated),
+    });
+    pretty(&doc)
+}
+
+fn tally_json<T: Serialize>(t: &Tally<T>) -> Value {
+    json!(t)
+}
+
+fn file_json(report: &FileReport) -> Value {
+    let mut v = json!({
+        "file": report.file.name(),
+        "present": report.present,
+        "sha256": report.sha256,
+        "rows": tally_json(&report.rows),
+        "balanced": report.balances(),
+    });
+    if report.file.has_gmv() {
+        v["gmv"] = tally_json(&report.gmv);
+    }
+    if report.unreadable {
+        v["unreadable"] = json!(true);
+    }
+    v
+}
+
+/// manifest.json: what was run, on what, and how every input row was accounted for.
+pub fn manifest_json(
+    outcome: &Outcome,
+    info: &RunInfo,
+    data: &DataSet,
+    skip_invalid: bool,
+    outputs: &[String],
+) -> String {
+    let inputs: serde_json::Map<String, Value> = InputFile::ALL
+        .iter()
+        .map(|f| {
+            let sha = data.files.get(f).and_then(|r| r.sha256.clone());
+            (f.name().to_string(), json!(sha))
+        })
+        .collect();
+    let reconciliation: Vec<Value> = InputFile::ALL
+        .iter()
+        .filter_map(|f| data.files.get(f))
+        .map(file_json)
+        .collect();
+    let unmatched: Vec<Value> = data
+        .unmatched_creators
+        .iter()
+        .map(|(c, (rows, gmv))| json!({"creator_id": c, "rows": rows, "gmv": gmv}))
+        .collect();
+    let doc = json!({
+        "tool": "tsp-payout",
+        "version": env!("CARGO_PKG_VERSION"),
+        "as_of": info.as_of.to_string(),
+        "book": {
+            "name": info.book.rules.book.name,
+            "source": info.book.source_name,
+            "sha256": info.book.sha256,
+        },
+        "inputs": inputs,
+        "mode": if skip_invalid { "skip_invalid" } else { "strict" },
+        "reconciliation": reconciliation,
+        "unmatched_creators": unmatched,
+        "rejected_rows": data.rejects.len(),
+        "skipped": skips(&outcome.skipped),
+        "not_evaluated": skips(&outcome.not_evaluated),
+        "partners": outcome.partners.len(),
+        "totals": totals(outcome, None),
+        "outputs": outputs,
+    });
+    pretty(&doc)
+}
+
+/// A partner id as a file name: kept as is when it is plainly safe, otherwise every byte
+/// outside `[A-Za-z0-9._-]` is percent-encoded (so `../x` cannot leave the directory).
+pub fn file_stem(partner_id: &str) -> String {
+    let safe = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    let mut out = String::with_capacity(partner_id.len());
+    for &b in partner_id.as_bytes() {
+        if safe(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.starts_with('.') {
+        out.replace_range(0..1, "%2E");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_cannot_escape() {
+        assert_eq!(file_stem("P01"), "P01");
+        assert_eq!(file_stem("../etc"), "%2E.%2Fetc");
+        assert_eq!(file_stem("a b/c"), "a%20b%2Fc");
+        assert_eq!(file_stem("é"), "%C3%A9");
+    }
+}

@@ -1,0 +1,102 @@
+//! Human-readable tables for the terminal.
+
+use crate::engine::{Kind, Outcome, PROGRAM_IDS};
+use crate::input::{DataSet, InputFile};
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+
+/// One row per partner: cash total, ad-credit total and each evaluated program's amount,
+/// then a totals row and the programs that were skipped or not evaluated.
+pub fn payouts_table(outcome: &Outcome) -> String {
+    let programs: Vec<&str> = PROGRAM_IDS
+        .iter()
+        .copied()
+        .filter(|p| !outcome.is_skipped(p))
+        .collect();
+    let mut table = Table::new();
+    table
+        .load_preset(presets::ASCII_MARKDOWN)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    let mut header = vec!["partner_id", "partner_name", "cash", "ad_credit"];
+    header.extend(&programs);
+    table.set_header(header);
+    for (id, name) in &outcome.partners {
+        let mut row = vec![
+            id.clone(),
+            name.clone(),
+            outcome.total(Some(id), Kind::Cash).human(),
+            outcome.total(Some(id), Kind::AdCredit).human(),
+        ];
+        row.extend(programs.iter().map(|p| outcome.program_total(id, p).human()));
+        table.add_row(row);
+    }
+    let mut total = vec![
+        "TOTAL".to_string(),
+        format!("{} partners", outcome.partners.len()),
+        outcome.total(None, Kind::Cash).human(),
+        outcome.total(None, Kind::AdCredit).human(),
+    ];
+    total.extend(programs.iter().map(|p| {
+        outcome
+            .lines
+            .iter()
+            .filter(|l| l.program == *p)
+            .map(|l| l.amount)
+            .sum::<crate::money::Money>()
+            .human()
+    }));
+    table.add_row(total);
+    for i in 2..4 + programs.len() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = table.to_string();
+    out.push('\n');
+    for s in &outcome.skipped {
+        out.push_str(&format!("skipped: {} ({})\n", s.program, s.reason));
+    }
+    for s in &outcome.not_evaluated {
+        out.push_str(&format!("not evaluated: {} ({})\n", s.program, s.reason));
+    }
+    out
+}
+
+/// The reconciliation, one line per file, for stderr.
+pub fn reconciliation_text(data: &DataSet) -> String {
+    let mut out = String::from("reconciliation: read = used + outside + unmatched + rejected\n");
+    for file in InputFile::ALL {
+        let Some(r) = data.files.get(&file) else { continue };
+        if !r.present {
+            out.push_str(&format!("  {:<22} absent\n", file.name()));
+            continue;
+        }
+        let t = &r.rows;
+        out.push_str(&format!(
+            "  {:<22} rows {} = {} + {} + {} + {}",
+            file.name(),
+            t.read,
+            t.used,
+            t.outside,
+            t.unmatched,
+            t.rejected
+        ));
+        if file.has_gmv() {
+            let g = &r.gmv;
+            out.push_str(&format!(
+                "; gmv {} = {} + {} + {} + {}",
+                g.read.human(),
+                g.used.human(),
+                g.outside.human(),
+                g.unmatched.human(),
+                g.rejected.human()
+            ));
+        }
+        if r.unreadable {
+            out.push_str(" (header unusable: no row read)");
+        } else if !r.balances() {
+            out.push_str(" (DOES NOT BALANCE)");
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! Inclusive calendar-date windows and the arithmetic every program shares.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Window {
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Window {
+        Window { start, end }
+    }
+
+    /// Calendar days, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.start <= date && date <= self.end
+    }
+
+    /// The part of the window on or before `as_of`; `None` when it starts after `as_of`.
+    pub fn cut(&self, as_of: NaiveDate) -> Option<Window> {
+        if self.start > as_of {
+            None
+        } else {
+            Some(Window {
+                start: self.start,
+                end: self.end.min(as_of),
+            })
+        }
+    }
+
+    pub fn complete_at(&self, as_of: NaiveDate) -> bool {
+        self.end <= as_of
+    }
+
+    /// `YYYY-MM` of the start date: the period label of a monthly window.
+    pub fn month_label(&self) -> String {
+        format!("{:04}-{:02}", self.start.year(), self.start.month())
+    }
+
+    /// The window of `days` days ending on `end`.
+    pub fn ending_on(end: NaiveDate, days: i64) -> Window {
+        Window {
+            start: end - chrono::Duration::days(days - 1),
+            end,
+        }
+    }
+
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> {
+        let end = self.end;
+        self.start.iter_days().take_while(move |d| *d <= end)
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{} ({} days)", self.start, self.end, self.days())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn q3_and_q4_have_92_days() {
+        assert_eq!(Window::new(date("2025-07-01"), date("2025-09-30")).days(), 92);
+        assert_eq!(Window::new(date("2025-10-01"), date("2025-12-31")).days(), 92);
+        assert_eq!(Window::new(date("2025-11-12"), date("2025-12-01")).days(), 20);
+    }
+
+    #[test]
+    fn cut_shrinks_or_drops() {
+        let q4 = Window::new(date("2025-10-01"), date("2025-12-31"));
+        assert_eq!(q4.cut(date("2025-10-10")).unwrap().days(), 10);
+        assert!(!q4.complete_at(date("2025-12-30")));
+        assert!(q4.complete_at(date("2025-12-31")));
+        let bfcm = Window::new(date("2025-11-12"), date("2025-12-01"));
+        assert!(bfcm.cut(date("2025-11-11")).is_none());
+    }
+
+    #[test]
+    fn hold_window_reaches_back() {
+        let w = Window::ending_on(date("2025-12-31"), 30);
+        assert_eq!(w.start, date("2025-12-02"));
+        assert_eq!(w.dates().count(), 30);
+    }
+}
+
+/// The windows a run aggregates over, by index into per-seller sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WindowId {
+    Q3 = 0,
+    Q4 = 1,
+    Oct = 2,
+    Nov = 3,
+    Dec = 4,
+    Bfcm = 5,
+}
+
+pub const WINDOW_COUNT: usize = 6;
+
+impl WindowId {
+    pub const ALL: [WindowId; WINDOW_COUNT] = [
+        WindowId::Q3,
+        WindowId::Q4,
+        WindowId::Oct,
+        WindowId::Nov,
+        WindowId::Dec,
+        WindowId::Bfcm,
+    ];
+    pub const MONTHS: [WindowId; 3] = [WindowId::Oct, WindowId::Nov, WindowId::Dec];
+
+    /// The book key of the window (`windows.<key>`).
+    pub fn key(self) -> &'static str {
+        match self {
+            WindowId::Q3 => "q3",
+            WindowId::Q4 => "q4",
+            WindowId::Oct => "oct",
+            WindowId::Nov => "nov",
+            WindowId::Dec => "dec",
+            WindowId::Bfcm => "bfcm",
+        }
+    }
+}
+
+/// The book's windows as evaluated at `as_of`: each cut at the evaluation date.
+#[derive(Clone, Debug)]
+pub struct Periods {
+    pub as_of: NaiveDate,
+    pub program: Window,
+    full: [Window; WINDOW_COUNT],
+    cut: [Option<Window>; WINDOW_COUNT],
+    /// Every date any window covers, for day-indexed bookkeeping.
+    pub span: Window,
+    /// Bit `i` set on day `d` of `span` when the cut window `i` contains it.
+    day_masks: Vec<u8>,
+}
+
+impl Periods {
+    pub fn new(windows: &crate::book::Windows, as_of: NaiveDate) -> Periods {
+        let full = [
+            windows.q3,
+            windows.q4,
+            windows.oct,
+            windows.nov,
+            windows.dec,
+            windows.bfcm,
+        ];
+        let cut = full.map(|w| w.cut(as_of));
+        let start = full.iter().map(|w| w.start).min().expect("windows");
+        let end = full.iter().map(|w| w.end).max().expect("windows");
+        let span = Window::new(start, end);
+        let day_masks = span
+            .dates()
+            .map(|d| {
+                cut.iter().enumerate().fold(0u8, |mask, (i, w)| match w {
+                    Some(w) if w.contains(d) => mask | (1 << i),
+                    _ => mask,
+                })
+            })
+            .collect();
+        Periods {
+            as_of,
+            program: windows.program,
+            full,
+            cut,
+            span,
+            day_masks,
+        }
+    }
+
+    /// The window as published in the book.
+    pub fn full(&self, id: WindowId) -> Window {
+        self.full[id as usize]
+    }
+
+    /// The window cut at the evaluation date; `None` when it starts after it.
+    pub fn cut(&self, id: WindowId) -> Option<Window> {
+        self.cut[id as usize]
+    }
+
+    /// Whether the whole window lies on or before the evaluation date.
+    pub fn complete(&self, id: WindowId) -> bool {
+        self.full(id).complete_at(self.as_of)
+    }
+
+    /// Bit mask of the cut windows that contain `date` (bit `WindowId as usize`).
+    pub fn mask(&self, date: NaiveDate) -> u8 {
+        let offset = (date - self.span.start).num_days();
+        if offset < 0 {
+            return 0;
+        }
+        self.day_masks.get(offset as usize).copied().unwrap_or(0)
+    }
+
+    /// Day offset of `date` inside `span`, if it lies there.
+    pub fn span_offset(&self, date: NaiveDate) -> Option<usize> {
+        let offset = (date - self.span.start).num_days();
+        (0..self.span.days()).contains(&offset).then_some(offset as usize)
+    }
+
+    /// The evaluation end: the program end, or the as-of date when earlier.
+    pub fn evaluation_end(&self) -> NaiveDate {
+        self.program.end.min(self.as_of)
+    }
+}
