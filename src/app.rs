@@ -75,9 +75,10 @@ pub fn load_book(path: Option<&Path>) -> Result<Book, AppError> {
                 path: p.to_path_buf(),
                 source,
             })?;
-            let name = p
-                .file_name()
-                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             Ok(Book::from_toml(&text, &name)?)
         }
     }
@@ -128,7 +129,10 @@ fn print_errors(err: &mut dyn Write, data: &DataSet) {
         text.push('\n');
     }
     if data.error_count > data.errors.len() {
-        text.push_str(&format!("… and {} more\n", data.error_count - data.errors.len()));
+        text.push_str(&format!(
+            "… and {} more\n",
+            data.error_count - data.errors.len()
+        ));
     }
     note(err, &text);
 }
@@ -165,7 +169,10 @@ pub fn compute(
     if data.error_count > 0 {
         note(
             err,
-            &format!("{} row(s) rejected (--skip-invalid); see rejects.csv\n", data.rejects.len()),
+            &format!(
+                "{} row(s) rejected (--skip-invalid); see rejects.csv\n",
+                data.rejects.len()
+            ),
         );
     }
     let outcome = engine::run(&book.rules, &periods, &data);
@@ -215,7 +222,13 @@ pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppE
     if run.skip_invalid {
         files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
     }
-    let manifest = report::manifest_json(&run.outcome, &info, &run.data, run.skip_invalid, &files.names());
+    let manifest = report::manifest_json(
+        &run.outcome,
+        &info,
+        &run.data,
+        run.skip_invalid,
+        &files.names(),
+    );
     report::write_run(dir, &files, manifest, force)?;
     Ok(())
 }
@@ -227,7 +240,11 @@ pub struct ValidateArgs<'a> {
 }
 
 /// Checks every file and prints every problem; exit 65 when there is any.
-pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+pub fn validate(
+    args: &ValidateArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
     let book = load_book(args.book)?;
     let as_of = resolve_as_of(&book, args.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
@@ -245,13 +262,19 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         text.push('\n');
     }
     if data.error_count > data.errors.len() {
-        text.push_str(&format!("… and {} more\n", data.error_count - data.errors.len()));
+        text.push_str(&format!(
+            "… and {} more\n",
+            data.error_count - data.errors.len()
+        ));
     }
     let files = data.files.values().filter(|f| f.present).count();
     if data.error_count == 0 {
         text.push_str(&format!("ok: {files} file(s) checked, no problems\n"));
     } else {
-        text.push_str(&format!("{} problem(s) in {files} file(s) checked\n", data.error_count));
+        text.push_str(&format!(
+            "{} problem(s) in {files} file(s) checked\n",
+            data.error_count
+        ));
     }
     emit(out, &text)?;
     if data.error_count > 0 {

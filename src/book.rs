@@ -273,16 +273,24 @@ impl Book {
 
     /// Builds a book from an already-parsed (and possibly overridden) TOML value; `text` is
     /// what the sha256 is taken over.
-    pub fn from_value(value: toml::Value, text: &str, source_name: &str) -> Result<Book, BookError> {
-        let rules: Rules = value.try_into().map_err(|e: toml::de::Error| BookError::Parse {
-            source_name: source_name.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        rules.validate().map_err(|(key, message)| BookError::Invalid {
-            source_name: source_name.to_string(),
-            key,
-            message,
-        })?;
+    pub fn from_value(
+        value: toml::Value,
+        text: &str,
+        source_name: &str,
+    ) -> Result<Book, BookError> {
+        let rules: Rules = value
+            .try_into()
+            .map_err(|e: toml::de::Error| BookError::Parse {
+                source_name: source_name.to_string(),
+                message: e.to_string().trim_end().to_string(),
+            })?;
+        rules
+            .validate()
+            .map_err(|(key, message)| BookError::Invalid {
+                source_name: source_name.to_string(),
+                key,
+                message,
+            })?;
         Ok(Book {
             rules,
             sha256: sha256_hex(text.as_bytes()),
@@ -332,7 +340,10 @@ impl Rules {
             check_bands(&format!("{name}.prizes"), &lb.prizes)?;
         }
         let sc = &self.bfcm_seller_challenge;
-        check_non_negative("bfcm_seller_challenge.large_min_avg_daily", sc.large_min_avg_daily)?;
+        check_non_negative(
+            "bfcm_seller_challenge.large_min_avg_daily",
+            sc.large_min_avg_daily,
+        )?;
         check_tiers("bfcm_seller_challenge.large", &sc.large)?;
         check_tiers("bfcm_seller_challenge.small", &sc.small)?;
         Ok(())
@@ -350,7 +361,10 @@ fn check_amount(key: &str, amount: Money) -> Result<(), Invalid> {
     let value = amount.as_decimal();
     check_non_negative(key, value)?;
     if value.fract() != Decimal::ZERO {
-        return Err(invalid(key, format!("{value} is not a whole-dollar amount")));
+        return Err(invalid(
+            key,
+            format!("{value} is not a whole-dollar amount"),
+        ));
     }
     Ok(())
 }
@@ -383,7 +397,10 @@ fn check_bands(key: &str, bands: &Bands) -> Result<(), Invalid> {
         if band.from < 1 || band.to < band.from {
             return Err(invalid(
                 format!("{key}[{i}]"),
-                format!("ranks {}..{} are not a range starting at 1 or later", band.from, band.to),
+                format!(
+                    "ranks {}..{} are not a range starting at 1 or later",
+                    band.from, band.to
+                ),
             ));
         }
         if band.from <= previous_to {
@@ -405,7 +422,10 @@ mod tests {
     use super::*;
 
     fn with(replace: &str, by: &str) -> Result<Book, BookError> {
-        assert!(EMBEDDED.contains(replace), "fixture text missing: {replace}");
+        assert!(
+            EMBEDDED.contains(replace),
+            "fixture text missing: {replace}"
+        );
         Book::from_toml(&EMBEDDED.replacen(replace, by, 1), "test.toml")
     }
 
@@ -447,16 +467,25 @@ mod tests {
 
     #[test]
     fn unsorted_tiers_are_named() {
-        let err = with("{ min = 10000, amount = 10000 }", "{ min = 2000, amount = 10000 }")
-            .unwrap_err();
+        let err = with(
+            "{ min = 10000, amount = 10000 }",
+            "{ min = 2000, amount = 10000 }",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("gmv_growth.tiers[1].min"), "{err}");
     }
 
     #[test]
     fn overlapping_bands_are_named() {
-        let err = with("{ from = 2, to = 3, amount = 4000 }", "{ from = 1, to = 3, amount = 4000 }")
-            .unwrap_err();
-        assert!(err.to_string().contains("short_video_top15.bands[1].from"), "{err}");
+        let err = with(
+            "{ from = 2, to = 3, amount = 4000 }",
+            "{ from = 1, to = 3, amount = 4000 }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("short_video_top15.bands[1].from"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -471,8 +500,15 @@ mod tests {
 
     #[test]
     fn negative_amount_is_named() {
-        let err =
-            with("{ min = 2000, amount = 250 }", "{ min = 2000, amount = -250 }").unwrap_err();
-        assert!(err.to_string().contains("affiliate_credits.tiers[0].amount"), "{err}");
+        let err = with(
+            "{ min = 2000, amount = 250 }",
+            "{ min = 2000, amount = -250 }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("affiliate_credits.tiers[0].amount"),
+            "{err}"
+        );
     }
 }

@@ -38,7 +38,10 @@ pub const PROGRAM_IDS: [&str; 9] = [
 ];
 
 pub fn program_order(id: &str) -> usize {
-    PROGRAM_IDS.iter().position(|p| *p == id).unwrap_or(usize::MAX)
+    PROGRAM_IDS
+        .iter()
+        .position(|p| *p == id)
+        .unwrap_or(usize::MAX)
 }
 
 /// One figure of a computation, with the book value or input it came from, and the
@@ -146,7 +149,9 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn lines_of<'a>(&'a self, partner_id: &'a str) -> impl Iterator<Item = &'a Line> + 'a {
-        self.lines.iter().filter(move |l| l.partner_id == partner_id)
+        self.lines
+            .iter()
+            .filter(move |l| l.partner_id == partner_id)
     }
 
     pub fn total(&self, partner_id: Option<&str>, kind: Kind) -> Money {

@@ -70,7 +70,8 @@ impl From<FormatArg> for Format {
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    tsp_payout::input::reader::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+    tsp_payout::input::reader::parse_date(s)
+        .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
 fn main() -> ExitCode {

@@ -76,9 +76,18 @@ mod tests {
 
     #[test]
     fn q3_and_q4_have_92_days() {
-        assert_eq!(Window::new(date("2025-07-01"), date("2025-09-30")).days(), 92);
-        assert_eq!(Window::new(date("2025-10-01"), date("2025-12-31")).days(), 92);
-        assert_eq!(Window::new(date("2025-11-12"), date("2025-12-01")).days(), 20);
+        assert_eq!(
+            Window::new(date("2025-07-01"), date("2025-09-30")).days(),
+            92
+        );
+        assert_eq!(
+            Window::new(date("2025-10-01"), date("2025-12-31")).days(),
+            92
+        );
+        assert_eq!(
+            Window::new(date("2025-11-12"), date("2025-12-01")).days(),
+            20
+        );
     }
 
     #[test]
@@ -209,7 +218,9 @@ impl Periods {
     /// Day offset of `date` inside `span`, if it lies there.
     pub fn span_offset(&self, date: NaiveDate) -> Option<usize> {
         let offset = (date - self.span.start).num_days();
-        (0..self.span.days()).contains(&offset).then_some(offset as usize)
+        (0..self.span.days())
+            .contains(&offset)
+            .then_some(offset as usize)
     }
 
     /// The evaluation end: the program end, or the as-of date when earlier.

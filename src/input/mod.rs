@@ -345,8 +345,13 @@ trait DatedSink {
     /// Interns the key (without the date) and returns its index.
     fn key(&mut self, rec: &Self::Rec) -> usize;
     /// Adds (or with `retract`, takes back) the row's figures.
-    fn apply(&mut self, key: usize, rec: &Self::Rec, periods: &Periods, retract: bool)
-        -> Disposition;
+    fn apply(
+        &mut self,
+        key: usize,
+        rec: &Self::Rec,
+        periods: &Periods,
+        retract: bool,
+    ) -> Disposition;
 }
 
 /// First line of each (key, date), day-indexed over the book's span so that memory is
@@ -401,7 +406,13 @@ impl Ingest<'_> {
         }
     }
 
-    fn reject(&mut self, line: u64, reason: String, raw: impl FnOnce() -> String, gmv: Option<Money>) {
+    fn reject(
+        &mut self,
+        line: u64,
+        reason: String,
+        raw: impl FnOnce() -> String,
+        gmv: Option<Money>,
+    ) {
         self.report.rows.rejected += 1;
         if let Some(g) = gmv {
             self.report.gmv.rejected += g;
@@ -428,9 +439,10 @@ impl Ingest<'_> {
         let (rows, dollars) = match d {
             Disposition::Used => (&mut self.report.rows.used, &mut self.report.gmv.used),
             Disposition::Outside => (&mut self.report.rows.outside, &mut self.report.gmv.outside),
-            Disposition::Unmatched => {
-                (&mut self.report.rows.unmatched, &mut self.report.gmv.unmatched)
-            }
+            Disposition::Unmatched => (
+                &mut self.report.rows.unmatched,
+                &mut self.report.gmv.unmatched,
+            ),
         };
         if retract {
             *rows -= 1;
@@ -446,7 +458,8 @@ impl Ingest<'_> {
             return Ok(());
         };
         let gmv_col = self.file.gmv_column();
-        let progress = crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
+        let progress =
+            crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
         let mut keys = DayKeys::default();
         // First lines of duplicated keys: they were already added and must be taken back.
         let mut retract: BTreeMap<u64, String> = BTreeMap::new();
@@ -479,7 +492,11 @@ impl Ingest<'_> {
             let errors = std::mem::take(&mut row.errors);
             drop(row);
             let Some(rec) = parsed.filter(|_| errors.is_empty()) else {
-                let reason = errors.iter().map(DataError::describe).collect::<Vec<_>>().join("; ");
+                let reason = errors
+                    .iter()
+                    .map(DataError::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 for e in errors {
                     self.data.error(e);
                 }
@@ -489,10 +506,17 @@ impl Ingest<'_> {
             let key = sink.key(&rec);
             let date = S::date(&rec);
             if let Some(first) = keys.insert(key, date, line, self.periods) {
-                let reason = format!("duplicate key ({}), also on line {first}", S::describe_key(&rec));
-                self.data.error(DataError::row(self.file.name(), line, reason.clone()));
+                let reason = format!(
+                    "duplicate key ({}), also on line {first}",
+                    S::describe_key(&rec)
+                );
+                self.data
+                    .error(DataError::row(self.file.name(), line, reason.clone()));
                 retract.entry(first).or_insert_with(|| {
-                    format!("duplicate key ({}), also on line {line}", S::describe_key(&rec))
+                    format!(
+                        "duplicate key ({}), also on line {line}",
+                        S::describe_key(&rec)
+                    )
                 });
                 self.reject(line, reason, || csv.raw_text(span), Some(S::gmv(&rec)));
                 continue;
@@ -574,8 +598,11 @@ impl Ingest<'_> {
                     match parsed.filter(|_| errors.is_empty()) {
                         Some(t) => rows.push((line, span, t)),
                         None => {
-                            let reason =
-                                errors.iter().map(DataError::describe).collect::<Vec<_>>().join("; ");
+                            let reason = errors
+                                .iter()
+                                .map(DataError::describe)
+                                .collect::<Vec<_>>()
+                                .join("; ");
                             for e in errors {
                                 self.data.error(e);
                             }
@@ -628,9 +655,17 @@ impl Ingest<'_> {
         let Some((csv, rows)) = self.small(path, |row| Some((row.id(0)?, row.text(1)?)))? else {
             return Ok(());
         };
-        let kept = self.unique_by(&csv, rows, |(id, _)| id.clone(), |id, group| {
-            format!("duplicate key (partner_id {id}) on lines {}", lines_of(group))
-        });
+        let kept = self.unique_by(
+            &csv,
+            rows,
+            |(id, _)| id.clone(),
+            |id, group| {
+                format!(
+                    "duplicate key (partner_id {id}) on lines {}",
+                    lines_of(group)
+                )
+            },
+        );
         for (_, (id, name)) in kept {
             self.data.partner(&id).name = Some(name);
             self.dispose(Disposition::Used, Money::ZERO, false);
@@ -640,14 +675,23 @@ impl Ingest<'_> {
     }
 
     fn tiers(&mut self, path: &Path) -> Result<(), InputError> {
-        let Some((csv, rows)) =
-            self.small(path, |row| Some((row.id(0)?, row.date(1)?, row.integer_in(2, 1, 5)?)))?
+        let Some((csv, rows)) = self.small(path, |row| {
+            Some((row.id(0)?, row.date(1)?, row.integer_in(2, 1, 5)?))
+        })?
         else {
             return Ok(());
         };
-        let kept = self.unique_by(&csv, rows, |(p, d, _)| (p.clone(), *d), |(p, d), group| {
-            format!("duplicate key (partner_id {p}, effective_date {d}) on lines {}", lines_of(group))
-        });
+        let kept = self.unique_by(
+            &csv,
+            rows,
+            |(p, d, _)| (p.clone(), *d),
+            |(p, d), group| {
+                format!(
+                    "duplicate key (partner_id {p}, effective_date {d}) on lines {}",
+                    lines_of(group)
+                )
+            },
+        );
         let as_of = self.periods.as_of;
         for (_, (partner, date, tier)) in kept {
             let p = self.data.partner(&partner);
@@ -671,19 +715,27 @@ impl Ingest<'_> {
         else {
             return Ok(());
         };
-        let kept = self.unique_by(&csv, rows, |(c, _, _)| c.clone(), |c, group| {
-            let partners: BTreeSet<&String> = group.iter().map(|(_, (_, p, _))| p).collect();
-            if partners.len() > 1 {
-                let claims = group
-                    .iter()
-                    .map(|(line, (_, p, _))| format!("{p} (line {line})"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("creator {c} is claimed by more than one partner: {claims}")
-            } else {
-                format!("duplicate key (creator_id {c}) on lines {}", lines_of(group))
-            }
-        });
+        let kept = self.unique_by(
+            &csv,
+            rows,
+            |(c, _, _)| c.clone(),
+            |c, group| {
+                let partners: BTreeSet<&String> = group.iter().map(|(_, (_, p, _))| p).collect();
+                if partners.len() > 1 {
+                    let claims = group
+                        .iter()
+                        .map(|(line, (_, p, _))| format!("{p} (line {line})"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("creator {c} is claimed by more than one partner: {claims}")
+                } else {
+                    format!(
+                        "duplicate key (creator_id {c}) on lines {}",
+                        lines_of(group)
+                    )
+                }
+            },
+        );
         for (line, (creator, partner, target_list)) in kept {
             self.data.partner(&partner).creators.insert(
                 creator,
@@ -982,7 +1034,13 @@ impl DatedSink for MatchSink {
         i
     }
 
-    fn apply(&mut self, key: usize, rec: &MatchRow, periods: &Periods, retract: bool) -> Disposition {
+    fn apply(
+        &mut self,
+        key: usize,
+        rec: &MatchRow,
+        periods: &Periods,
+        retract: bool,
+    ) -> Disposition {
         if periods.mask(rec.date) & (1 << WindowId::Bfcm as usize) == 0 {
             return Disposition::Outside;
         }
@@ -998,7 +1056,9 @@ impl DatedSink for MatchSink {
 impl MatchSink {
     fn finish(self, data: &mut DataSet) {
         for ((partner, seller, creator), gmv) in self.triples.keys.into_iter().zip(self.bfcm) {
-            data.partner(&partner).matched.insert((seller, creator), gmv);
+            data.partner(&partner)
+                .matched
+                .insert((seller, creator), gmv);
         }
     }
 }

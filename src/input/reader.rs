@@ -5,13 +5,13 @@ use super::error::{DataError, InputError};
 use crate::money::Money;
 use chrono::NaiveDate;
 use csv::{ByteRecord, ReaderBuilder};
+use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use sha2::{Digest, Sha256};
 
 /// Amounts at or above this many dollars in one cell are refused: no daily export holds
 /// them, and the bound keeps every sum and cross-multiplication far inside Decimal's range.
@@ -80,7 +80,11 @@ impl CsvFile {
         let file = File::open(path).map_err(io_err)?;
         let size = file.metadata().map_err(io_err)?.len();
         if size == 0 {
-            return Ok(Err(DataError::row(name, 1, "file is empty (no header row)")));
+            return Ok(Err(DataError::row(
+                name,
+                1,
+                "file is empty (no header row)",
+            )));
         }
         let raw = file.try_clone().map_err(io_err)?;
         let bytes_read = Arc::new(AtomicU64::new(0));
@@ -143,7 +147,10 @@ impl CsvFile {
                         line: header_line,
                         column: Some(col.to_string()),
                         value: None,
-                        reason: format!("required column appears {} times in the header", found.len()),
+                        reason: format!(
+                            "required column appears {} times in the header",
+                            found.len()
+                        ),
                     }))
                 }
             }
@@ -237,7 +244,10 @@ fn csv_error(name: &'static str, e: &csv::Error) -> DataError {
 
 /// Blank lines are skipped: a record with a single cell of only spaces/tabs.
 fn is_blank(record: &ByteRecord) -> bool {
-    record.len() == 1 && record[0].iter().all(|b| *b == b' ' || *b == b'\t' || *b == b'\r')
+    record.len() == 1
+        && record[0]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t' || *b == b'\r')
 }
 
 pub fn trim(s: &str) -> &str {
@@ -252,23 +262,39 @@ impl Row<'_> {
     fn cell(&mut self, col: usize) -> Option<&str> {
         let name = self.columns[col];
         let Some(bytes) = self.record.get(self.positions[col]) else {
-            self.errors.push(DataError::cell(self.file, self.line, name, "", "is missing (row too short)"));
+            self.errors.push(DataError::cell(
+                self.file,
+                self.line,
+                name,
+                "",
+                "is missing (row too short)",
+            ));
             return None;
         };
         match std::str::from_utf8(bytes) {
             Ok(s) => Some(trim(s)),
             Err(_) => {
                 let lossy = String::from_utf8_lossy(bytes).into_owned();
-                self.errors
-                    .push(DataError::cell(self.file, self.line, name, &lossy, "is not valid UTF-8"));
+                self.errors.push(DataError::cell(
+                    self.file,
+                    self.line,
+                    name,
+                    &lossy,
+                    "is not valid UTF-8",
+                ));
                 None
             }
         }
     }
 
     fn fail(&mut self, col: usize, value: &str, reason: &str) {
-        self.errors
-            .push(DataError::cell(self.file, self.line, self.columns[col], value, reason));
+        self.errors.push(DataError::cell(
+            self.file,
+            self.line,
+            self.columns[col],
+            value,
+            reason,
+        ));
     }
 
     /// The amount in a cell if it parses, without recording an error (for reconciliation
@@ -329,9 +355,15 @@ impl Row<'_> {
     pub fn integer_in(&mut self, col: usize, low: u8, high: u8) -> Option<u8> {
         let value = self.cell(col)?.to_string();
         match value.parse::<u8>() {
-            Ok(n) if (low..=high).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            Ok(n) if (low..=high).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(n)
+            }
             _ => {
-                self.fail(col, &value, &format!("is not an integer from {low} to {high}"));
+                self.fail(
+                    col,
+                    &value,
+                    &format!("is not an integer from {low} to {high}"),
+                );
                 None
             }
         }
@@ -428,8 +460,24 @@ mod tests {
         assert_eq!(parse_cents("5.5"), Ok(550));
         assert_eq!(parse_cents("007"), Ok(700));
         for bad in [
-            "", "-5", "+5", ".5", "5.", "NaN", "1e5", "12,3x", "1,23", "1234,567", ",123", "$",
-            "$$5", "5.123", "1,234.5.6", "1 000", "inf", "١٢",
+            "",
+            "-5",
+            "+5",
+            ".5",
+            "5.",
+            "NaN",
+            "1e5",
+            "12,3x",
+            "1,23",
+            "1234,567",
+            ",123",
+            "$",
+            "$$5",
+            "5.123",
+            "1,234.5.6",
+            "1 000",
+            "inf",
+            "١٢",
         ] {
             assert!(parse_cents(bad).is_err(), "{bad:?} should be refused");
         }
@@ -440,8 +488,18 @@ mod tests {
 
     #[test]
     fn dates_are_strict() {
-        assert_eq!(parse_date("2025-10-01"), NaiveDate::from_ymd_opt(2025, 10, 1));
-        for bad in ["2025-1-01", "2025-02-30", "25-10-01", "2025/10/01", "2025-10-01T00", ""] {
+        assert_eq!(
+            parse_date("2025-10-01"),
+            NaiveDate::from_ymd_opt(2025, 10, 1)
+        );
+        for bad in [
+            "2025-1-01",
+            "2025-02-30",
+            "25-10-01",
+            "2025/10/01",
+            "2025-10-01T00",
+            "",
+        ] {
             assert!(parse_date(bad).is_none(), "{bad:?}");
         }
     }

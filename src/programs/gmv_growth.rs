@@ -15,7 +15,9 @@ impl Program for GmvGrowth {
     fn evaluate(&self, ctx: &Context) -> Evaluation {
         let periods = ctx.periods;
         let (Some(q3), Some(q4)) = (periods.cut(WindowId::Q3), periods.cut(WindowId::Q4)) else {
-            return Evaluation::NotEvaluated("the Q3 or Q4 window starts after the as-of date".into());
+            return Evaluation::NotEvaluated(
+                "the Q3 or Q4 window starts after the as-of date".into(),
+            );
         };
         let tiers = &ctx.rules.gmv_growth.tiers;
         let mut lines = Vec::new();
@@ -52,13 +54,20 @@ impl Program for GmvGrowth {
             let steps = vec![
                 Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
                 Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
-                Step::new("Q3 average daily gmv", avg3.human())
-                    .source(format!("{} / {} days", sum3.human(), q3.days())),
+                Step::new("Q3 average daily gmv", avg3.human()).source(format!(
+                    "{} / {} days",
+                    sum3.human(),
+                    q3.days()
+                )),
                 Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
                 Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
-                Step::new("Q4 average daily gmv", avg4.human())
-                    .source(format!("{} / {} days", sum4.human(), q4.days())),
-                Step::new("increment", increment.human()).source("Q4 average − Q3 average, compared exactly"),
+                Step::new("Q4 average daily gmv", avg4.human()).source(format!(
+                    "{} / {} days",
+                    sum4.human(),
+                    q4.days()
+                )),
+                Step::new("increment", increment.human())
+                    .source("Q4 average − Q3 average, compared exactly"),
                 Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
                 Step::new(
                     "tier met",
@@ -91,10 +100,16 @@ mod tests {
     /// 10,000.00 Q3.
     fn example_one(last_day: &str) -> Fixture {
         let mut f = Fixture::new("2025-12-31");
-        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", "10000.00"));
-        f.daily("2025-10-01", "2025-12-30", |d| gmv(d, "P1", "S1", "19999.99"));
+        f.daily("2025-07-01", "2025-09-30", |d| {
+            gmv(d, "P1", "S1", "10000.00")
+        });
+        f.daily("2025-10-01", "2025-12-30", |d| {
+            gmv(d, "P1", "S1", "19999.99")
+        });
         let last = last_day.to_string();
-        f.daily("2025-12-31", "2025-12-31", move |d| gmv(d, "P1", "S1", &last));
+        f.daily("2025-12-31", "2025-12-31", move |d| {
+            gmv(d, "P1", "S1", &last)
+        });
         f
     }
 
@@ -102,8 +117,16 @@ mod tests {
     fn spec_example_1_exact_boundary_pays_10000() {
         let line = example_one("20000.91").line_of(&GmvGrowth, "P1");
         assert_eq!(line.amount, Money::dollars(10_000));
-        assert!(line.basis.contains("1,840,000.00 over 92 days"), "{}", line.basis);
-        assert!(line.basis.contains("increment 10,000.00 ≥ 10,000"), "{}", line.basis);
+        assert!(
+            line.basis.contains("1,840,000.00 over 92 days"),
+            "{}",
+            line.basis
+        );
+        assert!(
+            line.basis.contains("increment 10,000.00 ≥ 10,000"),
+            "{}",
+            line.basis
+        );
         assert!(!line.provisional);
     }
 
@@ -112,18 +135,32 @@ mod tests {
         let line = example_one("20000.90").line_of(&GmvGrowth, "P1");
         assert_eq!(line.amount, Money::dollars(5_000));
         // The displayed increment is rounded down, never up to the threshold it misses.
-        assert!(line.basis.contains("increment 9,999.99 ≥ 3,000"), "{}", line.basis);
+        assert!(
+            line.basis.contains("increment 9,999.99 ≥ 3,000"),
+            "{}",
+            line.basis
+        );
     }
 
     #[test]
     fn below_first_tier_and_decline_pay_zero_with_reason() {
         let mut f = Fixture::new("2025-12-31");
-        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", "1000.00"));
-        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", "3999.99"));
-        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P2", "S1", "5000.00"));
+        f.daily("2025-07-01", "2025-09-30", |d| {
+            gmv(d, "P1", "S1", "1000.00")
+        });
+        f.daily("2025-10-01", "2025-12-31", |d| {
+            gmv(d, "P1", "S1", "3999.99")
+        });
+        f.daily("2025-07-01", "2025-09-30", |d| {
+            gmv(d, "P2", "S1", "5000.00")
+        });
         let p1 = f.line_of(&GmvGrowth, "P1");
         assert_eq!(p1.amount, Money::ZERO);
-        assert!(p1.basis.contains("below the first tier 3,000"), "{}", p1.basis);
+        assert!(
+            p1.basis.contains("below the first tier 3,000"),
+            "{}",
+            p1.basis
+        );
         let p2 = f.line_of(&GmvGrowth, "P2");
         assert_eq!(p2.amount, Money::ZERO);
         assert!(p2.basis.contains("increment -5,000.00"), "{}", p2.basis);
@@ -132,8 +169,12 @@ mod tests {
     #[test]
     fn highest_tier_and_sellers_add_up() {
         let mut f = Fixture::new("2025-12-31");
-        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", "30000.00"));
-        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S2", "20000.00"));
+        f.daily("2025-10-01", "2025-12-31", |d| {
+            gmv(d, "P1", "S1", "30000.00")
+        });
+        f.daily("2025-10-01", "2025-12-31", |d| {
+            gmv(d, "P1", "S2", "20000.00")
+        });
         assert_eq!(f.line_of(&GmvGrowth, "P1").amount, Money::dollars(20_000));
     }
 
@@ -141,10 +182,16 @@ mod tests {
     fn as_of_cuts_q4_and_marks_provisional() {
         // 10 days of Q4 at 13,000 over a zero Q3: increment 13,000 → $10,000, provisional.
         let mut f = Fixture::new("2025-10-10");
-        f.daily("2025-10-01", "2025-10-31", |d| gmv(d, "P1", "S1", "13000.00"));
+        f.daily("2025-10-01", "2025-10-31", |d| {
+            gmv(d, "P1", "S1", "13000.00")
+        });
         let line = f.line_of(&GmvGrowth, "P1");
         assert_eq!(line.amount, Money::dollars(10_000));
         assert!(line.provisional);
-        assert!(line.basis.contains("130,000.00 over 10 days"), "{}", line.basis);
+        assert!(
+            line.basis.contains("130,000.00 over 10 days"),
+            "{}",
+            line.basis
+        );
     }
 }

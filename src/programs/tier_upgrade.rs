@@ -32,7 +32,9 @@ pub(crate) struct Holding {
 
 pub(crate) fn holding(history: &[(NaiveDate, u8)], hold: Window) -> Holding {
     let daily: Vec<Option<u8>> = hold.dates().map(|d| tier_on(history, d)).collect();
-    let held = daily.iter().try_fold(u8::MAX, |low, t| t.map(|t| low.min(t)));
+    let held = daily
+        .iter()
+        .try_fold(u8::MAX, |low, t| t.map(|t| low.min(t)));
     let peak = daily.iter().flatten().copied().max();
     let peak_days = daily
         .iter()
@@ -88,7 +90,8 @@ impl Program for TierUpgrade {
                 .map(|(_, t)| *t)
                 .max();
             let Some(prior_max) = prior_max else {
-                let basis = format!("not eligible: no tier on or before {prior_end} ({history_text})");
+                let basis =
+                    format!("not eligible: no tier on or before {prior_end} ({history_text})");
                 steps.push(Step::new("amount", Money::ZERO.human()));
                 lines.push(head.line(Money::ZERO, basis, steps));
                 continue;
@@ -98,14 +101,18 @@ impl Program for TierUpgrade {
                 Step::new("prior max tier", prior_max.to_string())
                     .source(format!("highest tier held on any date up to {prior_end}")),
             );
+            steps.push(Step::new("hold window", hold.to_string()).source(format!(
+                "book tier_upgrade.hold_days = {}, ending {}",
+                rules.hold_days, hold.end
+            )));
             steps.push(
-                Step::new("hold window", hold.to_string())
-                    .source(format!("book tier_upgrade.hold_days = {}, ending {}", rules.hold_days, hold.end)),
+                Step::new(
+                    "held tier",
+                    h.held
+                        .map_or("none (a day without a tier)".into(), |t| t.to_string()),
+                )
+                .source("lowest tier held on any day of the hold window"),
             );
-            steps.push(Step::new(
-                "held tier",
-                h.held.map_or("none (a day without a tier)".into(), |t| t.to_string()),
-            ).source("lowest tier held on any day of the hold window"));
             let (amount, basis) = match h.held {
                 Some(held) if held > prior_max => {
                     let bonus = rules
@@ -144,7 +151,10 @@ impl Program for TierUpgrade {
                     ),
                 },
             };
-            steps.push(Step::new("bonus by held tier", rules.bonus.describe()).source("book tier_upgrade.bonus"));
+            steps.push(
+                Step::new("bonus by held tier", rules.bonus.describe())
+                    .source("book tier_upgrade.bonus"),
+            );
             steps.push(Step::new("amount", amount.human()));
             lines.push(head.line(amount, basis, steps));
         }
@@ -174,10 +184,18 @@ mod tests {
 
     #[test]
     fn spec_example_4_not_first_time() {
-        let f = with_history(&[("P2", "2025-01-01", 3), ("P2", "2025-06-01", 2), ("P2", "2025-10-20", 3)]);
+        let f = with_history(&[
+            ("P2", "2025-01-01", 3),
+            ("P2", "2025-06-01", 2),
+            ("P2", "2025-10-20", 3),
+        ]);
         let line = f.line_of(&TierUpgrade, "P2");
         assert_eq!(line.amount, Money::ZERO);
-        assert!(line.basis.starts_with("not a first-time upgrade"), "{}", line.basis);
+        assert!(
+            line.basis.starts_with("not a first-time upgrade"),
+            "{}",
+            line.basis
+        );
     }
 
     #[test]
@@ -185,7 +203,12 @@ mod tests {
         let f = with_history(&[("P3", "2025-01-01", 2), ("P3", "2025-12-05", 4)]);
         let line = f.line_of(&TierUpgrade, "P3");
         assert_eq!(line.amount, Money::ZERO);
-        assert!(line.basis.contains("held tier 4 for 27 of the required 30 days"), "{}", line.basis);
+        assert!(
+            line.basis
+                .contains("held tier 4 for 27 of the required 30 days"),
+            "{}",
+            line.basis
+        );
     }
 
     #[test]
@@ -200,10 +223,18 @@ mod tests {
 
     #[test]
     fn kept_level_is_paid_when_moving_up_twice() {
-        let f = with_history(&[("P4", "2025-03-01", 2), ("P4", "2025-11-01", 4), ("P4", "2025-12-20", 5)]);
+        let f = with_history(&[
+            ("P4", "2025-03-01", 2),
+            ("P4", "2025-11-01", 4),
+            ("P4", "2025-12-20", 5),
+        ]);
         let line = f.line_of(&TierUpgrade, "P4");
         assert_eq!(line.amount, Money::dollars(7_500));
-        assert!(line.basis.contains("tier 5 held 12 of 30 days"), "{}", line.basis);
+        assert!(
+            line.basis.contains("tier 5 held 12 of 30 days"),
+            "{}",
+            line.basis
+        );
     }
 
     #[test]
@@ -211,13 +242,22 @@ mod tests {
         let f = with_history(&[("P5", "2025-10-01", 3)]);
         let line = f.line_of(&TierUpgrade, "P5");
         assert_eq!(line.amount, Money::ZERO);
-        assert!(line.basis.starts_with("not eligible: no tier on or before 2025-09-30"), "{}", line.basis);
+        assert!(
+            line.basis
+                .starts_with("not eligible: no tier on or before 2025-09-30"),
+            "{}",
+            line.basis
+        );
     }
 
     #[test]
     fn superseded_rows_before_q3_end_count_for_prior_max() {
         // Tier 5 in January, 2 from February: prior max is 5, so reaching 4 is no upgrade.
-        let f = with_history(&[("P6", "2025-01-01", 5), ("P6", "2025-02-01", 2), ("P6", "2025-10-01", 4)]);
+        let f = with_history(&[
+            ("P6", "2025-01-01", 5),
+            ("P6", "2025-02-01", 2),
+            ("P6", "2025-10-01", 4),
+        ]);
         assert_eq!(f.line_of(&TierUpgrade, "P6").amount, Money::ZERO);
     }
 

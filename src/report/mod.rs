@@ -39,7 +39,10 @@ pub fn payouts_csv(outcome: &Outcome) -> String {
     csv_string(|w| {
         w.write_record(PAYOUT_COLUMNS)?;
         for l in &outcome.lines {
-            let name = outcome.partners.get(&l.partner_id).map_or("", String::as_str);
+            let name = outcome
+                .partners
+                .get(&l.partner_id)
+                .map_or("", String::as_str);
             w.write_record([
                 l.partner_id.as_str(),
                 name,
@@ -151,7 +154,11 @@ fn pretty(v: &Value) -> String {
 
 /// statements/<partner_id>.json: everything about one partner, with each line's figures.
 pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
-    let name = outcome.partners.get(partner_id).cloned().unwrap_or_default();
+    let name = outcome
+        .partners
+        .get(partner_id)
+        .cloned()
+        .unwrap_or_default();
     let lines: Vec<&Line> = outcome.lines_of(partner_id).collect();
     let doc = json!({
         "partner_id": partner_id,

@@ -51,7 +51,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 /// Writes `files` into `dir` (created if missing). Refuses a directory that already holds
 /// a run unless `force`; with `force`, the previous run's files are replaced and those it
 /// listed that this run does not write are removed.
-pub fn write_run(dir: &Path, files: &RunFiles, manifest: String, force: bool) -> Result<(), OutputError> {
+pub fn write_run(
+    dir: &Path,
+    files: &RunFiles,
+    manifest: String,
+    force: bool,
+) -> Result<(), OutputError> {
     let manifest_path = dir.join(MANIFEST);
     let previous = if manifest_path.exists() {
         if !force {

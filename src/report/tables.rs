@@ -26,7 +26,11 @@ pub fn payouts_table(outcome: &Outcome) -> String {
             outcome.total(Some(id), Kind::Cash).human(),
             outcome.total(Some(id), Kind::AdCredit).human(),
         ];
-        row.extend(programs.iter().map(|p| outcome.program_total(id, p).human()));
+        row.extend(
+            programs
+                .iter()
+                .map(|p| outcome.program_total(id, p).human()),
+        );
         table.add_row(row);
     }
     let mut total = vec![
@@ -65,7 +69,9 @@ pub fn payouts_table(outcome: &Outcome) -> String {
 pub fn reconciliation_text(data: &DataSet) -> String {
     let mut out = String::from("reconciliation: read = used + outside + unmatched + rejected\n");
     for file in InputFile::ALL {
-        let Some(r) = data.files.get(&file) else { continue };
+        let Some(r) = data.files.get(&file) else {
+            continue;
+        };
         if !r.present {
             out.push_str(&format!("  {:<22} absent\n", file.name()));
             continue;

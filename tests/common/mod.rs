@@ -1,0 +1,82 @@
+//! Shared helpers for the binary's integration tests.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub fn bin() -> Command {
+    Command::cargo_bin("tsp-payout").expect("binary built")
+}
+
+pub fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample")
+}
+
+/// A temporary data directory with the given files.
+pub fn data_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, content) in files {
+        fs::write(dir.path().join(name), content).expect("write input");
+    }
+    dir
+}
+
+pub const GMV_HEADER: &str =
+    "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n";
+
+/// Reads a CSV into header-keyed rows.
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).expect("open csv");
+    let headers = r.headers().expect("headers").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Amount by (partner_id, program, period) from a payouts.csv-shaped file.
+pub fn amounts(path: &Path) -> BTreeMap<(String, String, String), String> {
+    read_csv(path)
+        .into_iter()
+        .map(|r| {
+            (
+                (
+                    r["partner_id"].clone(),
+                    r["program"].clone(),
+                    r["period"].clone(),
+                ),
+                r["amount"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Every file below `dir`, relative path → bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(base)
+                    .expect("below base")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
