@@ -195,3 +195,33 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::money::Money;
+    use crate::programs::testkit::*;
+    use proptest::prelude::*;
+
+    fn pay(q3_cents: i64, q4_cents: i64) -> Money {
+        let mut f = Fixture::new("2025-12-31");
+        let (q3, q4) = (Money::from_cents(q3_cents).plain(), Money::from_cents(q4_cents).plain());
+        f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", &q3));
+        f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", &q4));
+        f.line_of(&GmvGrowth, "P1").amount
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// More Q4 GMV never pays less, and the amount is always one of the book's.
+        #[test]
+        fn monotone_and_within_the_book(q3 in 0i64..10_000_000, q4 in 0i64..10_000_000, extra in 0i64..5_000_000) {
+            let low = pay(q3, q4);
+            let high = pay(q3, q4 + extra);
+            prop_assert!(high >= low);
+            let tiers = &crate::book::Book::embedded().rules.gmv_growth.tiers;
+            prop_assert!(low.is_zero() || tiers.0.iter().any(|t| t.amount == low));
+        }
+    }
+}
