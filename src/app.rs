@@ -27,6 +27,8 @@ pub enum AppError {
     Input(#[from] InputError),
     #[error("{count} problem(s) in the input data; nothing was written (see above, or run `tsp-payout validate`)")]
     BadData { count: usize },
+    #[error("{count} problem(s) found")]
+    ProblemsFound { count: usize },
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("cannot write to standard output: {0}")]
@@ -39,7 +41,9 @@ impl AppError {
         match self {
             AppError::Usage(_) | AppError::Book(_) => 2,
             AppError::BookUnreadable { .. } => 66,
-            AppError::Input(InputError::BadData(_)) | AppError::BadData { .. } => 65,
+            AppError::Input(InputError::BadData(_))
+            | AppError::BadData { .. }
+            | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,
             AppError::Output(_) | AppError::Stdout(_) => 74,
         }
@@ -278,7 +282,7 @@ pub fn validate(
     }
     emit(out, &text)?;
     if data.error_count > 0 {
-        return Err(AppError::BadData {
+        return Err(AppError::ProblemsFound {
             count: data.error_count,
         });
     }
