@@ -47,7 +47,10 @@ fn main() -> std::io::Result<()> {
         s
     };
     let mut out = BufWriter::with_capacity(1 << 20, File::create(dir.join("gmv_daily.csv"))?);
-    writeln!(out, "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv")?;
+    writeln!(
+        out,
+        "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv"
+    )?;
     let mut slot = rng.below(slots);
     for i in 0..rows {
         // Past 184 × sellers rows, keys repeat; keep them unique by moving to later days.

@@ -101,6 +101,12 @@ pub fn resolve_as_of(book: &Book, as_of: Option<NaiveDate>) -> Result<NaiveDate,
     Ok(d)
 }
 
+/// Ingest parses on a second thread unless `TSP_PAYOUT_THREADS=1` (for measuring the
+/// single-threaded path; the results are the same either way).
+fn parallel_ingest() -> bool {
+    std::env::var("TSP_PAYOUT_THREADS").map_or(true, |v| v.trim() != "1")
+}
+
 /// Input settings shared by every command that reads a data directory.
 pub struct DataArgs<'a> {
     pub data_dir: &'a Path,
@@ -160,6 +166,7 @@ pub fn compute(
         },
         progress: true,
         adjust,
+        parallel: parallel_ingest(),
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));
@@ -257,6 +264,7 @@ pub fn validate(
         mode: Mode::Strict,
         progress: true,
         adjust: None,
+        parallel: parallel_ingest(),
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));

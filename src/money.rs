@@ -23,6 +23,11 @@ impl Money {
         Money(Decimal::new(cents, 2))
     }
 
+    /// A sum of whole cents.
+    pub fn from_cents_sum(cents: i128) -> Money {
+        Money(Decimal::from_i128_with_scale(cents, 2))
+    }
+
     pub fn dollars(amount: i64) -> Money {
         Money(Decimal::from(amount))
     }

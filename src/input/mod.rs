@@ -2,6 +2,7 @@
 //! contract, and folds it into per-(partner, seller, window) sums. Memory grows with the
 //! number of partners, sellers and creators, never with the number of rows.
 
+mod dated;
 pub mod error;
 pub mod reader;
 mod tally;
@@ -13,7 +14,7 @@ use crate::money::Money;
 use crate::window::{Periods, WindowId, WINDOW_COUNT};
 use chrono::NaiveDate;
 use reader::{CsvFile, Next, Row};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The six files of a data directory, in the order they are read.
@@ -77,11 +78,6 @@ impl InputFile {
             self,
             InputFile::GmvDaily | InputFile::CreatorGmvDaily | InputFile::Matchmaking
         )
-    }
-
-    /// Column index of `gmv` in `columns()`, for files that have one.
-    fn gmv_column(self) -> Option<usize> {
-        self.columns().iter().position(|c| *c == "gmv")
     }
 }
 
@@ -176,14 +172,18 @@ pub enum Mode {
 }
 
 /// A hook to alter rows as they stream in (what-if scenarios). `None` drops the row.
+/// Only the channels of the returned row are folded in: the date and ids stay the row's
+/// key. The reconciliation keeps counting the file's own figures.
 pub trait Adjust {
     fn gmv_row(&self, row: GmvRow) -> Option<GmvRow> {
         Some(row)
     }
-    /// Rows to add to gmv_daily after the file's own.
+    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted).
     fn extra_gmv_rows(&self) -> Vec<GmvRow> {
         Vec::new()
     }
+    /// Called once every file is read, e.g. to drop a partner from every file.
+    fn finish(&self, _data: &mut DataSet) {}
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,6 +199,8 @@ pub struct Options<'a> {
     pub mode: Mode,
     pub progress: bool,
     pub adjust: Option<&'a dyn Adjust>,
+    /// Parse on a second thread while the first aggregates; results are identical.
+    pub parallel: bool,
 }
 
 /// Errors kept in memory; past this only their count grows.
@@ -290,22 +292,21 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             InputFile::PartnerTiers => ingest.tiers(&path)?,
             InputFile::Creators => ingest.creators(&path)?,
             InputFile::CreatorGmvDaily => {
-                let mut sink = CreatorGmvSink::default();
+                let mut sink = dated::CreatorGmvSink::default();
                 ingest.dated(&path, &mut sink)?;
                 sink.finish(ingest.data, &mut ingest.report);
             }
             InputFile::Matchmaking => {
-                let mut sink = MatchSink::default();
+                let mut sink = dated::MatchSink::default();
                 ingest.dated(&path, &mut sink)?;
                 sink.finish(ingest.data);
             }
             InputFile::GmvDaily => {
-                let mut sink = GmvSink::default();
+                let mut sink = dated::GmvSink::new(opts.adjust);
                 ingest.dated(&path, &mut sink)?;
                 if let Some(adjust) = opts.adjust {
                     for row in adjust.extra_gmv_rows() {
-                        let key = sink.key(&row);
-                        sink.apply(key, &row, periods, false);
+                        sink.add_row(&row, periods);
                     }
                 }
                 sink.finish(ingest.data);
@@ -313,6 +314,9 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         }
         let report = ingest.report;
         data.files.insert(file, report);
+    }
+    if let Some(adjust) = opts.adjust {
+        adjust.finish(&mut data);
     }
     data.rejects.sort();
     Ok(data)
@@ -332,65 +336,6 @@ struct Ingest<'a> {
     periods: &'a Periods,
     opts: &'a Options<'a>,
     report: FileReport,
-}
-
-/// A file whose rows are keyed by a date and folded into sums.
-trait DatedSink {
-    type Rec;
-    fn parse(row: &mut Row) -> Option<Self::Rec>;
-    fn date(rec: &Self::Rec) -> NaiveDate;
-    fn gmv(rec: &Self::Rec) -> Money;
-    /// A readable form of the row's key, for duplicate-key messages.
-    fn describe_key(rec: &Self::Rec) -> String;
-    /// Interns the key (without the date) and returns its index.
-    fn key(&mut self, rec: &Self::Rec) -> usize;
-    /// Adds (or with `retract`, takes back) the row's figures.
-    fn apply(
-        &mut self,
-        key: usize,
-        rec: &Self::Rec,
-        periods: &Periods,
-        retract: bool,
-    ) -> Disposition;
-}
-
-/// First line of each (key, date), day-indexed over the book's span so that memory is
-/// bounded by keys × days rather than rows.
-#[derive(Default)]
-struct DayKeys {
-    lines: Vec<Box<[u32]>>,
-    elsewhere: HashMap<(usize, NaiveDate), u64>,
-}
-
-impl DayKeys {
-    /// Records `line` for (key, date); returns the first line when the pair was seen.
-    fn insert(&mut self, key: usize, date: NaiveDate, line: u64, periods: &Periods) -> Option<u64> {
-        match periods.span_offset(date) {
-            Some(offset) if line <= u64::from(u32::MAX) => {
-                if self.lines.len() <= key {
-                    self.lines.resize_with(key + 1, Box::default);
-                }
-                let days = &mut self.lines[key];
-                if days.is_empty() {
-                    *days = vec![0u32; periods.span.days() as usize].into_boxed_slice();
-                }
-                match days[offset] {
-                    0 => {
-                        days[offset] = line as u32;
-                        None
-                    }
-                    first => Some(u64::from(first)),
-                }
-            }
-            _ => match self.elsewhere.entry((key, date)) {
-                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(line);
-                    None
-                }
-            },
-        }
-    }
 }
 
 impl Ingest<'_> {
@@ -451,122 +396,6 @@ impl Ingest<'_> {
             *rows += 1;
             *dollars += gmv;
         }
-    }
-
-    fn dated<S: DatedSink>(&mut self, path: &Path, sink: &mut S) -> Result<(), InputError> {
-        let Some(mut csv) = self.open(path)? else {
-            return Ok(());
-        };
-        let gmv_col = self.file.gmv_column();
-        let progress =
-            crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
-        let mut keys = DayKeys::default();
-        // First lines of duplicated keys: they were already added and must be taken back.
-        let mut retract: BTreeMap<u64, String> = BTreeMap::new();
-        let mut seen = 0u64;
-        loop {
-            seen += 1;
-            if seen.is_multiple_of(65_536) {
-                progress.tick(&csv.bytes_read);
-            }
-            let (mut row, span) = match csv.next_row() {
-                Next::End => break,
-                Next::Broken(e, span) => {
-                    self.read(None);
-                    let reason = e.describe();
-                    let line = e.line;
-                    self.data.error(e);
-                    let raw = csv.raw_text(span);
-                    self.reject(line, reason, || raw, None);
-                    continue;
-                }
-                Next::Row(row) => {
-                    let span = row.span;
-                    (row, span)
-                }
-            };
-            let gmv = gmv_col.and_then(|c| row.peek_money(c));
-            self.read(gmv);
-            let parsed = S::parse(&mut row);
-            let line = row.line;
-            let errors = std::mem::take(&mut row.errors);
-            drop(row);
-            let Some(rec) = parsed.filter(|_| errors.is_empty()) else {
-                let reason = errors
-                    .iter()
-                    .map(DataError::describe)
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                for e in errors {
-                    self.data.error(e);
-                }
-                self.reject(line, reason, || csv.raw_text(span), gmv);
-                continue;
-            };
-            let key = sink.key(&rec);
-            let date = S::date(&rec);
-            if let Some(first) = keys.insert(key, date, line, self.periods) {
-                let reason = format!(
-                    "duplicate key ({}), also on line {first}",
-                    S::describe_key(&rec)
-                );
-                self.data
-                    .error(DataError::row(self.file.name(), line, reason.clone()));
-                retract.entry(first).or_insert_with(|| {
-                    format!(
-                        "duplicate key ({}), also on line {line}",
-                        S::describe_key(&rec)
-                    )
-                });
-                self.reject(line, reason, || csv.raw_text(span), Some(S::gmv(&rec)));
-                continue;
-            }
-            let d = sink.apply(key, &rec, self.periods, false);
-            self.dispose(d, S::gmv(&rec), false);
-        }
-        progress.finish();
-        self.report.sha256 = Some(csv.finish_sha256());
-        if !retract.is_empty() {
-            self.retract(path, sink, &retract)?;
-        }
-        Ok(())
-    }
-
-    /// Second, targeted pass: takes back the first row of each duplicated key.
-    fn retract<S: DatedSink>(
-        &mut self,
-        path: &Path,
-        sink: &mut S,
-        lines: &BTreeMap<u64, String>,
-    ) -> Result<(), InputError> {
-        let Some(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns())?.ok() else {
-            return Ok(());
-        };
-        loop {
-            let (mut row, span) = match csv.next_row() {
-                Next::End => break,
-                Next::Broken(..) => continue,
-                Next::Row(row) => {
-                    let span = row.span;
-                    (row, span)
-                }
-            };
-            let Some(reason) = lines.get(&row.line) else {
-                continue;
-            };
-            let line = row.line;
-            let Some(rec) = S::parse(&mut row) else {
-                continue;
-            };
-            drop(row);
-            let key = sink.key(&rec);
-            let d = sink.apply(key, &rec, self.periods, true);
-            let gmv = S::gmv(&rec);
-            self.dispose(d, gmv, true);
-            // Counted as read already; now rejected instead of used/outside.
-            self.reject(line, reason.clone(), || csv.raw_text(span), Some(gmv));
-        }
-        Ok(())
     }
 
     /// Reads a small keyed file whole (it holds one row per partner, tier change or creator)
@@ -764,301 +593,3 @@ fn lines_of<T>(group: &[(u64, &T)]) -> String {
 
 /// Rows of a small file that parsed: (line, byte span, fields).
 type Parsed<T> = Vec<(u64, (u64, u64), T)>;
-
-/// Interns string ids to dense indices.
-#[derive(Default)]
-struct Interner<K: std::hash::Hash + Eq> {
-    index: HashMap<K, usize>,
-    keys: Vec<K>,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
-    fn get_or_insert(&mut self, key: &K) -> usize {
-        if let Some(&i) = self.index.get(key) {
-            return i;
-        }
-        let i = self.keys.len();
-        self.keys.push(key.clone());
-        self.index.insert(key.clone(), i);
-        i
-    }
-}
-
-#[derive(Default)]
-struct GmvSink {
-    pairs: Interner<(String, String)>,
-    sums: Vec<SellerSums>,
-}
-
-impl DatedSink for GmvSink {
-    type Rec = GmvRow;
-
-    fn parse(row: &mut Row) -> Option<GmvRow> {
-        let date = row.date(0);
-        let partner_id = row.id(1);
-        let seller_id = row.id(2);
-        let gmv = row.money(3);
-        let short_video = row.money(4);
-        let live = row.money(5);
-        let affiliate = row.money(6);
-        let gmv = gmv?;
-        for (col, value) in [(4, short_video), (5, live), (6, affiliate)] {
-            if let Some(v) = value {
-                row.require_at_most(col, v, 3, gmv);
-            }
-        }
-        Some(GmvRow {
-            date: date?,
-            partner_id: partner_id?,
-            seller_id: seller_id?,
-            channels: Channels {
-                gmv,
-                short_video: short_video?,
-                live: live?,
-                affiliate: affiliate?,
-            },
-        })
-    }
-
-    fn date(rec: &GmvRow) -> NaiveDate {
-        rec.date
-    }
-
-    fn gmv(rec: &GmvRow) -> Money {
-        rec.channels.gmv
-    }
-
-    fn describe_key(rec: &GmvRow) -> String {
-        format!(
-            "date {}, partner_id {}, seller_id {}",
-            rec.date, rec.partner_id, rec.seller_id
-        )
-    }
-
-    fn key(&mut self, rec: &GmvRow) -> usize {
-        let i = self
-            .pairs
-            .get_or_insert(&(rec.partner_id.clone(), rec.seller_id.clone()));
-        if self.sums.len() <= i {
-            self.sums.push(SellerSums::default());
-        }
-        i
-    }
-
-    fn apply(&mut self, key: usize, rec: &GmvRow, periods: &Periods, retract: bool) -> Disposition {
-        let mask = periods.mask(rec.date);
-        if mask == 0 {
-            return Disposition::Outside;
-        }
-        let sums = &mut self.sums[key];
-        for id in WindowId::ALL {
-            if mask & (1 << id as usize) != 0 {
-                sums.windows[id as usize].add(&rec.channels, retract);
-            }
-        }
-        Disposition::Used
-    }
-}
-
-impl GmvSink {
-    fn finish(self, data: &mut DataSet) {
-        for ((partner, seller), sums) in self.pairs.keys.into_iter().zip(self.sums) {
-            data.partner(&partner).sellers.insert(seller, sums);
-        }
-    }
-}
-
-struct CreatorGmvRow {
-    date: NaiveDate,
-    creator_id: String,
-    gmv: Money,
-}
-
-#[derive(Default)]
-struct CreatorGmvSink {
-    creators: Interner<String>,
-    /// (rows, gmv) in the Q4 window, per creator.
-    q4: Vec<(u64, Money)>,
-}
-
-impl DatedSink for CreatorGmvSink {
-    type Rec = CreatorGmvRow;
-
-    fn parse(row: &mut Row) -> Option<CreatorGmvRow> {
-        let date = row.date(0);
-        let creator_id = row.id(1);
-        let gmv = row.money(2);
-        Some(CreatorGmvRow {
-            date: date?,
-            creator_id: creator_id?,
-            gmv: gmv?,
-        })
-    }
-
-    fn date(rec: &CreatorGmvRow) -> NaiveDate {
-        rec.date
-    }
-
-    fn gmv(rec: &CreatorGmvRow) -> Money {
-        rec.gmv
-    }
-
-    fn describe_key(rec: &CreatorGmvRow) -> String {
-        format!("date {}, creator_id {}", rec.date, rec.creator_id)
-    }
-
-    fn key(&mut self, rec: &CreatorGmvRow) -> usize {
-        let i = self.creators.get_or_insert(&rec.creator_id);
-        if self.q4.len() <= i {
-            self.q4.push((0, Money::ZERO));
-        }
-        i
-    }
-
-    fn apply(
-        &mut self,
-        key: usize,
-        rec: &CreatorGmvRow,
-        periods: &Periods,
-        retract: bool,
-    ) -> Disposition {
-        if periods.mask(rec.date) & (1 << WindowId::Q4 as usize) == 0 {
-            return Disposition::Outside;
-        }
-        let (rows, gmv) = &mut self.q4[key];
-        if retract {
-            *rows -= 1;
-            *gmv -= rec.gmv;
-        } else {
-            *rows += 1;
-            *gmv += rec.gmv;
-        }
-        // Whether the creator is known is settled once creators.csv and this file are read.
-        Disposition::Used
-    }
-}
-
-impl CreatorGmvSink {
-    /// Joins creator GMV to creators.csv; GMV of unknown creators moves to `unmatched`.
-    fn finish(self, data: &mut DataSet, report: &mut FileReport) {
-        let mut owner: HashMap<&str, &str> = HashMap::new();
-        for (pid, p) in &data.partners {
-            for cid in p.creators.keys() {
-                owner.insert(cid.as_str(), pid.as_str());
-            }
-        }
-        let owner: HashMap<String, String> = owner
-            .into_iter()
-            .map(|(c, p)| (c.to_string(), p.to_string()))
-            .collect();
-        for (creator, (rows, gmv)) in self.creators.keys.into_iter().zip(self.q4) {
-            match owner.get(&creator) {
-                Some(partner) => {
-                    let c = data
-                        .partners
-                        .get_mut(partner)
-                        .and_then(|p| p.creators.get_mut(&creator))
-                        .expect("owner map is built from the partners");
-                    c.q4_rows = rows;
-                    c.q4_gmv = gmv;
-                }
-                None if rows > 0 => {
-                    report.rows.used -= rows;
-                    report.rows.unmatched += rows;
-                    report.gmv.used -= gmv;
-                    report.gmv.unmatched += gmv;
-                    data.unmatched_creators.insert(creator, (rows, gmv));
-                }
-                None => {}
-            }
-        }
-    }
-}
-
-struct MatchRow {
-    date: NaiveDate,
-    partner_id: String,
-    seller_id: String,
-    creator_id: String,
-    gmv: Money,
-}
-
-#[derive(Default)]
-struct MatchSink {
-    triples: Interner<(String, String, String)>,
-    bfcm: Vec<Money>,
-}
-
-impl DatedSink for MatchSink {
-    type Rec = MatchRow;
-
-    fn parse(row: &mut Row) -> Option<MatchRow> {
-        let date = row.date(0);
-        let partner_id = row.id(1);
-        let seller_id = row.id(2);
-        let creator_id = row.id(3);
-        let gmv = row.money(4);
-        Some(MatchRow {
-            date: date?,
-            partner_id: partner_id?,
-            seller_id: seller_id?,
-            creator_id: creator_id?,
-            gmv: gmv?,
-        })
-    }
-
-    fn date(rec: &MatchRow) -> NaiveDate {
-        rec.date
-    }
-
-    fn gmv(rec: &MatchRow) -> Money {
-        rec.gmv
-    }
-
-    fn describe_key(rec: &MatchRow) -> String {
-        format!(
-            "date {}, partner_id {}, seller_id {}, creator_id {}",
-            rec.date, rec.partner_id, rec.seller_id, rec.creator_id
-        )
-    }
-
-    fn key(&mut self, rec: &MatchRow) -> usize {
-        let i = self.triples.get_or_insert(&(
-            rec.partner_id.clone(),
-            rec.seller_id.clone(),
-            rec.creator_id.clone(),
-        ));
-        if self.bfcm.len() <= i {
-            self.bfcm.push(Money::ZERO);
-        }
-        i
-    }
-
-    fn apply(
-        &mut self,
-        key: usize,
-        rec: &MatchRow,
-        periods: &Periods,
-        retract: bool,
-    ) -> Disposition {
-        if periods.mask(rec.date) & (1 << WindowId::Bfcm as usize) == 0 {
-            return Disposition::Outside;
-        }
-        if retract {
-            self.bfcm[key] -= rec.gmv;
-        } else {
-            self.bfcm[key] += rec.gmv;
-        }
-        Disposition::Used
-    }
-}
-
-impl MatchSink {
-    fn finish(self, data: &mut DataSet) {
-        for ((partner, seller, creator), gmv) in self.triples.keys.into_iter().zip(self.bfcm) {
-            data.partner(&partner)
-                .matched
-                .insert((seller, creator), gmv);
-        }
-    }
-}

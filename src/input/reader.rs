@@ -299,10 +299,35 @@ impl Row<'_> {
 
     /// The amount in a cell if it parses, without recording an error (for reconciliation
     /// of rows that are rejected for another reason).
-    pub fn peek_money(&self, col: usize) -> Option<Money> {
+    pub fn peek_cents(&self, col: usize) -> Option<i64> {
         let bytes = self.record.get(self.positions[col])?;
         let s = trim(std::str::from_utf8(bytes).ok()?);
-        parse_cents(s).ok().map(Money::from_cents)
+        parse_cents(s).ok()
+    }
+
+    /// A non-empty id appended to `text`; returns its byte range there.
+    pub fn id_into(&mut self, col: usize, text: &mut String) -> Option<(u32, u32)> {
+        let value = self.cell(col)?;
+        if value.is_empty() {
+            self.fail(col, "", "is empty (an id is required)");
+            return None;
+        }
+        let start = text.len();
+        text.push_str(value);
+        Some((start as u32, text.len() as u32))
+    }
+
+    /// An amount in whole cents.
+    pub fn cents(&mut self, col: usize) -> Option<i64> {
+        let value = self.cell(col)?;
+        match parse_cents(value) {
+            Ok(cents) => Some(cents),
+            Err(reason) => {
+                let value = value.to_string();
+                self.fail(col, &value, reason);
+                None
+            }
+        }
     }
 
     /// A non-empty id.
@@ -369,11 +394,17 @@ impl Row<'_> {
         }
     }
 
-    /// Flags `value` of column `col` when it exceeds `limit` (a channel above the row's gmv).
-    pub fn require_at_most(&mut self, col: usize, value: Money, limit_col: usize, limit: Money) {
-        if value > limit {
-            let reason = format!("exceeds {} {}", self.columns[limit_col], limit.plain());
-            self.fail(col, &value.plain(), &reason);
+    /// Flags column `col` when its amount exceeds column `limit_col`'s (a channel above
+    /// the row's gmv).
+    pub fn require_at_most(&mut self, col: usize, cents: i64, limit_col: usize, limit: i64) {
+        if cents > limit {
+            let reason = format!(
+                "exceeds {} {}",
+                self.columns[limit_col],
+                Money::from_cents(limit).plain()
+            );
+            let value = self.cell(col).unwrap_or_default().to_string();
+            self.fail(col, &value, &reason);
         }
     }
 }

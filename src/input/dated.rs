@@ -1,0 +1,726 @@
+//! Ingest of the dated files (gmv_daily, creator_gmv_daily, matchmaking): the hot path.
+//!
+//! One pass, row by row. Parsing (CSV splitting, UTF-8, dates, amounts) can run on a second
+//! thread that hands batches of parsed rows, in file order, to the thread that aggregates;
+//! the single-threaded path runs the very same code in turn, so results are identical.
+//! Amounts are summed as integer cents (`i128`, exact) and become `Money` at the end.
+//! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
+//! second, targeted pass to find and take back the row that came first.
+
+use super::reader::{CsvFile, Next, Row};
+use super::{
+    Channels, DataError, DataSet, Disposition, FileReport, GmvRow, Ingest, InputError, InputFile,
+    Mode, SellerSums, Tally,
+};
+use crate::input::Adjust;
+use crate::money::Money;
+use crate::window::{Periods, WindowId, WINDOW_COUNT};
+use chrono::NaiveDate;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc;
+
+const BATCH_ROWS: usize = 4096;
+/// Batches in flight between the threads: bounds memory whatever the file size.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A parsed row: its date, up to three ids (byte ranges into the batch text) and up to four
+/// amounts in cents, in the file's column order (the first amount is `gmv`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Rec {
+    date: Option<NaiveDate>,
+    ids: [(u32, u32); 3],
+    amounts: [i64; 4],
+}
+
+/// A row as the sinks see it.
+pub(super) struct View<'a> {
+    pub date: NaiveDate,
+    pub ids: [&'a str; 3],
+    pub amounts: [i64; 4],
+}
+
+impl Rec {
+    fn view<'a>(&self, text: &'a str) -> View<'a> {
+        let id = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+        View {
+            date: self.date.expect("parsed rows have a date"),
+            ids: self.ids.map(id),
+            amounts: self.amounts,
+        }
+    }
+}
+
+enum Item {
+    Good {
+        line: u64,
+        span: (u64, u64),
+        rec: Rec,
+    },
+    Bad {
+        line: u64,
+        errors: Vec<DataError>,
+        gmv: Option<i64>,
+        raw: Option<String>,
+    },
+}
+
+#[derive(Default)]
+struct Batch {
+    text: String,
+    items: Vec<Item>,
+}
+
+/// How a dated file's columns map onto `Rec`: `date`, then `ids` id columns, then amounts.
+struct Layout {
+    ids: usize,
+    amounts: usize,
+    /// gmv_daily: each channel amount must be at most the row's gmv.
+    channels_within_gmv: bool,
+}
+
+fn layout(file: InputFile) -> Layout {
+    let columns = file.columns().len();
+    let ids = match file {
+        InputFile::GmvDaily => 2,
+        InputFile::CreatorGmvDaily => 1,
+        _ => 3,
+    };
+    Layout {
+        ids,
+        amounts: columns - 1 - ids,
+        channels_within_gmv: file == InputFile::GmvDaily,
+    }
+}
+
+fn parse(row: &mut Row, layout: &Layout, text: &mut String) -> Rec {
+    let mut rec = Rec {
+        date: row.date(0),
+        ..Rec::default()
+    };
+    for i in 0..layout.ids {
+        if let Some(range) = row.id_into(1 + i, text) {
+            rec.ids[i] = range;
+        }
+    }
+    let first_amount = 1 + layout.ids;
+    let mut parsed = [None; 4];
+    for (i, slot) in parsed.iter_mut().enumerate().take(layout.amounts) {
+        *slot = row.cents(first_amount + i);
+        rec.amounts[i] = slot.unwrap_or(0);
+    }
+    if layout.channels_within_gmv {
+        if let Some(gmv) = parsed[0] {
+            for (i, value) in parsed.iter().enumerate().skip(1).take(layout.amounts - 1) {
+                if let Some(v) = value {
+                    row.require_at_most(first_amount + i, *v, first_amount, gmv);
+                }
+            }
+        }
+    }
+    rec
+}
+
+/// Turns records into batches of parsed rows.
+struct BatchReader {
+    csv: CsvFile,
+    layout: Layout,
+    keep_raw: bool,
+    progress: crate::progress::Progress,
+    rows: u64,
+}
+
+impl BatchReader {
+    /// Fills `batch` (cleared first); false once the file is exhausted and nothing was added.
+    fn fill(&mut self, batch: &mut Batch) -> bool {
+        batch.text.clear();
+        batch.items.clear();
+        while batch.items.len() < BATCH_ROWS {
+            self.rows += 1;
+            if self.rows.is_multiple_of(65_536) {
+                self.progress.tick(&self.csv.bytes_read);
+            }
+            let item = match self.csv.next_row() {
+                Next::End => break,
+                Next::Broken(e, span) => Item::Bad {
+                    line: e.line,
+                    errors: vec![e],
+                    gmv: None,
+                    raw: self.keep_raw.then(|| self.csv.raw_text(span)),
+                },
+                Next::Row(mut row) => {
+                    let gmv = row.peek_cents(1 + self.layout.ids);
+                    let rec = parse(&mut row, &self.layout, &mut batch.text);
+                    let (line, span) = (row.line, row.span);
+                    let errors = std::mem::take(&mut row.errors);
+                    if errors.is_empty() {
+                        Item::Good { line, span, rec }
+                    } else {
+                        Item::Bad {
+                            line,
+                            errors,
+                            gmv,
+                            raw: self.keep_raw.then(|| self.csv.raw_text(span)),
+                        }
+                    }
+                }
+            };
+            batch.items.push(item);
+        }
+        !batch.items.is_empty()
+    }
+}
+
+/// Where a dated file's rows go.
+pub(super) trait DatedSink {
+    /// A readable form of the row's key, for duplicate-key messages.
+    fn describe_key(v: &View) -> String;
+    /// Interns the key (without the date) and returns its index.
+    fn key(&mut self, v: &View) -> usize;
+    /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
+    fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
+}
+
+/// One bit per (key, day of the book's span); other dates in a set.
+#[derive(Default)]
+struct Presence {
+    words: usize,
+    bits: Vec<u64>,
+    elsewhere: FxHashSet<(usize, NaiveDate)>,
+}
+
+impl Presence {
+    fn new(periods: &Periods) -> Presence {
+        Presence {
+            words: (periods.span.days() as usize).div_ceil(64),
+            ..Presence::default()
+        }
+    }
+
+    /// Marks (key, date); false when it was marked already.
+    fn insert(&mut self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
+        match periods.span_offset(date) {
+            Some(day) => {
+                let need = (key + 1) * self.words;
+                if self.bits.len() < need {
+                    self.bits.resize(need.max(self.bits.len() * 2), 0);
+                }
+                let word = &mut self.bits[key * self.words + day / 64];
+                let bit = 1u64 << (day % 64);
+                let fresh = *word & bit == 0;
+                *word |= bit;
+                fresh
+            }
+            None => self.elsewhere.insert((key, date)),
+        }
+    }
+}
+
+/// Row and dollar tallies kept in cents while a file streams.
+#[derive(Default)]
+struct CentTally {
+    rows: Tally<u64>,
+    cents: [i128; 5],
+}
+
+const READ: usize = 0;
+const USED: usize = 1;
+const OUTSIDE: usize = 2;
+const UNMATCHED: usize = 3;
+const REJECTED: usize = 4;
+
+impl CentTally {
+    fn add(&mut self, slot: usize, gmv: i64, sign: i64) {
+        let rows = match slot {
+            READ => &mut self.rows.read,
+            USED => &mut self.rows.used,
+            OUTSIDE => &mut self.rows.outside,
+            UNMATCHED => &mut self.rows.unmatched,
+            _ => &mut self.rows.rejected,
+        };
+        *rows = rows.wrapping_add_signed(sign);
+        self.cents[slot] += i128::from(gmv) * i128::from(sign);
+    }
+
+    fn slot(d: Disposition) -> usize {
+        match d {
+            Disposition::Used => USED,
+            Disposition::Outside => OUTSIDE,
+            Disposition::Unmatched => UNMATCHED,
+        }
+    }
+
+    fn into_report(self, report: &mut FileReport) {
+        let m = |i: usize| Money::from_cents_sum(self.cents[i]);
+        report.rows = self.rows;
+        report.gmv = Tally {
+            read: m(READ),
+            used: m(USED),
+            outside: m(OUTSIDE),
+            unmatched: m(UNMATCHED),
+            rejected: m(REJECTED),
+        };
+    }
+}
+
+/// Later rows of a duplicated (key, date): line, span and gmv.
+type Duplicates = BTreeMap<(usize, NaiveDate), Vec<(u64, (u64, u64), i64)>>;
+
+impl Ingest<'_> {
+    pub(super) fn dated<S: DatedSink>(
+        &mut self,
+        path: &Path,
+        sink: &mut S,
+    ) -> Result<(), InputError> {
+        let Some(csv) = self.open(path)? else {
+            return Ok(());
+        };
+        let progress =
+            crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
+        let mut reader = BatchReader {
+            csv,
+            layout: layout(self.file),
+            keep_raw: self.opts.mode == Mode::SkipInvalid,
+            progress,
+            rows: 0,
+        };
+        let mut tally = CentTally::default();
+        let mut presence = Presence::new(self.periods);
+        let mut duplicates = Duplicates::new();
+        let first_error = self.data.errors.len();
+        let mut consume = |this: &mut Self, batch: &Batch| {
+            for item in &batch.items {
+                match item {
+                    Item::Bad {
+                        line,
+                        errors,
+                        gmv,
+                        raw,
+                    } => {
+                        tally.add(READ, gmv.unwrap_or(0), 1);
+                        tally.add(REJECTED, gmv.unwrap_or(0), 1);
+                        let reason = errors
+                            .iter()
+                            .map(DataError::describe)
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        for e in errors {
+                            this.data.error(e.clone());
+                        }
+                        this.keep_reject(*line, reason, raw.clone());
+                    }
+                    Item::Good { line, span, rec } => {
+                        let view = rec.view(&batch.text);
+                        let gmv = view.amounts[0];
+                        tally.add(READ, gmv, 1);
+                        let key = sink.key(&view);
+                        if !presence.insert(key, view.date, this.periods) {
+                            tally.add(REJECTED, gmv, 1);
+                            duplicates
+                                .entry((key, view.date))
+                                .or_default()
+                                .push((*line, *span, gmv));
+                            continue;
+                        }
+                        let d = sink.apply(key, &view, this.periods, 1);
+                        tally.add(CentTally::slot(d), gmv, 1);
+                    }
+                }
+            }
+        };
+        if self.opts.parallel {
+            let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+            std::thread::scope(|scope| {
+                let reader = &mut reader;
+                scope.spawn(move || loop {
+                    let mut batch = empty_rx.try_recv().unwrap_or_default();
+                    if !reader.fill(&mut batch) || full_tx.send(batch).is_err() {
+                        break;
+                    }
+                });
+                for batch in full_rx {
+                    consume(self, &batch);
+                    // The reader may have finished already; a lost batch is only memory.
+                    let _ = empty_tx.send(batch);
+                }
+            });
+        } else {
+            let mut batch = Batch::default();
+            while reader.fill(&mut batch) {
+                consume(self, &batch);
+            }
+        }
+        reader.progress.finish();
+        let BatchReader { csv, layout, .. } = reader;
+        self.report.sha256 = Some(csv.finish_sha256());
+        if !duplicates.is_empty() {
+            self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
+        }
+        tally.into_report(&mut self.report);
+        // Duplicates are reported after the pass that found them; keep the file's errors in
+        // line order.
+        let end = self.data.errors.len();
+        self.data.errors[first_error.min(end)..end].sort_by_key(|e| e.line);
+        Ok(())
+    }
+
+    fn keep_reject(&mut self, line: u64, reason: String, raw: Option<String>) {
+        if self.opts.mode == Mode::SkipInvalid {
+            self.data.rejects.push(super::Reject {
+                file: self.file,
+                line,
+                reason,
+                row: raw.unwrap_or_default(),
+            });
+        }
+    }
+
+    /// Second, targeted pass: finds the first row of each duplicated key, takes its
+    /// figures back, and rejects it together with the later ones.
+    fn take_back_duplicates<S: DatedSink>(
+        &mut self,
+        path: &Path,
+        sink: &mut S,
+        layout: &Layout,
+        duplicates: &Duplicates,
+        tally: &mut CentTally,
+    ) -> Result<(), InputError> {
+        let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns())? else {
+            return Ok(());
+        };
+        let later_lines: FxHashSet<u64> =
+            duplicates.values().flatten().map(|(l, _, _)| *l).collect();
+        let mut firsts: FxHashMap<(usize, NaiveDate), u64> = FxHashMap::default();
+        let mut text = String::new();
+        loop {
+            let mut row = match csv.next_row() {
+                Next::End => break,
+                Next::Broken(..) => continue,
+                Next::Row(row) => row,
+            };
+            if later_lines.contains(&row.line) {
+                continue;
+            }
+            text.clear();
+            let rec = parse(&mut row, layout, &mut text);
+            if !row.errors.is_empty() {
+                continue;
+            }
+            let (line, span) = (row.line, row.span);
+            let view = rec.view(&text);
+            let key = sink.key(&view);
+            let Some(later) = duplicates.get(&(key, view.date)) else {
+                continue;
+            };
+            if firsts.contains_key(&(key, view.date)) {
+                continue;
+            }
+            firsts.insert((key, view.date), line);
+            let gmv = view.amounts[0];
+            let d = sink.apply(key, &view, self.periods, -1);
+            tally.add(CentTally::slot(d), gmv, -1);
+            tally.add(REJECTED, gmv, 1);
+            let others = later
+                .iter()
+                .map(|(l, _, _)| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let reason = format!(
+                "duplicate key ({}), also on line {others}",
+                S::describe_key(&view)
+            );
+            let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(span));
+            self.keep_reject(line, reason, raw);
+            for (later_line, later_span, _) in later {
+                let reason = format!(
+                    "duplicate key ({}), also on line {line}",
+                    S::describe_key(&view)
+                );
+                self.data.error(DataError::row(
+                    self.file.name(),
+                    *later_line,
+                    reason.clone(),
+                ));
+                let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*later_span));
+                self.keep_reject(*later_line, reason, raw);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Interns composite keys (ids joined with their lengths, so no separator can collide).
+#[derive(Default)]
+struct Keys {
+    index: FxHashMap<Box<[u8]>, usize>,
+    ids: Vec<Vec<String>>,
+    buf: Vec<u8>,
+    last: Option<(Vec<u8>, usize)>,
+}
+
+impl Keys {
+    fn get_or_insert(&mut self, ids: &[&str]) -> usize {
+        self.buf.clear();
+        for id in ids {
+            self.buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            self.buf.extend_from_slice(id.as_bytes());
+        }
+        // Exports are usually grouped by seller or date: the same key comes in runs.
+        if let Some((last, i)) = &self.last {
+            if *last == self.buf {
+                return *i;
+            }
+        }
+        let i = match self.index.get(self.buf.as_slice()) {
+            Some(&i) => i,
+            None => {
+                let i = self.ids.len();
+                self.ids.push(ids.iter().map(|s| s.to_string()).collect());
+                self.index.insert(self.buf.clone().into_boxed_slice(), i);
+                i
+            }
+        };
+        match &mut self.last {
+            Some((last, j)) => {
+                last.clear();
+                last.extend_from_slice(&self.buf);
+                *j = i;
+            }
+            None => self.last = Some((self.buf.clone(), i)),
+        }
+        i
+    }
+}
+
+const CHANNELS: usize = 4;
+
+pub(super) struct GmvSink<'a> {
+    keys: Keys,
+    sums: Vec<[[i128; CHANNELS]; WINDOW_COUNT]>,
+    adjust: Option<&'a dyn Adjust>,
+}
+
+/// Whole cents of an amount (a scenario's adjusted figure), half away from zero.
+fn cents_of(m: Money) -> i64 {
+    use rust_decimal::prelude::ToPrimitive;
+    (m.as_decimal() * rust_decimal::Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(i64::MAX)
+}
+
+impl<'a> GmvSink<'a> {
+    pub(super) fn new(adjust: Option<&'a dyn Adjust>) -> GmvSink<'a> {
+        GmvSink {
+            keys: Keys::default(),
+            sums: Vec::new(),
+            adjust,
+        }
+    }
+
+    /// Folds a row that did not come from the file (a scenario's added row).
+    pub(super) fn add_row(&mut self, row: &GmvRow, periods: &Periods) {
+        let c = &row.channels;
+        let view = View {
+            date: row.date,
+            ids: [&row.partner_id, &row.seller_id, ""],
+            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
+        };
+        let key = self.key(&view);
+        self.fold(key, &view, periods, 1);
+    }
+
+    fn fold(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        let mask = periods.mask(v.date);
+        if mask == 0 {
+            return Disposition::Outside;
+        }
+        let sums = &mut self.sums[key];
+        for (w, window) in sums.iter_mut().enumerate() {
+            if mask & (1 << w) != 0 {
+                for (total, amount) in window.iter_mut().zip(v.amounts) {
+                    *total += sign * i128::from(amount);
+                }
+            }
+        }
+        Disposition::Used
+    }
+
+    pub(super) fn finish(self, data: &mut DataSet) {
+        for (ids, sums) in self.keys.ids.into_iter().zip(self.sums) {
+            let mut seller = SellerSums::default();
+            for (w, window) in sums.iter().enumerate() {
+                let m = |c: usize| Money::from_cents_sum(window[c]);
+                seller.windows[w] = Channels {
+                    gmv: m(0),
+                    short_video: m(1),
+                    live: m(2),
+                    affiliate: m(3),
+                };
+            }
+            let mut ids = ids.into_iter();
+            let (partner, seller_id) = (ids.next().expect("partner"), ids.next().expect("seller"));
+            data.partner(&partner).sellers.insert(seller_id, seller);
+        }
+    }
+}
+
+impl DatedSink for GmvSink<'_> {
+    fn describe_key(v: &View) -> String {
+        format!(
+            "date {}, partner_id {}, seller_id {}",
+            v.date, v.ids[0], v.ids[1]
+        )
+    }
+
+    fn key(&mut self, v: &View) -> usize {
+        let i = self.keys.get_or_insert(&v.ids[..2]);
+        if i == self.sums.len() {
+            self.sums.push([[0; CHANNELS]; WINDOW_COUNT]);
+        }
+        i
+    }
+
+    fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        let Some(adjust) = self.adjust else {
+            return self.fold(key, v, periods, sign);
+        };
+        // A scenario sees the row as read; taking back a duplicate takes back the same figures.
+        let m = Money::from_cents;
+        let row = GmvRow {
+            date: v.date,
+            partner_id: v.ids[0].to_string(),
+            seller_id: v.ids[1].to_string(),
+            channels: Channels {
+                gmv: m(v.amounts[0]),
+                short_video: m(v.amounts[1]),
+                live: m(v.amounts[2]),
+                affiliate: m(v.amounts[3]),
+            },
+        };
+        let c = adjust
+            .gmv_row(row)
+            .map_or_else(Channels::default, |r| r.channels);
+        let adjusted = View {
+            date: v.date,
+            ids: v.ids,
+            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
+        };
+        self.fold(key, &adjusted, periods, sign)
+    }
+}
+
+#[derive(Default)]
+pub(super) struct CreatorGmvSink {
+    keys: Keys,
+    /// (rows, cents) in the Q4 window, per creator.
+    q4: Vec<(u64, i128)>,
+}
+
+impl DatedSink for CreatorGmvSink {
+    fn describe_key(v: &View) -> String {
+        format!("date {}, creator_id {}", v.date, v.ids[0])
+    }
+
+    fn key(&mut self, v: &View) -> usize {
+        let i = self.keys.get_or_insert(&v.ids[..1]);
+        if i == self.q4.len() {
+            self.q4.push((0, 0));
+        }
+        i
+    }
+
+    fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        if periods.mask(v.date) & (1 << WindowId::Q4 as usize) == 0 {
+            return Disposition::Outside;
+        }
+        let (rows, cents) = &mut self.q4[key];
+        *rows = rows.wrapping_add_signed(sign as i64);
+        *cents += sign * i128::from(v.amounts[0]);
+        // Whether the creator is known is settled once both creator files are read.
+        Disposition::Used
+    }
+}
+
+impl CreatorGmvSink {
+    /// Joins creator GMV to creators.csv; GMV of unknown creators moves to `unmatched`.
+    pub(super) fn finish(self, data: &mut DataSet, report: &mut FileReport) {
+        let owner: FxHashMap<String, String> = data
+            .partners
+            .iter()
+            .flat_map(|(pid, p)| p.creators.keys().map(move |cid| (cid.clone(), pid.clone())))
+            .collect();
+        for (ids, (rows, cents)) in self.keys.ids.into_iter().zip(self.q4) {
+            let creator = ids.into_iter().next().expect("creator id");
+            let gmv = Money::from_cents_sum(cents);
+            match owner.get(&creator) {
+                Some(partner) => {
+                    let c = data
+                        .partners
+                        .get_mut(partner)
+                        .and_then(|p| p.creators.get_mut(&creator))
+                        .expect("owner map is built from the partners");
+                    c.q4_rows = rows;
+                    c.q4_gmv = gmv;
+                }
+                None if rows > 0 => {
+                    report.rows.used -= rows;
+                    report.rows.unmatched += rows;
+                    report.gmv.used -= gmv;
+                    report.gmv.unmatched += gmv;
+                    data.unmatched_creators.insert(creator, (rows, gmv));
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct MatchSink {
+    keys: Keys,
+    bfcm: Vec<i128>,
+}
+
+impl DatedSink for MatchSink {
+    fn describe_key(v: &View) -> String {
+        format!(
+            "date {}, partner_id {}, seller_id {}, creator_id {}",
+            v.date, v.ids[0], v.ids[1], v.ids[2]
+        )
+    }
+
+    fn key(&mut self, v: &View) -> usize {
+        let i = self.keys.get_or_insert(&v.ids);
+        if i == self.bfcm.len() {
+            self.bfcm.push(0);
+        }
+        i
+    }
+
+    fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        if periods.mask(v.date) & (1 << WindowId::Bfcm as usize) == 0 {
+            return Disposition::Outside;
+        }
+        self.bfcm[key] += sign * i128::from(v.amounts[0]);
+        Disposition::Used
+    }
+}
+
+impl MatchSink {
+    pub(super) fn finish(self, data: &mut DataSet) {
+        for (ids, cents) in self.keys.ids.into_iter().zip(self.bfcm) {
+            let mut ids = ids.into_iter();
+            let (partner, seller, creator) = (
+                ids.next().expect("partner"),
+                ids.next().expect("seller"),
+                ids.next().expect("creator"),
+            );
+            data.partner(&partner)
+                .matched
+                .insert((seller, creator), Money::from_cents_sum(cents));
+        }
+    }
+}
