@@ -4,8 +4,10 @@
 use crate::book::{Book, BookError};
 use crate::engine::{self, Outcome};
 use crate::input::{self, Adjust, DataError, DataSet, InputError, Mode};
-use crate::report::{self, OutputError, RunFiles, RunInfo};
-use crate::window::Periods;
+use crate::money::Money;
+use crate::programs::{self, short_video::Board};
+use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo};
+use crate::window::{Periods, WindowId};
 use chrono::NaiveDate;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -315,4 +317,126 @@ pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
 /// Collected errors of a data set, for callers that print them their own way.
 pub fn errors_of(data: &DataSet) -> &[DataError] {
     &data.errors
+}
+
+pub struct StatementsArgs<'a> {
+    pub data: DataArgs<'a>,
+    pub book: Option<&'a Path>,
+    /// `YYYY-MM`: one of the book's months.
+    pub month: &'a str,
+    pub out: Option<&'a Path>,
+    pub force: bool,
+}
+
+/// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when
+/// it has not ended by the evaluation date.
+pub fn statement_month(periods: &Periods, label: &str) -> Result<WindowId, AppError> {
+    let months = WindowId::MONTHS;
+    let Some(month) = months
+        .iter()
+        .copied()
+        .find(|m| periods.full(*m).month_label() == label)
+    else {
+        let known: Vec<String> = months
+            .iter()
+            .map(|m| periods.full(*m).month_label())
+            .collect();
+        return Err(AppError::Usage(format!(
+            "--month {label} is not a month of the program (one of {})",
+            known.join(", ")
+        )));
+    };
+    if !periods.complete(month) {
+        let w = periods.full(month);
+        return Err(AppError::Usage(format!(
+            "month {label} has not ended by --as-of {} (it ends {}); its ad credits are not issued yet",
+            periods.as_of, w.end
+        )));
+    }
+    Ok(month)
+}
+
+/// The monthly ad-credit statement: printed, and with --out written as
+/// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
+pub fn statements(
+    args: &StatementsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
+    let book = load_book(args.book)?;
+    // Refuse a month that is not issued before reading any data.
+    let as_of = resolve_as_of(&book, args.data.as_of)?;
+    let month = statement_month(&Periods::new(&book.rules.windows, as_of), args.month)?;
+    let run = compute(book, &args.data, None, err)?;
+    let info = run.info();
+    let rows = credit_statement::rows(&run.outcome, &run.periods, month);
+    if let Some(dir) = args.out {
+        let label = run.periods.full(month).month_label();
+        let boards: Vec<Board> = programs::ended_months(&run.periods)
+            .into_iter()
+            .take_while(|m| *m <= month)
+            .filter_map(|m| Board::of_month(&run.data, &run.periods, m))
+            .collect();
+        let board = boards
+            .iter()
+            .find(|b| b.month == month)
+            .ok_or_else(|| AppError::Usage(format!("no short-video baseline for {label}")))?;
+        let mut files = RunFiles::default();
+        files.add(
+            format!("credit_statement_{label}.csv"),
+            credit_statement::statement_csv(&rows),
+        );
+        for row in &rows {
+            let facts = credit_statement::PartnerFacts {
+                rules: &run.book.rules,
+                periods: &run.periods,
+                month,
+                board,
+                boards: &boards,
+                partner: run.data.partners.get(&row.partner_id),
+            };
+            files.add(
+                PathBuf::from("statements")
+                    .join(&label)
+                    .join(format!("{}.md", report::file_stem(&row.partner_id))),
+                credit_statement::partner_markdown(row, &facts, &info),
+            );
+        }
+        if run.skip_invalid {
+            files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
+        }
+        let manifest = report::manifest_json(
+            &run.outcome,
+            &info,
+            &run.data,
+            run.skip_invalid,
+            &files.names(),
+        );
+        let manifest = statement_manifest(&manifest, &label, &rows);
+        report::write_run(dir, &files, manifest, args.force)?;
+    }
+    emit(
+        out,
+        &credit_statement::statement_table(&rows, &run.periods, month, &info),
+    )
+}
+
+/// The run manifest with the statement's month and totals.
+fn statement_manifest(
+    manifest: &str,
+    label: &str,
+    rows: &[credit_statement::StatementRow],
+) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(manifest).expect("the manifest is JSON");
+    let total: Money = rows.iter().map(|r| r.total).sum();
+    let qtd: Money = rows.iter().map(|r| r.quarter_to_date).sum();
+    doc["statement"] = serde_json::json!({
+        "month": label,
+        "partners_listed": rows.iter().filter(|r| !r.quarter_to_date.is_zero()).count(),
+        "total": total,
+        "quarter_to_date": qtd,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).expect("JSON of plain data");
+    text.push('\n');
+    text
 }

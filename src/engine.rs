@@ -130,6 +130,11 @@ pub trait Program {
         &[]
     }
     fn evaluate(&self, ctx: &Context) -> Evaluation;
+    /// Ids of a program that ran but that have no lines in this run (e.g. a bonus issued
+    /// with a month that has not ended), with the reason; listed under `not_evaluated`.
+    fn not_evaluated(&self, _ctx: &Context) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -205,7 +210,12 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
             continue;
         }
         match program.evaluate(&ctx) {
-            Evaluation::Lines(lines) => outcome.lines.extend(lines),
+            Evaluation::Lines(lines) => {
+                outcome.lines.extend(lines);
+                for (program, reason) in program.not_evaluated(&ctx) {
+                    outcome.not_evaluated.push(Skip { program, reason });
+                }
+            }
             Evaluation::NotEvaluated(reason) => {
                 for id in program.ids() {
                     outcome.not_evaluated.push(Skip {

@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tsp_payout::app::{self, AppError, CalcArgs, DataArgs, Format, ValidateArgs};
+use tsp_payout::app::{self, AppError, CalcArgs, DataArgs, Format, StatementsArgs, ValidateArgs};
 
 /// Computes TikTok Shop Partner Q4 incentive payouts from daily-GMV CSV exports.
 #[derive(Parser)]
@@ -30,6 +30,30 @@ enum Command {
         /// What to print on standard output.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        /// Reject bad rows into rejects.csv and go on, instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Replace a previous run in the --out directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The monthly ad-credit statement: short-video, affiliate and consistency credits per
+    /// partner for one ended month, with the quarter to date.
+    Statements {
+        /// Directory holding gmv_daily.csv and the optional input files.
+        data_dir: PathBuf,
+        /// The month (YYYY-MM), one of the program's months, ended by --as-of.
+        #[arg(long)]
+        month: String,
+        /// Write credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
+        #[arg(long)]
+        book: Option<PathBuf>,
         /// Reject bad rows into rejects.csv and go on, instead of stopping.
         #[arg(long)]
         skip_invalid: bool,
@@ -99,6 +123,29 @@ fn main() -> ExitCode {
                 book: book.as_deref(),
                 out: out_dir.as_deref(),
                 format: (*format).into(),
+                force: *force,
+            },
+            &mut out,
+            &mut err,
+        ),
+        Command::Statements {
+            data_dir,
+            month,
+            out: out_dir,
+            as_of,
+            book,
+            skip_invalid,
+            force,
+        } => app::statements(
+            &StatementsArgs {
+                data: DataArgs {
+                    data_dir,
+                    as_of: *as_of,
+                    skip_invalid: *skip_invalid,
+                },
+                book: book.as_deref(),
+                month,
+                out: out_dir.as_deref(),
                 force: *force,
             },
             &mut out,

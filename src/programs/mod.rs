@@ -1,9 +1,13 @@
 //! One file per program. A program holds the rule's logic; every number comes from the book.
 
+pub mod affiliate;
 mod gmv_growth;
+pub mod short_video;
 mod tier_upgrade;
 
+pub use affiliate::AffiliateCredits;
 pub use gmv_growth::GmvGrowth;
+pub use short_video::ShortVideo;
 pub use tier_upgrade::TierUpgrade;
 
 use crate::engine::{Evaluation, Kind, Line, Program, Step};
@@ -14,8 +18,8 @@ pub fn all() -> Vec<Box<dyn Program>> {
     vec![
         Box::new(GmvGrowth),
         Box::new(TierUpgrade),
-        Box::new(NotYet(&["short_video_top15", "short_video_consistency"])),
-        Box::new(NotYet(&["affiliate_credits"])),
+        Box::new(ShortVideo),
+        Box::new(AffiliateCredits),
         Box::new(NotYet(&["creator_incubation"])),
         Box::new(NotYet(&["bfcm_matchmaking"])),
         Box::new(NotYet(&["bfcm_seller_challenge"])),
@@ -58,6 +62,15 @@ impl LineHead<'_> {
             detail: None,
         }
     }
+}
+
+/// The book's months that ended on or before the evaluation date: the months whose
+/// monthly credits are issued (a month still running has no line at all).
+pub fn ended_months(periods: &crate::window::Periods) -> Vec<crate::window::WindowId> {
+    crate::window::WindowId::MONTHS
+        .into_iter()
+        .filter(|m| periods.complete(*m))
+        .collect()
 }
 
 #[cfg(test)]

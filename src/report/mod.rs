@@ -1,6 +1,7 @@
 //! Everything a run writes: the payouts table, CSV and JSON, per-partner statements,
 //! the manifest with the reconciliation, and rejects.csv.
 
+pub mod credit_statement;
 mod output;
 mod tables;
 

@@ -1,0 +1,484 @@
+//! 1.4 Affiliate credits: a credit per seller by its cumulative affiliate GMV since the
+//! start of the quarter, at most `max_sellers` sellers per partner, trued up monthly: each
+//! month issues the growth of the entitlement since the month before.
+
+use super::{ended_months, LineHead};
+use crate::book::Affiliate as Rules;
+use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
+use crate::input::PartnerData;
+use crate::leaderboard;
+use crate::money::{human_decimal, Money};
+use crate::window::{Periods, Window, WindowId};
+
+pub const ID: &str = "affiliate_credits";
+
+pub struct AffiliateCredits;
+
+/// One seller's credit as of the end of a month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SellerCredit {
+    pub seller_id: String,
+    /// Affiliate GMV from the start of the first month to the end of the evaluated one.
+    pub cumulative: Money,
+    pub credit: Money,
+}
+
+/// A partner's entitlement as of the end of a month.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entitlement {
+    /// Qualifying sellers kept by the cap, best first.
+    pub kept: Vec<SellerCredit>,
+    /// Qualifying sellers beyond the cap, best first (their positions follow `kept`).
+    pub dropped: Vec<SellerCredit>,
+    /// Sum of the kept credits.
+    pub amount: Money,
+    /// Sellers with any affiliate GMV in the span.
+    pub sellers_with_gmv: usize,
+    /// The seller with the most affiliate GMV among those below the first tier.
+    pub best_unqualified: Option<SellerCredit>,
+}
+
+impl Entitlement {
+    /// Every qualifying seller with its 1-based position by credit and whether it is kept.
+    pub fn sellers(&self) -> impl Iterator<Item = (usize, &SellerCredit, bool)> {
+        self.kept
+            .iter()
+            .map(|s| (s, true))
+            .chain(self.dropped.iter().map(|s| (s, false)))
+            .enumerate()
+            .map(|(i, (s, kept))| (i + 1, s, kept))
+    }
+
+    pub fn qualifying(&self) -> usize {
+        self.kept.len() + self.dropped.len()
+    }
+}
+
+/// `1st`, `2nd`, `71st`, `112th`.
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// "kept: 3rd by credit" or "dropped: 71st by credit, cap 70".
+pub fn status(position: usize, kept: bool, cap: usize) -> String {
+    if kept {
+        format!("kept: {} by credit", ordinal(position))
+    } else {
+        format!("dropped: {} by credit, cap {cap}", ordinal(position))
+    }
+}
+
+/// The partner's entitlement over the months `through` (the first month up to the
+/// evaluated one): each seller's credit by the tiers on its cumulative affiliate GMV, the
+/// best `max_sellers` kept by credit desc, cumulative GMV desc, seller_id asc.
+pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -> Entitlement {
+    let mut qualifying = Vec::new();
+    let mut sellers_with_gmv = 0;
+    let mut best_unqualified: Option<SellerCredit> = None;
+    // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
+    for (seller_id, sums) in &partner.sellers {
+        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
+        if !cumulative.is_positive() {
+            continue;
+        }
+        sellers_with_gmv += 1;
+        let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
+        let seller = SellerCredit {
+            seller_id: seller_id.clone(),
+            cumulative,
+            credit,
+        };
+        if credit.is_positive() {
+            qualifying.push(seller);
+        } else if best_unqualified
+            .as_ref()
+            .is_none_or(|b| cumulative > b.cumulative)
+        {
+            best_unqualified = Some(seller);
+        }
+    }
+    let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
+        b.credit
+            .cmp(&a.credit)
+            .then(b.cumulative.cmp(&a.cumulative))
+            .then(a.seller_id.as_bytes().cmp(b.seller_id.as_bytes()))
+    });
+    let amount = kept.iter().map(|s| s.credit).sum();
+    Entitlement {
+        kept,
+        dropped,
+        amount,
+        sellers_with_gmv,
+        best_unqualified,
+    }
+}
+
+/// The months from the first up to and including `month`, and the dates they span.
+pub fn span(periods: &Periods, month: WindowId) -> (Vec<WindowId>, Window) {
+    let through: Vec<WindowId> = WindowId::MONTHS
+        .iter()
+        .copied()
+        .take_while(|m| *m != month)
+        .chain(std::iter::once(month))
+        .collect();
+    let window = Window::new(periods.full(through[0]).start, periods.full(month).end);
+    (through, window)
+}
+
+/// The entitlement as of the end of `month` and as of the end of the month before.
+pub fn month_pair(
+    rules: &Rules,
+    periods: &Periods,
+    partner: &PartnerData,
+    month: WindowId,
+) -> (Entitlement, Entitlement) {
+    let (through, _) = span(periods, month);
+    let now = entitlement(rules, partner, &through);
+    let before = entitlement(rules, partner, &through[..through.len() - 1]);
+    (now, before)
+}
+
+fn month_line(
+    rules: &Rules,
+    periods: &Periods,
+    partner_id: &str,
+    month: WindowId,
+    now: &Entitlement,
+    before: &Entitlement,
+) -> Line {
+    let (through, span) = span(periods, month);
+    let label = periods.full(month).month_label();
+    let previous_label = through
+        .len()
+        .checked_sub(2)
+        .map(|i| periods.full(through[i]).month_label());
+    let issued = now.amount - before.amount;
+    let cap = rules.max_sellers;
+    let previous = match &previous_label {
+        Some(p) => format!("previous ({p}) {}", before.amount.human()),
+        None => format!("previous {}", before.amount.human()),
+    };
+    let arithmetic = format!(
+        "entitlement {} − {previous} = {}",
+        now.amount.human(),
+        issued.human()
+    );
+    let basis = if now.qualifying() == 0 {
+        let first = rules.tiers.first_min().map_or_else(
+            || "no tier".to_string(),
+            |m| format!("first tier {}", human_decimal(m)),
+        );
+        let best = match &now.best_unqualified {
+            Some(s) => format!("highest {} {}", s.seller_id, s.cumulative.human()),
+            None => "no affiliate GMV".to_string(),
+        };
+        format!(
+            "no seller reached the {first} of cumulative affiliate GMV {}..{} ({best}); {arithmetic}",
+            span.start, span.end
+        )
+    } else {
+        let mut b = format!(
+            "entitlement {} ({} of {} qualifying sellers kept, cap {cap}) − {previous} = {}",
+            now.amount.human(),
+            now.kept.len(),
+            now.qualifying(),
+            issued.human()
+        );
+        if let Some(first) = now.dropped.first() {
+            b.push_str(&format!(
+                "; first dropped: {} (cumulative {}, credit {}), {}",
+                first.seller_id,
+                first.cumulative.human(),
+                first.credit.human(),
+                status(now.kept.len() + 1, false, cap).trim_start_matches("dropped: ")
+            ));
+        }
+        if issued.is_zero() {
+            b.push_str("; entitlement unchanged, nothing to issue");
+        }
+        b
+    };
+    let months_keys: Vec<String> = through
+        .iter()
+        .map(|m| format!("windows.{}", m.key()))
+        .collect();
+    let steps = vec![
+        Step::new("cumulative span", format!("{}..{}", span.start, span.end))
+            .source(format!("book {}", months_keys.join(" + "))),
+        Step::new("credit tiers per seller", rules.tiers.describe())
+            .source("book affiliate_credits.tiers"),
+        Step::new("seller cap", cap.to_string()).source("book affiliate_credits.max_sellers"),
+        Step::new(
+            "sellers with affiliate GMV",
+            now.sellers_with_gmv.to_string(),
+        )
+        .source("gmv_daily.csv"),
+        Step::new("qualifying sellers", now.qualifying().to_string()),
+        Step::new("kept sellers", now.kept.len().to_string())
+            .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
+        Step::new(format!("entitlement at end of {label}"), now.amount.human())
+            .source("sum of kept credits"),
+        Step::new(
+            match &previous_label {
+                Some(p) => format!("entitlement at end of {p}"),
+                None => "entitlement before the first month".to_string(),
+            },
+            before.amount.human(),
+        ),
+        Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
+    ];
+    let head = LineHead {
+        partner_id,
+        program: ID,
+        period: label,
+        kind: Kind::AdCredit,
+        provisional: false,
+    };
+    let mut line = head.line(issued, basis, steps);
+    line.detail = Some(Detail {
+        title: format!(
+            "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
+            span.start, span.end
+        ),
+        columns: ["seller_id", "cumulative_affiliate_gmv", "credit", "status"]
+            .map(String::from)
+            .to_vec(),
+        rows: now
+            .sellers()
+            .map(|(pos, s, kept)| {
+                vec![
+                    s.seller_id.clone(),
+                    s.cumulative.human(),
+                    s.credit.human(),
+                    status(pos, kept, cap),
+                ]
+            })
+            .collect(),
+    });
+    line
+}
+
+impl Program for AffiliateCredits {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ID]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let periods = ctx.periods;
+        let months = ended_months(periods);
+        if months.is_empty() {
+            let first = periods.full(WindowId::MONTHS[0]);
+            return Evaluation::NotEvaluated(format!(
+                "no month has ended by the as-of date {} (the first, {}, ends {})",
+                periods.as_of,
+                first.month_label(),
+                first.end
+            ));
+        }
+        let rules = &ctx.rules.affiliate_credits;
+        let mut lines = Vec::new();
+        for (partner_id, partner) in &ctx.data.partners {
+            let mut before = Entitlement::default();
+            for m in &months {
+                let (through, _) = span(periods, *m);
+                let now = entitlement(rules, partner, &through);
+                lines.push(month_line(rules, periods, partner_id, *m, &now, &before));
+                before = now;
+            }
+        }
+        Evaluation::Lines(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Channels, GmvRow};
+    use crate::programs::testkit::*;
+
+    fn aff(d: chrono::NaiveDate, partner: &str, seller: &str, amount: &str) -> GmvRow {
+        GmvRow {
+            date: d,
+            partner_id: partner.into(),
+            seller_id: seller.into(),
+            channels: Channels {
+                gmv: money(amount),
+                affiliate: money(amount),
+                ..Channels::default()
+            },
+        }
+    }
+
+    fn add(f: &mut Fixture, day: &str, partner: &str, seller: &str, amount: &str) {
+        let row = aff(date(day), partner, seller, amount);
+        f.data.add_gmv_row(&f.periods, &row);
+    }
+
+    fn line(lines: &[Line], partner: &str, period: &str) -> Line {
+        lines
+            .iter()
+            .find(|l| l.partner_id == partner && l.period == period)
+            .cloned()
+            .expect("a line")
+    }
+
+    /// SPEC example 3: 80 sellers with 30,000.00 affiliate GMV each in October.
+    fn eighty_sellers(as_of: &str) -> Fixture {
+        let mut f = Fixture::new(as_of);
+        for s in 1..=80 {
+            add(&mut f, "2025-10-15", "P1", &format!("S{s:02}"), "30000.00");
+        }
+        f
+    }
+
+    #[test]
+    fn spec_example_3_cap_keeps_70_by_seller_id() {
+        let f = eighty_sellers("2025-10-31");
+        let lines = f.run(&AffiliateCredits);
+        assert_eq!(lines.len(), 1);
+        let oct = line(&lines, "P1", "2025-10");
+        assert_eq!(oct.amount, Money::dollars(70_000));
+        assert_eq!(oct.kind, Kind::AdCredit);
+        assert!(!oct.provisional);
+        assert!(
+            oct.basis.starts_with("entitlement 70,000.00 (70 of 80 qualifying sellers kept, cap 70) − previous 0.00 = 70,000.00"),
+            "{}",
+            oct.basis
+        );
+        assert!(oct.basis.contains("first dropped: S71 (cumulative 30,000.00, credit 1,000.00), 71st by credit, cap 70"), "{}", oct.basis);
+        let detail = oct.detail.unwrap();
+        assert_eq!(detail.rows.len(), 80);
+        let kept: Vec<&str> = detail
+            .rows
+            .iter()
+            .filter(|r| r[3].starts_with("kept"))
+            .map(|r| r[0].as_str())
+            .collect();
+        let expected: Vec<String> = (1..=70).map(|s| format!("S{s:02}")).collect();
+        assert_eq!(kept, expected);
+        assert_eq!(
+            detail.rows[70],
+            [
+                "S71",
+                "30,000.00",
+                "1,000.00",
+                "dropped: 71st by credit, cap 70"
+            ]
+        );
+        assert_eq!(detail.rows[0][3], "kept: 1st by credit");
+    }
+
+    #[test]
+    fn spec_example_3_november_reshuffle_issues_nothing() {
+        let mut f = eighty_sellers("2025-11-30");
+        for s in 76..=80 {
+            add(&mut f, "2025-11-10", "P1", &format!("S{s:02}"), "5000.00");
+        }
+        let lines = f.run(&AffiliateCredits);
+        assert_eq!(line(&lines, "P1", "2025-10").amount, Money::dollars(70_000));
+        let nov = line(&lines, "P1", "2025-11");
+        assert_eq!(nov.amount, Money::ZERO);
+        assert!(
+            nov.basis.contains("− previous (2025-10) 70,000.00 = 0.00"),
+            "{}",
+            nov.basis
+        );
+        assert!(
+            nov.basis
+                .ends_with("entitlement unchanged, nothing to issue"),
+            "{}",
+            nov.basis
+        );
+        let detail = nov.detail.unwrap();
+        let kept: Vec<&str> = detail
+            .rows
+            .iter()
+            .filter(|r| r[3].starts_with("kept"))
+            .map(|r| r[0].as_str())
+            .collect();
+        // The grown sellers lead; S66..S70 fall behind the cap.
+        assert_eq!(&kept[..5], ["S76", "S77", "S78", "S79", "S80"]);
+        assert_eq!(
+            kept[5..],
+            (1..=65).map(|s| format!("S{s:02}")).collect::<Vec<_>>()
+        );
+        assert_eq!(detail.rows[0][1], "35,000.00");
+        assert_eq!(detail.rows[70][0], "S66");
+        assert_eq!(detail.rows[70][3], "dropped: 71st by credit, cap 70");
+    }
+
+    #[test]
+    fn monthly_true_up_issues_only_the_growth() {
+        let mut f = Fixture::new("2025-12-31");
+        add(&mut f, "2025-10-03", "P1", "S1", "2000.00"); // 250 in October
+        add(&mut f, "2025-11-03", "P1", "S1", "8000.00"); // 10,000 cumulative: 500
+        add(&mut f, "2025-12-03", "P1", "S1", "14999.99"); // 24,999.99: still 500
+        add(&mut f, "2025-12-03", "P1", "S2", "1999.99");
+        let lines = f.run(&AffiliateCredits);
+        let amounts: Vec<Money> = ["2025-10", "2025-11", "2025-12"]
+            .iter()
+            .map(|p| line(&lines, "P1", p).amount)
+            .collect();
+        assert_eq!(
+            amounts,
+            [Money::dollars(250), Money::dollars(250), Money::ZERO]
+        );
+        let dec = line(&lines, "P1", "2025-12");
+        assert!(
+            dec.basis
+                .contains("(1 of 1 qualifying sellers kept, cap 70)"),
+            "{}",
+            dec.basis
+        );
+        assert_eq!(dec.steps[0].value, "2025-10-01..2025-12-31");
+    }
+
+    #[test]
+    fn no_qualifying_seller_says_why() {
+        let mut f = Fixture::new("2025-10-31");
+        add(&mut f, "2025-10-03", "P1", "S2", "1999.99");
+        add(&mut f, "2025-10-03", "P1", "S1", "1999.99");
+        f.data.ensure_partner("P2");
+        let lines = f.run(&AffiliateCredits);
+        let p1 = line(&lines, "P1", "2025-10");
+        assert_eq!(p1.amount, Money::ZERO);
+        assert_eq!(
+            p1.basis,
+            "no seller reached the first tier 2,000 of cumulative affiliate GMV 2025-10-01..2025-10-31 (highest S1 1,999.99); entitlement 0.00 − previous 0.00 = 0.00"
+        );
+        let p2 = line(&lines, "P2", "2025-10");
+        assert!(p2.basis.contains("(no affiliate GMV)"), "{}", p2.basis);
+    }
+
+    #[test]
+    fn month_still_running_has_no_line() {
+        let f = eighty_sellers("2025-11-29");
+        let lines = f.run(&AffiliateCredits);
+        assert_eq!(
+            lines.iter().map(|l| l.period.as_str()).collect::<Vec<_>>(),
+            ["2025-10"]
+        );
+    }
+
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 71, 101, 111, 112, 113, 123]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "71st",
+                "101st", "111th", "112th", "113th", "123rd"
+            ]
+        );
+    }
+}

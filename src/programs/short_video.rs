@@ -1,0 +1,656 @@
+//! 1.3 Short-video top 15: a monthly ad credit by rank of the increase of average daily
+//! short-video GMV over Q3, and the consistency bonus, issued with the last month, for
+//! partners ranked in the top band of every month.
+
+use super::{ended_months, LineHead};
+use crate::book::{Band, Bands, ShortVideo as Rules};
+use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
+use crate::input::DataSet;
+use crate::leaderboard::{self, rank_phrase, Ranked};
+use crate::money::{Exact, Money};
+use crate::window::{Periods, Window, WindowId};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const TOP15: &str = "short_video_top15";
+pub const CONSISTENCY: &str = "short_video_consistency";
+
+pub struct ShortVideo;
+
+/// One partner's short-video figures for one month.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub partner_id: String,
+    pub month_sum: Money,
+    pub q3_sum: Money,
+    pub month_avg: Exact,
+    pub q3_avg: Exact,
+    pub increment: Exact,
+}
+
+/// Where a partner stands on a month's leaderboard.
+pub enum Standing<'a> {
+    Ranked(&'a Ranked<Entry>),
+    /// Increment not positive: not ranked.
+    Ineligible(&'a Entry),
+}
+
+impl Standing<'_> {
+    pub fn entry(&self) -> &Entry {
+        match self {
+            Standing::Ranked(r) => &r.item,
+            Standing::Ineligible(e) => e,
+        }
+    }
+
+    pub fn rank(&self) -> Option<usize> {
+        match self {
+            Standing::Ranked(r) => Some(r.rank),
+            Standing::Ineligible(_) => None,
+        }
+    }
+}
+
+/// A month's leaderboard: the eligible partners ranked best first, the others apart.
+pub struct Board {
+    pub month: WindowId,
+    pub window: Window,
+    pub q3: Window,
+    pub ranked: Vec<Ranked<Entry>>,
+    pub ineligible: Vec<Entry>,
+    /// partner_id → (ranked?, index into `ranked` or `ineligible`).
+    index: BTreeMap<String, (bool, usize)>,
+}
+
+impl Board {
+    /// Ranks every partner of `data` for `month` (a month that has ended) against `q3`.
+    pub fn new(data: &DataSet, month: WindowId, window: Window, q3: Window) -> Board {
+        let mut eligible = Vec::new();
+        let mut ineligible = Vec::new();
+        for (partner_id, partner) in &data.partners {
+            let month_sum = partner.total(month).short_video;
+            let q3_sum = partner.total(WindowId::Q3).short_video;
+            let month_avg = Exact::average(month_sum, window.days());
+            let q3_avg = Exact::average(q3_sum, q3.days());
+            let increment = month_avg.minus(q3_avg);
+            let entry = Entry {
+                partner_id: partner_id.clone(),
+                month_sum,
+                q3_sum,
+                month_avg,
+                q3_avg,
+                increment,
+            };
+            if increment.is_positive() {
+                eligible.push(entry);
+            } else {
+                ineligible.push(entry);
+            }
+        }
+        // Increment descending, then the month's short-video sum descending, then the id.
+        let ranked = leaderboard::rank(eligible, |a, b| {
+            b.increment
+                .cmp(&a.increment)
+                .then(b.month_sum.cmp(&a.month_sum))
+                .then(a.partner_id.as_bytes().cmp(b.partner_id.as_bytes()))
+        });
+        let index = ranked
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.item.partner_id.clone(), (true, i)))
+            .chain(
+                ineligible
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.partner_id.clone(), (false, i))),
+            )
+            .collect();
+        Board {
+            month,
+            window,
+            q3,
+            ranked,
+            ineligible,
+            index,
+        }
+    }
+
+    /// The board of an ended month, from the run's periods; `None` when the month has not
+    /// ended or the Q3 baseline is not available.
+    pub fn of_month(data: &DataSet, periods: &Periods, month: WindowId) -> Option<Board> {
+        let q3 = periods.cut(WindowId::Q3)?;
+        periods
+            .complete(month)
+            .then(|| Board::new(data, month, periods.full(month), q3))
+    }
+
+    pub fn label(&self) -> String {
+        self.window.month_label()
+    }
+
+    pub fn standing(&self, partner_id: &str) -> Option<Standing<'_>> {
+        self.index.get(partner_id).map(|&(ranked, i)| {
+            if ranked {
+                Standing::Ranked(&self.ranked[i])
+            } else {
+                Standing::Ineligible(&self.ineligible[i])
+            }
+        })
+    }
+
+    /// "2025-11 avg daily short-video GMV … − Q3 … = increment …".
+    pub fn figures(&self, e: &Entry) -> String {
+        format!(
+            "{} avg daily short-video GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
+            self.label(),
+            e.month_avg.human(),
+            e.month_sum.human(),
+            self.window.days(),
+            e.q3_avg.human(),
+            e.q3_sum.human(),
+            self.q3.days(),
+            e.increment.human()
+        )
+    }
+
+    /// Ranks shown around `center`: two either side, the last paid rank and the first
+    /// unpaid one (so a reader sees the cut-off), best first.
+    pub fn neighbour_ranks(&self, center: Option<usize>, paid: usize) -> Vec<usize> {
+        let n = self.ranked.len();
+        let mut ranks = BTreeSet::new();
+        if let Some(c) = center {
+            ranks.extend(c.saturating_sub(2).max(1)..=(c + 2).min(n));
+        }
+        ranks.extend([paid, paid + 1].into_iter().filter(|r| (1..=n).contains(r)));
+        ranks.into_iter().collect()
+    }
+}
+
+/// "rank 1" or "ranks 2–3".
+pub fn band_ranks(b: &Band) -> String {
+    if b.from == b.to {
+        format!("rank {}", b.from)
+    } else {
+        format!("ranks {}–{}", b.from, b.to)
+    }
+}
+
+/// The amount a rank earns and the sentence saying why.
+pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
+    let phrase = rank_phrase(rank, of, bands.paid_ranks());
+    match bands.lookup(rank) {
+        Some((_, b)) => (
+            b.amount,
+            format!("{phrase}: {} → {}", band_ranks(b), b.amount.human()),
+        ),
+        None if rank <= bands.paid_ranks() => {
+            (Money::ZERO, format!("{phrase}; no band pays rank {rank}"))
+        }
+        None => (Money::ZERO, phrase),
+    }
+}
+
+fn month_line(rules: &Rules, board: &Board, partner_id: &str) -> Line {
+    let label = board.label();
+    let head = LineHead {
+        partner_id,
+        program: TOP15,
+        period: label.clone(),
+        kind: Kind::AdCredit,
+        provisional: false,
+    };
+    let standing = board
+        .standing(partner_id)
+        .expect("every partner is on the board");
+    let e = standing.entry();
+    let figures = board.figures(e);
+    let of = board.ranked.len();
+    let (amount, basis) = match standing.rank() {
+        Some(rank) => {
+            let (amount, why) = rank_outcome(&rules.bands, rank, of);
+            (amount, format!("{why}; {figures}"))
+        }
+        None => (Money::ZERO, format!("increment not positive ({figures})")),
+    };
+    let key = board.month.key();
+    let steps = vec![
+        Step::new(format!("{label} window"), board.window.to_string())
+            .source(format!("book windows.{key}")),
+        Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
+            .source("gmv_daily.csv"),
+        Step::new(
+            format!("{label} average daily short_video_gmv"),
+            e.month_avg.human(),
+        )
+        .source(format!(
+            "{} / {} days",
+            e.month_sum.human(),
+            board.window.days()
+        )),
+        Step::new("Q3 window", board.q3.to_string()).source("book windows.q3"),
+        Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
+        Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
+            "{} / {} days",
+            e.q3_sum.human(),
+            board.q3.days()
+        )),
+        Step::new("increment", e.increment.human())
+            .source("month average − Q3 average, compared exactly"),
+        Step::new(
+            "eligible",
+            if e.increment.is_positive() {
+                "yes: increment > 0"
+            } else {
+                "no: increment not positive"
+            },
+        ),
+        Step::new(
+            "rank",
+            standing
+                .rank()
+                .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
+        )
+        .source("increment desc, then month short_video_gmv sum desc, then partner_id asc"),
+        Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
+        Step::new("amount", amount.human()),
+    ];
+    let paid = rules.bands.paid_ranks();
+    let rows = board
+        .neighbour_ranks(standing.rank(), paid)
+        .into_iter()
+        .map(|r| {
+            let item = &board.ranked[r - 1].item;
+            vec![
+                r.to_string(),
+                item.partner_id.clone(),
+                item.increment.human(),
+                item.month_sum.human(),
+                rules.bands.pay(r).human(),
+            ]
+        })
+        .collect();
+    let mut line = head.line(amount, basis, steps);
+    line.detail = Some(Detail {
+        title: format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
+        columns: [
+            "rank",
+            "partner_id",
+            "increment",
+            "short_video_gmv",
+            "amount",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    });
+    line
+}
+
+/// "2025-10 rank 3 of 12" or "2025-10 not ranked, increment not positive".
+fn month_standing(board: &Board, partner_id: &str) -> String {
+    match board.standing(partner_id).and_then(|s| s.rank()) {
+        Some(r) => format!("{} rank {r} of {}", board.label(), board.ranked.len()),
+        None => format!("{} not ranked, increment not positive", board.label()),
+    }
+}
+
+fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str) -> Line {
+    let last = boards.last().expect("every month has a board");
+    let head = LineHead {
+        partner_id,
+        program: CONSISTENCY,
+        period: last.label(),
+        kind: Kind::AdCredit,
+        provisional: false,
+    };
+    let top = rules.consistency_top;
+    let ranks: Vec<Option<usize>> = boards
+        .iter()
+        .map(|b| b.standing(partner_id).and_then(|s| s.rank()))
+        .collect();
+    let in_top = |r: &Option<usize>| r.is_some_and(|r| r <= top);
+    let all = ranks.iter().all(in_top);
+    let amount = if all {
+        rules.consistency_amount
+    } else {
+        Money::ZERO
+    };
+    let months: Vec<String> = boards
+        .iter()
+        .zip(&ranks)
+        .map(|(b, r)| {
+            let s = month_standing(b, partner_id);
+            if all || in_top(r) {
+                s
+            } else {
+                format!("{s} (missed)")
+            }
+        })
+        .collect();
+    let basis = if all {
+        format!(
+            "top {top} in all {} months: {} → {}",
+            boards.len(),
+            months.join("; "),
+            amount.human()
+        )
+    } else {
+        format!(
+            "not top {top} in all {} months: {}",
+            boards.len(),
+            months.join("; ")
+        )
+    };
+    let mut steps: Vec<Step> = boards
+        .iter()
+        .map(|b| Step::new(format!("{} rank", b.label()), month_standing(b, partner_id)))
+        .collect();
+    steps.push(
+        Step::new("required", format!("rank 1–{top} in every month"))
+            .source("book short_video_top15.consistency_top"),
+    );
+    steps.push(
+        Step::new("bonus", rules.consistency_amount.human())
+            .source("book short_video_top15.consistency_amount"),
+    );
+    steps.push(Step::new("amount", amount.human()));
+    let rows = boards
+        .iter()
+        .zip(&ranks)
+        .map(|(b, r)| {
+            let e = b
+                .standing(partner_id)
+                .expect("every partner is on the board");
+            vec![
+                b.label(),
+                r.map_or_else(
+                    || "not ranked".into(),
+                    |r| format!("{r} of {}", b.ranked.len()),
+                ),
+                e.entry().increment.human(),
+                if in_top(r) { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let mut line = head.line(amount, basis, steps);
+    line.detail = Some(Detail {
+        title: format!("monthly short-video ranks (top {top} needed in every month)"),
+        columns: ["month", "rank", "increment", "in top"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    });
+    line
+}
+
+impl Program for ShortVideo {
+    fn ids(&self) -> &'static [&'static str] {
+        &[TOP15, CONSISTENCY]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let periods = ctx.periods;
+        let months = ended_months(periods);
+        if months.is_empty() {
+            let first = periods.full(WindowId::MONTHS[0]);
+            return Evaluation::NotEvaluated(format!(
+                "no month has ended by the as-of date {} (the first, {}, ends {})",
+                periods.as_of,
+                first.month_label(),
+                first.end
+            ));
+        }
+        let rules = &ctx.rules.short_video_top15;
+        let boards: Option<Vec<Board>> = months
+            .iter()
+            .map(|m| Board::of_month(ctx.data, periods, *m))
+            .collect();
+        let Some(boards) = boards else {
+            return Evaluation::NotEvaluated("the Q3 baseline starts after the as-of date".into());
+        };
+        let every_month = months.len() == WindowId::MONTHS.len();
+        let mut lines = Vec::new();
+        for partner_id in ctx.data.partners.keys() {
+            for board in &boards {
+                lines.push(month_line(rules, board, partner_id));
+            }
+            if every_month {
+                lines.push(consistency_line(rules, &boards, partner_id));
+            }
+        }
+        Evaluation::Lines(lines)
+    }
+
+    fn not_evaluated(&self, ctx: &Context) -> Vec<(&'static str, String)> {
+        let last = *WindowId::MONTHS.last().expect("months");
+        if ctx.periods.complete(last) {
+            return Vec::new();
+        }
+        let w = ctx.periods.full(last);
+        vec![(
+            CONSISTENCY,
+            format!(
+                "issued with {}, which ends {}, after the as-of date {}",
+                w.month_label(),
+                w.end,
+                ctx.periods.as_of
+            ),
+        )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Channels, GmvRow};
+    use crate::programs::testkit::*;
+
+    fn sv(d: chrono::NaiveDate, partner: &str, amount: &str) -> GmvRow {
+        GmvRow {
+            date: d,
+            partner_id: partner.into(),
+            seller_id: "S1".into(),
+            channels: Channels {
+                gmv: money(amount),
+                short_video: money(amount),
+                ..Channels::default()
+            },
+        }
+    }
+
+    fn lines_of(lines: &[Line], program: &str, period: &str) -> Vec<Line> {
+        lines
+            .iter()
+            .filter(|l| l.program == program && l.period == period)
+            .cloned()
+            .collect()
+    }
+
+    /// SPEC example 2: sixteen partners with the same positive October increment (500.00
+    /// a day over their own Q3); P01..P16 with daily Q3 short-video 100 × k for k =
+    /// 16,15,…,3,2,2 so that the October sums fall with the id and the last two tie.
+    fn sixteen_tied() -> Fixture {
+        let mut f = Fixture::new("2025-10-31");
+        for i in 1..=16u32 {
+            let k = (17 - i).max(2);
+            let p = format!("P{i:02}");
+            let q3 = format!("{}.00", 100 * k);
+            let oct = format!("{}.00", 100 * k + 500);
+            let (pq, po) = (p.clone(), p.clone());
+            f.daily("2025-07-01", "2025-09-30", move |d| sv(d, &pq, &q3));
+            f.daily("2025-10-01", "2025-10-31", move |d| sv(d, &po, &oct));
+        }
+        f
+    }
+
+    #[test]
+    fn spec_example_2_sixteenth_of_sixteen_gets_a_zero_line() {
+        let f = sixteen_tied();
+        let lines = lines_of(&f.run(&ShortVideo), TOP15, "2025-10");
+        assert_eq!(lines.len(), 16);
+        let paid: Vec<&Line> = lines.iter().filter(|l| l.amount.is_positive()).collect();
+        assert_eq!(paid.len(), 15);
+        // P15 and P16 tie on increment and October sum: the id decides.
+        let p15 = lines.iter().find(|l| l.partner_id == "P15").unwrap();
+        assert!(
+            p15.basis
+                .starts_with("rank 15 of 16, top 15 paid: ranks 11–15 → 1,000.00"),
+            "{}",
+            p15.basis
+        );
+        let p16 = lines.iter().find(|l| l.partner_id == "P16").unwrap();
+        assert_eq!(p16.amount, Money::ZERO);
+        assert!(
+            p16.basis.contains("rank 16 of 16, top 15 paid"),
+            "{}",
+            p16.basis
+        );
+        assert!(p16.basis.contains("increment 500.00"), "{}", p16.basis);
+        let p01 = lines.iter().find(|l| l.partner_id == "P01").unwrap();
+        assert_eq!(p01.amount, Money::dollars(5_000));
+        assert!(p01.basis.starts_with("rank 1 of 16"), "{}", p01.basis);
+        let amounts: Vec<i64> = lines
+            .iter()
+            .map(|l| l.amount.as_decimal().try_into().unwrap())
+            .collect();
+        assert_eq!(
+            amounts,
+            [
+                5000, 4000, 4000, 3000, 3000, 3000, 2000, 2000, 2000, 2000, 1000, 1000, 1000, 1000,
+                1000, 0
+            ]
+        );
+        // The 16th line shows the cut-off around it.
+        let detail = p16.detail.as_ref().unwrap();
+        let ranks: Vec<&str> = detail.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ranks, ["14", "15", "16"]);
+    }
+
+    #[test]
+    fn months_still_running_have_no_lines_and_consistency_waits_for_december() {
+        let f = sixteen_tied();
+        let lines = f.run(&ShortVideo);
+        assert!(lines
+            .iter()
+            .all(|l| l.period == "2025-10" && l.program == TOP15));
+        let ctx = Context {
+            rules: &f.book.rules,
+            periods: &f.periods,
+            data: &f.data,
+        };
+        let pending = ShortVideo.not_evaluated(&ctx);
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].0, CONSISTENCY);
+
+        let mut early = Fixture::new("2025-10-30");
+        early.daily("2025-10-01", "2025-10-30", |d| sv(d, "P1", "10.00"));
+        let ctx = Context {
+            rules: &early.book.rules,
+            periods: &early.periods,
+            data: &early.data,
+        };
+        match ShortVideo.evaluate(&ctx) {
+            Evaluation::NotEvaluated(reason) => {
+                assert!(reason.contains("2025-10, ends 2025-10-31"), "{reason}")
+            }
+            _ => panic!("October has not ended"),
+        }
+    }
+
+    #[test]
+    fn not_positive_increment_is_not_ranked() {
+        let mut f = Fixture::new("2025-10-31");
+        f.daily("2025-07-01", "2025-09-30", |d| sv(d, "P1", "100.00"));
+        f.daily("2025-10-01", "2025-10-31", |d| sv(d, "P1", "100.00"));
+        f.daily("2025-10-01", "2025-10-31", |d| sv(d, "P2", "0.01"));
+        let p1 = f.line_of(&ShortVideo, "P1");
+        assert_eq!(p1.amount, Money::ZERO);
+        assert!(
+            p1.basis.starts_with("increment not positive ("),
+            "{}",
+            p1.basis
+        );
+        assert!(p1.basis.contains("= increment 0.00)"), "{}", p1.basis);
+        let p2 = f.line_of(&ShortVideo, "P2");
+        assert_eq!(p2.amount, Money::dollars(5_000));
+        assert!(
+            p2.basis
+                .starts_with("rank 1 of 1, top 15 paid: rank 1 → 5,000.00"),
+            "{}",
+            p2.basis
+        );
+        assert_eq!(p2.kind, Kind::AdCredit);
+        assert!(!p2.provisional);
+    }
+
+    #[test]
+    fn ties_on_increment_fall_to_the_month_sum_then_the_id() {
+        // Over a zero Q3: P1 and P3 tie on increment and November sum, P2 is a cent short.
+        let mut f = Fixture::new("2025-11-30");
+        f.daily("2025-11-01", "2025-11-01", |d| sv(d, "P1", "3000.00"));
+        f.daily("2025-11-01", "2025-11-01", |d| sv(d, "P2", "2999.99"));
+        f.daily("2025-11-02", "2025-11-02", |d| sv(d, "P3", "3000.00"));
+        let lines = lines_of(&f.run(&ShortVideo), TOP15, "2025-11");
+        let basis = |p: &str| {
+            lines
+                .iter()
+                .find(|l| l.partner_id == p)
+                .unwrap()
+                .basis
+                .clone()
+        };
+        assert!(basis("P1").starts_with("rank 1 of 3, "), "{}", basis("P1"));
+        assert!(basis("P3").starts_with("rank 2 of 3, "), "{}", basis("P3"));
+        assert!(basis("P2").starts_with("rank 3 of 3, "), "{}", basis("P2"));
+        assert!(
+            basis("P2").contains("2025-11 avg daily short-video GMV 99.99 (2,999.99 over 30 days)"),
+            "{}",
+            basis("P2")
+        );
+    }
+
+    #[test]
+    fn consistency_needs_the_top_band_in_every_month() {
+        let mut f = Fixture::new("2025-12-31");
+        // P1 grows in every month; P2 only in October and December.
+        f.daily("2025-10-01", "2025-12-31", |d| sv(d, "P1", "50.00"));
+        f.daily("2025-10-01", "2025-10-31", |d| sv(d, "P2", "50.00"));
+        f.daily("2025-12-01", "2025-12-31", |d| sv(d, "P2", "50.00"));
+        let lines = f.run(&ShortVideo);
+        let c1 = lines_of(&lines, CONSISTENCY, "2025-12");
+        assert_eq!(c1.len(), 2);
+        assert_eq!(c1[0].amount, Money::dollars(2_000));
+        assert_eq!(c1[0].kind, Kind::AdCredit);
+        assert!(
+            c1[0]
+                .basis
+                .starts_with("top 15 in all 3 months: 2025-10 rank 1 of 2; 2025-11 rank 1 of 1;"),
+            "{}",
+            c1[0].basis
+        );
+        assert_eq!(c1[1].amount, Money::ZERO);
+        assert!(
+            c1[1].basis.contains(
+                "; 2025-11 not ranked, increment not positive (missed); 2025-12 rank 2 of 2"
+            ),
+            "{}",
+            c1[1].basis
+        );
+        assert_eq!(lines.len(), 2 * 4);
+    }
+
+    #[test]
+    fn consistency_top_comes_from_the_book() {
+        let mut f = Fixture::new("2025-12-31");
+        f.book.rules.short_video_top15.consistency_top = 1;
+        f.daily("2025-10-01", "2025-12-31", |d| sv(d, "P1", "50.00"));
+        f.daily("2025-10-01", "2025-12-31", |d| sv(d, "P2", "40.00"));
+        let lines = lines_of(&f.run(&ShortVideo), CONSISTENCY, "2025-12");
+        assert_eq!(lines[0].amount, Money::dollars(2_000));
+        assert_eq!(lines[1].amount, Money::ZERO);
+        assert!(
+            lines[1].basis.contains("not top 1 in all 3 months"),
+            "{}",
+            lines[1].basis
+        );
+    }
+}

@@ -1,0 +1,453 @@
+//! The monthly ad-credit statement: per partner, the month's short-video credit, the
+//! affiliate credit issued that month, the consistency bonus (with the last month), the
+//! month's total and the quarter to date — as a terminal table, a CSV, and a statement a
+//! partner can read.
+
+use super::{csv_string, RunInfo};
+use crate::book::Rules;
+use crate::engine::{Kind, Outcome};
+use crate::input::PartnerData;
+use crate::money::Money;
+use crate::programs::affiliate::{self, Entitlement};
+use crate::programs::short_video::{self, band_ranks, Board, Standing};
+use crate::window::{Periods, WindowId};
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+
+pub const COLUMNS: [&str; 7] = [
+    "partner_id",
+    "partner_name",
+    "short_video",
+    "affiliate",
+    "consistency",
+    "total",
+    "quarter_to_date",
+];
+
+/// One partner's ad credits for the month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementRow {
+    pub partner_id: String,
+    pub partner_name: String,
+    pub short_video: Money,
+    pub affiliate: Money,
+    pub consistency: Money,
+    pub total: Money,
+    pub quarter_to_date: Money,
+}
+
+impl StatementRow {
+    fn amounts(&self) -> [Money; 5] {
+        [
+            self.short_video,
+            self.affiliate,
+            self.consistency,
+            self.total,
+            self.quarter_to_date,
+        ]
+    }
+}
+
+/// The period labels of the months up to and including `month`.
+fn labels_through(periods: &Periods, month: WindowId) -> Vec<String> {
+    let (through, _) = affiliate::span(periods, month);
+    through
+        .iter()
+        .map(|m| periods.full(*m).month_label())
+        .collect()
+}
+
+/// Every partner of the run, with the month's amounts taken from the run's lines.
+pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<StatementRow> {
+    let label = periods.full(month).month_label();
+    let through = labels_through(periods, month);
+    outcome
+        .partners
+        .iter()
+        .map(|(id, name)| {
+            let amount = |program: &str| -> Money {
+                outcome
+                    .lines_of(id)
+                    .filter(|l| l.program == program && l.period == label)
+                    .map(|l| l.amount)
+                    .sum()
+            };
+            let short_video = amount(short_video::TOP15);
+            let affiliate = amount(affiliate::ID);
+            let consistency = amount(short_video::CONSISTENCY);
+            let quarter_to_date = outcome
+                .lines_of(id)
+                .filter(|l| l.kind == Kind::AdCredit && through.contains(&l.period))
+                .map(|l| l.amount)
+                .sum();
+            StatementRow {
+                partner_id: id.clone(),
+                partner_name: name.clone(),
+                short_video,
+                affiliate,
+                consistency,
+                total: short_video + affiliate + consistency,
+                quarter_to_date,
+            }
+        })
+        .collect()
+}
+
+/// credit_statement_YYYY-MM.csv: partners with a non-zero quarter to date.
+pub fn statement_csv(rows: &[StatementRow]) -> String {
+    csv_string(|w| {
+        w.write_record(COLUMNS)?;
+        for r in rows.iter().filter(|r| !r.quarter_to_date.is_zero()) {
+            let mut record = vec![r.partner_id.clone(), r.partner_name.clone()];
+            record.extend(r.amounts().iter().map(|m| m.plain()));
+            w.write_record(&record)?;
+        }
+        Ok(())
+    })
+}
+
+/// The statement for the terminal: the CSV's rows with thousands separators and a total.
+pub fn statement_table(
+    rows: &[StatementRow],
+    periods: &Periods,
+    month: WindowId,
+    info: &RunInfo,
+) -> String {
+    let window = periods.full(month);
+    let mut out = format!(
+        "ad-credit statement {} ({}..{}), as of {}, book sha256 {}\n",
+        window.month_label(),
+        window.start,
+        window.end,
+        info.as_of,
+        info.book.sha256
+    );
+    let shown: Vec<&StatementRow> = rows
+        .iter()
+        .filter(|r| !r.quarter_to_date.is_zero())
+        .collect();
+    let mut table = Table::new();
+    table
+        .load_preset(presets::ASCII_MARKDOWN)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(COLUMNS);
+    for r in &shown {
+        let mut row = vec![r.partner_id.clone(), r.partner_name.clone()];
+        row.extend(r.amounts().iter().map(|m| m.human()));
+        table.add_row(row);
+    }
+    let mut total = vec!["TOTAL".to_string(), format!("{} partners", shown.len())];
+    total.extend((0..5).map(|i| rows.iter().map(|r| r.amounts()[i]).sum::<Money>().human()));
+    table.add_row(total);
+    for i in 2..COLUMNS.len() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    let without = rows.len() - shown.len();
+    if without > 0 {
+        out.push_str(&format!(
+            "{without} partner(s) without ad credits in the quarter to date are not listed\n"
+        ));
+    }
+    out
+}
+
+/// Text safe inside a Markdown table cell or heading.
+fn md(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+fn table_md(out: &mut String, header: &[&str], right: &[bool], rows: &[Vec<String>]) {
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    let align: Vec<&str> = right
+        .iter()
+        .map(|r| if *r { "---:" } else { "---" })
+        .collect();
+    out.push_str(&format!("|{}|\n", align.join("|")));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+}
+
+/// What one partner's statement shows besides the amounts.
+pub struct PartnerFacts<'a> {
+    pub rules: &'a Rules,
+    pub periods: &'a Periods,
+    pub month: WindowId,
+    /// This month's short-video leaderboard.
+    pub board: &'a Board,
+    /// Every month's leaderboard so far (for the consistency section of the last month).
+    pub boards: &'a [Board],
+    pub partner: Option<&'a PartnerData>,
+}
+
+/// statements/YYYY-MM/<partner_id>.md: the month's credits and the figures behind them.
+pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo) -> String {
+    let periods = facts.periods;
+    let window = periods.full(facts.month);
+    let label = window.month_label();
+    let last = *WindowId::MONTHS.last().expect("months");
+    let last_label = periods.full(last).month_label();
+    let through = labels_through(periods, facts.month);
+    let mut out = format!(
+        "# Ad-credit statement {} ({label})\n\n",
+        window.start.format("%B %Y")
+    );
+    let partner = if row.partner_name.is_empty() {
+        row.partner_id.clone()
+    } else {
+        format!("{} — {}", row.partner_id, row.partner_name)
+    };
+    table_md(
+        &mut out,
+        &["", ""],
+        &[false, false],
+        &[
+            vec!["Partner".into(), partner],
+            vec![
+                "Month".into(),
+                format!(
+                    "{label} ({}..{}, {} days)",
+                    window.start,
+                    window.end,
+                    window.days()
+                ),
+            ],
+            vec!["As of".into(), info.as_of.to_string()],
+            vec!["Program book".into(), info.book.rules.book.name.clone()],
+            vec!["Book sha256".into(), info.book.sha256.clone()],
+        ],
+    );
+    out.push_str(&format!(
+        "\n## Credits ({})\n\n",
+        info.book.rules.book.currency
+    ));
+    let consistency_label = if facts.month == last {
+        "Short-video consistency bonus".to_string()
+    } else {
+        format!("Short-video consistency bonus (issued with {last_label})")
+    };
+    let qtd_label = match through.first() {
+        Some(first) if *first != label => format!("Quarter to date ({first}..{label})"),
+        _ => format!("Quarter to date ({label})"),
+    };
+    table_md(
+        &mut out,
+        &["credit", "amount"],
+        &[false, true],
+        &[
+            vec!["Short-video top 15".into(), row.short_video.human()],
+            vec![
+                "Affiliate credits issued this month".into(),
+                row.affiliate.human(),
+            ],
+            vec![consistency_label, row.consistency.human()],
+            vec![
+                format!("**Total for {label}**"),
+                format!("**{}**", row.total.human()),
+            ],
+            vec![qtd_label, row.quarter_to_date.human()],
+        ],
+    );
+    short_video_section(&mut out, row, facts);
+    if facts.month == last {
+        consistency_section(&mut out, row, facts);
+    }
+    affiliate_section(&mut out, row, facts);
+    out
+}
+
+fn short_video_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
+    let rules = &facts.rules.short_video_top15;
+    let board = facts.board;
+    let label = board.label();
+    out.push_str("\n## Short-video top 15\n\n");
+    let Some(standing) = board.standing(&row.partner_id) else {
+        out.push_str("No short-video figures for this partner.\n");
+        return;
+    };
+    let e = standing.entry();
+    out.push_str(&format!(
+        "- Increment: **{}** = average daily short-video GMV in {label} {} ({} over {} days) − in Q3 {} ({} over {} days)\n",
+        e.increment.human(),
+        e.month_avg.human(),
+        e.month_sum.human(),
+        board.window.days(),
+        e.q3_avg.human(),
+        e.q3_sum.human(),
+        board.q3.days()
+    ));
+    let paid = rules.bands.paid_ranks();
+    match &standing {
+        Standing::Ranked(r) => {
+            let band = rules
+                .bands
+                .lookup(r.rank)
+                .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b));
+            out.push_str(&format!(
+                "- Rank: **{} of {}** (top {paid} paid) → {band}: **{}**\n",
+                r.rank,
+                board.ranked.len(),
+                rules.bands.pay(r.rank).human()
+            ));
+        }
+        Standing::Ineligible(_) => out.push_str(&format!(
+            "- Rank: not ranked — only a positive increment is ranked ({} partners ranked, top {paid} paid)\n",
+            board.ranked.len()
+        )),
+    }
+    out.push_str(&format!(
+        "- Bands: {}\n- Order: increment, then the month's short-video GMV, then partner id\n",
+        rules.bands.describe()
+    ));
+    let ranks = board.neighbour_ranks(standing.rank(), paid);
+    if !ranks.is_empty() {
+        out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut previous = 0;
+        for r in ranks {
+            if r > previous + 1 {
+                rows.push(vec!["…".into(), "…".into(), "…".into()]);
+            }
+            previous = r;
+            let who = if Some(r) == standing.rank() {
+                format!("{r} (you)")
+            } else {
+                r.to_string()
+            };
+            rows.push(vec![
+                who,
+                board.ranked[r - 1].item.increment.human(),
+                rules.bands.pay(r).human(),
+            ]);
+        }
+        table_md(
+            out,
+            &["rank", "increment", "credit"],
+            &[true, true, true],
+            &rows,
+        );
+    }
+}
+
+fn consistency_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
+    let rules = &facts.rules.short_video_top15;
+    out.push_str(&format!(
+        "\n## Short-video consistency bonus\n\n{} for a rank from 1 to {} in every month: **{}**\n\n",
+        rules.consistency_amount.human(),
+        rules.consistency_top,
+        row.consistency.human()
+    ));
+    let rows: Vec<Vec<String>> = facts
+        .boards
+        .iter()
+        .map(|b| {
+            let rank = b.standing(&row.partner_id).and_then(|s| s.rank());
+            vec![
+                b.label(),
+                rank.map_or_else(
+                    || "not ranked".into(),
+                    |r| format!("{r} of {}", b.ranked.len()),
+                ),
+                if rank.is_some_and(|r| r <= rules.consistency_top) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+            ]
+        })
+        .collect();
+    table_md(
+        out,
+        &["month", "rank", &format!("top {}", rules.consistency_top)],
+        &[false, true, false],
+        &rows,
+    );
+}
+
+fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
+    let rules = &facts.rules.affiliate_credits;
+    let periods = facts.periods;
+    let (through, span) = affiliate::span(periods, facts.month);
+    let (now, before) = match facts.partner {
+        Some(p) => affiliate::month_pair(rules, periods, p, facts.month),
+        None => (Entitlement::default(), Entitlement::default()),
+    };
+    let label = periods.full(facts.month).month_label();
+    out.push_str(&format!(
+        "\n## Affiliate credits\n\nEach seller earns a credit by its cumulative affiliate GMV from {} to {} ({}), \
+         at most {} sellers: the highest credits are kept, then the highest GMV, then seller id.\n\n",
+        span.start,
+        span.end,
+        rules.tiers.describe(),
+        rules.max_sellers
+    ));
+    let previous = match through.len().checked_sub(2) {
+        Some(i) => format!(
+            "the entitlement at the end of {}",
+            periods.full(through[i]).month_label()
+        ),
+        None => "the entitlement before the first month".to_string(),
+    };
+    out.push_str(&format!(
+        "- Entitlement at the end of {label}: {} ({} of {} qualifying sellers kept)\n- Minus {previous}: {}\n- Issued in {label}: **{}**\n",
+        now.amount.human(),
+        now.kept.len(),
+        now.qualifying(),
+        before.amount.human(),
+        row.affiliate.human()
+    ));
+    if now.qualifying() == 0 {
+        let best = match &now.best_unqualified {
+            Some(s) => format!(
+                "; the highest was {} with {}",
+                s.seller_id,
+                s.cumulative.human()
+            ),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "\nNo seller reached the first credit tier{best}.\n"
+        ));
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = now
+        .sellers()
+        .map(|(pos, s, kept)| {
+            vec![
+                s.seller_id.clone(),
+                s.cumulative.human(),
+                s.credit.human(),
+                affiliate::status(pos, kept, rules.max_sellers),
+            ]
+        })
+        .collect();
+    table_md(
+        out,
+        &[
+            "seller",
+            "cumulative affiliate GMV",
+            "credit",
+            "kept or dropped by the cap",
+        ],
+        &[false, true, true, false],
+        &rows,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cells_are_escaped() {
+        assert_eq!(md("a|b\nc"), "a\\|b c");
+    }
+}
