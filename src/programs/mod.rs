@@ -1,8 +1,14 @@
 //! One file per program. A program holds the rule's logic; every number comes from the book.
 
+mod bfcm;
+mod bfcm_seller;
+mod creator_incubation;
 mod gmv_growth;
 mod tier_upgrade;
 
+pub use bfcm::{BfcmLive, BfcmMatchmaking};
+pub use bfcm_seller::BfcmSellerChallenge;
+pub use creator_incubation::CreatorIncubation;
 pub use gmv_growth::GmvGrowth;
 pub use tier_upgrade::TierUpgrade;
 
@@ -16,10 +22,10 @@ pub fn all() -> Vec<Box<dyn Program>> {
         Box::new(TierUpgrade),
         Box::new(NotYet(&["short_video_top15", "short_video_consistency"])),
         Box::new(NotYet(&["affiliate_credits"])),
-        Box::new(NotYet(&["creator_incubation"])),
-        Box::new(NotYet(&["bfcm_matchmaking"])),
-        Box::new(NotYet(&["bfcm_seller_challenge"])),
-        Box::new(NotYet(&["bfcm_live_championship"])),
+        Box::new(CreatorIncubation),
+        Box::new(BfcmMatchmaking),
+        Box::new(BfcmSellerChallenge),
+        Box::new(BfcmLive),
     ]
 }
 
@@ -58,6 +64,11 @@ impl LineHead<'_> {
             detail: None,
         }
     }
+}
+
+/// `1 creator`, `2 creators`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
