@@ -1,7 +1,8 @@
 //! SPEC section 2 for creators.csv and creator_gmv_daily.csv, end to end: a creator claimed
 //! by two partners, unknown creators' GMV, and the programs skipped for a missing file.
 
-use assert_cmd::Command;
+mod common;
+use common::*;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -27,32 +28,17 @@ const CREATOR_GMV: &str = "date,creator_id,gmv
 2025-12-05,C9,2000.00
 ";
 
-fn data_dir(files: &[(&str, &str)]) -> TempDir {
-    let dir = TempDir::new().expect("temp dir");
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).expect("write input");
-    }
-    dir
-}
-
-fn tsp() -> Command {
-    Command::cargo_bin("tsp-payout").expect("binary")
-}
-
 fn json(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).expect("read JSON")).expect("parse JSON")
 }
 
 /// `amount` and `basis` of a payouts.csv row.
 fn payout(out: &Path, partner: &str, program: &str) -> (String, String) {
-    let mut rd = csv::Reader::from_path(out.join("payouts.csv")).expect("payouts.csv");
-    for rec in rd.records() {
-        let rec = rec.expect("row");
-        if &rec[0] == partner && &rec[2] == program {
-            return (rec[5].to_string(), rec[7].to_string());
-        }
-    }
-    panic!("no {program} line for {partner}");
+    let row = read_csv(&out.join("payouts.csv"))
+        .into_iter()
+        .find(|r| r["partner_id"] == partner && r["program"] == program)
+        .unwrap_or_else(|| panic!("no {program} line for {partner}"));
+    (row["amount"].clone(), row["basis"].clone())
 }
 
 fn creator_file(manifest: &Value) -> &Value {
@@ -72,7 +58,7 @@ fn creator_claimed_by_two_partners_stops_a_strict_run() {
         ("creator_gmv_daily.csv", CREATOR_GMV),
     ]);
     let out = TempDir::new().expect("temp dir");
-    let run = tsp()
+    let run = bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -93,7 +79,7 @@ fn creator_claimed_by_two_partners_stops_a_strict_run() {
     );
 
     // validate reports the same problem.
-    let v = tsp().arg("validate").arg(data.path()).assert().code(65);
+    let v = bin().arg("validate").arg(data.path()).assert().code(65);
     let stdout = String::from_utf8_lossy(&v.get_output().stdout).to_string();
     assert!(stdout.contains("P1 (line 2), P2 (line 4)"), "{stdout}");
 }
@@ -106,7 +92,7 @@ fn skip_invalid_rejects_both_claims_and_pays_nothing_on_that_creator() {
         ("creator_gmv_daily.csv", CREATOR_GMV),
     ]);
     let out = TempDir::new().expect("temp dir");
-    tsp()
+    bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -116,13 +102,9 @@ fn skip_invalid_rejects_both_claims_and_pays_nothing_on_that_creator() {
         .assert()
         .success();
 
-    let mut rd = csv::Reader::from_path(out.path().join("rejects.csv")).expect("rejects.csv");
-    let rejects: Vec<(String, String, String)> = rd
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            (r[0].to_string(), r[1].to_string(), r[3].to_string())
-        })
+    let rejects: Vec<(String, String, String)> = read_csv(&out.path().join("rejects.csv"))
+        .into_iter()
+        .map(|r| (r["file"].clone(), r["line"].clone(), r["row"].clone()))
         .collect();
     assert_eq!(
         rejects,
@@ -173,7 +155,7 @@ fn unknown_creators_gmv_is_unmatched_in_the_reconciliation() {
         ("creator_gmv_daily.csv", CREATOR_GMV),
     ]);
     let out = TempDir::new().expect("temp dir");
-    let run = tsp()
+    let run = bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -209,7 +191,7 @@ fn unknown_creators_gmv_is_unmatched_in_the_reconciliation() {
 fn missing_creator_or_matchmaking_file_skips_the_program() {
     let data = data_dir(&[("gmv_daily.csv", GMV), ("creators.csv", CREATORS)]);
     let out = TempDir::new().expect("temp dir");
-    tsp()
+    bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -244,7 +226,7 @@ fn bfcm_programs_are_not_evaluated_before_bfcm_starts() {
     let matchmaking = "date,partner_id,seller_id,creator_id,gmv\n2025-11-12,P1,S1,C1,20000.00\n";
     let data = data_dir(&[("gmv_daily.csv", GMV), ("matchmaking.csv", matchmaking)]);
     let out = TempDir::new().expect("temp dir");
-    tsp()
+    bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -274,7 +256,7 @@ fn bfcm_programs_are_not_evaluated_before_bfcm_starts() {
 
     // On the first BFCM day the lines exist and are provisional; the floor is not prorated.
     let out = TempDir::new().expect("temp dir");
-    tsp()
+    bin()
         .arg("calc")
         .arg(data.path())
         .arg("--out")
@@ -284,11 +266,16 @@ fn bfcm_programs_are_not_evaluated_before_bfcm_starts() {
         .arg("2025-11-12")
         .assert()
         .success();
-    let mut rd = csv::Reader::from_path(out.path().join("payouts.csv")).expect("payouts.csv");
-    let rec = rd
-        .records()
-        .map(|r| r.expect("row"))
-        .find(|r| &r[0] == "P1" && &r[2] == "bfcm_matchmaking")
+    let rec = read_csv(&out.path().join("payouts.csv"))
+        .into_iter()
+        .find(|r| r["partner_id"] == "P1" && r["program"] == "bfcm_matchmaking")
         .expect("matchmaking line");
-    assert_eq!((&rec[3], &rec[5], &rec[6]), ("bfcm", "25000.00", "true"));
+    assert_eq!(
+        (
+            rec["period"].as_str(),
+            rec["amount"].as_str(),
+            rec["provisional"].as_str()
+        ),
+        ("bfcm", "25000.00", "true")
+    );
 }

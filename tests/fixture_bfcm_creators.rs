@@ -1,11 +1,11 @@
 //! `calc` on fixtures/q4-sample against the independent reference amounts for creator
 //! incubation and the BFCM challenges, and the statements behind those lines.
 
-use assert_cmd::Command;
+mod common;
+use common::*;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 use tempfile::TempDir;
 
 const PROGRAMS: [&str; 4] = [
@@ -17,34 +17,20 @@ const PROGRAMS: [&str; 4] = [
 
 type Amounts = BTreeMap<(String, String, String), String>;
 
-/// (partner_id, program, period) → amount for this file's programs.
-fn amounts(path: &Path, amount_col: &str) -> Amounts {
-    let mut rd = csv::Reader::from_path(path).expect("CSV");
-    let headers = rd.headers().expect("header").clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
-    let (p, g, d, a) = (
-        col("partner_id"),
-        col("program"),
-        col("period"),
-        col(amount_col),
-    );
-    rd.records()
-        .map(|r| r.expect("row"))
-        .filter(|r| PROGRAMS.contains(&&r[g]))
-        .map(|r| {
-            (
-                (r[p].to_string(), r[g].to_string(), r[d].to_string()),
-                r[a].to_string(),
-            )
-        })
+/// The lines of this file's programs from a payouts.csv-shaped file.
+fn ours(path: &std::path::Path) -> Amounts {
+    amounts(path)
+        .into_iter()
+        .filter(|((_, program, _), _)| PROGRAMS.contains(&program.as_str()))
         .collect()
 }
 
 fn run_sample() -> TempDir {
-    let out = TempDir::new().expect("temp dir");
-    Command::cargo_bin("tsp-payout")
-        .expect("binary")
-        .args(["calc", "fixtures/q4-sample", "--force", "--out"])
+    let out = tempfile::tempdir().expect("temp dir");
+    bin()
+        .arg("calc")
+        .arg(fixture())
+        .arg("--out")
         .arg(out.path())
         .assert()
         .success();
@@ -54,8 +40,8 @@ fn run_sample() -> TempDir {
 #[test]
 fn sample_amounts_match_the_reference() {
     let out = run_sample();
-    let got = amounts(&out.path().join("payouts.csv"), "amount");
-    let want = amounts(Path::new("fixtures/q4-sample.expected.csv"), "amount");
+    let got = ours(&out.path().join("payouts.csv"));
+    let want = ours(&fixture().with_file_name("q4-sample.expected.csv"));
     assert_eq!(want.len(), 12 * PROGRAMS.len());
     assert_eq!(got, want);
 }
@@ -64,25 +50,23 @@ fn sample_amounts_match_the_reference() {
 fn statements_list_every_creator_and_seller_and_add_up() {
     let out = run_sample();
     let mut creators_per_partner: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut rd = csv::Reader::from_path("fixtures/q4-sample/creators.csv").expect("creators");
-    for r in rd.records() {
-        let r = r.expect("row");
+    for r in read_csv(&fixture().join("creators.csv")) {
         creators_per_partner
-            .entry(r[1].to_string())
+            .entry(r["partner_id"].clone())
             .or_default()
-            .push(r[0].to_string());
+            .push(r["creator_id"].clone());
     }
-    let mut sellers_per_partner: BTreeMap<String, std::collections::BTreeSet<String>> =
-        BTreeMap::new();
-    let mut rd = csv::Reader::from_path("fixtures/q4-sample/gmv_daily.csv").expect("gmv");
-    for r in rd.records() {
-        let r = r.expect("row");
+    for ids in creators_per_partner.values_mut() {
+        ids.sort();
+    }
+    let mut sellers_per_partner: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in read_csv(&fixture().join("gmv_daily.csv")) {
         sellers_per_partner
-            .entry(r[1].to_string())
+            .entry(r["partner_id"].clone())
             .or_default()
-            .insert(r[2].to_string());
+            .insert(r["seller_id"].clone());
     }
-    let payouts = amounts(&out.path().join("payouts.csv"), "amount");
+    let payouts = ours(&out.path().join("payouts.csv"));
     for partner in sellers_per_partner.keys() {
         let path = out.path().join(format!("statements/{partner}.json"));
         let doc: Value =

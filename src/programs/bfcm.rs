@@ -6,7 +6,7 @@ use super::{plural, LineHead};
 use crate::book::{Leaderboard, Rules};
 use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::{InputFile, PartnerData};
-use crate::leaderboard::{rank, rank_phrase};
+use crate::leaderboard::{rank, rank_phrase, Ranked};
 use crate::money::{human_decimal, Money};
 use crate::window::{Window, WindowId};
 use std::cmp::Ordering;
@@ -156,28 +156,26 @@ impl Board {
             columns.push(format!("{}s", self.count));
         }
         columns.push("amount".into());
-        let board = Detail {
-            title: format!(
-                "{key} leaderboard over {bfcm}: {} ≥ {}, by {} descending, then {}",
-                self.metric,
-                human_decimal(rules.min_gmv),
-                self.metric,
-                self.tie_breakers
-            ),
-            columns,
-            rows: ranked
-                .iter()
-                .map(|r| {
-                    let s = &scores[r.item];
-                    let mut row = vec![r.rank.to_string(), r.item.to_string(), s.metric.plain()];
-                    if let Some(n) = s.count {
-                        row.push(n.to_string());
-                    }
-                    row.push(rules.prizes.pay(r.rank).plain());
-                    row
-                })
-                .collect(),
-        };
+        let title = format!(
+            "{key} leaderboard over {bfcm}, {entrants} eligible ({} ≥ {}), by {} descending, \
+             then {}: the paid ranks and the entrants next to this partner",
+            self.metric,
+            human_decimal(rules.min_gmv),
+            self.metric,
+            self.tie_breakers
+        );
+        let board_rows: Vec<Vec<String>> = ranked
+            .iter()
+            .map(|r| {
+                let s = &scores[r.item];
+                let mut row = vec![r.rank.to_string(), r.item.to_string(), s.metric.plain()];
+                if let Some(n) = s.count {
+                    row.push(n.to_string());
+                }
+                row.push(rules.prizes.pay(r.rank).plain());
+                row
+            })
+            .collect();
         let mut lines = Vec::new();
         for (partner_id, s) in &scores {
             let (amount, basis) = match rank_of.get(partner_id) {
@@ -207,21 +205,15 @@ impl Board {
                         None if r > rules.prizes.paid_ranks() => format!(", top {paid} paid"),
                         None => format!(" → no prize band for rank {r}"),
                     };
-                    let ties: Vec<&str> = ranked
-                        .iter()
-                        .map(|o| o.item)
-                        .filter(|o| o != partner_id && scores[o].metric == s.metric)
-                        .collect();
-                    let tie = if ties.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (tied on {} with {}; ordered by {})",
-                            self.metric,
-                            ties.join(", "),
-                            self.tie_breakers
-                        )
-                    };
+                    let tie = tie_phrase(&ranked, r, |o| scores[o].metric == s.metric).map_or(
+                        String::new(),
+                        |names| {
+                            format!(
+                                " (tied on {} with {names}; ordered by {})",
+                                self.metric, self.tie_breakers
+                            )
+                        },
+                    );
                     (amount, format!("{standing}{outcome}{tie}"))
                 }
             };
@@ -250,11 +242,60 @@ impl Board {
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
             };
             let mut line: Line = head.line(amount, basis, steps);
-            line.detail = Some(board.clone());
+            // The whole board would make every statement as long as the run; a partner
+            // checks its own line against the paid ranks and its neighbours.
+            let own = rank_of.get(partner_id).copied();
+            line.detail = Some(Detail {
+                title: title.clone(),
+                columns: columns.clone(),
+                rows: board_rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| {
+                        *i < paid || own.is_some_and(|r| (r.saturating_sub(2)..=r).contains(i))
+                    })
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            });
             lines.push(line);
         }
         Evaluation::Lines(lines)
     }
+}
+
+/// Tied entrants shown in a basis sentence; the rest are counted.
+const TIES_SHOWN: usize = 5;
+
+/// `P02, P03` — the other entrants around `rank` for which `tied` holds (ties are
+/// contiguous on a board sorted by the metric), or `None` without a tie.
+fn tie_phrase(ranked: &[Ranked<&str>], rank: usize, tied: impl Fn(&str) -> bool) -> Option<String> {
+    let at = rank - 1;
+    let first = (0..at)
+        .rev()
+        .take_while(|&i| tied(ranked[i].item))
+        .last()
+        .unwrap_or(at);
+    let last = (at + 1..ranked.len())
+        .take_while(|&i| tied(ranked[i].item))
+        .last()
+        .unwrap_or(at);
+    let others: Vec<&str> = (first..=last)
+        .filter(|&i| i != at)
+        .map(|i| ranked[i].item)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let mut names = others
+        .iter()
+        .take(TIES_SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if others.len() > TIES_SHOWN {
+        names.push_str(&format!(" and {} more", others.len() - TIES_SHOWN));
+    }
+    Some(names)
 }
 
 /// Higher metric first, then the higher tie-break count.
@@ -372,6 +413,44 @@ mod tests {
             fourth.basis,
             "rank 4 of 21 by matched BFCM GMV 97,000.00 (1 pair) → ranks 4–10 pay 8,000.00"
         );
+    }
+
+    #[test]
+    fn statements_show_the_paid_ranks_and_the_partners_neighbours() {
+        let mut f = Fixture::new("2025-12-31");
+        for i in 0..30 {
+            // Ranks 1–10 hold distinct amounts; ranks 11–30 all tie on 50,000.00.
+            let gmv = if i < 10 {
+                format!("{}.00", 100_000 - i * 1_000)
+            } else {
+                "50000.00".into()
+            };
+            matched(&mut f, &format!("P{i:02}"), &[("S1", "C1", &gmv)]);
+        }
+        let lines = f.run(&BfcmMatchmaking);
+        let line = |p: &str| lines.iter().find(|l| l.partner_id == p).unwrap();
+        let ranks = |p: &str| -> Vec<String> {
+            line(p)
+                .detail
+                .as_ref()
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| r[0].clone())
+                .collect()
+        };
+        let mut want: Vec<String> = (1..=20).map(|r| r.to_string()).collect();
+        want.extend(["24", "25", "26"].map(String::from));
+        assert_eq!(ranks("P24"), want);
+        assert_eq!(ranks("P29").last().map(String::as_str), Some("30"));
+        assert_eq!(ranks("P00").len(), 20);
+        assert_eq!(
+            line("P24").basis,
+            "rank 25 of 30 by matched BFCM GMV 50,000.00 (1 pair), top 20 paid (tied on matched \
+             BFCM GMV with P10, P11, P12, P13, P14 and 14 more; ordered by distinct (seller, \
+             creator) pairs with GMV > 0 descending, then partner_id)"
+        );
+        assert!(!line("P09").basis.contains("tied"), "{}", line("P09").basis);
     }
 
     #[test]
