@@ -1,16 +1,22 @@
 //! One file per program. A program holds the rule's logic; every number comes from the book.
 
 pub mod affiliate;
+mod bfcm;
+mod bfcm_seller;
+mod creator_incubation;
 mod gmv_growth;
 pub mod short_video;
 mod tier_upgrade;
 
 pub use affiliate::AffiliateCredits;
+pub use bfcm::{BfcmLive, BfcmMatchmaking};
+pub use bfcm_seller::BfcmSellerChallenge;
+pub use creator_incubation::CreatorIncubation;
 pub use gmv_growth::GmvGrowth;
 pub use short_video::ShortVideo;
 pub use tier_upgrade::TierUpgrade;
 
-use crate::engine::{Evaluation, Kind, Line, Program, Step};
+use crate::engine::{Kind, Line, Program, Step};
 use crate::money::Money;
 
 /// Every program, in report order.
@@ -20,23 +26,11 @@ pub fn all() -> Vec<Box<dyn Program>> {
         Box::new(TierUpgrade),
         Box::new(ShortVideo),
         Box::new(AffiliateCredits),
-        Box::new(NotYet(&["creator_incubation"])),
-        Box::new(NotYet(&["bfcm_matchmaking"])),
-        Box::new(NotYet(&["bfcm_seller_challenge"])),
-        Box::new(NotYet(&["bfcm_live_championship"])),
+        Box::new(CreatorIncubation),
+        Box::new(BfcmMatchmaking),
+        Box::new(BfcmSellerChallenge),
+        Box::new(BfcmLive),
     ]
-}
-
-/// A program this version does not price yet: reported as skipped, never as zero.
-struct NotYet(&'static [&'static str]);
-
-impl Program for NotYet {
-    fn ids(&self) -> &'static [&'static str] {
-        self.0
-    }
-    fn evaluate(&self, _: &crate::engine::Context) -> Evaluation {
-        Evaluation::Skipped("not yet implemented".into())
-    }
 }
 
 /// The fields every line needs; programs fill in the rest.
@@ -71,6 +65,11 @@ pub fn ended_months(periods: &crate::window::Periods) -> Vec<crate::window::Wind
         .into_iter()
         .filter(|m| periods.complete(*m))
         .collect()
+}
+
+/// `1 creator`, `2 creators`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -1,0 +1,491 @@
+//! 6b BFCM seller challenge: per (partner, seller), cash by the uplift of BFCM average
+//! daily GMV over October's, from the large or small table by the seller's October class.
+
+use super::bfcm::bfcm_window;
+use super::{plural, LineHead};
+use crate::book::TierTable;
+use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use crate::input::SellerSums;
+use crate::money::{human_decimal, Exact, Money};
+use crate::window::{Window, WindowId};
+use rust_decimal::Decimal;
+
+pub struct BfcmSellerChallenge;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Large,
+    Small,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Large => "large",
+            Class::Small => "small",
+        }
+    }
+}
+
+/// Where a seller landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Zero October GMV: no uplift can be measured.
+    NotEligible,
+    /// Below the class's first uplift tier.
+    Below,
+    /// Met tier `i` of the class's table (the highest met).
+    Tier(usize),
+}
+
+struct Seller<'a> {
+    id: &'a str,
+    class: Class,
+    oct_sum: Money,
+    bfcm_sum: Money,
+    /// BFCM average over October average, exactly; `None` with zero October GMV.
+    ratio: Option<Exact>,
+    outcome: Outcome,
+    amount: Money,
+}
+
+/// `+25%` for an uplift threshold of 0.25.
+fn uplift_text(r: Decimal) -> String {
+    format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
+}
+
+fn judge<'a>(
+    id: &'a str,
+    sums: &SellerSums,
+    oct: Window,
+    bfcm: Window,
+    large_min: Decimal,
+    large: &TierTable,
+    small: &TierTable,
+) -> Seller<'a> {
+    let oct_sum = sums.get(WindowId::Oct).gmv;
+    let bfcm_sum = sums.get(WindowId::Bfcm).gmv;
+    let class = if Exact::average(oct_sum, oct.days()).meets(large_min) {
+        Class::Large
+    } else {
+        Class::Small
+    };
+    let tiers = if class == Class::Large { large } else { small };
+    if !oct_sum.is_positive() {
+        return Seller {
+            id,
+            class,
+            oct_sum,
+            bfcm_sum,
+            ratio: None,
+            outcome: Outcome::NotEligible,
+            amount: Money::ZERO,
+        };
+    }
+    // uplift >= r  ⇔  bfcm_sum × oct_days >= (1 + r) × oct_sum × bfcm_days
+    let ratio = Exact::ratio(
+        (bfcm_sum * oct.days()).as_decimal(),
+        (oct_sum * bfcm.days()).as_decimal(),
+    );
+    let hit = tiers.lookup(|r| ratio.meets(Decimal::ONE + r));
+    Seller {
+        id,
+        class,
+        oct_sum,
+        bfcm_sum,
+        ratio: Some(ratio),
+        outcome: hit.map_or(Outcome::Below, |(i, _)| Outcome::Tier(i)),
+        amount: hit.map_or(Money::ZERO, |(_, t)| t.amount),
+    }
+}
+
+/// `3 large sellers: 1 at ≥ +100% (12,000.00), 2 below +25%`.
+fn class_phrase(class: Class, sellers: &[&Seller], tiers: &TierTable) -> Option<String> {
+    if sellers.is_empty() {
+        return None;
+    }
+    let count = |o: Outcome| sellers.iter().filter(|s| s.outcome == o).count();
+    let mut parts = Vec::new();
+    for (i, tier) in tiers.0.iter().enumerate().rev() {
+        let n = count(Outcome::Tier(i));
+        if n > 0 {
+            let subtotal = tier.amount * n as i64;
+            parts.push(format!(
+                "{n} at ≥ {} ({})",
+                uplift_text(tier.min),
+                subtotal.human()
+            ));
+        }
+    }
+    let below = count(Outcome::Below);
+    if below > 0 {
+        parts.push(match tiers.first_min() {
+            Some(min) => format!("{below} below {}", uplift_text(min)),
+            None => format!("{below} without a tier in the book"),
+        });
+    }
+    let not_eligible = count(Outcome::NotEligible);
+    if not_eligible > 0 {
+        parts.push(format!("{not_eligible} not eligible (zero October GMV)"));
+    }
+    Some(format!(
+        "{}: {}",
+        plural(sellers.len(), &format!("{} seller", class.name())),
+        parts.join(", ")
+    ))
+}
+
+impl Program for BfcmSellerChallenge {
+    fn ids(&self) -> &'static [&'static str] {
+        &["bfcm_seller_challenge"]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let bfcm = match bfcm_window(ctx) {
+            Ok(w) => w,
+            Err(not_evaluated) => return not_evaluated,
+        };
+        let Some(oct) = ctx.periods.cut(WindowId::Oct) else {
+            return Evaluation::NotEvaluated(
+                "the October window starts after the as-of date".into(),
+            );
+        };
+        let rules = &ctx.rules.bfcm_seller_challenge;
+        let provisional =
+            !ctx.periods.complete(WindowId::Bfcm) || !ctx.periods.complete(WindowId::Oct);
+        let mut lines = Vec::new();
+        for (partner_id, partner) in &ctx.data.partners {
+            let sellers: Vec<Seller> = partner
+                .sellers
+                .iter()
+                .map(|(id, sums)| {
+                    judge(
+                        id,
+                        sums,
+                        oct,
+                        bfcm,
+                        rules.large_min_avg_daily,
+                        &rules.large,
+                        &rules.small,
+                    )
+                })
+                .collect();
+            let total: Money = sellers.iter().map(|s| s.amount).sum();
+            let of = |c: Class| sellers.iter().filter(|s| s.class == c).collect::<Vec<_>>();
+            let phrases: Vec<String> = [
+                class_phrase(Class::Large, &of(Class::Large), &rules.large),
+                class_phrase(Class::Small, &of(Class::Small), &rules.small),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let basis = if phrases.is_empty() {
+                "no sellers in gmv_daily.csv".to_string()
+            } else {
+                phrases.join("; ")
+            };
+            let tier_text = |s: &Seller| {
+                let tiers = if s.class == Class::Large {
+                    &rules.large
+                } else {
+                    &rules.small
+                };
+                match s.outcome {
+                    Outcome::NotEligible => "not eligible (zero October GMV)".to_string(),
+                    Outcome::Below => tiers
+                        .first_min()
+                        .map_or("no tiers".into(), |m| format!("below {}", uplift_text(m))),
+                    Outcome::Tier(i) => format!("≥ {}", uplift_text(tiers.0[i].min)),
+                }
+            };
+            let uplift = |s: &Seller| {
+                s.ratio.map_or("n/a".into(), |r| {
+                    r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)).percent()
+                })
+            };
+            let rows = sellers
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.to_string(),
+                        s.class.name().to_string(),
+                        s.oct_sum.plain(),
+                        format!("{:.2}", Exact::average(s.oct_sum, oct.days()).floor_dp(2)),
+                        s.bfcm_sum.plain(),
+                        format!("{:.2}", Exact::average(s.bfcm_sum, bfcm.days()).floor_dp(2)),
+                        uplift(s),
+                        tier_text(s),
+                        s.amount.plain(),
+                    ]
+                })
+                .collect();
+            let per_seller = sellers.iter().map(|s| {
+                Step::new(
+                    s.id.to_string(),
+                    format!(
+                        "{}, October {} ({} avg daily), BFCM {} ({} avg daily), uplift {}: {} → {}",
+                        s.class.name(),
+                        s.oct_sum.human(),
+                        Exact::average(s.oct_sum, oct.days()).human(),
+                        s.bfcm_sum.human(),
+                        Exact::average(s.bfcm_sum, bfcm.days()).human(),
+                        uplift(s),
+                        tier_text(s),
+                        s.amount.human()
+                    ),
+                )
+                .source("gmv_daily.csv gmv")
+            });
+            let steps = vec![
+                Step::new("October window", oct.to_string()).source("book windows.oct"),
+                Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                Step::new(
+                    "class line",
+                    format!(
+                        "large when October avg daily GMV ≥ {}, else small",
+                        human_decimal(rules.large_min_avg_daily)
+                    ),
+                )
+                .source("book bfcm_seller_challenge.large_min_avg_daily"),
+                Step::new("large tiers (uplift)", rules.large.describe())
+                    .source("book bfcm_seller_challenge.large"),
+                Step::new("small tiers (uplift)", rules.small.describe())
+                    .source("book bfcm_seller_challenge.small"),
+                Step::new("sellers", sellers.len().to_string())
+                    .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
+                    .children(per_seller),
+                Step::new("amount", total.human()).source("sum over sellers"),
+            ];
+            let head = LineHead {
+                partner_id,
+                program: "bfcm_seller_challenge",
+                period: "bfcm".into(),
+                kind: Kind::Cash,
+                provisional,
+            };
+            let mut line = head.line(total, basis, steps);
+            line.detail = Some(Detail {
+                title: format!("sellers, October {oct} vs BFCM {bfcm}"),
+                columns: [
+                    "seller_id",
+                    "class",
+                    "october_gmv",
+                    "october_avg_daily",
+                    "bfcm_gmv",
+                    "bfcm_avg_daily",
+                    "uplift",
+                    "tier",
+                    "amount",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            });
+            lines.push(line);
+        }
+        Evaluation::Lines(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programs::testkit::*;
+
+    /// One seller with `oct` GMV on every October day and `bfcm` on every BFCM day.
+    fn seller(f: &mut Fixture, partner: &str, id: &str, oct: &str, bfcm: &str) {
+        let (p, s) = (partner.to_string(), id.to_string());
+        let o = oct.to_string();
+        f.daily("2025-10-01", "2025-10-31", |d| gmv(d, &p, &s, &o));
+        let b = bfcm.to_string();
+        f.daily("2025-11-12", "2025-12-01", |d| gmv(d, &p, &s, &b));
+    }
+
+    fn amount(f: &Fixture, partner: &str) -> Money {
+        f.line_of(&BfcmSellerChallenge, partner).amount
+    }
+
+    #[test]
+    fn class_line_exactly_at_and_one_cent_below_20000_average() {
+        // October sum 620,000.00 = 31 × 20,000 → large (uplift exactly 1.00 pays the top
+        // large tier); 619,999.99 → small, paid from the small table.
+        let mut f = Fixture::new("2025-12-31");
+        seller(&mut f, "P1", "S1", "20000.00", "40000.00");
+        assert_eq!(amount(&f, "P1"), Money::dollars(12_000));
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-10-01", "2025-10-30", |d| {
+            gmv(d, "P1", "S1", "20000.00")
+        });
+        f.daily("2025-10-31", "2025-10-31", |d| {
+            gmv(d, "P1", "S1", "19999.99")
+        });
+        f.daily("2025-11-12", "2025-12-01", |d| {
+            gmv(d, "P1", "S1", "50000.00")
+        });
+        let line = f.line_of(&BfcmSellerChallenge, "P1");
+        assert_eq!(line.amount, Money::dollars(2_000));
+        assert_eq!(line.basis, "1 small seller: 1 at ≥ +100% (2,000.00)");
+        let row = &line.detail.expect("detail").rows[0];
+        assert_eq!(row[1], "small");
+        assert_eq!(row[3], "19999.99");
+    }
+
+    #[test]
+    fn uplift_tiers_exactly_at_and_one_cent_below() {
+        // October 31 × 1,000.00 = 31,000.00 → avg 1,000; BFCM 20 days. uplift r is met when the
+        // BFCM sum reaches (1 + r) × 20,000.00.
+        let cases = [
+            ("24999.99", 0),
+            ("25000.00", 500),
+            ("29999.99", 500),
+            ("30000.00", 1_000),
+            ("39999.99", 1_000),
+            ("40000.00", 2_000),
+        ];
+        for (bfcm_sum, want) in cases {
+            let mut f = Fixture::new("2025-12-31");
+            f.daily("2025-10-01", "2025-10-31", |d| {
+                gmv(d, "P1", "S1", "1000.00")
+            });
+            let b = bfcm_sum.to_string();
+            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", &b));
+            assert_eq!(
+                amount(&f, "P1"),
+                Money::dollars(want),
+                "BFCM sum {bfcm_sum}"
+            );
+        }
+        // Large: October avg 20,000 (620,000.00); BFCM sum thresholds 500,000 / 600,000 / 800,000.
+        let cases = [
+            ("499999.99", 0),
+            ("500000.00", 4_000),
+            ("599999.99", 4_000),
+            ("600000.00", 8_000),
+            ("799999.99", 8_000),
+            ("800000.00", 12_000),
+        ];
+        for (bfcm_sum, want) in cases {
+            let mut f = Fixture::new("2025-12-31");
+            f.daily("2025-10-01", "2025-10-31", |d| {
+                gmv(d, "P1", "S1", "20000.00")
+            });
+            let b = bfcm_sum.to_string();
+            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", &b));
+            assert_eq!(
+                amount(&f, "P1"),
+                Money::dollars(want),
+                "BFCM sum {bfcm_sum}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_october_gmv_is_not_eligible() {
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-11-12", "2025-12-01", |d| {
+            gmv(d, "P1", "S1", "90000.00")
+        });
+        let line = f.line_of(&BfcmSellerChallenge, "P1");
+        assert_eq!(line.amount, Money::ZERO);
+        assert_eq!(
+            line.basis,
+            "1 small seller: 1 not eligible (zero October GMV)"
+        );
+        let row = &line.detail.expect("detail").rows[0];
+        assert_eq!(row[6], "n/a");
+        assert_eq!(row[7], "not eligible (zero October GMV)");
+    }
+
+    #[test]
+    fn basis_counts_sellers_per_class_and_tier_and_partner_earns_the_sum() {
+        let mut f = Fixture::new("2025-12-31");
+        seller(&mut f, "P1", "L1", "20000.00", "40000.00"); // large, +100%
+        seller(&mut f, "P1", "L2", "30000.00", "30000.00"); // large, +0%
+        seller(&mut f, "P1", "L3", "25000.00", "20000.00"); // large, decline
+        seller(&mut f, "P1", "S1", "100.00", "150.00"); // small, +50%
+        f.daily("2025-11-12", "2025-11-12", |d| gmv(d, "P1", "S2", "10.00")); // small, no Oct
+        let line = f.line_of(&BfcmSellerChallenge, "P1");
+        assert_eq!(line.amount, Money::dollars(13_000));
+        assert_eq!(
+            line.basis,
+            "3 large sellers: 1 at ≥ +100% (12,000.00), 2 below +25%; \
+             2 small sellers: 1 at ≥ +50% (1,000.00), 1 not eligible (zero October GMV)"
+        );
+        let detail = line.detail.expect("detail");
+        let got: Vec<_> = detail
+            .rows
+            .iter()
+            .map(|r| (r[0].as_str(), r[6].as_str(), r[8].as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("L1", "100.00%", "12000.00"),
+                ("L2", "0.00%", "0.00"),
+                ("L3", "-20.00%", "0.00"),
+                ("S1", "50.00%", "1000.00"),
+                ("S2", "n/a", "0.00"),
+            ]
+        );
+        let sum: Money = detail.rows.iter().map(|r| money(&r[8])).sum();
+        assert_eq!(sum, line.amount);
+    }
+
+    #[test]
+    fn partner_without_sellers_gets_a_zero_line() {
+        let mut f = Fixture::new("2025-12-31");
+        f.data.ensure_partner("P9");
+        let line = f.line_of(&BfcmSellerChallenge, "P9");
+        assert_eq!(line.amount, Money::ZERO);
+        assert_eq!(line.basis, "no sellers in gmv_daily.csv");
+    }
+
+    #[test]
+    fn as_of_inside_bfcm_cuts_the_window_and_marks_provisional() {
+        // 9 BFCM days (12–20 Nov) at twice the October average: uplift 1.00 on the cut window.
+        let mut f = Fixture::new("2025-11-20");
+        seller(&mut f, "P1", "S1", "1000.00", "2000.00");
+        let line = f.line_of(&BfcmSellerChallenge, "P1");
+        assert_eq!(line.amount, Money::dollars(2_000));
+        assert!(line.provisional);
+        let f = Fixture::new("2025-11-11");
+        let ctx = Context {
+            rules: &f.book.rules,
+            periods: &f.periods,
+            data: &f.data,
+        };
+        assert!(matches!(
+            BfcmSellerChallenge.evaluate(&ctx),
+            Evaluation::NotEvaluated(_)
+        ));
+    }
+
+    proptest::proptest! {
+        /// The payout equals the SPEC's integer-cents cross-multiplication:
+        /// large iff oct ≥ 20,000 × 31 days; tier r met iff bfcm × 31 ≥ (1 + r) × oct × 20.
+        #[test]
+        fn matches_integer_cross_multiplication(oct in 0i64..200_000_000, bfcm in 0i64..400_000_000) {
+            let mut f = Fixture::new("2025-12-31");
+            let (o, b) = (Money::from_cents(oct).plain(), Money::from_cents(bfcm).plain());
+            f.daily("2025-10-15", "2025-10-15", |d| gmv(d, "P1", "S1", &o));
+            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", &b));
+            let (oct, bfcm) = (i128::from(oct), i128::from(bfcm));
+            let table: [(i128, i64); 3] = if oct >= 2_000_000 * 31 {
+                [(25, 4_000), (50, 8_000), (100, 12_000)]
+            } else {
+                [(25, 500), (50, 1_000), (100, 2_000)]
+            };
+            let want = if oct == 0 {
+                0
+            } else {
+                table
+                    .iter()
+                    .filter(|(r, _)| bfcm * 31 * 100 >= (100 + r) * oct * 20)
+                    .map(|(_, a)| *a)
+                    .max()
+                    .unwrap_or(0)
+            };
+            proptest::prop_assert_eq!(amount(&f, "P1"), Money::dollars(want));
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! 1.5 Creator incubation: cash per target-list creator by the creator's Q4 GMV; a partner
+//! earns the sum over the creators it incubates.
+
+use super::{plural, LineHead};
+use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use crate::input::InputFile;
+use crate::money::{human_decimal, Money};
+use crate::window::WindowId;
+
+pub struct CreatorIncubation;
+
+/// Creators named one by one in a basis sentence; the statement's detail lists them all.
+const BASIS_CREATORS: usize = 10;
+
+impl Program for CreatorIncubation {
+    fn ids(&self) -> &'static [&'static str] {
+        &["creator_incubation"]
+    }
+
+    fn needs(&self) -> &'static [InputFile] {
+        &[InputFile::Creators, InputFile::CreatorGmvDaily]
+    }
+
+    fn evaluate(&self, ctx: &Context) -> Evaluation {
+        let periods = ctx.periods;
+        let Some(q4) = periods.cut(WindowId::Q4) else {
+            return Evaluation::NotEvaluated("the Q4 window starts after the as-of date".into());
+        };
+        let tiers = &ctx.rules.creator_incubation.tiers;
+        let first_min = tiers.first_min();
+        let mut lines = Vec::new();
+        for (partner_id, partner) in &ctx.data.partners {
+            let mut total = Money::ZERO;
+            let mut phrases = Vec::new();
+            let mut off_list = 0usize;
+            let mut rows = Vec::new();
+            let mut per_creator = Vec::new();
+            for (creator_id, c) in &partner.creators {
+                let gmv = c.q4_gmv;
+                if !c.target_list {
+                    off_list += 1;
+                    rows.push(vec![
+                        creator_id.clone(),
+                        "false".into(),
+                        gmv.plain(),
+                        c.q4_rows.to_string(),
+                        "not on the target list".into(),
+                        Money::ZERO.plain(),
+                    ]);
+                    per_creator.push(
+                        Step::new(creator_id.clone(), "not on the target list → 0.00")
+                            .source(format!("creators.csv line {}", c.line)),
+                    );
+                    continue;
+                }
+                let hit = tiers.lookup(|min| gmv.as_decimal() >= min);
+                let amount = hit.map_or(Money::ZERO, |(_, t)| t.amount);
+                total += amount;
+                let tier = match (hit, first_min) {
+                    (Some((_, t)), _) => format!("≥ {}", human_decimal(t.min)),
+                    (None, Some(min)) => format!("below {}", human_decimal(min)),
+                    (None, None) => "no tiers".into(),
+                };
+                let label = if phrases.is_empty() { " Q4 GMV" } else { "" };
+                let mut phrase =
+                    format!("{creator_id}{label} {} → {}", gmv.human(), amount.human());
+                if hit.is_none() {
+                    if c.q4_rows == 0 {
+                        phrase.push_str(" (no Q4 GMV rows)");
+                    } else {
+                        phrase.push_str(&format!(" ({tier})"));
+                    }
+                }
+                phrases.push(phrase);
+                rows.push(vec![
+                    creator_id.clone(),
+                    "true".into(),
+                    gmv.plain(),
+                    c.q4_rows.to_string(),
+                    tier.clone(),
+                    amount.plain(),
+                ]);
+                per_creator.push(
+                    Step::new(
+                        creator_id.clone(),
+                        format!("Q4 GMV {} ({tier}) → {}", gmv.human(), amount.human()),
+                    )
+                    .source(format!(
+                        "creators.csv line {}; creator_gmv_daily.csv, {} row(s) in {q4}",
+                        c.line, c.q4_rows
+                    )),
+                );
+            }
+            let targets = phrases.len();
+            let mut basis = if targets == 0 {
+                String::from("no target-list creators")
+            } else {
+                let shown = phrases
+                    .iter()
+                    .take(BASIS_CREATORS)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let mut s = format!(
+                    "{}: {}",
+                    plural(targets, "target creator"),
+                    shown.join("; ")
+                );
+                if targets > BASIS_CREATORS {
+                    s.push_str(&format!(
+                        "; … and {} more (see statement)",
+                        targets - BASIS_CREATORS
+                    ));
+                }
+                s
+            };
+            match (targets, off_list) {
+                (_, 0) if partner.creators.is_empty() => {
+                    basis = "no creators in creators.csv".into()
+                }
+                (_, 0) => {}
+                (0, k) => basis.push_str(&format!(
+                    " ({} not on the target list)",
+                    plural(k, "creator")
+                )),
+                (_, k) => basis.push_str(&format!(
+                    "; {} not on the target list",
+                    plural(k, "creator")
+                )),
+            }
+            let steps = vec![
+                Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                Step::new("tiers per target creator", tiers.describe())
+                    .source("book creator_incubation.tiers"),
+                Step::new(
+                    "creators",
+                    format!("{targets} on the target list, {off_list} not"),
+                )
+                .source("creators.csv")
+                .children(per_creator),
+                Step::new("amount", total.human()).source("sum over target creators"),
+            ];
+            let head = LineHead {
+                partner_id,
+                program: "creator_incubation",
+                period: "q4".into(),
+                kind: Kind::Cash,
+                provisional: !periods.complete(WindowId::Q4),
+            };
+            let mut line = head.line(total, basis, steps);
+            line.detail = Some(Detail {
+                title: format!("creators incubated, Q4 GMV over {q4}"),
+                columns: [
+                    "creator_id",
+                    "target_list",
+                    "q4_gmv",
+                    "q4_rows",
+                    "tier",
+                    "amount",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            });
+            lines.push(line);
+        }
+        Evaluation::Lines(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Creator;
+    use crate::programs::testkit::*;
+
+    /// A fixture with `(partner, creator, target_list, q4_gmv, q4_rows)` creators.
+    fn with_creators(as_of: &str, creators: &[(&str, &str, bool, &str)]) -> Fixture {
+        let mut f = Fixture::new(as_of);
+        for (i, (partner, creator, target, q4)) in creators.iter().enumerate() {
+            let gmv = money(q4);
+            f.data.ensure_partner(partner).creators.insert(
+                creator.to_string(),
+                Creator {
+                    partner_id: partner.to_string(),
+                    target_list: *target,
+                    line: i as u64 + 2,
+                    q4_gmv: gmv,
+                    q4_rows: u64::from(gmv.is_positive()),
+                },
+            );
+        }
+        f
+    }
+
+    #[test]
+    fn each_tier_at_and_one_cent_below_its_threshold() {
+        let cases = [
+            ("999.99", 0),
+            ("1000.00", 1_000),
+            ("9999.99", 1_000),
+            ("10000.00", 2_500),
+            ("49999.99", 2_500),
+            ("50000.00", 5_000),
+            ("149999.99", 5_000),
+            ("150000.00", 10_000),
+        ];
+        for (gmv, want) in cases {
+            let f = with_creators("2025-12-31", &[("P1", "C1", true, gmv)]);
+            let line = f.line_of(&CreatorIncubation, "P1");
+            assert_eq!(
+                line.amount,
+                Money::dollars(want),
+                "Q4 GMV {gmv}: {}",
+                line.basis
+            );
+        }
+    }
+
+    #[test]
+    fn partner_earns_the_sum_and_the_basis_names_each_creator() {
+        let f = with_creators(
+            "2025-12-31",
+            &[
+                ("P1", "C001", true, "151000.00"),
+                ("P1", "C003", false, "500000.00"),
+                ("P1", "C004", true, "999.99"),
+            ],
+        );
+        let line = f.line_of(&CreatorIncubation, "P1");
+        assert_eq!(line.amount, Money::dollars(10_000));
+        assert_eq!(
+            line.basis,
+            "2 target creators: C001 Q4 GMV 151,000.00 → 10,000.00; C004 999.99 → 0.00 \
+             (below 1,000); 1 creator not on the target list"
+        );
+        assert!(!line.provisional);
+        let detail = line.detail.expect("detail");
+        let ids: Vec<_> = detail
+            .rows
+            .iter()
+            .map(|r| (r[0].as_str(), r[5].as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![("C001", "10000.00"), ("C003", "0.00"), ("C004", "0.00")]
+        );
+        assert_eq!(detail.rows[1][4], "not on the target list");
+    }
+
+    #[test]
+    fn non_target_creators_pay_nothing() {
+        let f = with_creators("2025-12-31", &[("P1", "C1", false, "200000.00")]);
+        let line = f.line_of(&CreatorIncubation, "P1");
+        assert_eq!(line.amount, Money::ZERO);
+        assert_eq!(
+            line.basis,
+            "no target-list creators (1 creator not on the target list)"
+        );
+    }
+
+    #[test]
+    fn partner_without_creators_gets_a_zero_line() {
+        let mut f = with_creators("2025-12-31", &[("P1", "C1", true, "0.00")]);
+        f.daily("2025-10-01", "2025-10-01", |d| gmv(d, "P2", "S1", "5.00"));
+        let p1 = f.line_of(&CreatorIncubation, "P1");
+        assert_eq!(
+            p1.basis,
+            "1 target creator: C1 Q4 GMV 0.00 → 0.00 (no Q4 GMV rows)"
+        );
+        let p2 = f.line_of(&CreatorIncubation, "P2");
+        assert_eq!(p2.amount, Money::ZERO);
+        assert_eq!(p2.basis, "no creators in creators.csv");
+    }
+
+    #[test]
+    fn provisional_before_q4_end() {
+        let f = with_creators("2025-11-30", &[("P1", "C1", true, "10000.00")]);
+        let line = f.line_of(&CreatorIncubation, "P1");
+        assert_eq!(line.amount, Money::dollars(2_500));
+        assert!(line.provisional);
+        assert_eq!(line.period, "q4");
+    }
+
+    #[test]
+    fn long_creator_lists_are_cut_in_the_basis_but_not_in_the_detail() {
+        let creators: Vec<(String, &str)> =
+            (0..12).map(|i| (format!("C{i:02}"), "1000.00")).collect();
+        let refs: Vec<(&str, &str, bool, &str)> = creators
+            .iter()
+            .map(|(c, g)| ("P1", c.as_str(), true, *g))
+            .collect();
+        let f = with_creators("2025-12-31", &refs);
+        let line = f.line_of(&CreatorIncubation, "P1");
+        assert_eq!(line.amount, Money::dollars(12_000));
+        assert!(
+            line.basis.ends_with("; … and 2 more (see statement)"),
+            "{}",
+            line.basis
+        );
+        assert_eq!(line.detail.expect("detail").rows.len(), 12);
+    }
+}
