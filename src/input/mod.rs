@@ -176,14 +176,18 @@ pub enum Mode {
 }
 
 /// A hook to alter rows as they stream in (what-if scenarios). `None` drops the row.
+/// Only the channels of the returned row are folded in: the date and ids stay the row's
+/// key. The reconciliation keeps counting the file's own figures.
 pub trait Adjust {
     fn gmv_row(&self, row: GmvRow) -> Option<GmvRow> {
         Some(row)
     }
-    /// Rows to add to gmv_daily after the file's own.
+    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted).
     fn extra_gmv_rows(&self) -> Vec<GmvRow> {
         Vec::new()
     }
+    /// Called once every file is read, e.g. to drop a partner from every file.
+    fn finish(&self, _data: &mut DataSet) {}
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,12 +304,15 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
                 sink.finish(ingest.data);
             }
             InputFile::GmvDaily => {
-                let mut sink = GmvSink::default();
+                let mut sink = GmvSink {
+                    adjust: opts.adjust,
+                    ..GmvSink::default()
+                };
                 ingest.dated(&path, &mut sink)?;
                 if let Some(adjust) = opts.adjust {
                     for row in adjust.extra_gmv_rows() {
                         let key = sink.key(&row);
-                        sink.apply(key, &row, periods, false);
+                        sink.fold(key, row.date, &row.channels, periods, false);
                     }
                 }
                 sink.finish(ingest.data);
@@ -313,6 +320,9 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         }
         let report = ingest.report;
         data.files.insert(file, report);
+    }
+    if let Some(adjust) = opts.adjust {
+        adjust.finish(&mut data);
     }
     data.rejects.sort();
     Ok(data)
@@ -733,12 +743,13 @@ impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
 }
 
 #[derive(Default)]
-struct GmvSink {
+struct GmvSink<'a> {
     pairs: Interner<(String, String)>,
     sums: Vec<SellerSums>,
+    adjust: Option<&'a dyn Adjust>,
 }
 
-impl DatedSink for GmvSink {
+impl DatedSink for GmvSink<'_> {
     type Rec = GmvRow;
 
     fn parse(row: &mut Row) -> Option<GmvRow> {
@@ -794,21 +805,40 @@ impl DatedSink for GmvSink {
     }
 
     fn apply(&mut self, key: usize, rec: &GmvRow, periods: &Periods, retract: bool) -> Disposition {
-        let mask = periods.mask(rec.date);
+        // A scenario sees the row as read; retracting a duplicate takes back the same figures.
+        let channels = match self.adjust {
+            None => rec.channels,
+            Some(a) => a
+                .gmv_row(rec.clone())
+                .map_or_else(Channels::default, |r| r.channels),
+        };
+        self.fold(key, rec.date, &channels, periods, retract)
+    }
+}
+
+impl GmvSink<'_> {
+    /// Adds (or takes back) one day's figures of a (partner, seller) pair.
+    fn fold(
+        &mut self,
+        key: usize,
+        date: NaiveDate,
+        channels: &Channels,
+        periods: &Periods,
+        retract: bool,
+    ) -> Disposition {
+        let mask = periods.mask(date);
         if mask == 0 {
             return Disposition::Outside;
         }
         let sums = &mut self.sums[key];
         for id in WindowId::ALL {
             if mask & (1 << id as usize) != 0 {
-                sums.windows[id as usize].add(&rec.channels, retract);
+                sums.windows[id as usize].add(channels, retract);
             }
         }
         Disposition::Used
     }
-}
 
-impl GmvSink {
     fn finish(self, data: &mut DataSet) {
         for ((partner, seller), sums) in self.pairs.keys.into_iter().zip(self.sums) {
             data.partner(&partner).sellers.insert(seller, sums);

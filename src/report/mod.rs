@@ -1,9 +1,12 @@
 //! Everything a run writes: the payouts table, CSV and JSON, per-partner statements,
 //! the manifest with the reconciliation, and rejects.csv.
 
+mod explain;
 mod output;
 mod tables;
+pub mod whatif;
 
+pub use explain::explain_text;
 pub use output::{write_run, OutputError, RunFiles};
 pub use tables::{payouts_table, reconciliation_text};
 
