@@ -7,6 +7,7 @@ use crate::input::{self, Adjust, DataError, DataSet, InputError, Mode};
 use crate::money::Money;
 use crate::programs::{self, short_video::Board};
 use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::window::{Periods, WindowId};
 use chrono::NaiveDate;
 use std::io::{self, Write};
@@ -35,14 +36,22 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error("cannot write to standard output: {0}")]
     Stdout(io::Error),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("cannot read scenario {path}: {source}")]
+    ScenarioUnreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 impl AppError {
     /// sysexits-style codes: 2 usage, 65 bad data, 66 missing input, 74 output error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Usage(_) | AppError::Book(_) => 2,
-            AppError::BookUnreadable { .. } => 66,
+            AppError::Usage(_) | AppError::Book(_) | AppError::Scenario(_) => 2,
+            AppError::BookUnreadable { .. } | AppError::ScenarioUnreadable { .. } => 66,
             AppError::Input(InputError::BadData(_))
             | AppError::BadData { .. }
             | AppError::ProblemsFound { .. } => 65,
@@ -317,6 +326,168 @@ pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
 /// Collected errors of a data set, for callers that print them their own way.
 pub fn errors_of(data: &DataSet) -> &[DataError] {
     &data.errors
+}
+
+/// The book's TOML text and source name, as `load_book` reads them.
+fn book_text(path: Option<&Path>) -> Result<(String, String), AppError> {
+    match path {
+        None => Ok((crate::book::EMBEDDED.to_string(), "embedded".to_string())),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            let name = p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Ok((text, name))
+        }
+    }
+}
+
+pub fn load_scenario(path: &Path) -> Result<Scenario, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AppError::ScenarioUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Scenario::from_toml(&text, &path.display().to_string())?)
+}
+
+/// The base book and the scenario's book: the base with the scenario's `[book]` overrides
+/// merged in and validated again, and the overridden keys.
+fn scenario_books(
+    path: Option<&Path>,
+    scenario: &Scenario,
+) -> Result<(Book, Book, Vec<String>), AppError> {
+    let (text, name) = book_text(path)?;
+    let base = Book::from_toml(&text, &name)?;
+    if scenario.book.is_none() {
+        return Ok((base.clone(), base, Vec::new()));
+    }
+    let value: toml::Value = toml::from_str(&text).map_err(|e| BookError::Parse {
+        source_name: name.clone(),
+        message: e.to_string(),
+    })?;
+    let (merged, overrides) = scenario.merge_book(value)?;
+    let merged_text = toml::to_string(&merged).map_err(|e| BookError::Parse {
+        source_name: name.clone(),
+        message: e.to_string(),
+    })?;
+    let alt = Book::from_value(
+        merged,
+        &merged_text,
+        &format!("{name} + {} [book]", scenario.source_name),
+    )?;
+    Ok((
+        base,
+        alt,
+        overrides.iter().map(ToString::to_string).collect(),
+    ))
+}
+
+/// Q4 sums (cut at the evaluation date) of every partner and channel.
+fn q4_inputs(data: &DataSet) -> input::Channels {
+    data.partners
+        .values()
+        .fold(input::Channels::default(), |acc, p| {
+            acc.plus(&p.total(crate::window::WindowId::Q4))
+        })
+}
+
+pub struct WhatifArgs<'a> {
+    pub data: DataArgs<'a>,
+    pub book: Option<&'a Path>,
+    pub scenario: &'a Path,
+    pub out: Option<&'a Path>,
+    pub format: Format,
+    pub force: bool,
+}
+
+/// Runs the data as given and under the scenario, and compares the two per partner and
+/// program. Writes whatif.csv and manifest.json only with --out.
+pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    let scenario = load_scenario(args.scenario)?;
+    let (base_book, alt_book, overrides) = scenario_books(args.book, &scenario)?;
+    let baseline = compute(base_book, &args.data, None, err)?;
+    scenario.check_partners(&baseline.data)?;
+    // Same files, so the same reconciliation and errors: shown only if this run fails.
+    let mut diagnostics = Vec::new();
+    let alt =
+        compute(alt_book, &args.data, Some(&scenario), &mut diagnostics).inspect_err(|_| {
+            note(err, &String::from_utf8_lossy(&diagnostics));
+        })?;
+    let cmp = report::whatif::compare(&baseline.outcome, &alt.outcome);
+    let changes = scenario.describe();
+    let info = report::whatif::WhatifInfo {
+        name: &scenario.name,
+        source: &scenario.source_name,
+        sha256: &scenario.sha256,
+        description: scenario.description.as_deref(),
+        changes: &changes,
+        overrides: &overrides,
+        baseline: baseline.info(),
+        scenario: alt.info(),
+        inputs: (q4_inputs(&baseline.data), q4_inputs(&alt.data)),
+        baseline_skips: (&baseline.outcome.skipped, &baseline.outcome.not_evaluated),
+        scenario_skips: (&alt.outcome.skipped, &alt.outcome.not_evaluated),
+    };
+    if let Some(dir) = args.out {
+        let mut files = RunFiles::default();
+        files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
+        if baseline.skip_invalid {
+            files.add("rejects.csv", report::rejects_csv(&baseline.data.rejects));
+        }
+        let base_manifest = report::manifest_json(
+            &baseline.outcome,
+            &baseline.info(),
+            &baseline.data,
+            baseline.skip_invalid,
+            &files.names(),
+        );
+        let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
+        report::write_run(dir, &files, manifest, args.force)?;
+    }
+    let text = match args.format {
+        Format::Table => report::whatif::whatif_table(&cmp, &info),
+        Format::Csv => report::whatif::whatif_csv(&cmp),
+        Format::Json => report::whatif::whatif_json(&cmp, &info),
+    };
+    emit(out, &text)
+}
+
+pub struct ExplainArgs<'a> {
+    pub data: DataArgs<'a>,
+    pub book: Option<&'a Path>,
+    pub partner: &'a str,
+}
+
+/// Every program's figures for one partner, as a tree.
+pub fn explain(
+    args: &ExplainArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
+    let book = load_book(args.book)?;
+    let run = compute(book, &args.data, None, err)?;
+    let partners = &run.outcome.partners;
+    if !partners.contains_key(args.partner) {
+        let known: Vec<&str> = partners.keys().map(String::as_str).take(20).collect();
+        let more = if partners.len() > known.len() {
+            ", …"
+        } else {
+            ""
+        };
+        return Err(AppError::Usage(format!(
+            "--partner {:?} is not a partner of this run (partners: {}{more})",
+            args.partner,
+            known.join(", ")
+        )));
+    }
+    emit(
+        out,
+        &report::explain_text(&run.outcome, &run.info(), args.partner),
+    )
 }
 
 pub struct StatementsArgs<'a> {

@@ -10,4 +10,5 @@ pub mod money;
 pub mod programs;
 pub mod progress;
 pub mod report;
+pub mod scenario;
 pub mod window;

@@ -2,7 +2,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tsp_payout::app::{self, AppError, CalcArgs, DataArgs, Format, StatementsArgs, ValidateArgs};
+use tsp_payout::app::{
+    self, AppError, CalcArgs, DataArgs, ExplainArgs, Format, StatementsArgs, ValidateArgs,
+    WhatifArgs,
+};
 
 /// Computes TikTok Shop Partner Q4 incentive payouts from daily-GMV CSV exports.
 #[derive(Parser)]
@@ -60,6 +63,50 @@ enum Command {
         /// Replace a previous run in the --out directory.
         #[arg(long)]
         force: bool,
+    },
+    /// Dry run: compare the payouts as they are with the payouts under a scenario
+    /// (GMV adjustments, added rows, dropped partners, book overrides).
+    Whatif {
+        /// Directory holding gmv_daily.csv and the optional input files.
+        data_dir: PathBuf,
+        /// Scenario file (TOML); see fixtures/scenarios/ for examples.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Write whatif.csv and manifest.json here (nothing is written without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Program book (TOML) to use as the baseline instead of the embedded one.
+        #[arg(long)]
+        book: Option<PathBuf>,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Reject bad rows (into rejects.csv with --out) and go on, instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Replace a previous run in the --out directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show every program's figures for one partner, step by step, with the book values.
+    Explain {
+        /// Directory holding gmv_daily.csv and the optional input files.
+        data_dir: PathBuf,
+        /// The partner_id to explain.
+        #[arg(long)]
+        partner: String,
+        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
+        #[arg(long)]
+        book: Option<PathBuf>,
+        /// Leave bad rows out and go on, instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
     },
     /// Check every input file and print every problem found.
     Validate {
@@ -147,6 +194,50 @@ fn main() -> ExitCode {
                 month,
                 out: out_dir.as_deref(),
                 force: *force,
+            },
+            &mut out,
+            &mut err,
+        ),
+        Command::Whatif {
+            data_dir,
+            scenario,
+            out: out_dir,
+            as_of,
+            book,
+            format,
+            skip_invalid,
+            force,
+        } => app::whatif(
+            &WhatifArgs {
+                data: DataArgs {
+                    data_dir,
+                    as_of: *as_of,
+                    skip_invalid: *skip_invalid,
+                },
+                book: book.as_deref(),
+                scenario,
+                out: out_dir.as_deref(),
+                format: (*format).into(),
+                force: *force,
+            },
+            &mut out,
+            &mut err,
+        ),
+        Command::Explain {
+            data_dir,
+            partner,
+            as_of,
+            book,
+            skip_invalid,
+        } => app::explain(
+            &ExplainArgs {
+                data: DataArgs {
+                    data_dir,
+                    as_of: *as_of,
+                    skip_invalid: *skip_invalid,
+                },
+                book: book.as_deref(),
+                partner,
             },
             &mut out,
             &mut err,

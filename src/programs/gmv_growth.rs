@@ -1,9 +1,11 @@
 //! 1.1 GMV growth cash tiers: the increase of the partner's average daily GMV, Q4 over Q3.
 
 use super::LineHead;
-use crate::engine::{Context, Evaluation, Kind, Program, Step};
-use crate::money::{human_decimal, Exact};
+use crate::book::TierTable;
+use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use crate::money::{human_decimal, Exact, Money};
 use crate::window::WindowId;
+use rust_decimal::Decimal;
 
 pub struct GmvGrowth;
 
@@ -28,7 +30,7 @@ impl Program for GmvGrowth {
             let avg4 = Exact::average(sum4, q4.days());
             let increment = avg4.minus(avg3);
             let hit = tiers.lookup(|min| increment.meets(min));
-            let amount = hit.map_or(crate::money::Money::ZERO, |(_, t)| t.amount);
+            let amount = hit.map_or(Money::ZERO, |(_, t)| t.amount);
             let figures = format!(
                 "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
                 avg4.human(),
@@ -67,7 +69,15 @@ impl Program for GmvGrowth {
                     q4.days()
                 )),
                 Step::new("increment", increment.human())
-                    .source("Q4 average − Q3 average, compared exactly"),
+                    .source("Q4 average − Q3 average, compared exactly")
+                    .children(exact_tests(
+                        tiers,
+                        hit.map(|(i, _)| i),
+                        sum4,
+                        q4.days(),
+                        sum3,
+                        q3.days(),
+                    )),
                 Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
                 Step::new(
                     "tier met",
@@ -77,6 +87,21 @@ impl Program for GmvGrowth {
                 ),
                 Step::new("amount", amount.human()),
             ];
+            let detail = Detail {
+                title: "gmv sums by seller".into(),
+                columns: vec!["seller_id".into(), "q3_gmv".into(), "q4_gmv".into()],
+                rows: partner
+                    .sellers
+                    .iter()
+                    .map(|(id, sums)| {
+                        vec![
+                            id.clone(),
+                            sums.get(WindowId::Q3).gmv.human(),
+                            sums.get(WindowId::Q4).gmv.human(),
+                        ]
+                    })
+                    .collect(),
+            };
             let head = LineHead {
                 partner_id,
                 program: "gmv_growth",
@@ -84,10 +109,53 @@ impl Program for GmvGrowth {
                 kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
             };
-            lines.push(head.line(amount, basis, steps));
+            let mut line = head.line(amount, basis, steps);
+            line.detail = Some(detail);
+            lines.push(line);
         }
         Evaluation::Lines(lines)
     }
+}
+
+/// The exact test at the tier met and at the next one up (or at the first tier when none
+/// is met): `avg4 − avg3 >= min` ⇔ `sum4 × days3 − sum3 × days4 >= min × days3 × days4`.
+fn exact_tests(
+    tiers: &TierTable,
+    met: Option<usize>,
+    sum4: Money,
+    days4: i64,
+    sum3: Money,
+    days3: i64,
+) -> Vec<Step> {
+    let lhs = sum4 * days3 - sum3 * days4;
+    let candidates = match met {
+        Some(i) => vec![i, i + 1],
+        None => vec![0],
+    };
+    candidates
+        .into_iter()
+        .filter_map(|i| tiers.0.get(i).map(|t| (i, t)))
+        .map(|(i, t)| {
+            let rhs = t.min * Decimal::from(days3) * Decimal::from(days4);
+            let ok = lhs.as_decimal() >= rhs;
+            Step::new(
+                format!(
+                    "exact test at gmv_growth.tiers[{i}] (>= {})",
+                    human_decimal(t.min)
+                ),
+                format!(
+                    "{} × {days3} − {} × {days4} = {} {} {} × {days3} × {days4} = {} → {}",
+                    sum4.human(),
+                    sum3.human(),
+                    lhs.human(),
+                    if ok { "≥" } else { "<" },
+                    human_decimal(t.min),
+                    human_decimal(rhs),
+                    if ok { "met" } else { "not met" }
+                ),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,6 +196,30 @@ mod tests {
             line.basis
         );
         assert!(!line.provisional);
+    }
+
+    #[test]
+    fn steps_show_the_exact_test_at_the_paid_line() {
+        let line = example_one("20000.91").line_of(&GmvGrowth, "P1");
+        let increment = line
+            .steps
+            .iter()
+            .find(|s| s.label == "increment")
+            .expect("increment step");
+        let values: Vec<&str> = increment
+            .children
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                "1,840,000.00 × 92 − 920,000.00 × 92 = 84,640,000.00 ≥ 10,000 × 92 × 92 = 84,640,000 → met",
+                "1,840,000.00 × 92 − 920,000.00 × 92 = 84,640,000.00 < 25,000 × 92 × 92 = 211,600,000 → not met",
+            ]
+        );
+        let detail = line.detail.expect("seller table");
+        assert_eq!(detail.rows, [["S1", "920,000.00", "1,840,000.00"]]);
     }
 
     #[test]

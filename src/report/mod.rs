@@ -2,9 +2,12 @@
 //! the manifest with the reconciliation, and rejects.csv.
 
 pub mod credit_statement;
+mod explain;
 mod output;
 mod tables;
+pub mod whatif;
 
+pub use explain::explain_text;
 pub use output::{write_run, OutputError, RunFiles};
 pub use tables::{payouts_table, reconciliation_text};
 
