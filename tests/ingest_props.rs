@@ -16,8 +16,15 @@ fn with_commas(cents: i64) -> String {
 /// A gmv_daily row: a valid one, or one broken in a known way.
 #[derive(Clone, Debug)]
 enum Cell {
-    Good { day: u32, partner: u8, seller: u8, cents: i64 },
-    BadAmount { day: u32 },
+    Good {
+        day: u32,
+        partner: u8,
+        seller: u8,
+        cents: i64,
+    },
+    BadAmount {
+        day: u32,
+    },
 }
 
 fn cell() -> impl Strategy<Value = Cell> {
@@ -30,7 +37,8 @@ fn cell() -> impl Strategy<Value = Cell> {
 
 fn date_of(day: u32) -> String {
     // Days from 2025-06-15: some before Q3, most in Q3/Q4, some after.
-    let d = chrono::NaiveDate::from_ymd_opt(2025, 6, 15).unwrap() + chrono::Duration::days(day.into());
+    let d =
+        chrono::NaiveDate::from_ymd_opt(2025, 6, 15).unwrap() + chrono::Duration::days(day.into());
     d.to_string()
 }
 

@@ -205,7 +205,10 @@ mod props {
 
     fn pay(q3_cents: i64, q4_cents: i64) -> Money {
         let mut f = Fixture::new("2025-12-31");
-        let (q3, q4) = (Money::from_cents(q3_cents).plain(), Money::from_cents(q4_cents).plain());
+        let (q3, q4) = (
+            Money::from_cents(q3_cents).plain(),
+            Money::from_cents(q4_cents).plain(),
+        );
         f.daily("2025-07-01", "2025-09-30", |d| gmv(d, "P1", "S1", &q3));
         f.daily("2025-10-01", "2025-12-31", |d| gmv(d, "P1", "S1", &q4));
         f.line_of(&GmvGrowth, "P1").amount
