@@ -36,6 +36,9 @@ enum Command {
         /// Replace a previous run in the --out directory.
         #[arg(long)]
         force: bool,
+        /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
+        #[arg(long)]
+        html: bool,
     },
     /// Check every input file and print every problem found.
     Validate {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             format,
             skip_invalid,
             force,
+            html,
         } => app::calc(
             &CalcArgs {
                 data: DataArgs {
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
                 out: out_dir.as_deref(),
                 format: (*format).into(),
                 force: *force,
+                html: *html,
             },
             &mut out,
             &mut err,

@@ -1,6 +1,7 @@
 //! Everything a run writes: the payouts table, CSV and JSON, per-partner statements,
 //! the manifest with the reconciliation, and rejects.csv.
 
+pub mod html;
 mod output;
 mod tables;
 
