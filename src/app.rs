@@ -213,13 +213,20 @@ pub struct CalcArgs<'a> {
     pub out: Option<&'a Path>,
     pub format: Format,
     pub force: bool,
+    /// Also write html/<partner>.html statements and html/index.html (needs `out`).
+    pub html: bool,
 }
 
 pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    if args.html && args.out.is_none() {
+        return Err(AppError::Usage(
+            "--html writes files and needs --out DIR".into(),
+        ));
+    }
     let book = load_book(args.book)?;
     let run = compute(book, &args.data, None, err)?;
     if let Some(dir) = args.out {
-        write_calc_outputs(&run, dir, args.force)?;
+        write_calc_files(&run, dir, args.force, args.html)?;
     }
     let info = run.info();
     let text = match args.format {
@@ -232,6 +239,11 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
 
 /// payouts.csv, statements/<partner>.json, rejects.csv (with --skip-invalid), manifest.json.
 pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppError> {
+    write_calc_files(run, dir, force, false)
+}
+
+/// The calc outputs, and with `html` the HTML statements and their index.
+pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
     let info = run.info();
     let mut files = RunFiles::default();
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
@@ -240,6 +252,9 @@ pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppE
             PathBuf::from("statements").join(format!("{}.json", report::file_stem(partner))),
             report::statement_json(&run.outcome, &info, partner),
         );
+    }
+    if html {
+        add_calc_html(run, &mut files);
     }
     if run.skip_invalid {
         files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
@@ -253,6 +268,59 @@ pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppE
     );
     report::write_run(dir, &files, manifest, force)?;
     Ok(())
+}
+
+/// html/<partner>.html for every partner of the run, and html/index.html.
+fn add_calc_html(run: &Run, files: &mut RunFiles) {
+    use report::html::{self, Audit, IndexInput, IndexRow, PageInput};
+    let audit = Audit::of(&run.book, &run.data, run.skip_invalid);
+    let program = run.book.rules.windows.program;
+    let title = format!("{} payout statement", run.book.rules.book.name);
+    let period = format!("{} to {}", program.start, program.end);
+    let skipped: Vec<engine::Skip> = run
+        .outcome
+        .skipped
+        .iter()
+        .chain(&run.outcome.not_evaluated)
+        .cloned()
+        .collect();
+    let mut rows = Vec::new();
+    for (id, name) in &run.outcome.partners {
+        let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
+        let page = html::partner_page(&PageInput {
+            title: &title,
+            period: &period,
+            as_of: run.periods.as_of,
+            partner_id: id,
+            partner_name: name,
+            lines: &lines,
+            extra_totals: &[],
+            skipped: &skipped,
+            index_href: Some("index.html"),
+            audit: &audit,
+        });
+        files.add(PathBuf::from("html").join(html::page_file(id)), page);
+        rows.push(IndexRow {
+            partner_id: id,
+            partner_name: name,
+            href: html::page_href(id),
+            amounts: vec![
+                run.outcome.total(Some(id), engine::Kind::Cash),
+                run.outcome.total(Some(id), engine::Kind::AdCredit),
+            ],
+        });
+    }
+    let index_title = format!("{} payout statements", run.book.rules.book.name);
+    let index = html::index_page(&IndexInput {
+        title: &index_title,
+        period: &period,
+        as_of: run.periods.as_of,
+        columns: &["Cash", "Ad credits"],
+        rows: &rows,
+        skipped: &skipped,
+        audit: &audit,
+    });
+    files.add(PathBuf::from("html").join("index.html"), index);
 }
 
 pub struct ValidateArgs<'a> {

@@ -39,6 +39,9 @@ enum Command {
         /// Replace a previous run in the --out directory.
         #[arg(long)]
         force: bool,
+        /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
+        #[arg(long)]
+        html: bool,
     },
     /// The monthly ad-credit statement: short-video, affiliate and consistency credits per
     /// partner for one ended month, with the quarter to date.
@@ -160,6 +163,7 @@ fn main() -> ExitCode {
             format,
             skip_invalid,
             force,
+            html,
         } => app::calc(
             &CalcArgs {
                 data: DataArgs {
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
                 out: out_dir.as_deref(),
                 format: (*format).into(),
                 force: *force,
+                html: *html,
             },
             &mut out,
             &mut err,

@@ -3,6 +3,7 @@
 
 pub mod credit_statement;
 mod explain;
+pub mod html;
 mod output;
 mod tables;
 pub mod whatif;

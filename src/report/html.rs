@@ -1,0 +1,552 @@
+//! Partner statements as self-contained HTML pages (inline CSS, no external assets), for
+//! reading on screen and printing to A4 or Letter; and an index page of all partners.
+//!
+//! The renderer knows nothing about a particular command: it renders any set of payout
+//! lines of one partner, with their basis, steps and detail tables, under a title and a
+//! period. Every value that can come from input passes through [`escape_html`].
+
+use crate::book::Book;
+use crate::engine::{program_order, Kind, Line, Skip, Step};
+use crate::input::{DataSet, InputFile};
+use crate::money::Money;
+use chrono::NaiveDate;
+use std::fmt::{self, Write};
+
+/// The stylesheet every page carries inline.
+pub const STYLE: &str = include_str!("statement.css");
+
+/// Text made safe for HTML element content and quoted attribute values.
+pub struct Esc<'a>(pub &'a str);
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+pub fn escape_html(s: &str) -> String {
+    Esc(s).to_string()
+}
+
+/// The audit facts printed at the foot of every page: the program book and each input
+/// file, with their sha256, as manifest.json records them.
+pub struct Audit<'a> {
+    pub book_name: &'a str,
+    pub book_source: &'a str,
+    pub book_sha256: &'a str,
+    /// Every input file of the contract, with its sha256 or `None` when it was not supplied.
+    pub inputs: Vec<(&'static str, Option<&'a str>)>,
+    /// Further facts of the run, e.g. rows rejected under --skip-invalid.
+    pub notes: Vec<String>,
+}
+
+impl<'a> Audit<'a> {
+    pub fn of(book: &'a Book, data: &'a DataSet, skip_invalid: bool) -> Audit<'a> {
+        let inputs = InputFile::ALL
+            .iter()
+            .map(|f| {
+                let sha = data.files.get(f).and_then(|r| r.sha256.as_deref());
+                (f.name(), sha)
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if skip_invalid {
+            notes.push(format!(
+                "Run with --skip-invalid: {} input row(s) rejected and listed in rejects.csv.",
+                data.rejects.len()
+            ));
+        }
+        Audit {
+            book_name: &book.rules.book.name,
+            book_source: &book.source_name,
+            book_sha256: &book.sha256,
+            inputs,
+            notes,
+        }
+    }
+}
+
+/// One partner's statement.
+pub struct PageInput<'a> {
+    /// What the document is, e.g. "Q4 2025 payout statement".
+    pub title: &'a str,
+    /// What it covers, in words, e.g. "2025-10-01 to 2025-12-31".
+    pub period: &'a str,
+    pub as_of: NaiveDate,
+    pub partner_id: &'a str,
+    pub partner_name: &'a str,
+    /// The partner's lines, in report order.
+    pub lines: &'a [&'a Line],
+    /// Summary rows after the cash and ad-credit totals, e.g. ("Quarter to date", amount).
+    pub extra_totals: &'a [(&'a str, Money)],
+    /// Programs without lines in this run, with the reason.
+    pub skipped: &'a [Skip],
+    /// Relative link to the index page, when one is written beside this page.
+    pub index_href: Option<&'a str>,
+    pub audit: &'a Audit<'a>,
+}
+
+/// The index of all partners: one row per partner with a link to its page.
+pub struct IndexInput<'a> {
+    pub title: &'a str,
+    pub period: &'a str,
+    pub as_of: NaiveDate,
+    /// Headings of the amount columns; each row has one amount per heading.
+    pub columns: &'a [&'a str],
+    pub rows: &'a [IndexRow<'a>],
+    pub skipped: &'a [Skip],
+    pub audit: &'a Audit<'a>,
+}
+
+pub struct IndexRow<'a> {
+    pub partner_id: &'a str,
+    pub partner_name: &'a str,
+    /// Link to the partner's page, as [`page_href`] gives it.
+    pub href: String,
+    pub amounts: Vec<Money>,
+}
+
+/// The file name of a partner's page: `report::file_stem` plus `.html`; a stem that would
+/// be taken for the index page (`index`, in any case) gets its first letter
+/// percent-encoded, which no other partner id can produce.
+pub fn page_file(partner_id: &str) -> String {
+    let stem = super::file_stem(partner_id);
+    if stem.eq_ignore_ascii_case("index") {
+        format!("%{:02X}{}.html", stem.as_bytes()[0], &stem[1..])
+    } else {
+        format!("{stem}.html")
+    }
+}
+
+/// A relative link to [`page_file`]: its `%` must itself be encoded in a URL.
+pub fn page_href(partner_id: &str) -> String {
+    page_file(partner_id).replace('%', "%25")
+}
+
+/// Human name of a program id; an unknown id is shown as it is.
+pub fn program_title(id: &str) -> &str {
+    match id {
+        "gmv_growth" => "GMV growth cash tiers",
+        "tier_upgrade" => "Tier-upgrade bonus",
+        "short_video_top15" => "Short-video top 15",
+        "short_video_consistency" => "Short-video consistency bonus",
+        "affiliate_credits" => "Affiliate credits",
+        "creator_incubation" => "Creator incubation",
+        "bfcm_matchmaking" => "BFCM creator matchmaking",
+        "bfcm_seller_challenge" => "BFCM seller challenge",
+        "bfcm_live_championship" => "BFCM live-stream championship",
+        other => other,
+    }
+}
+
+/// `q4` → `Q4`, `bfcm` → `BFCM`, `2025-11` → `November 2025`; anything else as it is.
+pub fn period_label(period: &str) -> String {
+    match period {
+        "q4" => "Q4".into(),
+        "bfcm" => "BFCM".into(),
+        p => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
+            .map_or_else(|_| p.to_string(), |d| d.format("%B %Y").to_string()),
+    }
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Cash => "Cash",
+        Kind::AdCredit => "Ad credit",
+    }
+}
+
+/// A cell that reads as a number (`1,234.50`, `$250`, `-3`, `12.5%`, `7`) is right-aligned.
+pub fn looks_numeric(cell: &str) -> bool {
+    let s = cell.trim();
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let s = s.strip_prefix('$').unwrap_or(s);
+    let s = s.strip_suffix('%').unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let int_ok = int.starts_with(|c: char| c.is_ascii_digit())
+        && int.chars().all(|c| c.is_ascii_digit() || c == ',')
+        && !int.ends_with(',');
+    int_ok && frac.chars().all(|c| c.is_ascii_digit()) && !s.ends_with('.')
+}
+
+fn cell_class(cell: &str) -> &'static str {
+    if looks_numeric(cell) {
+        " class=\"num\""
+    } else {
+        ""
+    }
+}
+
+/// An HTML document under construction. Writing to a `String` cannot fail, so the
+/// `fmt::Result`s are dropped in one place.
+struct Doc(String);
+
+impl Doc {
+    fn put(&mut self, args: fmt::Arguments) {
+        let _ = self.0.write_fmt(args);
+    }
+
+    fn head(&mut self, title: &str) {
+        self.put(format_args!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+            Esc(title)
+        ));
+    }
+
+    fn facts(&mut self, facts: &[(&str, &str)]) {
+        self.0.push_str("<dl class=\"facts\">\n");
+        for (k, v) in facts {
+            self.put(format_args!("<dt>{}</dt><dd>{}</dd>\n", Esc(k), Esc(v)));
+        }
+        self.0.push_str("</dl>\n");
+    }
+
+    fn skipped(&mut self, skipped: &[Skip]) {
+        if skipped.is_empty() {
+            return;
+        }
+        self.0
+            .push_str("<h2>Not priced in this run</h2>\n<ul class=\"skipped\">\n");
+        for s in skipped {
+            self.put(format_args!(
+                "<li>{} <span class=\"muted\">({})</span>: {}</li>\n",
+                Esc(program_title(s.program)),
+                Esc(s.program),
+                Esc(&s.reason)
+            ));
+        }
+        self.0.push_str("</ul>\n");
+    }
+
+    fn audit(&mut self, audit: &Audit) {
+        self.0
+            .push_str("<footer class=\"audit\">\n<h2>Audit</h2>\n<table>\n<tbody>\n");
+        self.put(format_args!(
+            "<tr><th>Program book</th><td>{} <span class=\"muted\">({})</span><br>\
+             <span class=\"hash\">sha256 {}</span></td></tr>\n",
+            Esc(audit.book_name),
+            Esc(audit.book_source),
+            Esc(audit.book_sha256)
+        ));
+        for (file, sha) in &audit.inputs {
+            match sha {
+                Some(sha) => self.put(format_args!(
+                    "<tr><th>{}</th><td><span class=\"hash\">sha256 {}</span></td></tr>\n",
+                    Esc(file),
+                    Esc(sha)
+                )),
+                None => self.put(format_args!(
+                    "<tr><th>{}</th><td class=\"muted\">not supplied</td></tr>\n",
+                    Esc(file)
+                )),
+            }
+        }
+        self.0.push_str("</tbody>\n</table>\n");
+        for note in &audit.notes {
+            self.put(format_args!("<p>{}</p>\n", Esc(note)));
+        }
+        self.put(format_args!(
+            "<p>Computed by tsp-payout {}. The same inputs and program book produce this \
+             document byte for byte; compare the sha256 values above with manifest.json.</p>\n\
+             </footer>\n</body>\n</html>\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+
+    fn detail_table(&mut self, columns: &[String], rows: &[Vec<String>]) {
+        // A column is right-aligned when every non-empty cell of it reads as a number, so
+        // that a column of amounts lines up and a column of ids does not.
+        let numeric: Vec<bool> = (0..columns.len())
+            .map(|i| {
+                let mut cells = rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .filter(|c| !c.trim().is_empty())
+                    .peekable();
+                cells.peek().is_some() && cells.all(|c| looks_numeric(c))
+            })
+            .collect();
+        self.0.push_str("<table class=\"detail\">\n<thead><tr>");
+        for (i, c) in columns.iter().enumerate() {
+            let class = if numeric[i] { " class=\"num\"" } else { "" };
+            self.put(format_args!("<th{class}>{}</th>", Esc(c)));
+        }
+        self.0.push_str("</tr></thead>\n<tbody>\n");
+        for row in rows {
+            self.0.push_str("<tr>");
+            for (i, cell) in row.iter().enumerate() {
+                let class = if numeric.get(i).copied().unwrap_or(false) {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
+                self.put(format_args!("<td{class}>{}</td>", Esc(cell)));
+            }
+            self.0.push_str("</tr>\n");
+        }
+        self.0.push_str("</tbody>\n</table>\n");
+    }
+
+    fn steps(&mut self, steps: &[Step], depth: usize) {
+        for s in steps {
+            self.put(format_args!(
+                "<tr><td style=\"padding-left:{}ch\">{}</td><td{}>{}</td><td class=\"src\">{}</td></tr>\n",
+                1 + 3 * depth,
+                Esc(&s.label),
+                cell_class(&s.value),
+                Esc(&s.value),
+                Esc(s.source.as_deref().unwrap_or(""))
+            ));
+            self.steps(&s.children, depth + 1);
+        }
+    }
+
+    fn line(&mut self, l: &Line) {
+        self.put(format_args!(
+            "<section class=\"line\">\n<div class=\"line-head\"><h3>{} · {}",
+            Esc(program_title(l.program)),
+            Esc(&period_label(&l.period))
+        ));
+        if l.provisional {
+            self.0.push_str("<span class=\"badge\">provisional</span>");
+        }
+        self.put(format_args!(
+            "</h3><div class=\"line-amount\"><span class=\"kind\">{}</span>{}</div></div>\n\
+             <p class=\"basis\">{}</p>\n",
+            kind_label(l.kind),
+            Esc(&l.amount.human()),
+            Esc(&l.basis)
+        ));
+        if let Some(d) = &l.detail {
+            self.put(format_args!("<p class=\"caption\">{}</p>\n", Esc(&d.title)));
+            self.detail_table(&d.columns, &d.rows);
+        }
+        if !l.steps.is_empty() {
+            self.0.push_str(
+                "<p class=\"caption\">How it was computed</p>\n<table class=\"steps\">\n\
+                 <thead><tr><th>Figure</th><th>Value</th><th>From</th></tr></thead>\n<tbody>\n",
+            );
+            self.steps(&l.steps, 0);
+            self.0.push_str("</tbody>\n</table>\n");
+        }
+        self.0.push_str("</section>\n");
+    }
+}
+
+/// One partner's statement: header, summary by program with the cash and ad-credit totals,
+/// each line with its basis, detail table and steps, and the audit footer.
+pub fn partner_page(input: &PageInput) -> String {
+    let mut doc = Doc(String::with_capacity(16 * 1024));
+    let shown_name = if input.partner_name.is_empty() {
+        input.partner_id
+    } else {
+        input.partner_name
+    };
+    doc.head(&format!("{} · {}", input.title, shown_name));
+    doc.0.push_str("<header>\n");
+    if let Some(href) = input.index_href {
+        doc.put(format_args!(
+            "<p class=\"muted\"><a href=\"{}\">All partners</a></p>\n",
+            Esc(href)
+        ));
+    }
+    doc.put(format_args!(
+        "<div class=\"doc-title\">{}</div>\n<h1>{}</h1>\n",
+        Esc(input.title),
+        Esc(shown_name)
+    ));
+    let as_of = input.as_of.to_string();
+    let mut facts = vec![("Partner ID", input.partner_id)];
+    if !input.partner_name.is_empty() {
+        facts.push(("Partner name", input.partner_name));
+    }
+    facts.extend([("Period", input.period), ("As of", &as_of)]);
+    doc.facts(&facts);
+    if input.lines.iter().any(|l| l.provisional) {
+        doc.put(format_args!(
+            "<p class=\"notice\">Amounts marked provisional are computed over windows not \
+             yet complete on {as_of} and can still change.</p>\n"
+        ));
+    }
+    doc.0.push_str("</header>\n");
+
+    // Summary: one row per program, in report order, then the totals by kind.
+    let mut programs: Vec<&str> = input.lines.iter().map(|l| l.program).collect();
+    programs.sort_by_key(|p| program_order(p));
+    programs.dedup();
+    doc.0.push_str(
+        "<h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Program</th><th>Kind</th>\
+         <th>Period</th><th class=\"num\">Amount (USD)</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &programs {
+        let lines: Vec<&&Line> = input.lines.iter().filter(|l| l.program == *p).collect();
+        let amount: Money = lines.iter().map(|l| l.amount).sum();
+        let mut kinds: Vec<&str> = lines.iter().map(|l| kind_label(l.kind)).collect();
+        kinds.dedup();
+        let periods: Vec<String> = lines.iter().map(|l| period_label(&l.period)).collect();
+        doc.put(format_args!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+            Esc(program_title(p)),
+            Esc(&kinds.join(", ")),
+            Esc(&periods.join(", ")),
+            Esc(&amount.human())
+        ));
+    }
+    if programs.is_empty() {
+        doc.0.push_str(
+            "<tr><td colspan=\"4\" class=\"muted\">No payout lines in this period.</td></tr>\n",
+        );
+    }
+    doc.0.push_str("</tbody>\n<tfoot>\n");
+    let total = |kind: Kind| -> Money {
+        input
+            .lines
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.amount)
+            .sum()
+    };
+    let mut totals = vec![
+        ("Cash total", total(Kind::Cash)),
+        ("Ad-credit total", total(Kind::AdCredit)),
+    ];
+    totals.extend(input.extra_totals.iter().copied());
+    for (label, amount) in totals {
+        doc.put(format_args!(
+            "<tr><th colspan=\"3\">{}</th><td class=\"num\">{}</td></tr>\n",
+            Esc(label),
+            Esc(&amount.human())
+        ));
+    }
+    doc.0.push_str("</tfoot>\n</table>\n");
+
+    if !input.lines.is_empty() {
+        doc.0.push_str("<h2>Programs in detail</h2>\n");
+        for l in input.lines {
+            doc.line(l);
+        }
+    }
+    doc.skipped(input.skipped);
+    doc.audit(input.audit);
+    doc.0
+}
+
+/// The index of all partners with their amounts and a totals row.
+pub fn index_page(input: &IndexInput) -> String {
+    let mut doc = Doc(String::with_capacity(8 * 1024));
+    doc.head(input.title);
+    doc.put(format_args!(
+        "<header>\n<div class=\"doc-title\">Partner statements</div>\n<h1>{}</h1>\n",
+        Esc(input.title)
+    ));
+    let as_of = input.as_of.to_string();
+    let count = input.rows.len().to_string();
+    doc.facts(&[
+        ("Period", input.period),
+        ("As of", &as_of),
+        ("Partners", &count),
+    ]);
+    doc.0.push_str(
+        "</header>\n<h2>Partners</h2>\n<table class=\"index\">\n<thead><tr>\
+         <th>Partner ID</th><th>Partner name</th>",
+    );
+    for c in input.columns {
+        doc.put(format_args!("<th class=\"num\">{}</th>", Esc(c)));
+    }
+    doc.0.push_str("</tr></thead>\n<tbody>\n");
+    let mut sums = vec![Money::ZERO; input.columns.len()];
+    for r in input.rows {
+        doc.put(format_args!(
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td>",
+            Esc(&r.href),
+            Esc(r.partner_id),
+            Esc(r.partner_name)
+        ));
+        for (i, a) in r.amounts.iter().enumerate() {
+            if let Some(s) = sums.get_mut(i) {
+                *s += *a;
+            }
+            doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&a.human())));
+        }
+        doc.0.push_str("</tr>\n");
+    }
+    doc.put(format_args!(
+        "</tbody>\n<tfoot>\n<tr><th>Total</th><th>{} partners</th>",
+        input.rows.len()
+    ));
+    for s in &sums {
+        doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&s.human())));
+    }
+    doc.0.push_str("</tr>\n</tfoot>\n</table>\n");
+    doc.skipped(input.skipped);
+    doc.audit(input.audit);
+    doc.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_markup_character() {
+        assert_eq!(
+            escape_html(r#"<script>alert("x")</script> & Co's"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co&#39;s"
+        );
+        assert_eq!(escape_html("plain é"), "plain é");
+        assert_eq!(escape_html(""), "");
+    }
+
+    #[test]
+    fn numeric_cells() {
+        for s in ["1,234.50", "0.00", "$250", "-3", "12.5%", "7", " 42 "] {
+            assert!(looks_numeric(s), "{s}");
+        }
+        for s in [
+            "S0101",
+            "",
+            "1.",
+            ".5",
+            "1,",
+            "2025-10-01",
+            "rank 3",
+            "-",
+            "$",
+        ] {
+            assert!(!looks_numeric(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn page_files_and_links() {
+        assert_eq!(page_file("P01"), "P01.html");
+        assert_eq!(page_file("index"), "%69ndex.html");
+        assert_eq!(page_file("INDEX"), "%49NDEX.html");
+        assert_eq!(page_file("a b"), "a%20b.html");
+        assert_eq!(page_href("a b"), "a%2520b.html");
+        assert_eq!(page_href("index"), "%2569ndex.html");
+    }
+
+    #[test]
+    fn period_labels() {
+        assert_eq!(period_label("q4"), "Q4");
+        assert_eq!(period_label("bfcm"), "BFCM");
+        assert_eq!(period_label("2025-11"), "November 2025");
+        assert_eq!(period_label("x<y"), "x<y");
+    }
+}
