@@ -153,18 +153,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn lines_of<'a>(&'a self, partner_id: &'a str) -> impl Iterator<Item = &'a Line> + 'a {
-        self.lines
-            .iter()
-            .filter(move |l| l.partner_id == partner_id)
+    /// A partner's lines: a slice of `lines`, which `run` keeps sorted by partner.
+    pub fn lines_of(&self, partner_id: &str) -> std::slice::Iter<'_, Line> {
+        let start = self
+            .lines
+            .partition_point(|l| l.partner_id.as_str() < partner_id);
+        let len = self.lines[start..].partition_point(|l| l.partner_id == partner_id);
+        self.lines[start..start + len].iter()
     }
 
     pub fn total(&self, partner_id: Option<&str>, kind: Kind) -> Money {
-        self.lines
-            .iter()
-            .filter(|l| l.kind == kind && partner_id.is_none_or(|p| p == l.partner_id))
-            .map(|l| l.amount)
-            .sum()
+        let lines = match partner_id {
+            Some(p) => self.lines_of(p),
+            None => self.lines.iter(),
+        };
+        lines.filter(|l| l.kind == kind).map(|l| l.amount).sum()
     }
 
     pub fn program_total(&self, partner_id: &str, program: &str) -> Money {

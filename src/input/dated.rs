@@ -451,16 +451,27 @@ impl Ingest<'_> {
     }
 }
 
-/// Interns composite keys (ids joined with their lengths, so no separator can collide).
+/// Interns composite keys (ids joined with their lengths, so no separator can collide)
+/// in an open-addressing table over a byte arena: compact and cache-friendly, since the
+/// lookup runs once per row.
 #[derive(Default)]
 struct Keys {
-    index: FxHashMap<Box<[u8]>, usize>,
+    /// Power-of-two table of key index + 1 (0 = empty).
+    slots: Vec<u32>,
+    hashes: Vec<u64>,
+    arena: Vec<u8>,
+    spans: Vec<(u32, u32)>,
     ids: Vec<Vec<String>>,
     buf: Vec<u8>,
-    last: Option<(Vec<u8>, usize)>,
+    last: usize,
 }
 
 impl Keys {
+    fn bytes(&self, i: usize) -> &[u8] {
+        let (a, b) = self.spans[i];
+        &self.arena[a as usize..b as usize]
+    }
+
     fn get_or_insert(&mut self, ids: &[&str]) -> usize {
         self.buf.clear();
         for id in ids {
@@ -468,29 +479,58 @@ impl Keys {
             self.buf.extend_from_slice(id.as_bytes());
         }
         // Exports are usually grouped by seller or date: the same key comes in runs.
-        if let Some((last, i)) = &self.last {
-            if *last == self.buf {
-                return *i;
-            }
+        if self.last < self.ids.len() && self.bytes(self.last) == self.buf.as_slice() {
+            return self.last;
         }
-        let i = match self.index.get(self.buf.as_slice()) {
-            Some(&i) => i,
-            None => {
-                let i = self.ids.len();
-                self.ids.push(ids.iter().map(|s| s.to_string()).collect());
-                self.index.insert(self.buf.clone().into_boxed_slice(), i);
-                i
-            }
+        let hash = {
+            use std::hash::Hasher;
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(&self.buf);
+            h.finish()
         };
-        match &mut self.last {
-            Some((last, j)) => {
-                last.clear();
-                last.extend_from_slice(&self.buf);
-                *j = i;
-            }
-            None => self.last = Some((self.buf.clone(), i)),
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1024];
         }
+        let mask = self.slots.len() - 1;
+        let mut slot = (hash as usize) & mask;
+        loop {
+            match self.slots[slot] {
+                0 => break,
+                s => {
+                    let i = s as usize - 1;
+                    if self.hashes[i] == hash && self.bytes(i) == self.buf.as_slice() {
+                        self.last = i;
+                        return i;
+                    }
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        let i = self.ids.len();
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(&self.buf);
+        self.spans.push((start, self.arena.len() as u32));
+        self.hashes.push(hash);
+        self.ids.push(ids.iter().map(|s| s.to_string()).collect());
+        self.slots[slot] = i as u32 + 1;
+        if self.ids.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.last = i;
         i
+    }
+
+    fn grow(&mut self) {
+        let mut slots = vec![0u32; self.slots.len() * 2];
+        let mask = slots.len() - 1;
+        for (i, hash) in self.hashes.iter().enumerate() {
+            let mut slot = (*hash as usize) & mask;
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = i as u32 + 1;
+        }
+        self.slots = slots;
     }
 }
 

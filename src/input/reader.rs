@@ -254,37 +254,51 @@ pub fn trim(s: &str) -> &str {
     s.trim_matches(|c| c == ' ' || c == '\t')
 }
 
-impl Row<'_> {
+pub fn trim_bytes(b: &[u8]) -> &[u8] {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |i| i + 1);
+    &b[start..end]
+}
+
+impl<'a> Row<'a> {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
     }
 
-    fn cell(&mut self, col: usize) -> Option<&str> {
-        let name = self.columns[col];
-        let Some(bytes) = self.record.get(self.positions[col]) else {
-            self.errors.push(DataError::cell(
-                self.file,
-                self.line,
-                name,
-                "",
-                "is missing (row too short)",
-            ));
-            return None;
-        };
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Some(trim(s)),
-            Err(_) => {
-                let lossy = String::from_utf8_lossy(bytes).into_owned();
+    /// The cell's bytes, trimmed of spaces and tabs; a missing cell is an error.
+    fn raw_cell(&mut self, col: usize) -> Option<&'a [u8]> {
+        match self.record.get(self.positions[col]) {
+            Some(bytes) => Some(trim_bytes(bytes)),
+            None => {
                 self.errors.push(DataError::cell(
                     self.file,
                     self.line,
-                    name,
-                    &lossy,
-                    "is not valid UTF-8",
+                    self.columns[col],
+                    "",
+                    "is missing (row too short)",
                 ));
                 None
             }
         }
+    }
+
+    /// The cell as text; invalid UTF-8 is an error.
+    fn cell(&mut self, col: usize) -> Option<&'a str> {
+        let bytes = self.raw_cell(col)?;
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                self.fail_bytes(col, bytes, "is not valid UTF-8");
+                None
+            }
+        }
+    }
+
+    /// Records `reason` against a cell whose bytes are shown as (lossy) text.
+    fn fail_bytes(&mut self, col: usize, value: &[u8], reason: &str) {
+        let value = String::from_utf8_lossy(value).into_owned();
+        self.fail(col, &value, reason);
     }
 
     fn fail(&mut self, col: usize, value: &str, reason: &str) {
@@ -301,8 +315,7 @@ impl Row<'_> {
     /// of rows that are rejected for another reason).
     pub fn peek_cents(&self, col: usize) -> Option<i64> {
         let bytes = self.record.get(self.positions[col])?;
-        let s = trim(std::str::from_utf8(bytes).ok()?);
-        parse_cents(s).ok()
+        parse_cents_bytes(trim_bytes(bytes)).ok()
     }
 
     /// A non-empty id appended to `text`; returns its byte range there.
@@ -319,12 +332,11 @@ impl Row<'_> {
 
     /// An amount in whole cents.
     pub fn cents(&mut self, col: usize) -> Option<i64> {
-        let value = self.cell(col)?;
-        match parse_cents(value) {
+        let value = self.raw_cell(col)?;
+        match parse_cents_bytes(value) {
             Ok(cents) => Some(cents),
             Err(reason) => {
-                let value = value.to_string();
-                self.fail(col, &value, reason);
+                self.fail_bytes(col, value, reason);
                 None
             }
         }
@@ -346,23 +358,16 @@ impl Row<'_> {
     }
 
     pub fn date(&mut self, col: usize) -> Option<NaiveDate> {
-        let value = self.cell(col)?.to_string();
-        let parsed = parse_date(&value);
+        let value = self.raw_cell(col)?;
+        let parsed = parse_date_bytes(value);
         if parsed.is_none() {
-            self.fail(col, &value, "is not a date (YYYY-MM-DD)");
+            self.fail_bytes(col, value, "is not a date (YYYY-MM-DD)");
         }
         parsed
     }
 
     pub fn money(&mut self, col: usize) -> Option<Money> {
-        let value = self.cell(col)?.to_string();
-        match parse_cents(&value) {
-            Ok(cents) => Some(Money::from_cents(cents)),
-            Err(reason) => {
-                self.fail(col, &value, reason);
-                None
-            }
-        }
+        self.cents(col).map(Money::from_cents)
     }
 
     pub fn flag(&mut self, col: usize) -> Option<bool> {
@@ -411,7 +416,10 @@ impl Row<'_> {
 
 /// `YYYY-MM-DD`, exactly: four-digit year, two-digit month and day.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
+    parse_date_bytes(s.as_bytes())
+}
+
+fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -426,11 +434,19 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 /// Parses an amount per the data contract into whole cents:
 /// `^\$?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?$`.
 pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
+    parse_cents_bytes(s.as_bytes())
+}
+
+fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
     const NOT_AMOUNT: &str = "is not an amount";
     if s.is_empty() {
         return Err("is empty (an amount is required)");
     }
-    let body = s.strip_prefix('$').unwrap_or(s).as_bytes();
+    // The common spelling first: plain digits, at most two decimals.
+    if let Some(cents) = plain_cents(s) {
+        return Ok(cents);
+    }
+    let body = s.strip_prefix(b"$").unwrap_or(s);
     let (int, frac) = match body.iter().position(|&c| c == b'.') {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
         None => (body, None),
@@ -476,6 +492,35 @@ pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
         Some(_) => return Err(NOT_AMOUNT),
     };
     Ok(dollars * 100 + cents)
+}
+
+/// `123`, `123.4` or `123.45` with at most 12 integer digits; `None` for anything else.
+fn plain_cents(s: &[u8]) -> Option<i64> {
+    let (int, frac) = match s.len().checked_sub(3) {
+        Some(i) if s[i] == b'.' => (&s[..i], &s[i + 1..]),
+        _ => match s.len().checked_sub(2) {
+            Some(i) if s[i] == b'.' => (&s[..i], &s[i + 1..]),
+            _ => (s, &s[..0]),
+        },
+    };
+    if int.is_empty() || int.len() > 12 {
+        return None;
+    }
+    let mut cents: i64 = 0;
+    for &c in int.iter().chain(frac) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        cents = cents * 10 + i64::from(d);
+    }
+    Some(if frac.len() == 1 {
+        cents * 10
+    } else if frac.is_empty() {
+        cents * 100
+    } else {
+        cents
+    })
 }
 
 #[cfg(test)]
