@@ -175,7 +175,19 @@ fn a_scenario_that_changes_nothing_gives_zero_differences_on_the_sample() {
         table.contains("budget impact: cash 0.00, ad credits 0.00"),
         "{table}"
     );
-    assert!(table.contains("| TOTAL      |                               | cash         | 142,500.00 | 142,500.00 |       0.00 |"), "{table}");
+    // The sample's totals, as the reference computation has them.
+    assert!(
+        table.contains(
+            "| TOTAL      |                               | cash                    | 448,500.00 | 448,500.00 |       0.00 |"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "| TOTAL      |                               | ad_credit               | 162,500.00 | 162,500.00 |       0.00 |"
+        ),
+        "{table}"
+    );
 }
 
 #[test]
