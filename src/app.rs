@@ -565,6 +565,8 @@ pub struct StatementsArgs<'a> {
     pub month: &'a str,
     pub out: Option<&'a Path>,
     pub force: bool,
+    /// Also write html/YYYY-MM/<partner>.html and html/YYYY-MM/index.html (needs `out`).
+    pub html: bool,
 }
 
 /// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when
@@ -602,6 +604,11 @@ pub fn statements(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), AppError> {
+    if args.html && args.out.is_none() {
+        return Err(AppError::Usage(
+            "--html writes files and needs --out DIR".into(),
+        ));
+    }
     let book = load_book(args.book)?;
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
@@ -640,6 +647,14 @@ pub fn statements(
                     .join(format!("{}.md", report::file_stem(&row.partner_id))),
                 credit_statement::partner_markdown(row, &facts, &info),
             );
+        }
+        if args.html {
+            let audit = report::html::Audit::of(&run.book, &run.data, run.skip_invalid);
+            for (path, page) in
+                credit_statement::html_pages(&run.outcome, &run.periods, month, &rows, &audit)
+            {
+                files.add(path, page);
+            }
         }
         if run.skip_invalid {
             files.add("rejects.csv", report::rejects_csv(&run.data.rejects));

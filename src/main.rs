@@ -66,6 +66,10 @@ enum Command {
         /// Replace a previous run in the --out directory.
         #[arg(long)]
         force: bool,
+        /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
+        /// (needs --out).
+        #[arg(long)]
+        html: bool,
     },
     /// Dry run: compare the payouts as they are with the payouts under a scenario
     /// (GMV adjustments, added rows, dropped partners, book overrides).
@@ -188,6 +192,7 @@ fn main() -> ExitCode {
             book,
             skip_invalid,
             force,
+            html,
         } => app::statements(
             &StatementsArgs {
                 data: DataArgs {
@@ -199,6 +204,7 @@ fn main() -> ExitCode {
                 month,
                 out: out_dir.as_deref(),
                 force: *force,
+                html: *html,
             },
             &mut out,
             &mut err,

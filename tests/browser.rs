@@ -218,3 +218,53 @@ fn hostile_names_print_as_text() {
         .unwrap_or_else(|| panic!("no cash total in:\n{text}"));
     assert!(total.trim_end().ends_with("10,000.00"), "{total}");
 }
+
+#[test]
+fn monthly_credit_statement_prints_to_pdf() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    bin()
+        .arg("statements")
+        .arg(fixture())
+        .args(["--month", "2025-11", "--html", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let row = read_csv(&out.path().join("credit_statement_2025-11.csv"))
+        .into_iter()
+        .find(|r| r["partner_id"] == "P01")
+        .expect("P01 has ad credits");
+    let pdf = out.path().join("P01-2025-11.pdf");
+    print_pdf(&browser, &out.path().join("html/2025-11/P01.html"), &pdf);
+    screenshot(
+        &browser,
+        &out.path().join("html/2025-11/P01.html"),
+        &artifacts().join("credit_statement.png"),
+    );
+    let Some(text) = pdf_text(&pdf) else {
+        return;
+    };
+    // The document title is set in capitals by the stylesheet.
+    assert!(
+        text.to_uppercase()
+            .contains("AD-CREDIT STATEMENT, NOVEMBER 2025"),
+        "{text}"
+    );
+    assert!(text.contains("2025-11-01 to 2025-11-30"));
+    let ends_with = |label: &str, plain: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in:\n{text}"));
+        // The CSV's 13000.00 is printed 13,000.00 at the end of the row.
+        let amount = line.split_whitespace().last().unwrap_or("");
+        assert_eq!(amount.replace(',', ""), plain, "{line}");
+    };
+    ends_with("Month total", &row["total"]);
+    ends_with("Quarter to date", &row["quarter_to_date"]);
+    assert!(text.contains("5,750.00"), "P01's November total");
+    assert!(text.contains("Affiliate credits"));
+}

@@ -1,17 +1,19 @@
 //! The monthly ad-credit statement: per partner, the month's short-video credit, the
 //! affiliate credit issued that month, the consistency bonus (with the last month), the
 //! month's total and the quarter to date — as a terminal table, a CSV, and a statement a
-//! partner can read.
+//! partner can read (Markdown, and HTML for screen and print).
 
+use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
 use super::{csv_string, RunInfo};
 use crate::book::Rules;
-use crate::engine::{Kind, Outcome};
+use crate::engine::{Kind, Line, Outcome, Skip};
 use crate::input::PartnerData;
 use crate::money::Money;
 use crate::programs::affiliate::{self, Entitlement};
 use crate::programs::short_video::{self, band_ranks, Board, Standing};
 use crate::window::{Periods, WindowId};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use std::path::PathBuf;
 
 pub const COLUMNS: [&str; 7] = [
     "partner_id",
@@ -440,6 +442,114 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
         &[false, true, true, false],
         &rows,
     );
+}
+
+/// The programs a month's statement covers: the short-video and affiliate credits of the
+/// month, and the consistency bonus with the last month.
+fn covered(program: &str, month: WindowId) -> bool {
+    program == short_video::TOP15
+        || program == affiliate::ID
+        || (program == short_video::CONSISTENCY && Some(&month) == WindowId::MONTHS.last())
+}
+
+/// The short-video leaderboard as a partner may see it: other partners are not named,
+/// as in the Markdown statement.
+fn unnamed_leaderboard(line: &Line) -> Line {
+    let mut line = line.clone();
+    if let Some(d) = &mut line.detail {
+        if let Some(i) = d.columns.iter().position(|c| c == "partner_id") {
+            d.columns[i] = "partner".into();
+            for row in &mut d.rows {
+                if row.get(i).is_some_and(|id| *id != line.partner_id) {
+                    row[i] = "—".into();
+                }
+            }
+        }
+    }
+    line
+}
+
+/// html/YYYY-MM/<partner>.html for every partner of the run and html/YYYY-MM/index.html:
+/// the month's ad-credit lines with their figures, the month total and the quarter to
+/// date, which are the amounts of the CSV row.
+pub fn html_pages(
+    outcome: &Outcome,
+    periods: &Periods,
+    month: WindowId,
+    rows: &[StatementRow],
+    audit: &Audit,
+) -> Vec<(PathBuf, String)> {
+    let window = periods.full(month);
+    let label = window.month_label();
+    let (_, span) = affiliate::span(periods, month);
+    let title = format!("Ad-credit statement, {}", html::period_label(&label));
+    let period = format!("{} to {}", window.start, window.end);
+    let qtd_label = format!("Quarter to date ({} to {})", span.start, span.end);
+    let skipped: Vec<Skip> = outcome
+        .skipped
+        .iter()
+        .chain(&outcome.not_evaluated)
+        .filter(|s| covered(s.program, month))
+        .cloned()
+        .collect();
+    let dir = PathBuf::from("html").join(&label);
+    let mut pages = Vec::with_capacity(rows.len() + 1);
+    let mut index_rows = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.partner_id.as_str();
+        let lines: Vec<Line> = outcome
+            .lines_of(id)
+            .filter(|l| l.period == label && covered(l.program, month))
+            .map(|l| {
+                if l.program == short_video::TOP15 {
+                    unnamed_leaderboard(l)
+                } else {
+                    l.clone()
+                }
+            })
+            .collect();
+        let lines: Vec<&Line> = lines.iter().collect();
+        let page = html::partner_page(&PageInput {
+            title: &title,
+            period: &period,
+            as_of: periods.as_of,
+            partner_id: id,
+            partner_name: &row.partner_name,
+            lines: &lines,
+            extra_totals: &[
+                ("Month total", row.total),
+                (&qtd_label, row.quarter_to_date),
+            ],
+            skipped: &skipped,
+            index_href: Some("index.html"),
+            audit,
+        });
+        pages.push((dir.join(html::page_file(id)), page));
+        index_rows.push(IndexRow {
+            partner_id: id,
+            partner_name: &row.partner_name,
+            href: html::page_href(id),
+            amounts: row.amounts().to_vec(),
+        });
+    }
+    let index_title = format!("Ad-credit statements, {}", html::period_label(&label));
+    let index = html::index_page(&IndexInput {
+        title: &index_title,
+        period: &period,
+        as_of: periods.as_of,
+        columns: &[
+            "Short video",
+            "Affiliate",
+            "Consistency",
+            "Total",
+            "Quarter to date",
+        ],
+        rows: &index_rows,
+        skipped: &skipped,
+        audit,
+    });
+    pages.push((dir.join("index.html"), index));
+    pages
 }
 
 #[cfg(test)]
