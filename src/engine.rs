@@ -122,7 +122,7 @@ pub enum Evaluation {
     Skipped(String),
 }
 
-pub trait Program {
+pub trait Program: Send + Sync {
     /// The program ids its lines carry (most programs have one).
     fn ids(&self) -> &'static [&'static str];
     /// Optional input files without which the program cannot run.
@@ -185,6 +185,44 @@ impl Outcome {
     }
 }
 
+type Evaluated = Option<(Evaluation, Vec<(&'static str, String)>)>;
+
+/// Evaluates the programs on two threads (they are independent and read the same data);
+/// each result lands in its program's slot, so the outcome does not depend on timing.
+/// `None` for a program whose optional input file is missing.
+fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(program) = programs.get(i) else {
+                return done;
+            };
+            let runs = program.needs().iter().all(|f| ctx.data.present(*f));
+            let result = runs.then(|| {
+                let evaluation = program.evaluate(ctx);
+                let not_evaluated = match evaluation {
+                    Evaluation::Lines(_) => program.not_evaluated(ctx),
+                    _ => Vec::new(),
+                };
+                (evaluation, not_evaluated)
+            });
+            done.push((i, result));
+        }
+    };
+    let mut slots: Vec<Evaluated> = programs.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mine = work();
+        let theirs = helper.join().expect("a program panicked");
+        for (i, result) in mine.into_iter().chain(theirs) {
+            slots[i] = result;
+        }
+    });
+    slots
+}
+
 pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
     let ctx = Context {
         rules,
@@ -201,9 +239,15 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
             .map(|(id, p)| (id.clone(), p.name.clone().unwrap_or_default()))
             .collect(),
     };
-    for program in programs::all() {
-        let missing = program.needs().iter().find(|f| !data.present(**f));
-        if let Some(file) = missing {
+    let programs = programs::all();
+    let results = evaluate_all(&programs, &ctx);
+    for (program, result) in programs.iter().zip(results) {
+        let Some((evaluation, not_evaluated)) = result else {
+            let file = program
+                .needs()
+                .iter()
+                .find(|f| !data.present(**f))
+                .expect("a program is only left out for a missing file");
             for id in program.ids() {
                 outcome.skipped.push(Skip {
                     program: id,
@@ -211,11 +255,11 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
                 });
             }
             continue;
-        }
-        match program.evaluate(&ctx) {
+        };
+        match evaluation {
             Evaluation::Lines(lines) => {
                 outcome.lines.extend(lines);
-                for (program, reason) in program.not_evaluated(&ctx) {
+                for (program, reason) in not_evaluated {
                     outcome.not_evaluated.push(Skip { program, reason });
                 }
             }

@@ -156,8 +156,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the progress bar draws on stderr from the ingest thread.
+    let mut err = std::io::stderr();
     let result: Result<(), AppError> = match &cli.command {
         Command::Calc {
             data_dir,
