@@ -421,10 +421,16 @@ pub fn partner_page(input: &PageInput) -> String {
             .map(|l| l.amount)
             .sum()
     };
-    let mut totals = vec![
-        ("Cash total", total(Kind::Cash)),
-        ("Ad-credit total", total(Kind::AdCredit)),
-    ];
+    // A kind the page has no line of (cash on a monthly ad-credit statement) gets no total.
+    let has = |kind: Kind| input.lines.iter().any(|l| l.kind == kind);
+    let mut totals: Vec<(&str, Money)> = [
+        (Kind::Cash, "Cash total"),
+        (Kind::AdCredit, "Ad-credit total"),
+    ]
+    .into_iter()
+    .filter(|(kind, _)| has(*kind))
+    .map(|(kind, label)| (label, total(kind)))
+    .collect();
     totals.extend(input.extra_totals.iter().copied());
     for (label, amount) in totals {
         doc.put(format_args!(
