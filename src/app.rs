@@ -189,10 +189,12 @@ pub fn compute(
         });
     }
     if data.error_count > 0 {
+        // rejects.csv exists only with --out; without it the problems go to stderr.
+        print_errors(err, &data);
         note(
             err,
             &format!(
-                "{} row(s) rejected (--skip-invalid); see rejects.csv\n",
+                "{} row(s) rejected (--skip-invalid); with --out they are written to rejects.csv\n",
                 data.rejects.len()
             ),
         );
@@ -231,7 +233,11 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let info = run.info();
     let text = match args.format {
         Format::Table => report::payouts_table(&run.outcome),
-        Format::Csv => report::payouts_csv(&run.outcome),
+        Format::Csv => {
+            // The CSV has no room for them: programs without lines are listed on stderr.
+            note(err, &report::skipped_text(&run.outcome));
+            report::payouts_csv(&run.outcome)
+        }
         Format::Json => report::payouts_json(&run.outcome, &info),
     };
     let result = emit(out, &text);

@@ -386,6 +386,20 @@ fn check_tiers(key: &str, tiers: &TierTable) -> Result<(), Invalid> {
             }
         }
         previous = Some(tier.min);
+        // A higher tier paying less would make a monthly true-up (affiliate credits) issue
+        // a negative amount, and more GMV pay less.
+        if let Some(lower) = i.checked_sub(1).map(|j| &tiers.0[j]) {
+            if tier.amount < lower.amount {
+                return Err(invalid(
+                    format!("{key}[{i}].amount"),
+                    format!(
+                        "a higher tier must not pay less than the one below ({} after {})",
+                        tier.amount.as_decimal(),
+                        lower.amount.as_decimal()
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -473,6 +487,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("gmv_growth.tiers[1].min"), "{err}");
+    }
+
+    #[test]
+    fn falling_tier_amounts_are_named() {
+        let err = with(
+            "{ min = 25000, amount = 1000 }",
+            "{ min = 25000, amount = 100 }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("affiliate_credits.tiers[2].amount"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -70,10 +70,11 @@ fn validate_reports_every_problem_of_every_file() {
         "gmv_daily.csv:3: column seller_id: \"\" is empty",
         "gmv_daily.csv:4: column short_video_gmv: \"6.00\" exceeds gmv 5.00",
         "gmv_daily.csv:5: column date: \"2025-13-03\" is not a date",
+        "gmv_daily.csv:6: duplicate key (date 2025-10-04, partner_id P1, seller_id S1), also on line 7",
         "gmv_daily.csv:7: duplicate key (date 2025-10-04, partner_id P1, seller_id S1), also on line 6",
         "partner_tiers.csv:2: column tier: \"6\" is not an integer from 1 to 5",
         "creators.csv:2: column target_list: \"yes\" is not true or false",
-        "7 problem(s)",
+        "8 problem(s)",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
@@ -277,4 +278,65 @@ fn unreadable_output_directory_exits_74_without_partial_files() {
         .assert()
         .code(74);
     assert!(snapshot(out.path()).is_empty());
+}
+
+#[test]
+fn lines_are_physical_with_crlf_blank_lines_and_quoted_newlines() {
+    // CRLF endings, a blank line, and a quoted cell spanning two lines: every reported line
+    // is where the record starts in the file, and rejects quote the record alone.
+    let text = "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\r\n\
+                2025-10-01,P1,S1,1.00,0,0,0\r\n\
+                2025-10-02,P1,S1,x2,0,0,0\r\n\
+                \r\n\
+                2025-10-03,\"P1\r\nB\",S1,x3,0,0,0\r\n\
+                2025-10-04,P1,S1,x4,0,0,0\r\n\
+                2025-10-05,P1,S1,9.00,0,0,0\r\n\
+                2025-10-05,P1,S1,9.00,0,0,0\r\n\
+                2025-10-05,P1,S1,9.00,0,0,0\r\n";
+    let dir = data_dir(&[("gmv_daily.csv", text)]);
+    let out = bin().arg("validate").arg(dir.path()).output().unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "gmv_daily.csv:3: column gmv: \"x2\"",
+        "gmv_daily.csv:5: column gmv: \"x3\"",
+        "gmv_daily.csv:7: column gmv: \"x4\"",
+        "gmv_daily.csv:8: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on lines 9, 10",
+        "gmv_daily.csv:10: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on lines 8, 9",
+    ] {
+        assert!(report.contains(expected), "missing {expected:?} in\n{report}");
+    }
+    let outdir = tempfile::tempdir().unwrap();
+    bin()
+        .arg("calc")
+        .arg(dir.path())
+        .arg("--skip-invalid")
+        .arg("--out")
+        .arg(outdir.path())
+        .assert()
+        .success();
+    let rejects = read_csv(&outdir.path().join("rejects.csv"));
+    let got: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r["line"].as_str(), r["row"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("3", "2025-10-02,P1,S1,x2,0,0,0"),
+            ("5", "2025-10-03,\"P1\r\nB\",S1,x3,0,0,0"),
+            ("7", "2025-10-04,P1,S1,x4,0,0,0"),
+            ("8", "2025-10-05,P1,S1,9.00,0,0,0"),
+            ("9", "2025-10-05,P1,S1,9.00,0,0,0"),
+            ("10", "2025-10-05,P1,S1,9.00,0,0,0"),
+        ]
+    );
+    // The small files count lines the same way.
+    let tiers = "partner_id,effective_date,tier\r\n\r\nP1,2025-01-01,9\r\n";
+    let dir = data_dir(&[("gmv_daily.csv", text), ("partner_tiers.csv", tiers)]);
+    let out = bin().arg("validate").arg(dir.path()).output().unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("partner_tiers.csv:3: column tier: \"9\""),
+        "{report}"
+    );
 }

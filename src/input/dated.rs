@@ -143,12 +143,16 @@ impl BatchReader {
             }
             let item = match self.csv.next_row() {
                 Next::End => break,
-                Next::Broken(e, span) => Item::Bad {
-                    line: e.line,
-                    errors: vec![e],
-                    gmv: None,
-                    raw: self.keep_raw.then(|| self.csv.raw_text(span)),
-                },
+                Next::Broken(mut e, span) => {
+                    let (line, span) = self.csv.locate(e.line, span);
+                    e.line = line;
+                    Item::Bad {
+                        line,
+                        errors: vec![e],
+                        gmv: None,
+                        raw: self.keep_raw.then(|| self.csv.raw_text(span)),
+                    }
+                }
                 Next::Row(mut row) => {
                     let gmv = row.peek_cents(1 + self.layout.ids);
                     let rec = parse(&mut row, &self.layout, &mut batch.text);
@@ -157,6 +161,11 @@ impl BatchReader {
                     if errors.is_empty() {
                         Item::Good { line, span, rec }
                     } else {
+                        let (line, span) = self.csv.locate(line, span);
+                        let mut errors = errors;
+                        for e in &mut errors {
+                            e.line = line;
+                        }
                         Item::Bad {
                             line,
                             errors,
@@ -288,7 +297,6 @@ impl Ingest<'_> {
         let mut tally = CentTally::default();
         let mut presence = Presence::new(self.periods);
         let mut duplicates = Duplicates::new();
-        let first_error = self.data.errors.len();
         let mut consume = |this: &mut Self, batch: &Batch| {
             for item in &batch.items {
                 match item {
@@ -359,10 +367,6 @@ impl Ingest<'_> {
             self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
         }
         tally.into_report(&mut self.report);
-        // Duplicates are reported after the pass that found them; keep the file's errors in
-        // line order.
-        let end = self.data.errors.len();
-        self.data.errors[first_error.min(end)..end].sort_by_key(|e| e.line);
         Ok(())
     }
 
@@ -418,33 +422,34 @@ impl Ingest<'_> {
                 continue;
             }
             firsts.insert((key, view.date), line);
+            // Lines and spans above are the parser's, consistent between both passes;
+            // what is reported is where each record really starts.
+            let (line, span) = csv.locate(line, span);
             let gmv = view.amounts[0];
             let d = sink.apply(key, &view, self.periods, -1);
             tally.add(CentTally::slot(d), gmv, -1);
             tally.add(REJECTED, gmv, 1);
-            let others = later
-                .iter()
-                .map(|(l, _, _)| l.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let reason = format!(
-                "duplicate key ({}), also on line {others}",
-                S::describe_key(&view)
-            );
-            let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(span));
-            self.keep_reject(line, reason, raw);
-            for (later_line, later_span, _) in later {
-                let reason = format!(
-                    "duplicate key ({}), also on line {line}",
-                    S::describe_key(&view)
-                );
+            // Every row of the group is rejected, each naming the others.
+            let mut members = vec![(line, span)];
+            members.extend(later.iter().map(|(l, sp, _)| csv.locate(*l, *sp)));
+            let key_text = S::describe_key(&view);
+            for (i, (member_line, member_span)) in members.iter().enumerate() {
+                let others = members
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (l, _))| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let plural = if members.len() > 2 { "lines" } else { "line" };
+                let reason = format!("duplicate key ({key_text}), also on {plural} {others}");
                 self.data.error(DataError::row(
                     self.file.name(),
-                    *later_line,
+                    *member_line,
                     reason.clone(),
                 ));
-                let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*later_span));
-                self.keep_reject(*later_line, reason, raw);
+                let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*member_span));
+                self.keep_reject(*member_line, reason, raw);
             }
         }
         Ok(())

@@ -280,6 +280,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             data.files.insert(file, FileReport::absent(file));
             continue;
         }
+        let first_error = data.errors.len();
         let mut ingest = Ingest {
             data: &mut data,
             file,
@@ -314,6 +315,9 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         }
         let report = ingest.report;
         data.files.insert(file, report);
+        // Some problems (duplicate keys) are only known after the whole file was read;
+        // report each file's problems in line order.
+        data.errors[first_error..].sort_by_key(|e| e.line);
     }
     if let Some(adjust) = opts.adjust {
         adjust.finish(&mut data);
@@ -412,9 +416,11 @@ impl Ingest<'_> {
         loop {
             match csv.next_row() {
                 Next::End => break,
-                Next::Broken(e, span) => {
+                Next::Broken(mut e, span) => {
                     self.read(None);
-                    let (line, reason) = (e.line, e.describe());
+                    let (line, span) = csv.locate(e.line, span);
+                    e.line = line;
+                    let reason = e.describe();
                     self.data.error(e);
                     let raw = csv.raw_text(span);
                     self.reject(line, reason, || raw, None);
@@ -423,7 +429,12 @@ impl Ingest<'_> {
                     self.read(None);
                     let parsed = parse(&mut row);
                     let (line, span) = (row.line, row.span);
-                    let errors = std::mem::take(&mut row.errors);
+                    let mut errors = std::mem::take(&mut row.errors);
+                    // Small files: every row's line is worth reading back exactly.
+                    let (line, span) = csv.locate(line, span);
+                    for e in &mut errors {
+                        e.line = line;
+                    }
                     match parsed.filter(|_| errors.is_empty()) {
                         Some(t) => rows.push((line, span, t)),
                         None => {

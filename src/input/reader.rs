@@ -109,6 +109,10 @@ impl CsvFile {
             }
         }
         let header_line = header.position().map_or(1, |p| p.line());
+        // Only ever reported: corrected for blank lines before the header.
+        let header_start = header.position().map_or(0, |p| p.byte());
+        let (header_line, _) =
+            locate_record(&raw, header_line, (header_start, reader.position().byte()));
         let mut names = Vec::with_capacity(header.len());
         for (i, cell) in header.iter().enumerate() {
             let cell = if i == 0 {
@@ -207,6 +211,14 @@ impl CsvFile {
         }
     }
 
+    /// Where a record really starts. The csv parser records a position before it skips
+    /// the `\n` of the previous record's CRLF ending and any blank lines, so the physical
+    /// line and the byte span are corrected from the file itself. Only the rare paths that
+    /// report a line (bad rows, duplicates, header problems) pay for this read.
+    pub fn locate(&self, line: u64, span: (u64, u64)) -> (u64, (u64, u64)) {
+        locate_record(&self.raw, line, span)
+    }
+
     /// The record's text exactly as it stands in the file, without its line ending.
     pub fn raw_text(&self, span: (u64, u64)) -> String {
         raw_text(&self.raw, span)
@@ -219,6 +231,29 @@ impl CsvFile {
         let digest = inner.hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// See `CsvFile::locate`.
+fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64, u64)) {
+    let (mut line, mut pos) = (line, start);
+    let mut buf = [0u8; 256];
+    while pos < end {
+        let want = ((end - pos) as usize).min(buf.len());
+        let n = match file.read_at(&mut buf[..want], pos) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let skip = buf[..n]
+            .iter()
+            .take_while(|b| **b == b'\r' || **b == b'\n')
+            .count();
+        line += buf[..skip].iter().filter(|b| **b == b'\n').count() as u64;
+        pos += skip as u64;
+        if skip < n {
+            break;
+        }
+    }
+    (line, (pos, end))
 }
 
 pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {

@@ -10,7 +10,7 @@ pub mod whatif;
 
 pub use explain::explain_text;
 pub use output::{write_run, OutputError, RunFiles};
-pub use tables::{payouts_table, reconciliation_text};
+pub use tables::{payouts_table, reconciliation_text, skipped_text};
 
 use crate::book::Book;
 use crate::engine::{Kind, Line, Outcome, Skip, PROGRAM_IDS};

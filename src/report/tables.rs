@@ -56,6 +56,13 @@ pub fn payouts_table(outcome: &Outcome) -> String {
     }
     let mut out = table.to_string();
     out.push('\n');
+    out.push_str(&skipped_text(outcome));
+    out
+}
+
+/// `skipped: tier_upgrade (no partner_tiers.csv)` and `not evaluated: …`, one per line.
+pub fn skipped_text(outcome: &Outcome) -> String {
+    let mut out = String::new();
     for s in &outcome.skipped {
         out.push_str(&format!("skipped: {} ({})\n", s.program, s.reason));
     }
