@@ -53,12 +53,13 @@ fn main() -> std::io::Result<()> {
     )?;
     let mut slot = rng.below(slots);
     for i in 0..rows {
-        // Past 184 × sellers rows, keys repeat; keep them unique by moving to later days.
+        // Past 184 × sellers rows, keys would repeat; later laps go to earlier history
+        // (before Q3), as in an export with a longer past: same population, unique keys.
         let lap = i / slots;
-        let day = slot / sellers + lap * days;
+        let day = (slot / sellers) as i64 - (lap * days) as i64;
         let seller = slot % sellers;
         let partner = seller % partners;
-        let date = start + chrono::Duration::days(day as i64);
+        let date = start + chrono::Duration::days(day);
         let gmv = rng.below(5_000_000);
         let sv = rng.below(gmv + 1);
         let live = rng.below(gmv + 1);

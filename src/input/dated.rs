@@ -191,12 +191,13 @@ pub(super) trait DatedSink {
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
 }
 
-/// One bit per (key, day of the book's span); other dates in a set.
+/// One bit per (key, day of the book's span). Rows dated outside the span are outside every
+/// window and never paid on, so their keys are not tracked: memory stays bounded by keys ×
+/// days however long the history in the file.
 #[derive(Default)]
 struct Presence {
     words: usize,
     bits: Vec<u64>,
-    elsewhere: FxHashSet<(usize, NaiveDate)>,
 }
 
 impl Presence {
@@ -221,7 +222,7 @@ impl Presence {
                 *word |= bit;
                 fresh
             }
-            None => self.elsewhere.insert((key, date)),
+            None => true,
         }
     }
 }
