@@ -258,9 +258,10 @@ pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Resul
     let mut files = RunFiles::default();
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
     for partner in run.outcome.partners.keys() {
-        files.add(
+        let info = run.info();
+        files.add_later(
             PathBuf::from("statements").join(format!("{}.json", report::file_stem(partner))),
-            report::statement_json(&run.outcome, &info, partner),
+            move || report::statement_json(&run.outcome, &info, partner),
         );
     }
     if html {
@@ -281,7 +282,7 @@ pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Resul
 }
 
 /// html/<partner>.html for every partner of the run, and html/index.html.
-fn add_calc_html(run: &Run, files: &mut RunFiles) {
+fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
     use report::html::{self, Audit, IndexInput, IndexRow, PageInput};
     let audit = Audit::of(&run.book, &run.data, run.skip_invalid);
     let program = run.book.rules.windows.program;
@@ -294,22 +295,27 @@ fn add_calc_html(run: &Run, files: &mut RunFiles) {
         .chain(&run.outcome.not_evaluated)
         .cloned()
         .collect();
+    // Shared by the pages, each rendered only when it is written.
+    let page_context = std::rc::Rc::new((audit, title, period.clone(), skipped));
     let mut rows = Vec::new();
     for (id, name) in &run.outcome.partners {
-        let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
-        let page = html::partner_page(&PageInput {
-            title: &title,
-            period: &period,
-            as_of: run.periods.as_of,
-            partner_id: id,
-            partner_name: name,
-            lines: &lines,
-            extra_totals: &[],
-            skipped: &skipped,
-            index_href: Some("index.html"),
-            audit: &audit,
+        let context = page_context.clone();
+        files.add_later(PathBuf::from("html").join(html::page_file(id)), move || {
+            let (audit, title, period, skipped) = &*context;
+            let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
+            html::partner_page(&PageInput {
+                title,
+                period,
+                as_of: run.periods.as_of,
+                partner_id: id,
+                partner_name: name,
+                lines: &lines,
+                extra_totals: &[],
+                skipped,
+                index_href: Some("index.html"),
+                audit,
+            })
         });
-        files.add(PathBuf::from("html").join(html::page_file(id)), page);
         rows.push(IndexRow {
             partner_id: id,
             partner_name: name,
@@ -321,14 +327,15 @@ fn add_calc_html(run: &Run, files: &mut RunFiles) {
         });
     }
     let index_title = format!("{} payout statements", run.book.rules.book.name);
+    let (audit, _, _, skipped) = &*page_context;
     let index = html::index_page(&IndexInput {
         title: &index_title,
         period: &period,
         as_of: run.periods.as_of,
         columns: &["Cash", "Ad credits"],
         rows: &rows,
-        skipped: &skipped,
-        audit: &audit,
+        skipped,
+        audit,
     });
     files.add(PathBuf::from("html").join("index.html"), index);
 }

@@ -22,13 +22,35 @@ pub enum OutputError {
 /// Files of one run, by path relative to the output directory. The manifest is written
 /// last and marks the directory as holding a run.
 #[derive(Default)]
-pub struct RunFiles {
-    pub files: Vec<(PathBuf, String)>,
+pub struct RunFiles<'a> {
+    pub files: Vec<(PathBuf, Content<'a>)>,
 }
 
-impl RunFiles {
+/// A file's content, or how to render it when it is written: a large run then holds one
+/// statement in memory at a time, not all of them.
+pub enum Content<'a> {
+    Text(String),
+    Later(Box<dyn Fn() -> String + 'a>),
+}
+
+impl Content<'_> {
+    fn render(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Content::Text(t) => std::borrow::Cow::Borrowed(t),
+            Content::Later(f) => std::borrow::Cow::Owned(f()),
+        }
+    }
+}
+
+impl<'a> RunFiles<'a> {
     pub fn add(&mut self, path: impl Into<PathBuf>, content: String) {
-        self.files.push((path.into(), content));
+        self.files.push((path.into(), Content::Text(content)));
+    }
+
+    /// A file rendered only when it is written.
+    pub fn add_later(&mut self, path: impl Into<PathBuf>, render: impl Fn() -> String + 'a) {
+        self.files
+            .push((path.into(), Content::Later(Box::new(render))));
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -68,6 +90,7 @@ pub fn write_run(
     };
     fs::create_dir_all(dir).map_err(io(dir))?;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let manifest = Content::Text(manifest);
     let all = files
         .files
         .iter()
@@ -82,7 +105,7 @@ pub fn write_run(
             let tmp = temp_name(&target);
             // Recorded before writing so that a failed write is cleaned up too.
             staged.push((tmp.clone(), target));
-            write_synced(&tmp, content.as_bytes()).map_err(io(&tmp))?;
+            write_synced(&tmp, content.render().as_bytes()).map_err(io(&tmp))?;
         }
         Ok(())
     })();
