@@ -3,7 +3,7 @@
 
 use crate::book::{Book, BookError};
 use crate::engine::{self, Outcome};
-use crate::input::{self, Adjust, DataError, DataSet, InputError, Mode};
+use crate::input::{self, Adjust, DataSet, InputError, Mode};
 use crate::money::Money;
 use crate::programs::{self, short_video::Board};
 use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo};
@@ -143,7 +143,8 @@ impl Run {
     }
 }
 
-fn print_errors(err: &mut dyn Write, data: &DataSet) {
+/// Every kept problem, one per line, and how many more there were.
+fn errors_text(data: &DataSet) -> String {
     let mut text = String::new();
     for e in &data.errors {
         text.push_str(&e.to_string());
@@ -155,7 +156,11 @@ fn print_errors(err: &mut dyn Write, data: &DataSet) {
             data.error_count - data.errors.len()
         ));
     }
-    note(err, &text);
+    text
+}
+
+fn print_errors(err: &mut dyn Write, data: &DataSet) {
+    note(err, &errors_text(data));
 }
 
 /// Loads the data with `book`, reports the reconciliation on stderr, refuses bad data in
@@ -364,17 +369,7 @@ pub fn validate(
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));
-    let mut text = String::new();
-    for e in &data.errors {
-        text.push_str(&e.to_string());
-        text.push('\n');
-    }
-    if data.error_count > data.errors.len() {
-        text.push_str(&format!(
-            "… and {} more\n",
-            data.error_count - data.errors.len()
-        ));
-    }
+    let mut text = errors_text(&data);
     let files = data.files.values().filter(|f| f.present).count();
     if data.error_count == 0 {
         text.push_str(&format!("ok: {files} file(s) checked, no problems\n"));
@@ -406,11 +401,6 @@ pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
             emit(out, &text)
         }
     }
-}
-
-/// Collected errors of a data set, for callers that print them their own way.
-pub fn errors_of(data: &DataSet) -> &[DataError] {
-    &data.errors
 }
 
 /// The book's TOML text and source name, as `load_book` reads them.

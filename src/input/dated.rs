@@ -309,11 +309,7 @@ impl Ingest<'_> {
                     } => {
                         tally.add(READ, gmv.unwrap_or(0), 1);
                         tally.add(REJECTED, gmv.unwrap_or(0), 1);
-                        let reason = errors
-                            .iter()
-                            .map(DataError::describe)
-                            .collect::<Vec<_>>()
-                            .join("; ");
+                        let reason = super::error::reasons(errors);
                         for e in errors {
                             this.data.error(e.clone());
                         }

@@ -52,6 +52,15 @@ impl DataError {
     }
 }
 
+/// The reasons of one row's problems, as one rejects.csv reason.
+pub fn reasons(errors: &[DataError]) -> String {
+    errors
+        .iter()
+        .map(DataError::describe)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A cell value in an error message, quoted and cut short when huge.
 fn quote(value: &str) -> String {
     const MAX: usize = 80;

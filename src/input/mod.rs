@@ -438,11 +438,7 @@ impl Ingest<'_> {
                     match parsed.filter(|_| errors.is_empty()) {
                         Some(t) => rows.push((line, span, t)),
                         None => {
-                            let reason = errors
-                                .iter()
-                                .map(DataError::describe)
-                                .collect::<Vec<_>>()
-                                .join("; ");
+                            let reason = error::reasons(&errors);
                             for e in errors {
                                 self.data.error(e);
                             }
