@@ -525,6 +525,7 @@ impl Ingest<'_> {
             self.dispose(d, S::gmv(&rec), false);
         }
         progress.finish();
+        self.report.unreadable |= csv.cut_short;
         self.report.sha256 = Some(csv.finish_sha256());
         if !retract.is_empty() {
             self.retract(path, sink, &retract)?;
@@ -612,6 +613,7 @@ impl Ingest<'_> {
                 }
             }
         }
+        self.report.unreadable |= csv.cut_short;
         Ok(Some((csv, rows)))
     }
 

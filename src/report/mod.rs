@@ -4,7 +4,7 @@
 mod output;
 mod tables;
 
-pub use output::{write_run, OutputError, RunFiles};
+pub use output::{clean_up_on_interrupt, write_run, OutputError, RunFiles};
 pub use tables::{payouts_table, reconciliation_text};
 
 use crate::book::Book;
