@@ -68,7 +68,12 @@ fn entries(dir: &Path) -> Vec<String> {
         let Ok(read) = fs::read_dir(dir) else { return };
         for e in read {
             let path = e.expect("entry").path();
-            out.push(path.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            out.push(
+                path.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
             if path.is_dir() {
                 walk(base, &path, out);
             }
@@ -98,7 +103,9 @@ fn a_full_disk_exits_74_and_leaves_nothing() {
         return;
     };
     let data = many_partners(60);
-    let res = calc(data.path(), &fs128.path().join("run")).output().unwrap();
+    let res = calc(data.path(), &fs128.path().join("run"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(74), "{err}");
     assert!(err.contains(".json.tmp-"), "a statement did not fit: {err}");
@@ -156,7 +163,9 @@ fn a_read_only_output_directory_exits_74_and_leaves_nothing() {
 fn an_output_path_through_a_file_exits_74() {
     let data = many_partners(2);
     let blocker = tempfile::NamedTempFile::new().unwrap();
-    let res = calc(data.path(), &blocker.path().join("run")).output().unwrap();
+    let res = calc(data.path(), &blocker.path().join("run"))
+        .output()
+        .unwrap();
     assert_eq!(res.status.code(), Some(74));
 }
 
@@ -230,11 +239,19 @@ fn temp_files(dir: &Path) -> Vec<String> {
 fn an_interrupt_while_reading_leaves_no_output() {
     // A large input: 300,000 rows take the binary far longer to read than a signal takes.
     let dir = tempfile::tempdir().unwrap();
-    let mut f = std::io::BufWriter::new(fs::File::create(dir.path().join("gmv_daily.csv")).unwrap());
+    let mut f =
+        std::io::BufWriter::new(fs::File::create(dir.path().join("gmv_daily.csv")).unwrap());
     f.write_all(GMV_HEADER.as_bytes()).unwrap();
     for i in 0..300_000u32 {
         let day = 1 + i % 28;
-        writeln!(f, "2025-10-{day:02},P{},S{},{}.00,0,0,0", i % 50, i / 28, i % 997).unwrap();
+        writeln!(
+            f,
+            "2025-10-{day:02},P{},S{},{}.00,0,0,0",
+            i % 50,
+            i / 28,
+            i % 997
+        )
+        .unwrap();
     }
     drop(f);
     let out = tempfile::tempdir().unwrap();
@@ -243,12 +260,14 @@ fn an_interrupt_while_reading_leaves_no_output() {
     let fd_dir = PathBuf::from(format!("/proc/{}/fd", child.id()));
     let reading = || {
         fs::read_dir(&fd_dir).is_ok_and(|fds| {
-            fds.flatten().any(|fd| {
-                fs::read_link(fd.path()).is_ok_and(|p| p.ends_with("gmv_daily.csv"))
-            })
+            fds.flatten()
+                .any(|fd| fs::read_link(fd.path()).is_ok_and(|p| p.ends_with("gmv_daily.csv")))
         })
     };
-    assert!(wait_for(&mut child, reading), "the run ended before it was seen reading");
+    assert!(
+        wait_for(&mut child, reading),
+        "the run ended before it was seen reading"
+    );
     interrupt(child.id());
     let res = child.wait_with_output().unwrap();
     assert_eq!(
@@ -268,7 +287,10 @@ fn an_interrupt_while_writing_leaves_no_output() {
     let target = out.path().join("run");
     let mut child = calc(data.path(), &target).spawn().unwrap();
     let staging = || !temp_files(&target).is_empty();
-    assert!(wait_for(&mut child, staging), "the run ended before it was seen staging");
+    assert!(
+        wait_for(&mut child, staging),
+        "the run ended before it was seen staging"
+    );
     interrupt(child.id());
     let res = child.wait_with_output().unwrap();
     assert_eq!(
@@ -285,7 +307,10 @@ fn an_interrupt_while_writing_leaves_no_output() {
     let before = snapshot(&target);
     let mut child = calc(data.path(), &target).arg("--force").spawn().unwrap();
     let staging = || !temp_files(&target).is_empty();
-    assert!(wait_for(&mut child, staging), "the run ended before it was seen staging");
+    assert!(
+        wait_for(&mut child, staging),
+        "the run ended before it was seen staging"
+    );
     interrupt(child.id());
     let res = child.wait_with_output().unwrap();
     assert_eq!(res.status.code(), Some(130));

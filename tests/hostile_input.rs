@@ -104,7 +104,10 @@ fn a_huge_row_after_good_rows_names_its_line_and_stops_even_when_skipping() {
         let out = calc(dir.path(), &args);
         // The rows after it were never seen: nothing may be paid on the file.
         assert_bad_data(&out, "gmv_daily.csv:4: record is longer than 1 MiB");
-        assert!(!target.exists(), "no output when a file cannot be read through");
+        assert!(
+            !target.exists(),
+            "no output when a file cannot be read through"
+        );
     }
 }
 
@@ -131,14 +134,19 @@ fn a_hundred_megabyte_quoted_cell_is_refused_with_bounded_memory() {
 #[test]
 fn a_record_just_under_the_limit_is_read() {
     // A long but legal row: an extra column holding ~900 KiB of text.
-    let mut text = String::from("note,date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
+    let mut text =
+        String::from("note,date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
     text.push_str(&"n".repeat(900 << 10));
     text.push(',');
     text.push_str(ROW);
     let dir = data_dir(&[("gmv_daily.csv", &text)]);
     let out = calc(dir.path(), &["--format", "csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("rows 1 = 1 + 0 + 0 + 0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rows 1 = 1 + 0 + 0 + 0"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -147,7 +155,10 @@ fn a_row_with_ten_thousand_columns_is_one_bad_row() {
     let text = format!("{GMV_HEADER}{ROW}{wide}");
     let dir = data_dir(&[("gmv_daily.csv", &text)]);
     let out = calc(dir.path(), &[]);
-    assert_bad_data(&out, "gmv_daily.csv:3: row has 10000 cells, the header has 7");
+    assert_bad_data(
+        &out,
+        "gmv_daily.csv:3: row has 10000 cells, the header has 7",
+    );
 
     let out_dir = tempfile::tempdir().unwrap();
     let out = calc(
@@ -174,7 +185,11 @@ fn a_header_with_ten_thousand_columns_is_read() {
     let dir = data_dir(&[("gmv_daily.csv", &format!("{header}{row}"))]);
     let out = calc(dir.path(), &["--format", "csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("rows 1 = 1 + 0 + 0 + 0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rows 1 = 1 + 0 + 0 + 0"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -199,7 +214,10 @@ fn invalid_utf8_is_named_by_file_line_and_column() {
     assert!(out.status.success(), "{}", stderr(&out));
     let rejects = read_csv(&out_dir.path().join("rejects.csv"));
     assert_eq!(rejects.len(), 1);
-    assert_eq!(rejects[0]["row"], "2025-10-02,P\u{fffd}\u{fffd}1,S1,5.00,0,0,0");
+    assert_eq!(
+        rejects[0]["row"],
+        "2025-10-02,P\u{fffd}\u{fffd}1,S1,5.00,0,0,0"
+    );
     let partners: Vec<String> = read_csv(&out_dir.path().join("payouts.csv"))
         .into_iter()
         .map(|r| r["partner_id"].clone())
@@ -207,14 +225,17 @@ fn invalid_utf8_is_named_by_file_line_and_column() {
     assert!(partners.iter().all(|p| p == "P1"), "{partners:?}");
 
     // In the header, even in an ignored column, the file cannot be mapped.
-    let mut header = b"date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv,n\xc3\x28\n".to_vec();
+    let mut header =
+        b"date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv,n\xc3\x28\n"
+            .to_vec();
     header.extend_from_slice(b"2025-10-01,P1,S1,100.00,0,0,0,x\n");
     fs::write(dir.path().join("gmv_daily.csv"), &header).unwrap();
     let out = calc(dir.path(), &["--skip-invalid"]);
     assert_bad_data(&out, "gmv_daily.csv:1: header cell 8 is not valid UTF-8");
 
     // In a column the file does not use, a row is fine.
-    let mut extra = b"date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv,note\n".to_vec();
+    let mut extra =
+        b"date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv,note\n".to_vec();
     extra.extend_from_slice(b"2025-10-01,P1,S1,100.00,0,0,0,\xff\n");
     fs::write(dir.path().join("gmv_daily.csv"), &extra).unwrap();
     let out = calc(dir.path(), &["--format", "csv"]);
@@ -228,14 +249,21 @@ fn binary_garbage_is_a_header_error() {
     fs::write(dir.path().join("gmv_daily.csv"), &garbage).unwrap();
     let out = calc(dir.path(), &["--skip-invalid"]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
-    assert!(stderr(&out).contains("gmv_daily.csv:1: "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gmv_daily.csv:1: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn header_only_files_are_valid_and_contribute_nothing() {
     // An export with no activity: zero rows, nothing to pay, everything accounted for.
     let dir = data_dir(&[
-        ("gmv_daily.csv", "\u{feff}date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\r\n"),
+        (
+            "gmv_daily.csv",
+            "\u{feff}date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\r\n",
+        ),
         ("partner_tiers.csv", "partner_id,effective_date,tier"),
         ("creators.csv", "creator_id,partner_id,target_list\n\n\n"),
     ]);
@@ -244,7 +272,9 @@ fn header_only_files_are_valid_and_contribute_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("gmv_daily.csv          rows 0 = 0 + 0 + 0 + 0; gmv 0.00 = 0.00 + 0.00 + 0.00 + 0.00"),
+        err.contains(
+            "gmv_daily.csv          rows 0 = 0 + 0 + 0 + 0; gmv 0.00 = 0.00 + 0.00 + 0.00 + 0.00"
+        ),
         "{err}"
     );
     assert_eq!(
@@ -275,9 +305,18 @@ fn files_without_a_header_are_bad_data() {
 fn duplicate_header_names_are_refused_for_required_columns_in_every_file() {
     let base = [
         ("gmv_daily.csv", format!("{GMV_HEADER}{ROW}")),
-        ("partner_tiers.csv", "partner_id,effective_date,tier\nP1,2025-01-01,2\n".into()),
-        ("creators.csv", "creator_id,partner_id,target_list\nC1,P1,true\n".into()),
-        ("creator_gmv_daily.csv", "date,creator_id,gmv\n2025-10-01,C1,5\n".into()),
+        (
+            "partner_tiers.csv",
+            "partner_id,effective_date,tier\nP1,2025-01-01,2\n".into(),
+        ),
+        (
+            "creators.csv",
+            "creator_id,partner_id,target_list\nC1,P1,true\n".into(),
+        ),
+        (
+            "creator_gmv_daily.csv",
+            "date,creator_id,gmv\n2025-10-01,C1,5\n".into(),
+        ),
         (
             "matchmaking.csv",
             "date,partner_id,seller_id,creator_id,gmv\n2025-11-20,P1,S1,C1,5\n".into(),
@@ -301,7 +340,11 @@ fn duplicate_header_names_are_refused_for_required_columns_in_every_file() {
         );
     }
     // Repeated names the contract does not read are extra columns, and ignored.
-    let text = format!("note,{},note\nx,{}y\n", GMV_HEADER.trim_end(), ROW.trim_end().to_string() + ",");
+    let text = format!(
+        "note,{},note\nx,{}y\n",
+        GMV_HEADER.trim_end(),
+        ROW.trim_end().to_string() + ","
+    );
     let dir = data_dir(&[("gmv_daily.csv", &text)]);
     let out = calc(dir.path(), &["--format", "csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -309,7 +352,48 @@ fn duplicate_header_names_are_refused_for_required_columns_in_every_file() {
 
 #[test]
 fn an_unclosed_quote_in_a_small_file_is_one_bad_row() {
-    let text = format!("{GMV_HEADER}{ROW}2025-10-02,P1,\"S1,5.00,0,0,0\n2025-10-03,P1,S1,5.00,0,0,0\n");
+    let text =
+        format!("{GMV_HEADER}{ROW}2025-10-02,P1,\"S1,5.00,0,0,0\n2025-10-03,P1,S1,5.00,0,0,0\n");
     let dir = data_dir(&[("gmv_daily.csv", &text)]);
-    assert_bad_data(&calc(dir.path(), &[]), "gmv_daily.csv:3: row has 3 cells, the header has 7");
+    assert_bad_data(
+        &calc(dir.path(), &[]),
+        "gmv_daily.csv:3: row has 3 cells, the header has 7",
+    );
+}
+
+#[test]
+fn books_whose_numbers_crashed_the_engine_are_refused_by_key() {
+    // Each of these panicked (exit 101) before the book bounded its numbers and windows.
+    let book = tsp_payout::book::EMBEDDED;
+    for (from, to, key) in [
+        (
+            "{ min = 50000, amount = 20000 }",
+            "{ min = \"79228162514264337593543950\", amount = 20000 }",
+            "gmv_growth.tiers[3].min",
+        ),
+        (
+            "hold_days = 30",
+            "hold_days = 9223372036854775807",
+            "tier_upgrade.hold_days",
+        ),
+        (
+            "q3 = { start = \"2025-07-01\"",
+            "q3 = { start = \"0001-07-01\"",
+            "windows: cover",
+        ),
+    ] {
+        assert!(book.contains(from), "{from}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.toml");
+        fs::write(&path, book.replacen(from, to, 1)).unwrap();
+        let out = run_limited(&[
+            "calc".as_ref(),
+            fixture().as_os_str(),
+            "--book".as_ref(),
+            path.as_os_str(),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(key), "missing {key:?} in {err}");
+    }
 }

@@ -43,7 +43,10 @@ const BASE: [(InputFile, &str); 6] = [
         InputFile::Matchmaking,
         "date,partner_id,seller_id,creator_id,gmv\n2025-11-20,P1,S1,C1,12000\n",
     ),
-    (InputFile::Partners, "partner_id,partner_name\nP1,Acme\nP2,\"Beta, Inc\"\n"),
+    (
+        InputFile::Partners,
+        "partner_id,partner_name\nP1,Acme\nP2,\"Beta, Inc\"\n",
+    ),
 ];
 
 fn book() -> &'static Book {
@@ -115,7 +118,10 @@ pub fn ingest(file: InputFile, data: &[u8]) {
 fn check_data(data: &DataSet, mode: Mode) {
     let mut rejected = 0;
     for report in data.files.values() {
-        assert!(report.balances(), "reconciliation does not balance: {report:?}");
+        assert!(
+            report.balances(),
+            "reconciliation does not balance: {report:?}"
+        );
         rejected += report.rows.rejected;
     }
     match mode {
@@ -228,8 +234,12 @@ fn tweak(value: &mut toml::Value, bytes: &mut Bytes) {
             let Some(op) = bytes.byte() else { return };
             let replacement = match op % 8 {
                 0 => bytes.i64().map(toml::Value::Integer),
-                1 => bytes.byte().map(|b| toml::Value::Integer(i64::from(b as i8))),
-                2 => bytes.i64().map(|i| toml::Value::Float(f64::from_bits(i as u64))),
+                1 => bytes
+                    .byte()
+                    .map(|b| toml::Value::Integer(i64::from(b as i8))),
+                2 => bytes
+                    .i64()
+                    .map(|i| toml::Value::Float(f64::from_bits(i as u64))),
                 3 => bytes
                     .i64()
                     .map(|i| toml::Value::String(format!("{}.{:02}", i, i.rem_euclid(100)))),
@@ -283,8 +293,14 @@ fn sample_data(periods: &Periods) -> DataSet {
         }
         let pd = data.ensure_partner(&partner);
         pd.tiers = vec![
-            (NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"), 1 + (p % 3) as u8),
-            (NaiveDate::from_ymd_opt(2025, 11, 1).expect("date"), 2 + (p % 4) as u8),
+            (
+                NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+                1 + (p % 3) as u8,
+            ),
+            (
+                NaiveDate::from_ymd_opt(2025, 11, 1).expect("date"),
+                2 + (p % 4) as u8,
+            ),
         ];
         pd.creators.insert(
             format!("C{p}"),
