@@ -397,3 +397,19 @@ fn books_whose_numbers_crashed_the_engine_are_refused_by_key() {
         assert!(err.contains(key), "missing {key:?} in {err}");
     }
 }
+
+#[test]
+fn a_huge_header_after_blank_lines_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    big_file(
+        &dir.path().join("gmv_daily.csv"),
+        b"\n\r\n\n",
+        b"date,",
+        2 << 20,
+        2 << 20,
+    );
+    assert_bad_data(
+        &calc(dir.path(), &[]),
+        "gmv_daily.csv:4: record is longer than 1 MiB",
+    );
+}

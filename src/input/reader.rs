@@ -150,7 +150,10 @@ impl CsvFile {
                 Ok(false) => {
                     return Ok(Err(DataError::row(name, 1, "file has no header row")));
                 }
-                Err(e) => return Ok(Err(csv_error(name, start.line(), &e))),
+                Err(e) => {
+                    let line = start.line() + blank_lines_at(&raw, size, start.byte());
+                    return Ok(Err(csv_error(name, line, &e)));
+                }
             }
         }
         let header_line = header.position().map_or(1, |p| p.line());
@@ -255,30 +258,11 @@ impl CsvFile {
                     // (or the record limit); the position past it is unknown, so stop.
                     self.cut_short = true;
                     let span = (start, self.reader.position().byte());
-                    let line = start_line + self.blank_lines_at(start);
+                    let line = start_line + blank_lines_at(&self.raw, self.size, start);
                     return Next::Broken(csv_error(self.name, line, &e), span);
                 }
             }
         }
-    }
-
-    /// Line breaks at `byte`: the parser skips empty lines before a record silently, so a
-    /// record that fails before it is parsed starts this many lines after `byte`.
-    fn blank_lines_at(&self, mut byte: u64) -> u64 {
-        let mut lines = 0;
-        let mut buf = [0u8; 4096];
-        while byte < self.size {
-            let n = (self.size - byte).min(buf.len() as u64) as usize;
-            if self.raw.read_exact_at(&mut buf[..n], byte).is_err() {
-                break;
-            }
-            match buf[..n].iter().position(|b| !matches!(b, b'\r' | b'\n')) {
-                Some(i) => return lines + buf[..i].iter().filter(|b| **b == b'\n').count() as u64,
-                None => lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64,
-            }
-            byte += n as u64;
-        }
-        lines
     }
 
     /// The record's text exactly as it stands in the file, without its line ending.
@@ -306,6 +290,26 @@ pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
     }
     let text = String::from_utf8_lossy(&buf);
     text.trim_end_matches(['\r', '\n']).to_string()
+}
+
+/// Line breaks at `byte` before anything else: the parser skips empty lines silently, so
+/// a record that fails before it is parsed starts this many lines after `byte`.
+fn blank_lines_at(file: &File, size: u64, mut byte: u64) -> u64 {
+    let mut lines = 0;
+    let mut buf = [0u8; 4096];
+    while byte < size {
+        let n = (size - byte).min(buf.len() as u64) as usize;
+        if file.read_exact_at(&mut buf[..n], byte).is_err() {
+            break;
+        }
+        let newlines = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count() as u64;
+        match buf[..n].iter().position(|b| !matches!(b, b'\r' | b'\n')) {
+            Some(i) => return lines + newlines(&buf[..i]),
+            None => lines += newlines(&buf[..n]),
+        }
+        byte += n as u64;
+    }
+    lines
 }
 
 /// `line` is where the record began: I/O errors carry no position of their own.

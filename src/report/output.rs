@@ -1,8 +1,8 @@
 //! Writing a run's files: every file goes to a temporary name first and is renamed into
 //! place only once all of them were written, manifest.json last, so a failed run leaves
-//! no partial or truncated output behind. An interrupt (SIGINT, SIGTERM) removes what was
-//! staged, and waits while files are being renamed into place, so an interrupted run
-//! leaves either nothing or a whole run.
+//! no partial or truncated output behind. An interrupt (SIGINT, SIGTERM, SIGHUP) removes
+//! what was staged, and waits while files are being renamed into place, so an interrupted
+//! run leaves either nothing or a whole run.
 
 use std::collections::HashSet;
 use std::fs;
@@ -47,8 +47,9 @@ impl Staged {
     }
 }
 
-/// Makes SIGINT and SIGTERM remove the files of a run being written, then exit 130. The
-/// handler holds the lock until the process is gone, so no file is staged after it ran.
+/// Makes SIGINT, SIGTERM and SIGHUP remove the files of a run being written, then exit
+/// 130. The handler holds the lock until the process is gone, so no file is staged after
+/// it ran.
 pub fn clean_up_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
         let mut s = staged();
