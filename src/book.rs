@@ -304,6 +304,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Largest number a book may hold (a threshold or an amount): far above any real rule, and
+/// low enough that no sum or cross-multiplication of the programs can overflow.
+pub const MAX_BOOK_NUMBER: i64 = 1_000_000_000_000;
+
+/// Longest stretch the windows may cover together: day-indexed bookkeeping is sized by it.
+pub const MAX_WINDOW_SPAN_DAYS: i64 = 731;
+
+/// Longest hold window of the tier upgrade.
+pub const MAX_HOLD_DAYS: i64 = 366;
+
 type Invalid = (String, String);
 
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
@@ -320,10 +330,25 @@ impl Rules {
                 ));
             }
         }
+        let named = self.windows.named();
+        let first = named.iter().map(|(_, w)| w.start).min().expect("windows");
+        let last = named.iter().map(|(_, w)| w.end).max().expect("windows");
+        let span = (last - first).num_days() + 1;
+        if span > MAX_WINDOW_SPAN_DAYS {
+            return Err(invalid(
+                "windows",
+                format!(
+                    "cover {span} days from {first} to {last}; at most {MAX_WINDOW_SPAN_DAYS} are allowed"
+                ),
+            ));
+        }
         check_tiers("gmv_growth.tiers", &self.gmv_growth.tiers)?;
         check_tiers("tier_upgrade.bonus", &self.tier_upgrade.bonus)?;
-        if self.tier_upgrade.hold_days < 1 {
-            return Err(invalid("tier_upgrade.hold_days", "must be at least 1"));
+        if !(1..=MAX_HOLD_DAYS).contains(&self.tier_upgrade.hold_days) {
+            return Err(invalid(
+                "tier_upgrade.hold_days",
+                format!("must be from 1 to {MAX_HOLD_DAYS}"),
+            ));
         }
         check_bands("short_video_top15.bands", &self.short_video_top15.bands)?;
         check_amount(
@@ -350,9 +375,16 @@ impl Rules {
     }
 }
 
+/// A book number: not negative, and at most `MAX_BOOK_NUMBER`.
 fn check_non_negative(key: &str, value: Decimal) -> Result<(), Invalid> {
     if value.is_sign_negative() && !value.is_zero() {
         return Err(invalid(key, format!("{value} is negative")));
+    }
+    if value > Decimal::from(MAX_BOOK_NUMBER) {
+        return Err(invalid(
+            key,
+            format!("{value} is above the largest number a book may hold ({MAX_BOOK_NUMBER})"),
+        ));
     }
     Ok(())
 }
@@ -524,6 +556,42 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("windows.bfcm"), "{err}");
+    }
+
+    #[test]
+    fn numbers_that_could_overflow_are_named() {
+        let err = with(
+            "{ min = 50000, amount = 20000 }",
+            "{ min = \"79228162514264337593543950\", amount = 20000 }",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("gmv_growth.tiers[3].min"), "{err}");
+        let err = with(
+            "{ min = 50000, amount = 20000 }",
+            "{ min = 50000, amount = 1000000000001 }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("gmv_growth.tiers[3].amount"),
+            "{err}"
+        );
+        let err = with("min_gmv = 5000", "min_gmv = 1e13").unwrap_err();
+        assert!(
+            err.to_string().contains("bfcm_live_championship.min_gmv"),
+            "{err}"
+        );
+        let err = with("hold_days = 30", "hold_days = 9223372036854775807").unwrap_err();
+        assert!(err.to_string().contains("tier_upgrade.hold_days"), "{err}");
+    }
+
+    #[test]
+    fn windows_far_apart_are_named() {
+        let err = with(
+            "q3 = { start = \"2025-07-01\"",
+            "q3 = { start = \"0001-07-01\"",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(": windows: cover"), "{err}");
     }
 
     #[test]

@@ -154,6 +154,7 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tsp_payout::report::clean_up_on_interrupt();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // Not locked for the whole run: the progress bar draws on stderr from the ingest thread.

@@ -143,9 +143,9 @@ impl BatchReader {
             }
             let item = match self.csv.next_row() {
                 Next::End => break,
-                Next::Broken(mut e, span) => {
-                    let (line, span) = self.csv.locate(e.line, span);
-                    e.line = line;
+                // Its line is already where the record starts (the reader stops there).
+                Next::Broken(e, span) => {
+                    let line = e.line;
                     Item::Bad {
                         line,
                         errors: vec![e],
@@ -359,6 +359,7 @@ impl Ingest<'_> {
         }
         reader.progress.finish();
         let BatchReader { csv, layout, .. } = reader;
+        self.report.unreadable |= csv.cut_short;
         self.report.sha256 = Some(csv.finish_sha256());
         if !duplicates.is_empty() {
             self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;

@@ -416,10 +416,9 @@ impl Ingest<'_> {
         loop {
             match csv.next_row() {
                 Next::End => break,
-                Next::Broken(mut e, span) => {
+                Next::Broken(e, span) => {
                     self.read(None);
-                    let (line, span) = csv.locate(e.line, span);
-                    e.line = line;
+                    let line = e.line;
                     let reason = e.describe();
                     self.data.error(e);
                     let raw = csv.raw_text(span);
@@ -448,6 +447,7 @@ impl Ingest<'_> {
                 }
             }
         }
+        self.report.unreadable |= csv.cut_short;
         Ok(Some((csv, rows)))
     }
 

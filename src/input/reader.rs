@@ -17,19 +17,57 @@ use std::sync::Arc;
 /// them, and the bound keeps every sum and cross-multiplication far inside Decimal's range.
 const MAX_CENTS: i64 = 100_000_000_000_000; // $1,000,000,000,000.00
 
+/// Longest record (header or row, line breaks inside quotes included) that is read. The CSV
+/// parser holds a whole record in memory, so this bounds memory whatever the input: a file
+/// without line breaks or with an unclosed quote fails here instead of filling memory.
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+
 /// Hashes the bytes the CSV parser consumes (for the manifest) and counts them (for the
-/// progress indicator), so that each file is read from disk once.
+/// progress indicator), so that each file is read from disk once. It also enforces
+/// `MAX_RECORD_BYTES`: the parser only asks for more bytes once it consumed all it had, so
+/// when it asks with more than the limit consumed since the current record began, that
+/// record is too long.
 pub struct CountingReader<R> {
     inner: R,
     hasher: Sha256,
     pub bytes: Arc<AtomicU64>,
+    total: u64,
+    /// Where the record being parsed began; `None` lifts the limit (hashing the rest).
+    record_start: Option<u64>,
 }
+
+/// The I/O error that stops a record longer than `MAX_RECORD_BYTES`.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "record is longer than {} MiB (a line break is missing or a quote is not closed); \
+             the rest of the file is not read",
+            MAX_RECORD_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self
+            .record_start
+            .is_some_and(|start| self.total - start > MAX_RECORD_BYTES)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RecordTooLong,
+            ));
+        }
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.total += n as u64;
         Ok(n)
     }
 }
@@ -45,6 +83,9 @@ pub struct CsvFile {
     record: ByteRecord,
     pub bytes_read: Arc<AtomicU64>,
     pub size: u64,
+    /// A record could not be read (too long, or an I/O error): the file ends there, and
+    /// the rows after it were never seen.
+    pub cut_short: bool,
 }
 
 /// One record, borrowed from the reader, with typed accessors that record cell errors.
@@ -92,6 +133,8 @@ impl CsvFile {
             inner: BufReader::with_capacity(1 << 16, file),
             hasher: Sha256::new(),
             bytes: bytes_read.clone(),
+            total: 0,
+            record_start: Some(0),
         };
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
@@ -99,13 +142,18 @@ impl CsvFile {
             .from_reader(counting);
         let mut header = ByteRecord::new();
         loop {
+            let start = reader.position().clone();
+            reader.get_mut().record_start = Some(start.byte());
             match reader.read_byte_record(&mut header) {
                 Ok(true) if is_blank(&header) => continue,
                 Ok(true) => break,
                 Ok(false) => {
                     return Ok(Err(DataError::row(name, 1, "file has no header row")));
                 }
-                Err(e) => return Ok(Err(csv_error(name, &e))),
+                Err(e) => {
+                    let line = start.line() + blank_lines_at(&raw, size, start.byte());
+                    return Ok(Err(csv_error(name, line, &e)));
+                }
             }
         }
         let header_line = header.position().map_or(1, |p| p.line());
@@ -169,12 +217,18 @@ impl CsvFile {
             record: ByteRecord::new(),
             bytes_read,
             size,
+            cut_short: false,
         }))
     }
 
     pub fn next_row(&mut self) -> Next<'_> {
+        if self.cut_short {
+            return Next::End;
+        }
         loop {
             let start = self.reader.position().byte();
+            let start_line = self.reader.position().line();
+            self.reader.get_mut().record_start = Some(start);
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return Next::End,
                 Ok(true) if is_blank(&self.record) => continue,
@@ -204,8 +258,12 @@ impl CsvFile {
                     return Next::Row(row);
                 }
                 Err(e) => {
+                    // With byte records and flexible rows the parser only fails on I/O
+                    // (or the record limit); the position past it is unknown, so stop.
+                    self.cut_short = true;
                     let span = (start, self.reader.position().byte());
-                    return Next::Broken(csv_error(self.name, &e), span);
+                    let line = start_line + blank_lines_at(&self.raw, self.size, start);
+                    return Next::Broken(csv_error(self.name, line, &e), span);
                 }
             }
         }
@@ -227,6 +285,7 @@ impl CsvFile {
     /// Reads whatever the parser left unread and returns the sha256 of the whole file.
     pub fn finish_sha256(self) -> String {
         let mut inner = self.reader.into_inner();
+        inner.record_start = None;
         let _ = std::io::copy(&mut inner, &mut std::io::sink());
         let digest = inner.hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -268,9 +327,33 @@ pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
     text.trim_end_matches(['\r', '\n']).to_string()
 }
 
-fn csv_error(name: &'static str, e: &csv::Error) -> DataError {
-    let line = e.position().map_or(0, |p| p.line());
+/// Line breaks at `byte` before anything else: the parser skips empty lines silently, so
+/// a record that fails before it is parsed starts this many lines after `byte`.
+fn blank_lines_at(file: &File, size: u64, mut byte: u64) -> u64 {
+    let mut lines = 0;
+    let mut buf = [0u8; 4096];
+    while byte < size {
+        let n = (size - byte).min(buf.len() as u64) as usize;
+        if file.read_exact_at(&mut buf[..n], byte).is_err() {
+            break;
+        }
+        let newlines = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count() as u64;
+        match buf[..n].iter().position(|b| !matches!(b, b'\r' | b'\n')) {
+            Some(i) => return lines + newlines(&buf[..i]),
+            None => lines += newlines(&buf[..n]),
+        }
+        byte += n as u64;
+    }
+    lines
+}
+
+/// `line` is where the record began: I/O errors carry no position of their own.
+fn csv_error(name: &'static str, line: u64, e: &csv::Error) -> DataError {
+    let line = e.position().map_or(line, |p| p.line());
     let reason = match e.kind() {
+        csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<RecordTooLong>()) => {
+            io.to_string()
+        }
         csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
         _ => format!("malformed CSV: {e}"),
     };

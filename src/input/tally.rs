@@ -26,7 +26,8 @@ impl<T: Copy + Add<Output = T> + PartialEq> Tally<T> {
 pub struct FileReport {
     pub file: InputFile,
     pub present: bool,
-    /// The header could not be used; no row of the file was read.
+    /// The file could not be read through (a bad header, a record over the size limit, an
+    /// I/O error): rows past that point were never seen, so no mode may go on.
     pub unreadable: bool,
     pub sha256: Option<String>,
     pub rows: Tally<u64>,

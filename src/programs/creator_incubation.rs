@@ -49,7 +49,7 @@ impl Program for CreatorIncubation {
                     ]);
                     per_creator.push(
                         Step::new(creator_id.clone(), "not on the target list → 0.00")
-                            .source(format!("creators.csv line {}", c.line)),
+                            .source("creators.csv"),
                     );
                     continue;
                 }
@@ -85,9 +85,11 @@ impl Program for CreatorIncubation {
                         creator_id.clone(),
                         format!("Q4 GMV {} ({tier}) → {}", gmv.human(), amount.human()),
                     )
+                    // Cited by id, not line: the same data in another row order gives the
+                    // same statement.
                     .source(format!(
-                        "creators.csv line {}; creator_gmv_daily.csv, {} row(s) in {q4}",
-                        c.line, c.q4_rows
+                        "creators.csv; creator_gmv_daily.csv, {} row(s) in {q4}",
+                        c.q4_rows
                     )),
                 );
             }

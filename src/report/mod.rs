@@ -9,7 +9,7 @@ mod tables;
 pub mod whatif;
 
 pub use explain::explain_text;
-pub use output::{write_run, OutputError, RunFiles};
+pub use output::{clean_up_on_interrupt, write_run, OutputError, RunFiles};
 pub use tables::{payouts_table, reconciliation_text, skipped_text};
 
 use crate::book::Book;

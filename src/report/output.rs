@@ -1,11 +1,64 @@
 //! Writing a run's files: every file goes to a temporary name first and is renamed into
 //! place only once all of them were written, manifest.json last, so a failed run leaves
-//! no partial or truncated output behind.
+//! no partial or truncated output behind. An interrupt (SIGINT, SIGTERM, SIGHUP) removes
+//! what was staged, and waits while files are being renamed into place, so an interrupted
+//! run leaves either nothing or a whole run.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use thiserror::Error;
+
+/// What runs in progress have staged: temporary files, and the directories they created.
+#[derive(Default)]
+struct Staged {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+static STAGED: Mutex<Staged> = Mutex::new(Staged {
+    files: Vec::new(),
+    dirs: Vec::new(),
+});
+
+fn staged() -> MutexGuard<'static, Staged> {
+    STAGED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Staged {
+    /// Removes the listed files, then the listed directories if they are left empty.
+    fn remove(&mut self, files: &[PathBuf], dirs: &[PathBuf]) {
+        for f in files {
+            let _ = fs::remove_file(f);
+        }
+        for d in dirs.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
+        self.forget(files, dirs);
+    }
+
+    /// Drops the listed entries (files renamed into place, or removed).
+    fn forget(&mut self, files: &[PathBuf], dirs: &[PathBuf]) {
+        let files: HashSet<&PathBuf> = files.iter().collect();
+        self.files.retain(|f| !files.contains(f));
+        self.dirs.retain(|d| !dirs.contains(d));
+    }
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP remove the files of a run being written, then exit
+/// 130. The handler holds the lock until the process is gone, so no file is staged after
+/// it ran.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let mut s = staged();
+        let (files, dirs) = (s.files.clone(), s.dirs.clone());
+        s.remove(&files, &dirs);
+        // No message: the main thread may hold the stderr lock for good.
+        std::process::exit(130);
+    });
+}
 
 #[derive(Debug, Error)]
 pub enum OutputError {
@@ -88,8 +141,10 @@ pub fn write_run(
     } else {
         Vec::new()
     };
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    // Directories this run creates, removed again if it fails.
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut temps: Vec<PathBuf> = Vec::new();
+    let mut targets: Vec<PathBuf> = Vec::new();
     let manifest = Content::Text(manifest);
     let all = files
         .files
@@ -97,41 +152,66 @@ pub fn write_run(
         .map(|(p, c)| (p.as_path(), c))
         .chain(std::iter::once((Path::new(MANIFEST), &manifest)));
     let result = (|| {
+        create_dirs(dir, &mut dirs)?;
         for (rel, content) in all {
             let target = dir.join(rel);
             if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(io(parent))?;
+                create_dirs(parent, &mut dirs)?;
             }
             let tmp = temp_name(&target);
-            // Recorded before writing so that a failed write is cleaned up too.
-            staged.push((tmp.clone(), target));
-            write_synced(&tmp, content.render().as_bytes()).map_err(io(&tmp))?;
+            let text = content.render();
+            // Listed before it exists and written under the lock, so that an interrupt
+            // either comes before the file or finds it listed.
+            let mut s = staged();
+            s.files.push(tmp.clone());
+            temps.push(tmp.clone());
+            targets.push(target);
+            write_synced(&tmp, text.as_bytes()).map_err(io(&tmp))?;
         }
         Ok(())
     })();
+    let mut s = staged();
     if let Err(e) = result {
-        for (tmp, _) in &staged {
-            let _ = fs::remove_file(tmp);
-        }
+        s.remove(&temps, &dirs);
         return Err(e);
     }
+    // Renaming into place runs under the lock: an interrupt waits until the run is whole.
     // The old manifest goes first: a run is only ever marked complete by its own manifest.
     if manifest_path.exists() {
-        fs::remove_file(&manifest_path).map_err(io(&manifest_path))?;
+        if let Err(e) = fs::remove_file(&manifest_path) {
+            s.remove(&temps, &dirs);
+            return Err(io(&manifest_path)(e));
+        }
     }
-    for (tmp, target) in &staged {
+    for (i, (tmp, target)) in temps.iter().zip(&targets).enumerate() {
         if let Err(e) = fs::rename(tmp, target) {
-            for (tmp, _) in &staged {
-                let _ = fs::remove_file(tmp);
-            }
+            // Something is in the way (a directory by that name): take back what this run
+            // put in place, so that no part of it is left without its manifest.
+            s.remove(&targets[..i], &[]);
+            s.remove(&temps, &dirs);
             return Err(io(target)(e));
         }
     }
+    s.forget(&temps, &dirs);
+    drop(s);
     let written = files.names();
     for old in previous {
         if !written.contains(&old) {
             let _ = fs::remove_file(dir.join(&old));
         }
+    }
+    Ok(())
+}
+
+/// `create_dir_all`, recording each directory it creates (and listing it as staged).
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), OutputError> {
+    // Created under the lock too: once an interrupt has cleaned up, nothing new appears.
+    let mut s = staged();
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    for d in missing.into_iter().rev() {
+        created.push(d.to_path_buf());
+        s.dirs.push(d.to_path_buf());
     }
     Ok(())
 }

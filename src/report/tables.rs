@@ -104,8 +104,10 @@ pub fn reconciliation_text(data: &DataSet) -> String {
                 g.rejected.human()
             ));
         }
-        if r.unreadable {
+        if r.unreadable && t.read == 0 {
             out.push_str(" (header unusable: no row read)");
+        } else if r.unreadable {
+            out.push_str(" (cut short: the rows after the unreadable one were not read)");
         } else if !r.balances() {
             out.push_str(" (DOES NOT BALANCE)");
         }

@@ -1,0 +1,7 @@
+#![no_main]
+//! partners.csv through the real ingest, then the engine and every writer.
+
+use libfuzzer_sys::fuzz_target;
+use tsp_payout::input::InputFile;
+
+fuzz_target!(|data: &[u8]| tsp_payout_fuzz::ingest(InputFile::Partners, data));

@@ -1,0 +1,321 @@
+//! Harnesses shared by the fuzz targets.
+//!
+//! CSV targets go through `input::load`, the path every command takes: the reader is
+//! file-backed (it quotes rejected rows from the file by offset), so each execution writes
+//! its input over one file of a data directory kept on tmpfs. The other five files hold a
+//! small valid base data set, so that joins (creators ↔ creator GMV) and the programs see
+//! real figures. Besides "no panic, no hang", every execution checks the invariants that
+//! must hold for any input: the reconciliation balances, rejects match the rejected counts,
+//! and no payout is negative or fractional.
+
+use chrono::{Days, NaiveDate};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tsp_payout::book::Book;
+use tsp_payout::engine::{self, Outcome};
+use tsp_payout::input::{self, Channels, DataSet, FileReport, GmvRow, InputFile, Mode, Options};
+use tsp_payout::money::Money;
+use tsp_payout::report::{self, RunInfo};
+use tsp_payout::window::Periods;
+
+const BASE: [(InputFile, &str); 6] = [
+    (
+        InputFile::GmvDaily,
+        "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n\
+         2025-07-01,P1,S1,100.00,10,5,1\n\
+         2025-10-01,P1,S1,900000.00,1000,500,30000\n\
+         2025-11-15,P2,S2,$1,234.56,0,0,0\n\
+         2025-11-16,P2,S2,50000,40000,20000,10000\n",
+    ),
+    (
+        InputFile::PartnerTiers,
+        "partner_id,effective_date,tier\nP1,2025-01-01,2\nP1,2025-11-01,4\nP2,2025-09-30,1\n",
+    ),
+    (
+        InputFile::Creators,
+        "creator_id,partner_id,target_list\nC1,P1,true\nC2,P2,FALSE\nC3,P2,true\n",
+    ),
+    (
+        InputFile::CreatorGmvDaily,
+        "date,creator_id,gmv\n2025-10-05,C1,2500\n2025-12-31,C3,150000\n2025-10-06,C9,1\n",
+    ),
+    (
+        InputFile::Matchmaking,
+        "date,partner_id,seller_id,creator_id,gmv\n2025-11-20,P1,S1,C1,12000\n",
+    ),
+    (
+        InputFile::Partners,
+        "partner_id,partner_name\nP1,Acme\nP2,\"Beta, Inc\"\n",
+    ),
+];
+
+fn book() -> &'static Book {
+    static BOOK: OnceLock<Book> = OnceLock::new();
+    BOOK.get_or_init(Book::embedded)
+}
+
+/// The data directory of this process, with the base files written once.
+fn data_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new("/dev/shm");
+        let root = if root.is_dir() {
+            root.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = root.join(format!("tsp-payout-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("fuzz data dir");
+        for (file, text) in BASE {
+            std::fs::write(dir.join(file.name()), text).expect("base file");
+        }
+        dir
+    })
+}
+
+/// Ingests `data` as `file` (its first byte picks the mode and the evaluation date) and
+/// checks the run's invariants.
+pub fn ingest(file: InputFile, data: &[u8]) {
+    let Some((&control, body)) = data.split_first() else {
+        return;
+    };
+    let dir = data_dir();
+    let path = dir.join(file.name());
+    std::fs::write(&path, body).expect("write fuzz input");
+    let book = book();
+    let program = book.rules.windows.program;
+    let as_of = program
+        .start
+        .checked_add_days(Days::new(u64::from(control >> 1) % program.days() as u64))
+        .expect("date inside the program");
+    let periods = Periods::new(&book.rules.windows, as_of);
+    let mode = if control & 1 == 0 {
+        Mode::Strict
+    } else {
+        Mode::SkipInvalid
+    };
+    let opts = Options {
+        as_of,
+        mode,
+        progress: false,
+        adjust: None,
+    };
+    let loaded = input::load(dir, &periods, &opts);
+    // Restore the base file so that the next input of another target starts clean.
+    let base = BASE.iter().find(|(f, _)| *f == file).expect("base").1;
+    std::fs::write(&path, base).expect("restore base file");
+    let data = match loaded {
+        Ok(data) => data,
+        Err(input::InputError::Io { .. }) => return,
+        Err(e) => panic!("unexpected load error: {e}"),
+    };
+    check_data(&data, mode);
+    let outcome = engine::run(&book.rules, &periods, &data);
+    check_outcome(&outcome);
+    write_everything(&outcome, &data, book, &periods);
+}
+
+fn check_data(data: &DataSet, mode: Mode) {
+    let mut rejected = 0;
+    for report in data.files.values() {
+        assert!(
+            report.balances(),
+            "reconciliation does not balance: {report:?}"
+        );
+        rejected += report.rows.rejected;
+    }
+    match mode {
+        Mode::Strict => assert!(data.rejects.is_empty()),
+        Mode::SkipInvalid => assert_eq!(rejected as usize, data.rejects.len()),
+    }
+    if rejected > 0 {
+        assert!(data.error_count > 0, "a row was rejected without an error");
+    }
+    for r in &data.rejects {
+        assert!(r.line >= 1, "reject without a line: {r:?}");
+    }
+    for e in &data.errors {
+        assert!(e.line >= 1, "error without a line: {e}");
+    }
+}
+
+fn check_outcome(outcome: &Outcome) {
+    for line in &outcome.lines {
+        assert!(line.amount >= Money::ZERO, "negative payout: {line:?}");
+        assert!(
+            line.amount.as_decimal().fract().is_zero(),
+            "payout not in whole dollars: {line:?}"
+        );
+        assert!(!line.basis.is_empty(), "line without a basis: {line:?}");
+    }
+}
+
+fn write_everything(outcome: &Outcome, data: &DataSet, book: &Book, periods: &Periods) {
+    let info = RunInfo {
+        as_of: periods.as_of,
+        book,
+    };
+    let _ = report::payouts_csv(outcome);
+    let _ = report::payouts_table(outcome);
+    let _ = report::payouts_json(outcome, &info);
+    let _ = report::rejects_csv(&data.rejects);
+    let _ = report::reconciliation_text(data);
+    let _ = report::manifest_json(outcome, &info, data, true, &[]);
+    // Statements are the slowest writer; a few partners reach every branch of it.
+    for partner in outcome.partners.keys().take(3) {
+        let _ = report::statement_json(outcome, &info, partner);
+    }
+    for partner in outcome.partners.keys() {
+        assert!(!report::file_stem(partner).contains('/'));
+    }
+}
+
+/// A program book: either the input's text as it is, or (first byte odd) the embedded book
+/// with its numbers and dates replaced by values taken from the input, which reaches the
+/// validation and the programs far more often than mutated text does.
+pub fn book_input(data: &[u8]) {
+    let Some((&control, body)) = data.split_first() else {
+        return;
+    };
+    let parsed = if control & 1 == 0 {
+        let Ok(text) = std::str::from_utf8(body) else {
+            return;
+        };
+        Book::from_toml(text, "fuzz.toml")
+    } else {
+        static EMBEDDED: OnceLock<toml::Value> = OnceLock::new();
+        let mut value = EMBEDDED
+            .get_or_init(|| toml::from_str(tsp_payout::book::EMBEDDED).expect("book parses"))
+            .clone();
+        let mut bytes = Bytes(body);
+        tweak(&mut value, &mut bytes);
+        Book::from_value(value, "fuzz", "fuzz.toml")
+    };
+    let Ok(book) = parsed else {
+        return;
+    };
+    let Ok(as_of) = tsp_payout::app::resolve_as_of(&book, None) else {
+        return;
+    };
+    let periods = Periods::new(&book.rules.windows, as_of);
+    let data = sample_data(&periods);
+    let outcome = engine::run(&book.rules, &periods, &data);
+    check_outcome(&outcome);
+    write_everything(&outcome, &data, &book, &periods);
+}
+
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        (self.0.len() >= n).then(|| {
+            let (head, rest) = self.0.split_at(n);
+            self.0 = rest;
+            head
+        })
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+}
+
+/// Walks the book's leaves in order; for each, one byte says whether to replace it.
+fn tweak(value: &mut toml::Value, bytes: &mut Bytes) {
+    match value {
+        toml::Value::Table(t) => t.iter_mut().for_each(|(_, v)| tweak(v, bytes)),
+        toml::Value::Array(a) => a.iter_mut().for_each(|v| tweak(v, bytes)),
+        leaf => {
+            let Some(op) = bytes.byte() else { return };
+            let replacement = match op % 8 {
+                0 => bytes.i64().map(toml::Value::Integer),
+                1 => bytes
+                    .byte()
+                    .map(|b| toml::Value::Integer(i64::from(b as i8))),
+                2 => bytes
+                    .i64()
+                    .map(|i| toml::Value::Float(f64::from_bits(i as u64))),
+                3 => bytes
+                    .i64()
+                    .map(|i| toml::Value::String(format!("{}.{:02}", i, i.rem_euclid(100)))),
+                4 => bytes.take(2).map(|b| {
+                    // A date near the program, or far from it.
+                    let shift = i64::from(i16::from_le_bytes([b[0], b[1]]));
+                    let base = NaiveDate::from_ymd_opt(2025, 10, 1).expect("date");
+                    let d = base
+                        .checked_add_signed(chrono::TimeDelta::days(shift * 7))
+                        .unwrap_or(base);
+                    toml::Value::String(d.to_string())
+                }),
+                5 => bytes.i64().map(|i| toml::Value::String(format!("{i}e9"))),
+                _ => None,
+            };
+            if let Some(r) = replacement {
+                *leaf = r;
+            }
+        }
+    }
+}
+
+/// A few partners and sellers with GMV on dates across 2025, tiers and creators.
+fn sample_data(periods: &Periods) -> DataSet {
+    let mut data = DataSet::default();
+    for file in InputFile::ALL {
+        data.files.insert(file, FileReport::present(file));
+    }
+    let start = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+    for p in 0..20u32 {
+        let partner = format!("P{p:02}");
+        for day in (p as u64 % 7..240).step_by(11 + p as usize % 5) {
+            let date = start + Days::new(day);
+            let cents = i64::from(p + 1) * (day as i64 % 17 + 1) * 1_000_000;
+            let m = Money::from_cents(cents);
+            let part = Money::from_cents(cents / (i64::from(p % 3) + 2));
+            data.add_gmv_row(
+                periods,
+                &GmvRow {
+                    date,
+                    partner_id: partner.clone(),
+                    seller_id: format!("S{}", day % 4),
+                    channels: Channels {
+                        gmv: m,
+                        short_video: part,
+                        live: part,
+                        affiliate: part,
+                    },
+                },
+            );
+        }
+        let pd = data.ensure_partner(&partner);
+        pd.tiers = vec![
+            (
+                NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+                1 + (p % 3) as u8,
+            ),
+            (
+                NaiveDate::from_ymd_opt(2025, 11, 1).expect("date"),
+                2 + (p % 4) as u8,
+            ),
+        ];
+        pd.creators.insert(
+            format!("C{p}"),
+            input::Creator {
+                partner_id: partner.clone(),
+                target_list: p % 2 == 0,
+                line: u64::from(p) + 2,
+                q4_gmv: Money::from_cents(i64::from(p) * 1_000_000),
+                q4_rows: 3,
+            },
+        );
+        pd.matched.insert(
+            ("S1".into(), format!("C{p}")),
+            Money::from_cents(i64::from(p) * 100_000),
+        );
+    }
+    data
+}
