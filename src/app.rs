@@ -85,15 +85,8 @@ fn note(err: &mut dyn Write, text: &str) {
 pub fn load_book(path: Option<&Path>) -> Result<Book, AppError> {
     match path {
         None => Ok(Book::embedded()),
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
-                path: p.to_path_buf(),
-                source,
-            })?;
-            let name = p.file_name().map_or_else(
-                || p.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+        Some(_) => {
+            let (text, name) = book_text(path)?;
             Ok(Book::from_toml(&text, &name)?)
         }
     }

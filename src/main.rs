@@ -1,4 +1,4 @@
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,111 +15,106 @@ struct Cli {
     command: Command,
 }
 
+/// The data, evaluation date and book every computing command reads.
+#[derive(Args)]
+struct Run {
+    /// Directory holding gmv_daily.csv and the optional input files.
+    data_dir: PathBuf,
+    /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Program book (TOML) to use instead of the embedded Q4 2025 book.
+    #[arg(long)]
+    book: Option<PathBuf>,
+    /// Reject bad rows (into rejects.csv with --out) and go on, instead of stopping.
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+impl Run {
+    fn data(&self) -> DataArgs<'_> {
+        DataArgs {
+            data_dir: &self.data_dir,
+            as_of: self.as_of,
+            skip_invalid: self.skip_invalid,
+        }
+    }
+}
+
+/// Where a command writes its files.
+#[derive(Args)]
+struct Out {
+    /// Write the command's files into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace a previous run in the --out directory.
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Compute every program's payouts: a per-partner table, and with --out the payout files.
+    /// Compute every program's payouts: a per-partner table, and with --out payouts.csv,
+    /// statements/<partner_id>.json and manifest.json.
     Calc {
-        /// Directory holding gmv_daily.csv and the optional input files.
-        data_dir: PathBuf,
-        /// Write payouts.csv, statements/<partner_id>.json and manifest.json here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<chrono::NaiveDate>,
-        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
-        #[arg(long)]
-        book: Option<PathBuf>,
+        #[command(flatten)]
+        run: Run,
+        #[command(flatten)]
+        out: Out,
         /// What to print on standard output.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Reject bad rows into rejects.csv and go on, instead of stopping.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Replace a previous run in the --out directory.
-        #[arg(long)]
-        force: bool,
         /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
         #[arg(long)]
         html: bool,
     },
     /// The monthly ad-credit statement: short-video, affiliate and consistency credits per
-    /// partner for one ended month, with the quarter to date.
+    /// partner for one ended month, with the quarter to date; with --out
+    /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
     Statements {
-        /// Directory holding gmv_daily.csv and the optional input files.
-        data_dir: PathBuf,
+        #[command(flatten)]
+        run: Run,
         /// The month (YYYY-MM), one of the program's months, ended by --as-of.
         #[arg(long)]
         month: String,
-        /// Write credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<chrono::NaiveDate>,
-        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
-        #[arg(long)]
-        book: Option<PathBuf>,
-        /// Reject bad rows into rejects.csv and go on, instead of stopping.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Replace a previous run in the --out directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        out: Out,
         /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
         /// (needs --out).
         #[arg(long)]
         html: bool,
     },
     /// Dry run: compare the payouts as they are with the payouts under a scenario
-    /// (GMV adjustments, added rows, dropped partners, book overrides).
+    /// (GMV adjustments, added rows, dropped partners, book overrides); with --out
+    /// whatif.csv and manifest.json, nothing otherwise.
     Whatif {
-        /// Directory holding gmv_daily.csv and the optional input files.
-        data_dir: PathBuf,
+        #[command(flatten)]
+        run: Run,
         /// Scenario file (TOML); see fixtures/scenarios/ for examples.
         #[arg(long)]
         scenario: PathBuf,
-        /// Write whatif.csv and manifest.json here (nothing is written without it).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<chrono::NaiveDate>,
-        /// Program book (TOML) to use as the baseline instead of the embedded one.
-        #[arg(long)]
-        book: Option<PathBuf>,
+        #[command(flatten)]
+        out: Out,
         /// What to print on standard output.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Reject bad rows (into rejects.csv with --out) and go on, instead of stopping.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Replace a previous run in the --out directory.
-        #[arg(long)]
-        force: bool,
     },
     /// Show every program's figures for one partner, step by step, with the book values.
     Explain {
-        /// Directory holding gmv_daily.csv and the optional input files.
-        data_dir: PathBuf,
+        #[command(flatten)]
+        run: Run,
         /// The partner_id to explain.
         #[arg(long)]
         partner: String,
-        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<chrono::NaiveDate>,
-        /// Program book (TOML) to use instead of the embedded Q4 2025 book.
-        #[arg(long)]
-        book: Option<PathBuf>,
-        /// Leave bad rows out and go on, instead of stopping.
-        #[arg(long)]
-        skip_invalid: bool,
     },
     /// Check every input file and print every problem found.
     Validate {
+        /// Directory holding gmv_daily.csv and the optional input files.
         data_dir: PathBuf,
+        /// Program book (TOML) whose windows decide which rows are outside.
         #[arg(long)]
         book: Option<PathBuf>,
+        /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::NaiveDate>,
     },
@@ -161,94 +156,60 @@ fn main() -> ExitCode {
     let mut err = std::io::stderr();
     let result: Result<(), AppError> = match &cli.command {
         Command::Calc {
-            data_dir,
-            out: out_dir,
-            as_of,
-            book,
+            run,
+            out: to,
             format,
-            skip_invalid,
-            force,
             html,
         } => app::calc(
             &CalcArgs {
-                data: DataArgs {
-                    data_dir,
-                    as_of: *as_of,
-                    skip_invalid: *skip_invalid,
-                },
-                book: book.as_deref(),
-                out: out_dir.as_deref(),
+                data: run.data(),
+                book: run.book.as_deref(),
+                out: to.out.as_deref(),
                 format: (*format).into(),
-                force: *force,
+                force: to.force,
                 html: *html,
             },
             &mut out,
             &mut err,
         ),
         Command::Statements {
-            data_dir,
+            run,
             month,
-            out: out_dir,
-            as_of,
-            book,
-            skip_invalid,
-            force,
+            out: to,
             html,
         } => app::statements(
             &StatementsArgs {
-                data: DataArgs {
-                    data_dir,
-                    as_of: *as_of,
-                    skip_invalid: *skip_invalid,
-                },
-                book: book.as_deref(),
+                data: run.data(),
+                book: run.book.as_deref(),
                 month,
-                out: out_dir.as_deref(),
-                force: *force,
+                out: to.out.as_deref(),
+                force: to.force,
                 html: *html,
             },
             &mut out,
             &mut err,
         ),
         Command::Whatif {
-            data_dir,
+            run,
             scenario,
-            out: out_dir,
-            as_of,
-            book,
+            out: to,
             format,
-            skip_invalid,
-            force,
         } => app::whatif(
             &WhatifArgs {
-                data: DataArgs {
-                    data_dir,
-                    as_of: *as_of,
-                    skip_invalid: *skip_invalid,
-                },
-                book: book.as_deref(),
+                data: run.data(),
+                book: run.book.as_deref(),
                 scenario,
-                out: out_dir.as_deref(),
+                out: to.out.as_deref(),
                 format: (*format).into(),
-                force: *force,
+                force: to.force,
             },
             &mut out,
             &mut err,
         ),
-        Command::Explain {
-            data_dir,
-            partner,
-            as_of,
-            book,
-            skip_invalid,
-        } => app::explain(
+        Command::Explain { run, partner } => app::explain(
             &ExplainArgs {
-                data: DataArgs {
-                    data_dir,
-                    as_of: *as_of,
-                    skip_invalid: *skip_invalid,
-                },
-                book: book.as_deref(),
+                data: run.data(),
+                book: run.book.as_deref(),
                 partner,
             },
             &mut out,
