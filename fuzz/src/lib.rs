@@ -99,6 +99,8 @@ pub fn ingest(file: InputFile, data: &[u8]) {
         mode,
         progress: false,
         adjust: None,
+        // The default path: parsing on a second thread.
+        parallel: true,
     };
     let loaded = input::load(dir, &periods, &opts);
     // Restore the base file so that the next input of another target starts clean.
