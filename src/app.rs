@@ -275,7 +275,7 @@ pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Resul
         run.skip_invalid,
         &files.names(),
     );
-    report::write_run(dir, &files, manifest, force)?;
+    report::write_run(dir, "calc", &files, manifest, force)?;
     Ok(())
 }
 
@@ -514,7 +514,7 @@ pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             &files.names(),
         );
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
-        report::write_run(dir, &files, manifest, args.force)?;
+        report::write_run(dir, "whatif", &files, manifest, args.force)?;
     }
     let text = match args.format {
         Format::Table => report::whatif::whatif_table(&cmp, &info),
@@ -667,7 +667,7 @@ pub fn statements(
             &files.names(),
         );
         let manifest = statement_manifest(&manifest, &label, &rows);
-        report::write_run(dir, &files, manifest, args.force)?;
+        report::write_run(dir, "statements", &files, manifest, args.force)?;
     }
     emit(
         out,

@@ -284,3 +284,38 @@ fn calc_as_of_mid_month_issues_only_ended_months() {
         assert_eq!(exp[k], *v, "{k:?}");
     }
 }
+
+#[test]
+fn a_statement_run_never_replaces_a_calc_run() {
+    let out = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
+    let calc = assert_cmd::Command::cargo_bin("tsp-payout")
+        .unwrap()
+        .arg("calc")
+        .arg(&sample)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(calc.status.success());
+    let payouts = std::fs::read(out.path().join("payouts.csv")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command"], "calc");
+    let refused = assert_cmd::Command::cargo_bin("tsp-payout")
+        .unwrap()
+        .arg("statements")
+        .arg(&sample)
+        .args(["--month", "2025-12", "--force", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(74));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("holds a `calc` run"));
+    // The calc run is untouched.
+    assert_eq!(
+        std::fs::read(out.path().join("payouts.csv")).unwrap(),
+        payouts
+    );
+    assert!(out.path().join("statements/P01.json").exists());
+}

@@ -64,6 +64,12 @@ pub fn clean_up_on_interrupt() {
 pub enum OutputError {
     #[error("{0} already holds a run (manifest.json); pass --force to replace it")]
     AlreadyARun(PathBuf),
+    #[error("{dir} holds a `{previous}` run; a `{command}` run never replaces it, even with --force: choose another --out")]
+    OtherCommand {
+        dir: PathBuf,
+        previous: String,
+        command: &'static str,
+    },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -128,6 +134,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 /// listed that this run does not write are removed.
 pub fn write_run(
     dir: &Path,
+    command: &'static str,
     files: &RunFiles,
     manifest: String,
     force: bool,
@@ -137,10 +144,22 @@ pub fn write_run(
         if !force {
             return Err(OutputError::AlreadyARun(dir.to_path_buf()));
         }
-        previous_outputs(&manifest_path)
+        let previous = previous_manifest(&manifest_path);
+        // Replacing another command's run would delete its files (a calc run's payouts
+        // by a monthly statement run): only a run of the same command is replaced.
+        let previous_command = previous["command"].as_str().unwrap_or("calc");
+        if previous_command != command {
+            return Err(OutputError::OtherCommand {
+                dir: dir.to_path_buf(),
+                previous: previous_command.to_string(),
+                command,
+            });
+        }
+        previous_outputs(&previous)
     } else {
         Vec::new()
     };
+    let manifest = with_command(manifest, command);
     // Directories this run creates, removed again if it fails.
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut temps: Vec<PathBuf> = Vec::new();
@@ -230,15 +249,39 @@ fn temp_name(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+/// A previous run's manifest; `Null` when it cannot be read.
+fn previous_manifest(manifest: &Path) -> serde_json::Value {
+    fs::read_to_string(manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// The manifest with the command that wrote the run, first after the tool's name.
+fn with_command(manifest: String, command: &str) -> String {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(&manifest)
+    else {
+        return manifest;
+    };
+    let mut out = serde_json::Map::new();
+    for (key, value) in doc {
+        let after_tool = key == "tool";
+        out.insert(key, value);
+        if after_tool {
+            out.insert("command".into(), serde_json::Value::from(command));
+        }
+    }
+    out.entry("command")
+        .or_insert_with(|| serde_json::Value::from(command));
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(out)).expect("JSON of plain data");
+    text.push('\n');
+    text
+}
+
 /// Relative output paths listed by a previous manifest; anything that could leave the
 /// directory is ignored.
-fn previous_outputs(manifest: &Path) -> Vec<String> {
-    let Ok(text) = fs::read_to_string(manifest) else {
-        return Vec::new();
-    };
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
-    };
+fn previous_outputs(doc: &serde_json::Value) -> Vec<String> {
     doc["outputs"]
         .as_array()
         .map(|a| {
