@@ -128,6 +128,21 @@ pub struct Run {
 }
 
 impl Run {
+    /// Adds rejects.csv (with --skip-invalid) to a command's files and returns the run's
+    /// manifest over all of them: the last step of every command that writes `--out`.
+    fn finish_files(&self, files: &mut RunFiles) -> String {
+        if self.skip_invalid {
+            files.add("rejects.csv", report::rejects_csv(&self.data.rejects));
+        }
+        report::manifest_json(
+            &self.outcome,
+            &self.info(),
+            &self.data,
+            self.skip_invalid,
+            &files.names(),
+        )
+    }
+
     pub fn info(&self) -> RunInfo<'_> {
         RunInfo {
             as_of: self.periods.as_of,
@@ -252,7 +267,6 @@ pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppE
 
 /// The calc outputs, and with `html` the HTML statements and their index.
 pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
-    let info = run.info();
     let mut files = RunFiles::default();
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
     for partner in run.outcome.partners.keys() {
@@ -265,16 +279,7 @@ pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Resul
     if html {
         add_calc_html(run, &mut files);
     }
-    if run.skip_invalid {
-        files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
-    }
-    let manifest = report::manifest_json(
-        &run.outcome,
-        &info,
-        &run.data,
-        run.skip_invalid,
-        &files.names(),
-    );
+    let manifest = run.finish_files(&mut files);
     report::write_run(dir, "calc", &files, manifest, force)?;
     Ok(())
 }
@@ -503,16 +508,7 @@ pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if let Some(dir) = args.out {
         let mut files = RunFiles::default();
         files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
-        if baseline.skip_invalid {
-            files.add("rejects.csv", report::rejects_csv(&baseline.data.rejects));
-        }
-        let base_manifest = report::manifest_json(
-            &baseline.outcome,
-            &baseline.info(),
-            &baseline.data,
-            baseline.skip_invalid,
-            &files.names(),
-        );
+        let base_manifest = baseline.finish_files(&mut files);
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
         report::write_run(dir, "whatif", &files, manifest, args.force)?;
     }
@@ -656,17 +652,7 @@ pub fn statements(
                 files.add(path, page);
             }
         }
-        if run.skip_invalid {
-            files.add("rejects.csv", report::rejects_csv(&run.data.rejects));
-        }
-        let manifest = report::manifest_json(
-            &run.outcome,
-            &info,
-            &run.data,
-            run.skip_invalid,
-            &files.names(),
-        );
-        let manifest = statement_manifest(&manifest, &label, &rows);
+        let manifest = statement_manifest(&run.finish_files(&mut files), &label, &rows);
         report::write_run(dir, "statements", &files, manifest, args.force)?;
     }
     emit(
