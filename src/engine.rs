@@ -90,6 +90,16 @@ pub struct Detail {
     pub rows: Vec<Vec<String>>,
 }
 
+impl Detail {
+    pub fn new(title: impl Into<String>, columns: &[&str], rows: Vec<Vec<String>>) -> Detail {
+        Detail {
+            title: title.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+        }
+    }
+}
+
 /// One payout line: (partner, program, period).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Line {

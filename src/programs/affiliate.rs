@@ -242,16 +242,13 @@ fn month_line(
         provisional: false,
     };
     let mut line = head.line(issued, basis, steps);
-    line.detail = Some(Detail {
-        title: format!(
+    line.detail = Some(Detail::new(
+        format!(
             "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
             span.start, span.end
         ),
-        columns: ["seller_id", "cumulative_affiliate_gmv", "credit", "status"]
-            .map(String::from)
-            .to_vec(),
-        rows: now
-            .sellers()
+        &["seller_id", "cumulative_affiliate_gmv", "credit", "status"],
+        now.sellers()
             .map(|(pos, s, kept)| {
                 vec![
                     s.seller_id.clone(),
@@ -261,7 +258,7 @@ fn month_line(
                 ]
             })
             .collect(),
-    });
+    ));
     line
 }
 

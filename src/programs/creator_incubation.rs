@@ -149,20 +149,18 @@ impl Program for CreatorIncubation {
                 provisional: !periods.complete(WindowId::Q4),
             };
             let mut line = head.line(total, basis, steps);
-            line.detail = Some(Detail {
-                title: format!("creators incubated, Q4 GMV over {q4}"),
-                columns: [
+            line.detail = Some(Detail::new(
+                format!("creators incubated, Q4 GMV over {q4}"),
+                &[
                     "creator_id",
                     "target_list",
                     "q4_gmv",
                     "q4_rows",
                     "tier",
                     "amount",
-                ]
-                .map(String::from)
-                .to_vec(),
+                ],
                 rows,
-            });
+            ));
             lines.push(line);
         }
         Evaluation::Lines(lines)

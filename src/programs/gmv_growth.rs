@@ -87,10 +87,10 @@ impl Program for GmvGrowth {
                 ),
                 Step::new("amount", amount.human()),
             ];
-            let detail = Detail {
-                title: "gmv sums by seller".into(),
-                columns: vec!["seller_id".into(), "q3_gmv".into(), "q4_gmv".into()],
-                rows: partner
+            let detail = Detail::new(
+                "gmv sums by seller",
+                &["seller_id", "q3_gmv", "q4_gmv"],
+                partner
                     .sellers
                     .iter()
                     .map(|(id, sums)| {
@@ -101,7 +101,7 @@ impl Program for GmvGrowth {
                         ]
                     })
                     .collect(),
-            };
+            );
             let head = LineHead {
                 partner_id,
                 program: "gmv_growth",

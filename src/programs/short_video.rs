@@ -269,19 +269,17 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str) -> Line {
         })
         .collect();
     let mut line = head.line(amount, basis, steps);
-    line.detail = Some(Detail {
-        title: format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
-        columns: [
+    line.detail = Some(Detail::new(
+        format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
+        &[
             "rank",
             "partner_id",
             "increment",
             "short_video_gmv",
             "amount",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ],
         rows,
-    });
+    ));
     line
 }
 
@@ -372,13 +370,11 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str) -> Line {
         })
         .collect();
     let mut line = head.line(amount, basis, steps);
-    line.detail = Some(Detail {
-        title: format!("monthly short-video ranks (top {top} needed in every month)"),
-        columns: ["month", "rank", "increment", "in top"]
-            .map(String::from)
-            .to_vec(),
+    line.detail = Some(Detail::new(
+        format!("monthly short-video ranks (top {top} needed in every month)"),
+        &["month", "rank", "increment", "in top"],
         rows,
-    });
+    ));
     line
 }
 
