@@ -264,9 +264,9 @@ impl Program for BfcmSellerChallenge {
                 provisional,
             };
             let mut line = head.line(total, basis, steps);
-            line.detail = Some(Detail {
-                title: format!("sellers, October {oct} vs BFCM {bfcm}"),
-                columns: [
+            line.detail = Some(Detail::new(
+                format!("sellers, October {oct} vs BFCM {bfcm}"),
+                &[
                     "seller_id",
                     "class",
                     "october_gmv",
@@ -276,11 +276,9 @@ impl Program for BfcmSellerChallenge {
                     "uplift",
                     "tier",
                     "amount",
-                ]
-                .map(String::from)
-                .to_vec(),
+                ],
                 rows,
-            });
+            ));
             lines.push(line);
         }
         Evaluation::Lines(lines)
@@ -330,53 +328,50 @@ mod tests {
         assert_eq!(row[3], "19999.99");
     }
 
+    /// One seller at `october_daily` every October day and `bfcm_sum` on one BFCM day:
+    /// each case's payout.
+    fn assert_uplift_pays(october_daily: &str, cases: &[(&str, i64)]) {
+        for (bfcm_sum, want) in cases {
+            let mut f = Fixture::new("2025-12-31");
+            f.daily("2025-10-01", "2025-10-31", |d| {
+                gmv(d, "P1", "S1", october_daily)
+            });
+            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", bfcm_sum));
+            assert_eq!(
+                amount(&f, "P1"),
+                Money::dollars(*want),
+                "October {october_daily}/day, BFCM sum {bfcm_sum}"
+            );
+        }
+    }
+
     #[test]
     fn uplift_tiers_exactly_at_and_one_cent_below() {
         // October 31 × 1,000.00 = 31,000.00 → avg 1,000; BFCM 20 days. uplift r is met when the
         // BFCM sum reaches (1 + r) × 20,000.00.
-        let cases = [
-            ("24999.99", 0),
-            ("25000.00", 500),
-            ("29999.99", 500),
-            ("30000.00", 1_000),
-            ("39999.99", 1_000),
-            ("40000.00", 2_000),
-        ];
-        for (bfcm_sum, want) in cases {
-            let mut f = Fixture::new("2025-12-31");
-            f.daily("2025-10-01", "2025-10-31", |d| {
-                gmv(d, "P1", "S1", "1000.00")
-            });
-            let b = bfcm_sum.to_string();
-            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", &b));
-            assert_eq!(
-                amount(&f, "P1"),
-                Money::dollars(want),
-                "BFCM sum {bfcm_sum}"
-            );
-        }
+        assert_uplift_pays(
+            "1000.00",
+            &[
+                ("24999.99", 0),
+                ("25000.00", 500),
+                ("29999.99", 500),
+                ("30000.00", 1_000),
+                ("39999.99", 1_000),
+                ("40000.00", 2_000),
+            ],
+        );
         // Large: October avg 20,000 (620,000.00); BFCM sum thresholds 500,000 / 600,000 / 800,000.
-        let cases = [
-            ("499999.99", 0),
-            ("500000.00", 4_000),
-            ("599999.99", 4_000),
-            ("600000.00", 8_000),
-            ("799999.99", 8_000),
-            ("800000.00", 12_000),
-        ];
-        for (bfcm_sum, want) in cases {
-            let mut f = Fixture::new("2025-12-31");
-            f.daily("2025-10-01", "2025-10-31", |d| {
-                gmv(d, "P1", "S1", "20000.00")
-            });
-            let b = bfcm_sum.to_string();
-            f.daily("2025-11-20", "2025-11-20", |d| gmv(d, "P1", "S1", &b));
-            assert_eq!(
-                amount(&f, "P1"),
-                Money::dollars(want),
-                "BFCM sum {bfcm_sum}"
-            );
-        }
+        assert_uplift_pays(
+            "20000.00",
+            &[
+                ("499999.99", 0),
+                ("500000.00", 4_000),
+                ("599999.99", 4_000),
+                ("600000.00", 8_000),
+                ("799999.99", 8_000),
+                ("800000.00", 12_000),
+            ],
+        );
     }
 
     #[test]
