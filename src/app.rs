@@ -105,10 +105,15 @@ pub fn resolve_as_of(book: &Book, as_of: Option<NaiveDate>) -> Result<NaiveDate,
     Ok(d)
 }
 
-/// Ingest parses on a second thread unless `TSP_PAYOUT_THREADS=1` (for measuring the
-/// single-threaded path; the results are the same either way).
-fn parallel_ingest() -> bool {
-    std::env::var("TSP_PAYOUT_THREADS").map_or(true, |v| v.trim() != "1")
+/// Threads for ingest: `TSP_PAYOUT_THREADS` when set (1 runs everything on one thread, for
+/// measuring), else one per core up to four (more parts only cost memory). The results are
+/// the same either way.
+fn ingest_threads() -> usize {
+    std::env::var("TSP_PAYOUT_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
 }
 
 /// Input settings shared by every command that reads a data directory.
@@ -190,7 +195,7 @@ pub fn compute(
         },
         progress: true,
         adjust,
-        parallel: parallel_ingest(),
+        threads: ingest_threads(),
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));
@@ -363,7 +368,7 @@ pub fn validate(
         mode: Mode::Strict,
         progress: true,
         adjust: None,
-        parallel: parallel_ingest(),
+        threads: ingest_threads(),
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));

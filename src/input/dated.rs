@@ -7,7 +7,8 @@
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.
 
-use super::reader::{CsvFile, Next, Row};
+use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
+use super::split;
 use super::{
     Channels, DataError, DataSet, Disposition, FileReport, GmvRow, Ingest, InputError, InputFile,
     Mode, SellerSums, Tally,
@@ -35,6 +36,7 @@ pub(super) struct Rec {
 }
 
 /// A row as the sinks see it.
+#[derive(Debug)]
 pub(super) struct View<'a> {
     pub date: NaiveDate,
     pub ids: [&'a str; 3],
@@ -73,14 +75,14 @@ struct Batch {
 }
 
 /// How a dated file's columns map onto `Rec`: `date`, then `ids` id columns, then amounts.
-struct Layout {
+pub(super) struct Layout {
     ids: usize,
     amounts: usize,
     /// gmv_daily: each channel amount must be at most the row's gmv.
     channels_within_gmv: bool,
 }
 
-fn layout(file: InputFile) -> Layout {
+pub(super) fn layout(file: InputFile) -> Layout {
     let columns = file.columns().len();
     let ids = match file {
         InputFile::GmvDaily => 2,
@@ -92,6 +94,31 @@ fn layout(file: InputFile) -> Layout {
         amounts: columns - 1 - ids,
         channels_within_gmv: file == InputFile::GmvDaily,
     }
+}
+
+/// A row whose every cell is valid, as `parse` would read it; `None` at the first problem
+/// (the careful path then names every problem of the row). `cell(i)` is the trimmed cell of
+/// the file's `i`th column.
+pub(super) fn parse_clean<'a>(
+    cell: impl Fn(usize) -> &'a [u8],
+    layout: &Layout,
+) -> Option<View<'a>> {
+    let date = parse_date_bytes(cell(0))?;
+    let mut ids = [""; 3];
+    for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
+        *id = std::str::from_utf8(cell(1 + i))
+            .ok()
+            .filter(|s| !s.is_empty())?;
+    }
+    let first_amount = 1 + layout.ids;
+    let mut amounts = [0; 4];
+    for (i, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+        *amount = parse_cents_bytes(cell(first_amount + i)).ok()?;
+    }
+    if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0]) {
+        return None;
+    }
+    Some(View { date, ids, amounts })
 }
 
 fn parse(row: &mut Row, layout: &Layout, text: &mut String) -> Rec {
@@ -182,26 +209,31 @@ impl BatchReader {
 }
 
 /// Where a dated file's rows go.
-pub(super) trait DatedSink {
+pub(super) trait DatedSink: Send + Sized {
     /// A readable form of the row's key, for duplicate-key messages.
     fn describe_key(v: &View) -> String;
     /// Interns the key (without the date) and returns its index.
     fn key(&mut self, v: &View) -> usize;
     /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
+    /// An empty sink of the same kind and settings, for one part of the file.
+    fn part(&self) -> Self;
+    /// Adds the sums of `part` (a later part of the file); returns, for each of its keys,
+    /// that key's index here.
+    fn absorb(&mut self, part: Self) -> Vec<usize>;
 }
 
 /// One bit per (key, day of the book's span). Rows dated outside the span are outside every
 /// window and never paid on, so their keys are not tracked: memory stays bounded by keys ×
 /// days however long the history in the file.
 #[derive(Default)]
-struct Presence {
+pub(super) struct Presence {
     words: usize,
     bits: Vec<u64>,
 }
 
 impl Presence {
-    fn new(periods: &Periods) -> Presence {
+    pub(super) fn new(periods: &Periods) -> Presence {
         Presence {
             words: (periods.span.days() as usize).div_ceil(64),
             ..Presence::default()
@@ -209,7 +241,7 @@ impl Presence {
     }
 
     /// Marks (key, date); false when it was marked already.
-    fn insert(&mut self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
+    pub(super) fn insert(&mut self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
         match periods.span_offset(date) {
             Some(day) => {
                 let need = (key + 1) * self.words;
@@ -225,12 +257,30 @@ impl Presence {
             None => true,
         }
     }
+
+    /// Adds the marks of `part`, whose key `i` is key `map[i]` here; false when a (key, day)
+    /// is marked in both.
+    pub(super) fn absorb(&mut self, part: &Presence, map: &[usize]) -> bool {
+        let mut fresh = true;
+        for (i, words) in part.bits.chunks(self.words.max(1)).enumerate() {
+            let Some(&key) = map.get(i) else { break };
+            let need = (key + 1) * self.words;
+            if self.bits.len() < need {
+                self.bits.resize(need, 0);
+            }
+            for (mine, theirs) in self.bits[key * self.words..need].iter_mut().zip(words) {
+                fresh &= *mine & theirs == 0;
+                *mine |= theirs;
+            }
+        }
+        fresh
+    }
 }
 
 /// Row and dollar tallies kept in cents while a file streams.
 #[derive(Default)]
-struct CentTally {
-    rows: Tally<u64>,
+pub(super) struct CentTally {
+    pub(super) rows: Tally<u64>,
     cents: [i128; 5],
 }
 
@@ -253,6 +303,21 @@ impl CentTally {
         self.cents[slot] += i128::from(gmv) * i128::from(sign);
     }
 
+    pub(super) fn add_read(&mut self, gmv: i64) {
+        self.add(READ, gmv, 1);
+    }
+
+    pub(super) fn add_disposed(&mut self, d: Disposition, gmv: i64) {
+        self.add(Self::slot(d), gmv, 1);
+    }
+
+    pub(super) fn absorb(&mut self, part: &CentTally) {
+        self.rows.absorb(&part.rows);
+        for (mine, theirs) in self.cents.iter_mut().zip(part.cents) {
+            *mine += theirs;
+        }
+    }
+
     fn slot(d: Disposition) -> usize {
         match d {
             Disposition::Used => USED,
@@ -261,7 +326,7 @@ impl CentTally {
         }
     }
 
-    fn into_report(self, report: &mut FileReport) {
+    pub(super) fn into_report(self, report: &mut FileReport) {
         let m = |i: usize| Money::from_cents_sum(self.cents[i]);
         report.rows = self.rows;
         report.gmv = Tally {
@@ -288,9 +353,29 @@ impl Ingest<'_> {
         };
         let progress =
             crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
+        let layout = layout(self.file);
+        if self.opts.threads > 1 {
+            let plan = split::Plan {
+                file: csv.file(),
+                size: csv.size,
+                data_start: csv.data_start(),
+                header_len: csv.header_len(),
+                positions: csv.positions(),
+                layout: &layout,
+                periods: self.periods,
+                progress: &progress,
+            };
+            if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
+                progress.finish();
+                sink.absorb(whole.sink);
+                self.report.sha256 = Some(whole.sha256);
+                whole.tally.into_report(&mut self.report);
+                return Ok(());
+            }
+        }
         let mut reader = BatchReader {
             csv,
-            layout: layout(self.file),
+            layout,
             keep_raw: self.opts.mode == Mode::SkipInvalid,
             progress,
             rows: 0,
@@ -334,7 +419,7 @@ impl Ingest<'_> {
                 }
             }
         };
-        if self.opts.parallel {
+        if self.opts.threads > 1 {
             let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
             let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
             std::thread::scope(|scope| {
@@ -476,21 +561,41 @@ impl Keys {
     }
 
     fn get_or_insert(&mut self, ids: &[&str]) -> usize {
-        self.buf.clear();
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
         for id in ids {
-            self.buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            self.buf.extend_from_slice(id.as_bytes());
+            buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            buf.extend_from_slice(id.as_bytes());
         }
         // Exports are usually grouped by seller or date: the same key comes in runs.
-        if self.last < self.ids.len() && self.bytes(self.last) == self.buf.as_slice() {
-            return self.last;
-        }
-        let hash = {
-            use std::hash::Hasher;
-            let mut h = rustc_hash::FxHasher::default();
-            h.write(&self.buf);
-            h.finish()
+        let i = if self.last < self.ids.len() && self.bytes(self.last) == buf.as_slice() {
+            self.last
+        } else {
+            let hash = {
+                use std::hash::Hasher;
+                let mut h = rustc_hash::FxHasher::default();
+                h.write(&buf);
+                h.finish()
+            };
+            self.find_or_insert(&buf, hash, || ids.iter().map(|s| s.to_string()).collect())
         };
+        self.buf = buf;
+        i
+    }
+
+    /// The keys of `part` interned here, in its order; returns where each went.
+    fn absorb(&mut self, part: &Keys) -> Vec<usize> {
+        (0..part.ids.len())
+            .map(|i| self.find_or_insert(part.bytes(i), part.hashes[i], || part.ids[i].clone()))
+            .collect()
+    }
+
+    fn find_or_insert(
+        &mut self,
+        key: &[u8],
+        hash: u64,
+        ids: impl FnOnce() -> Vec<String>,
+    ) -> usize {
         if self.slots.is_empty() {
             self.slots = vec![0; 1024];
         }
@@ -501,7 +606,7 @@ impl Keys {
                 0 => break,
                 s => {
                     let i = s as usize - 1;
-                    if self.hashes[i] == hash && self.bytes(i) == self.buf.as_slice() {
+                    if self.hashes[i] == hash && self.bytes(i) == key {
                         self.last = i;
                         return i;
                     }
@@ -511,10 +616,10 @@ impl Keys {
         }
         let i = self.ids.len();
         let start = self.arena.len() as u32;
-        self.arena.extend_from_slice(&self.buf);
+        self.arena.extend_from_slice(key);
         self.spans.push((start, self.arena.len() as u32));
         self.hashes.push(hash);
-        self.ids.push(ids.iter().map(|s| s.to_string()).collect());
+        self.ids.push(ids());
         self.slots[slot] = i as u32 + 1;
         if self.ids.len() * 2 > self.slots.len() {
             self.grow();
@@ -653,6 +758,38 @@ impl DatedSink for GmvSink<'_> {
         };
         self.fold(key, &adjusted, periods, sign)
     }
+
+    fn part(&self) -> Self {
+        GmvSink::new(self.adjust)
+    }
+
+    fn absorb(&mut self, part: Self) -> Vec<usize> {
+        let map = self.keys.absorb(&part.keys);
+        add_values(&mut self.sums, &map, part.sums, |mine, theirs| {
+            for (w, window) in mine.iter_mut().zip(theirs) {
+                for (total, amount) in w.iter_mut().zip(window) {
+                    *total += amount;
+                }
+            }
+        });
+        map
+    }
+}
+
+/// Adds a part's per-key values into a sink's (`map` from `Keys::absorb`).
+fn add_values<V: Copy + Default>(
+    mine: &mut Vec<V>,
+    map: &[usize],
+    theirs: Vec<V>,
+    add: impl Fn(&mut V, V),
+) {
+    let len = map.iter().map(|i| i + 1).max().unwrap_or(0);
+    if mine.len() < len {
+        mine.resize(len, V::default());
+    }
+    for (&i, value) in map.iter().zip(theirs) {
+        add(&mut mine[i], value);
+    }
 }
 
 #[derive(Default)]
@@ -684,6 +821,19 @@ impl DatedSink for CreatorGmvSink {
         *cents += sign * i128::from(v.amounts[0]);
         // Whether the creator is known is settled once both creator files are read.
         Disposition::Used
+    }
+
+    fn part(&self) -> Self {
+        CreatorGmvSink::default()
+    }
+
+    fn absorb(&mut self, part: Self) -> Vec<usize> {
+        let map = self.keys.absorb(&part.keys);
+        add_values(&mut self.q4, &map, part.q4, |(rows, cents), (r, c)| {
+            *rows += r;
+            *cents += c;
+        });
+        map
     }
 }
 
@@ -749,6 +899,18 @@ impl DatedSink for MatchSink {
         }
         self.bfcm[key] += sign * i128::from(v.amounts[0]);
         Disposition::Used
+    }
+
+    fn part(&self) -> Self {
+        MatchSink::default()
+    }
+
+    fn absorb(&mut self, part: Self) -> Vec<usize> {
+        let map = self.keys.absorb(&part.keys);
+        add_values(&mut self.bfcm, &map, part.bfcm, |mine, theirs| {
+            *mine += theirs
+        });
+        map
     }
 }
 

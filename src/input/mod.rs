@@ -5,6 +5,7 @@
 mod dated;
 pub mod error;
 pub mod reader;
+mod split;
 mod tally;
 
 pub use error::{DataError, InputError};
@@ -174,7 +175,7 @@ pub enum Mode {
 /// A hook to alter rows as they stream in (what-if scenarios). `None` drops the row.
 /// Only the channels of the returned row are folded in: the date and ids stay the row's
 /// key. The reconciliation keeps counting the file's own figures.
-pub trait Adjust {
+pub trait Adjust: Sync {
     fn gmv_row(&self, row: GmvRow) -> Option<GmvRow> {
         Some(row)
     }
@@ -199,8 +200,9 @@ pub struct Options<'a> {
     pub mode: Mode,
     pub progress: bool,
     pub adjust: Option<&'a dyn Adjust>,
-    /// Parse on a second thread while the first aggregates; results are identical.
-    pub parallel: bool,
+    /// Threads for reading a dated file (1: everything on one thread). Results are identical
+    /// whatever the number.
+    pub threads: usize,
 }
 
 /// Errors kept in memory; past this only their count grows.

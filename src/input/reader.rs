@@ -269,6 +269,26 @@ impl CsvFile {
         }
     }
 
+    /// The file, for reads at given positions.
+    pub fn file(&self) -> &File {
+        &self.raw
+    }
+
+    /// Where the rows begin: the byte after the header record.
+    pub fn data_start(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// Number of cells in the header (every row must have as many).
+    pub fn header_len(&self) -> usize {
+        self.header_len
+    }
+
+    /// Position in the record of each required column, in the order of the file's columns.
+    pub fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
     /// Where a record really starts. The csv parser records a position before it skips
     /// the `\n` of the previous record's CRLF ending and any blank lines, so the physical
     /// line and the byte span are corrected from the file itself. Only the rare paths that
@@ -287,8 +307,28 @@ impl CsvFile {
         let mut inner = self.reader.into_inner();
         inner.record_start = None;
         let _ = std::io::copy(&mut inner, &mut std::io::sink());
-        let digest = inner.hasher.finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&inner.hasher.finalize())
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sha256 of a whole file, read from its start with its own handle.
+pub fn sha256_of(file: &File) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = 0;
+    loop {
+        let n = match file.read_at(&mut buf, pos) {
+            Ok(0) => return Ok(hex(&hasher.finalize())),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        pos += n as u64;
     }
 }
 
@@ -537,7 +577,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     parse_date_bytes(s.as_bytes())
 }
 
-fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
+pub(super) fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -555,7 +595,7 @@ pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
     parse_cents_bytes(s.as_bytes())
 }
 
-fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
+pub(super) fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
     const NOT_AMOUNT: &str = "is not an amount";
     if s.is_empty() {
         return Err("is empty (an amount is required)");

@@ -20,6 +20,14 @@ impl<T: Copy + Add<Output = T> + PartialEq> Tally<T> {
     pub fn balances(&self) -> bool {
         self.used + self.outside + self.unmatched + self.rejected == self.read
     }
+
+    pub fn absorb(&mut self, other: &Tally<T>) {
+        self.read = self.read + other.read;
+        self.used = self.used + other.used;
+        self.outside = self.outside + other.outside;
+        self.unmatched = self.unmatched + other.unmatched;
+        self.rejected = self.rejected + other.rejected;
+    }
 }
 
 #[derive(Clone, Debug)]

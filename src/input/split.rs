@@ -1,0 +1,307 @@
+//! The fast path for a plain dated file: it is cut at line breaks into one part per thread,
+//! each part is parsed and summed on its own thread, and the parts' sums are merged in file
+//! order while the first thread hashes the file.
+//!
+//! Cutting at a line break is only safe when no field can hold one, and a part cannot know
+//! its line numbers, so the fast path only finishes on files where nothing needs them: no
+//! quote character, no carriage return outside a CRLF line ending, no over-long line, no
+//! bad row and no duplicate key. On anything else it gives up before touching the results,
+//! and the careful path reads the file from the start. Sums are exact integer cents and keys
+//! are merged in order of first appearance, so both paths give identical results.
+
+use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
+use super::reader::{sha256_of, MAX_RECORD_BYTES};
+use crate::progress::Progress;
+use crate::window::Periods;
+use memchr::{memchr2_iter, memchr_iter, memrchr};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes read at once by a part; more than the longest record, so a full buffer without a
+/// line break means the record is too long (the careful path then reports it).
+const BLOCK: usize = 2 * MAX_RECORD_BYTES as usize;
+
+/// What every part needs to know about the file.
+pub(super) struct Plan<'a> {
+    pub file: &'a File,
+    pub size: u64,
+    pub data_start: u64,
+    pub header_len: usize,
+    /// Cell index of each column of `layout`, in order.
+    pub positions: &'a [usize],
+    pub layout: &'a Layout,
+    pub periods: &'a Periods,
+    pub progress: &'a Progress,
+}
+
+/// A finished file: its merged sums and tallies, and its sha256.
+pub(super) struct Whole<S> {
+    pub sink: S,
+    pub tally: CentTally,
+    pub sha256: String,
+}
+
+struct Part<S> {
+    sink: S,
+    presence: Presence,
+    tally: CentTally,
+}
+
+/// Reads the file in `parts` parts; `None` when the careful path must read it instead.
+/// `sink` only provides empty sinks of its kind and is left as it was.
+pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<Whole<S>> {
+    let ranges = cut(plan, parts)?;
+    let parsed = AtomicU64::new(0);
+    let (done, sha256) = std::thread::scope(|scope| {
+        let workers: Vec<_> = ranges
+            .iter()
+            .map(|&range| {
+                let part = sink.part();
+                let parsed = &parsed;
+                scope.spawn(move || read_part(plan, range, part, parsed))
+            })
+            .collect();
+        let sha256 = sha256_of(plan.file).ok();
+        let done: Vec<_> = workers
+            .into_iter()
+            .map(|w| w.join().expect("a part's thread does not panic"))
+            .collect();
+        (done, sha256)
+    });
+    let mut done = done.into_iter();
+    let mut whole = done.next()??;
+    for part in done {
+        let part = part?;
+        let map = whole.sink.absorb(part.sink);
+        // A key and day in two parts is a duplicate: the careful path names its lines.
+        if !whole.presence.absorb(&part.presence, &map) {
+            return None;
+        }
+        whole.tally.absorb(&part.tally);
+    }
+    Some(Whole {
+        sink: whole.sink,
+        tally: whole.tally,
+        sha256: sha256?,
+    })
+}
+
+/// Byte ranges of the parts: each after the previous one's last line break.
+fn cut(plan: &Plan, parts: usize) -> Option<Vec<(u64, u64)>> {
+    let len = plan.size.checked_sub(plan.data_start)?;
+    let mut starts = vec![plan.data_start];
+    let mut buf = vec![0u8; 64 << 10];
+    for k in 1..parts as u64 {
+        let guess = plan.data_start + len * k / parts as u64;
+        if guess <= *starts.last().expect("starts is never empty") {
+            continue;
+        }
+        let n = read_fully(plan.file, &mut buf, guess).ok()?;
+        // No line break near the guess: a very long line; fewer parts will do.
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            let start = guess + i as u64 + 1;
+            if start < plan.size {
+                starts.push(start);
+            }
+        }
+    }
+    let ends = starts.iter().skip(1).copied().chain([plan.size]);
+    Some(starts.iter().copied().zip(ends).collect())
+}
+
+/// Fills `buf` from `pos` as far as the file goes; returns the bytes read.
+fn read_fully(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], pos + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn read_part<S: DatedSink>(
+    plan: &Plan,
+    (start, end): (u64, u64),
+    sink: S,
+    parsed: &AtomicU64,
+) -> Option<Part<S>> {
+    let mut part = Part {
+        sink,
+        presence: Presence::new(plan.periods),
+        tally: CentTally::default(),
+    };
+    let mut buf = vec![0u8; BLOCK];
+    let mut cells = Vec::with_capacity(plan.header_len);
+    let (mut pos, mut kept) = (start, 0);
+    while pos < end {
+        let want = (BLOCK - kept).min((end - pos) as usize);
+        let n = read_fully(plan.file, &mut buf[kept..kept + want], pos).ok()?;
+        if n < want {
+            return None; // the file shrank while read
+        }
+        pos += n as u64;
+        let filled = kept + n;
+        let at_end = pos == end;
+        // Whole lines only; the last part's final line may lack its line break.
+        let upto = match memrchr(b'\n', &buf[..filled]) {
+            Some(i) if !at_end => i + 1,
+            _ if at_end => filled,
+            _ => return None, // a line longer than a block
+        };
+        let text = &buf[..upto];
+        if !plain(text, at_end && plan.size == end) {
+            return None;
+        }
+        let mut line_start = 0;
+        for nl in
+            memchr_iter(b'\n', text).chain((upto > 0 && text[upto - 1] != b'\n').then_some(upto))
+        {
+            let line = &text[line_start..nl];
+            line_start = nl + 1;
+            if !part.add_line(line, plan, &mut cells) {
+                return None;
+            }
+        }
+        buf.copy_within(upto..filled, 0);
+        kept = filled - upto;
+        parsed.fetch_add(upto as u64, Ordering::Relaxed);
+        plan.progress.tick(parsed);
+    }
+    Some(part)
+}
+
+/// No quote, and every carriage return ends a line (or the file).
+fn plain(text: &[u8], ends_file: bool) -> bool {
+    memchr2_iter(b'"', b'\r', text).all(|i| {
+        text[i] == b'\r'
+            && match text.get(i + 1) {
+                Some(next) => *next == b'\n',
+                None => ends_file,
+            }
+    })
+}
+
+impl<S: DatedSink> Part<S> {
+    /// Folds one line in; false when the line needs the careful path.
+    fn add_line(&mut self, line: &[u8], plan: &Plan, cells: &mut Vec<(usize, usize)>) -> bool {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        cells.clear();
+        let mut cell_start = 0;
+        for comma in memchr_iter(b',', line) {
+            cells.push((cell_start, comma));
+            cell_start = comma + 1;
+        }
+        cells.push((cell_start, line.len()));
+        if cells.len() != plan.header_len {
+            // Blank lines are skipped, as the careful path does.
+            return cells.len() == 1 && line.iter().all(|b| *b == b' ' || *b == b'\t');
+        }
+        let cell = |col: usize| {
+            let (a, b) = cells[plan.positions[col]];
+            super::reader::trim_bytes(&line[a..b])
+        };
+        let Some(view) = parse_clean(cell, plan.layout) else {
+            return false;
+        };
+        let gmv = view.amounts[0];
+        self.tally.add_read(gmv);
+        let key = self.sink.key(&view);
+        if !self.presence.insert(key, view.date, plan.periods) {
+            return false;
+        }
+        let d = self.sink.apply(key, &view, plan.periods, 1);
+        self.tally.add_disposed(d, gmv);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::dated::{layout, GmvSink};
+    use crate::input::reader::CsvFile;
+    use crate::input::InputFile;
+
+    const HEADER: &str = "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n";
+
+    fn rows(n: u32) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "2025-10-{:02},P{},S{},{}.25,1.00,0,0\n",
+                    i % 31 + 1,
+                    i / 31 % 5,
+                    i / 31,
+                    i + 1
+                )
+            })
+            .collect()
+    }
+
+    /// Rows read when the fast path finishes the file, `None` when it hands it over.
+    fn split_rows(body: &str, parts: usize) -> Option<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gmv_daily.csv");
+        std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
+        let file = InputFile::GmvDaily;
+        let csv = CsvFile::open(&path, file.name(), file.columns())
+            .unwrap()
+            .unwrap();
+        let book = crate::book::Book::embedded();
+        let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let progress = Progress::new(false, 0, "");
+        let layout = layout(file);
+        let plan = Plan {
+            file: csv.file(),
+            size: csv.size,
+            data_start: csv.data_start(),
+            header_len: csv.header_len(),
+            positions: csv.positions(),
+            layout: &layout,
+            periods: &periods,
+            progress: &progress,
+        };
+        read(&plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
+    }
+
+    #[test]
+    fn plain_files_are_read_in_parts() {
+        for parts in 1..=4 {
+            assert_eq!(split_rows(&rows(1000), parts), Some(1000));
+        }
+        let crlf = rows(300).replace('\n', "\r\n");
+        assert_eq!(split_rows(&crlf, 2), Some(300));
+        let unterminated = rows(300);
+        assert_eq!(split_rows(unterminated.trim_end(), 2), Some(300));
+        let blanks = format!("\n  \n{}\n\t\n{}", rows(10), rows(0));
+        assert_eq!(split_rows(&blanks, 2), Some(10));
+        assert_eq!(split_rows("", 2), Some(0));
+    }
+
+    #[test]
+    fn anything_needing_a_line_number_goes_to_the_careful_path() {
+        let body = rows(1000);
+        let with = |line: &str| format!("{body}{line}\n");
+        for tricky in [
+            "2025-10-01,\"P1\",S9,1.00,0,0,0",
+            "2025-10-01,P1,S9,12.3.4,0,0,0",
+            "2025-10-01,P1,S9,1.00,0,0",
+            "2025-10-01,P1,S9\r,1.00,0,0,0",
+            "2025-10-01,P1,S9,1.00,2.00,0,0",
+            "2025-10-01,,S9,1.00,0,0,0",
+            // The first row again: a duplicate key across parts.
+            "2025-10-01,P0,S0,1.25,1.00,0,0",
+        ] {
+            for parts in 1..=3 {
+                assert_eq!(split_rows(&with(tricky), parts), None, "{tricky:?}");
+            }
+        }
+        let long = format!("{body}{}\n", "x".repeat(3 << 20));
+        assert_eq!(split_rows(&long, 2), None);
+    }
+}
