@@ -178,10 +178,13 @@ fn print_errors(err: &mut dyn Write, data: &DataSet) {
 
 /// Loads the data with `book`, reports the reconciliation on stderr, refuses bad data in
 /// strict mode, and runs every program.
+/// Reads the data and runs the programs. `figures`: build each line's figure tree and
+/// detail table (for statements and `explain`; see `engine::Context::figures`).
 pub fn compute(
     book: Book,
     args: &DataArgs,
     adjust: Option<&dyn Adjust>,
+    figures: bool,
     err: &mut dyn Write,
 ) -> Result<Run, AppError> {
     let as_of = resolve_as_of(&book, args.as_of)?;
@@ -217,7 +220,7 @@ pub fn compute(
             ),
         );
     }
-    let outcome = engine::run(&book.rules, &periods, &data);
+    let outcome = engine::run(&book.rules, &periods, &data, figures);
     Ok(Run {
         book,
         periods,
@@ -244,7 +247,8 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         ));
     }
     let book = load_book(args.book)?;
-    let run = compute(book, &args.data, None, err)?;
+    // Statements (written with --out) show figures; the table, CSV and JSON do not.
+    let run = compute(book, &args.data, None, args.out.is_some(), err)?;
     if let Some(dir) = args.out {
         write_calc_files(&run, dir, args.force, args.html)?;
     }
@@ -487,14 +491,20 @@ pub struct WhatifArgs<'a> {
 pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     let scenario = load_scenario(args.scenario)?;
     let (base_book, alt_book, overrides) = scenario_books(args.book, &scenario)?;
-    let baseline = compute(base_book, &args.data, None, err)?;
+    let baseline = compute(base_book, &args.data, None, false, err)?;
     scenario.check_partners(&baseline.data)?;
     // Same files, so the same reconciliation and errors: shown only if this run fails.
     let mut diagnostics = Vec::new();
-    let alt =
-        compute(alt_book, &args.data, Some(&scenario), &mut diagnostics).inspect_err(|_| {
-            note(err, &String::from_utf8_lossy(&diagnostics));
-        })?;
+    let alt = compute(
+        alt_book,
+        &args.data,
+        Some(&scenario),
+        false,
+        &mut diagnostics,
+    )
+    .inspect_err(|_| {
+        note(err, &String::from_utf8_lossy(&diagnostics));
+    })?;
     let cmp = report::whatif::compare(&baseline.outcome, &alt.outcome);
     let changes = scenario.describe();
     let info = report::whatif::WhatifInfo {
@@ -538,7 +548,7 @@ pub fn explain(
     err: &mut dyn Write,
 ) -> Result<(), AppError> {
     let book = load_book(args.book)?;
-    let run = compute(book, &args.data, None, err)?;
+    let run = compute(book, &args.data, None, true, err)?;
     let partners = &run.outcome.partners;
     if !partners.contains_key(args.partner) {
         let known: Vec<&str> = partners.keys().map(String::as_str).take(20).collect();
@@ -614,7 +624,7 @@ pub fn statements(
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), args.month)?;
-    let run = compute(book, &args.data, None, err)?;
+    let run = compute(book, &args.data, None, true, err)?;
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = args.out {

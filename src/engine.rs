@@ -121,6 +121,10 @@ pub struct Context<'a> {
     pub rules: &'a Rules,
     pub periods: &'a Periods,
     pub data: &'a DataSet,
+    /// Build each line's figure tree and detail table. Only statements and `explain` show
+    /// them; the payout table, CSV and JSON need amounts and bases only, and building
+    /// them for every partner is most of a large run's evaluation time.
+    pub figures: bool,
 }
 
 /// A program's answer for a whole run.
@@ -233,11 +237,12 @@ fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> 
     slots
 }
 
-pub fn run(rules: &Rules, periods: &Periods, data: &DataSet) -> Outcome {
+pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> Outcome {
     let ctx = Context {
         rules,
         periods,
         data,
+        figures,
     };
     let mut outcome = Outcome {
         lines: Vec::new(),

@@ -33,7 +33,7 @@ fn run(rows: &[GmvRow]) -> (Book, Outcome) {
     for r in rows {
         data.add_gmv_row(&periods, r);
     }
-    let outcome = engine::run(&book.rules, &periods, &data);
+    let outcome = engine::run(&book.rules, &periods, &data, true);
     (book, outcome)
 }
 

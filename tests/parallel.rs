@@ -54,3 +54,33 @@ fn threaded_and_single_threaded_outputs_are_identical() {
         "outputs differ between single- and two-threaded ingest"
     );
 }
+
+/// Figure trees and detail tables are only built when an output shows them; leaving them
+/// out changes no amount and no basis.
+#[test]
+fn lines_without_figures_have_the_same_amounts_and_bases() {
+    use tsp_payout::{book::Book, engine, input, window::Periods};
+    let book = Book::embedded();
+    let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+    let opts = input::Options {
+        as_of: periods.as_of,
+        mode: input::Mode::Strict,
+        progress: false,
+        adjust: None,
+        threads: 2,
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
+    let data = input::load(&dir, &periods, &opts).unwrap();
+    let full = engine::run(&book.rules, &periods, &data, true);
+    let bare = engine::run(&book.rules, &periods, &data, false);
+    assert_eq!(full.lines.len(), 156);
+    assert!(full.lines.iter().all(|l| !l.steps.is_empty()));
+    assert!(bare.lines.iter().all(|l| l.steps.is_empty() && l.detail.is_none()));
+    let strip = |l: &engine::Line| engine::Line {
+        steps: Vec::new(),
+        detail: None,
+        ..l.clone()
+    };
+    let full: Vec<_> = full.lines.iter().map(strip).collect();
+    assert_eq!(full, bare.lines);
+}

@@ -99,8 +99,8 @@ pub fn ingest(file: InputFile, data: &[u8]) {
         mode,
         progress: false,
         adjust: None,
-        // The default path: parsing on a second thread.
-        parallel: true,
+        // The default path: the file read in parts on two threads, or the careful path.
+        threads: 2,
     };
     let loaded = input::load(dir, &periods, &opts);
     // Restore the base file so that the next input of another target starts clean.
@@ -112,7 +112,7 @@ pub fn ingest(file: InputFile, data: &[u8]) {
         Err(e) => panic!("unexpected load error: {e}"),
     };
     check_data(&data, mode);
-    let outcome = engine::run(&book.rules, &periods, &data);
+    let outcome = engine::run(&book.rules, &periods, &data, true);
     check_outcome(&outcome);
     write_everything(&outcome, &data, book, &periods);
 }
@@ -201,7 +201,7 @@ pub fn book_input(data: &[u8]) {
     };
     let periods = Periods::new(&book.rules.windows, as_of);
     let data = sample_data(&periods);
-    let outcome = engine::run(&book.rules, &periods, &data);
+    let outcome = engine::run(&book.rules, &periods, &data, true);
     check_outcome(&outcome);
     write_everything(&outcome, &data, &book, &periods);
 }

@@ -654,31 +654,29 @@ pub(super) fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
 
 /// `123`, `123.4` or `123.45` with at most 12 integer digits; `None` for anything else.
 fn plain_cents(s: &[u8]) -> Option<i64> {
-    let (int, frac) = match s.len().checked_sub(3) {
-        Some(i) if s[i] == b'.' => (&s[..i], &s[i + 1..]),
-        _ => match s.len().checked_sub(2) {
-            Some(i) if s[i] == b'.' => (&s[..i], &s[i + 1..]),
-            _ => (s, &s[..0]),
-        },
-    };
-    if int.is_empty() || int.len() > 12 {
+    // 12 integer digits, a point and 2 decimals at most: the value fits an i64.
+    if s.is_empty() || s.len() > 15 {
         return None;
     }
-    let mut cents: i64 = 0;
-    for &c in int.iter().chain(frac) {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
+    let (mut value, mut point) = (0i64, None);
+    for (i, &c) in s.iter().enumerate() {
+        let digit = c.wrapping_sub(b'0');
+        if digit <= 9 {
+            value = value * 10 + i64::from(digit);
+        } else if c == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
             return None;
         }
-        cents = cents * 10 + i64::from(d);
     }
-    Some(if frac.len() == 1 {
-        cents * 10
-    } else if frac.is_empty() {
-        cents * 100
-    } else {
-        cents
-    })
+    let (int_digits, decimals) = match point {
+        Some(i) => (i, s.len() - i - 1),
+        None => (s.len(), 0),
+    };
+    if int_digits == 0 || int_digits > 12 || (point.is_some() && decimals == 0) || decimals > 2 {
+        return None;
+    }
+    Some(value * [100, 10, 1][decimals])
 }
 
 #[cfg(test)]

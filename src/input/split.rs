@@ -13,7 +13,7 @@ use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
 use super::reader::{sha256_of, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
-use memchr::{memchr2_iter, memchr_iter, memrchr};
+use memchr::{memchr2_iter, memrchr};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,14 +157,17 @@ fn read_part<S: DatedSink>(
         if !plain(text, at_end && plan.size == end) {
             return None;
         }
-        let mut line_start = 0;
-        for nl in
-            memchr_iter(b'\n', text).chain((upto > 0 && text[upto - 1] != b'\n').then_some(upto))
-        {
-            let line = &text[line_start..nl];
-            line_start = nl + 1;
-            if !part.add_line(line, plan, &mut cells) {
-                return None;
+        // One scan finds every cell and line end of the block.
+        let mut cell_start = 0;
+        let unterminated = (upto > 0 && text[upto - 1] != b'\n').then_some(upto);
+        for i in memchr2_iter(b',', b'\n', text).chain(unterminated) {
+            cells.push((cell_start, i));
+            cell_start = i + 1;
+            if i == upto || text[i] == b'\n' {
+                if !part.add_line(text, &mut cells, plan) {
+                    return None;
+                }
+                cells.clear();
             }
         }
         buf.copy_within(upto..filled, 0);
@@ -187,23 +190,25 @@ fn plain(text: &[u8], ends_file: bool) -> bool {
 }
 
 impl<S: DatedSink> Part<S> {
-    /// Folds one line in; false when the line needs the careful path.
-    fn add_line(&mut self, line: &[u8], plan: &Plan, cells: &mut Vec<(usize, usize)>) -> bool {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        cells.clear();
-        let mut cell_start = 0;
-        for comma in memchr_iter(b',', line) {
-            cells.push((cell_start, comma));
-            cell_start = comma + 1;
+    /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
+    /// line needs the careful path.
+    fn add_line(&mut self, text: &[u8], cells: &mut [(usize, usize)], plan: &Plan) -> bool {
+        // A CRLF line's last cell ends before its CR (`plain` allows no other CR).
+        if let Some(last) = cells.last_mut() {
+            if last.1 > last.0 && text[last.1 - 1] == b'\r' {
+                last.1 -= 1;
+            }
         }
-        cells.push((cell_start, line.len()));
         if cells.len() != plan.header_len {
             // Blank lines are skipped, as the careful path does.
-            return cells.len() == 1 && line.iter().all(|b| *b == b' ' || *b == b'\t');
+            return match cells {
+                [(a, b)] => text[*a..*b].iter().all(|c| *c == b' ' || *c == b'\t'),
+                _ => false,
+            };
         }
         let cell = |col: usize| {
             let (a, b) = cells[plan.positions[col]];
-            super::reader::trim_bytes(&line[a..b])
+            super::reader::trim_bytes(&text[a..b])
         };
         let Some(view) = parse_clean(cell, plan.layout) else {
             return false;

@@ -152,6 +152,7 @@ fn month_line(
     month: WindowId,
     now: &Entitlement,
     before: &Entitlement,
+    figures: bool,
 ) -> Line {
     let (through, span) = span(periods, month);
     let label = periods.full(month).month_label();
@@ -209,56 +210,61 @@ fn month_line(
         .iter()
         .map(|m| format!("windows.{}", m.key()))
         .collect();
-    let steps = vec![
-        Step::new("cumulative span", format!("{}..{}", span.start, span.end))
-            .source(format!("book {}", months_keys.join(" + "))),
-        Step::new("credit tiers per seller", rules.tiers.describe())
-            .source("book affiliate_credits.tiers"),
-        Step::new("seller cap", cap.to_string()).source("book affiliate_credits.max_sellers"),
-        Step::new(
-            "sellers with affiliate GMV",
-            now.sellers_with_gmv.to_string(),
-        )
-        .source("gmv_daily.csv"),
-        Step::new("qualifying sellers", now.qualifying().to_string()),
-        Step::new("kept sellers", now.kept.len().to_string())
-            .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
-        Step::new(format!("entitlement at end of {label}"), now.amount.human())
-            .source("sum of kept credits"),
-        Step::new(
-            match &previous_label {
-                Some(p) => format!("entitlement at end of {p}"),
-                None => "entitlement before the first month".to_string(),
-            },
-            before.amount.human(),
-        ),
-        Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
-    ];
+    let steps = || {
+        vec![
+            Step::new("cumulative span", format!("{}..{}", span.start, span.end))
+                .source(format!("book {}", months_keys.join(" + "))),
+            Step::new("credit tiers per seller", rules.tiers.describe())
+                .source("book affiliate_credits.tiers"),
+            Step::new("seller cap", cap.to_string()).source("book affiliate_credits.max_sellers"),
+            Step::new(
+                "sellers with affiliate GMV",
+                now.sellers_with_gmv.to_string(),
+            )
+            .source("gmv_daily.csv"),
+            Step::new("qualifying sellers", now.qualifying().to_string()),
+            Step::new("kept sellers", now.kept.len().to_string())
+                .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
+            Step::new(format!("entitlement at end of {label}"), now.amount.human())
+                .source("sum of kept credits"),
+            Step::new(
+                match &previous_label {
+                    Some(p) => format!("entitlement at end of {p}"),
+                    None => "entitlement before the first month".to_string(),
+                },
+                before.amount.human(),
+            ),
+            Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
+        ]
+    };
     let head = LineHead {
         partner_id,
         program: ID,
-        period: label,
+        period: label.clone(),
         kind: Kind::AdCredit,
         provisional: false,
+        figures,
     };
     let mut line = head.line(issued, basis, steps);
-    line.detail = Some(Detail::new(
-        format!(
-            "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
-            span.start, span.end
-        ),
-        &["seller_id", "cumulative_affiliate_gmv", "credit", "status"],
-        now.sellers()
-            .map(|(pos, s, kept)| {
-                vec![
-                    s.seller_id.clone(),
-                    s.cumulative.human(),
-                    s.credit.human(),
-                    status(pos, kept, cap),
-                ]
-            })
-            .collect(),
-    ));
+    line.detail = head.detail(|| {
+        Detail::new(
+            format!(
+                "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
+                span.start, span.end
+            ),
+            &["seller_id", "cumulative_affiliate_gmv", "credit", "status"],
+            now.sellers()
+                .map(|(pos, s, kept)| {
+                    vec![
+                        s.seller_id.clone(),
+                        s.cumulative.human(),
+                        s.credit.human(),
+                        status(pos, kept, cap),
+                    ]
+                })
+                .collect(),
+        )
+    });
     line
 }
 
@@ -286,7 +292,15 @@ impl Program for AffiliateCredits {
             for m in &months {
                 let (through, _) = span(periods, *m);
                 let now = entitlement(rules, partner, &through);
-                lines.push(month_line(rules, periods, partner_id, *m, &now, &before));
+                lines.push(month_line(
+                    rules,
+                    periods,
+                    partner_id,
+                    *m,
+                    &now,
+                    &before,
+                    ctx.figures,
+                ));
                 before = now;
             }
         }

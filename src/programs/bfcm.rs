@@ -222,30 +222,34 @@ impl Board {
                 .map_or("not ranked (below the eligibility floor)".into(), |&r| {
                     rank_phrase(r, entrants, paid)
                 });
-            let steps = vec![
-                Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
-                Step::new(self.metric, self.with_count(s))
-                    .source(self.source)
-                    .children(s.parts.iter().cloned()),
-                Step::new("eligibility floor", human_decimal(rules.min_gmv))
-                    .source(format!("book {key}.min_gmv (not prorated)")),
-                Step::new("tie-breakers", self.tie_breakers),
-                Step::new("rank", rank_text),
-                Step::new("prizes", rules.prizes.describe()).source(format!("book {key}.prizes")),
-                Step::new("amount", amount.human()),
-            ];
+            let steps = || {
+                vec![
+                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new(self.metric, self.with_count(s))
+                        .source(self.source)
+                        .children(s.parts.iter().cloned()),
+                    Step::new("eligibility floor", human_decimal(rules.min_gmv))
+                        .source(format!("book {key}.min_gmv (not prorated)")),
+                    Step::new("tie-breakers", self.tie_breakers),
+                    Step::new("rank", rank_text),
+                    Step::new("prizes", rules.prizes.describe())
+                        .source(format!("book {key}.prizes")),
+                    Step::new("amount", amount.human()),
+                ]
+            };
             let head = LineHead {
                 partner_id,
                 program: self.program,
                 period: "bfcm".into(),
                 kind: Kind::Cash,
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
+                figures: ctx.figures,
             };
             let mut line: Line = head.line(amount, basis, steps);
             // The whole board would make every statement as long as the run; a partner
             // checks its own line against the paid ranks and its neighbours.
             let own = rank_of.get(partner_id).copied();
-            line.detail = Some(Detail {
+            line.detail = head.detail(|| Detail {
                 title: title.clone(),
                 columns: columns.clone(),
                 rows: board_rows
@@ -498,6 +502,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
+            figures: true,
         };
         for program in [&BfcmLive as &dyn Program, &BfcmMatchmaking] {
             match program.evaluate(&ctx) {

@@ -203,22 +203,24 @@ impl Program for BfcmSellerChallenge {
                     r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)).percent()
                 })
             };
-            let rows = sellers
-                .iter()
-                .map(|s| {
-                    vec![
-                        s.id.to_string(),
-                        s.class.name().to_string(),
-                        s.oct_sum.plain(),
-                        format!("{:.2}", Exact::average(s.oct_sum, oct.days()).floor_dp(2)),
-                        s.bfcm_sum.plain(),
-                        format!("{:.2}", Exact::average(s.bfcm_sum, bfcm.days()).floor_dp(2)),
-                        uplift(s),
-                        tier_text(s),
-                        s.amount.plain(),
-                    ]
-                })
-                .collect();
+            let rows = || {
+                sellers
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.id.to_string(),
+                            s.class.name().to_string(),
+                            s.oct_sum.plain(),
+                            format!("{:.2}", Exact::average(s.oct_sum, oct.days()).floor_dp(2)),
+                            s.bfcm_sum.plain(),
+                            format!("{:.2}", Exact::average(s.bfcm_sum, bfcm.days()).floor_dp(2)),
+                            uplift(s),
+                            tier_text(s),
+                            s.amount.plain(),
+                        ]
+                    })
+                    .collect()
+            };
             let per_seller = sellers.iter().map(|s| {
                 Step::new(
                     s.id.to_string(),
@@ -236,49 +238,54 @@ impl Program for BfcmSellerChallenge {
                 )
                 .source("gmv_daily.csv gmv")
             });
-            let steps = vec![
-                Step::new("October window", oct.to_string()).source("book windows.oct"),
-                Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
-                Step::new(
-                    "class line",
-                    format!(
-                        "large when October avg daily GMV ≥ {}, else small",
-                        human_decimal(rules.large_min_avg_daily)
-                    ),
-                )
-                .source("book bfcm_seller_challenge.large_min_avg_daily"),
-                Step::new("large tiers (uplift)", rules.large.describe())
-                    .source("book bfcm_seller_challenge.large"),
-                Step::new("small tiers (uplift)", rules.small.describe())
-                    .source("book bfcm_seller_challenge.small"),
-                Step::new("sellers", sellers.len().to_string())
-                    .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
-                    .children(per_seller),
-                Step::new("amount", total.human()).source("sum over sellers"),
-            ];
+            let steps = || {
+                vec![
+                    Step::new("October window", oct.to_string()).source("book windows.oct"),
+                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new(
+                        "class line",
+                        format!(
+                            "large when October avg daily GMV ≥ {}, else small",
+                            human_decimal(rules.large_min_avg_daily)
+                        ),
+                    )
+                    .source("book bfcm_seller_challenge.large_min_avg_daily"),
+                    Step::new("large tiers (uplift)", rules.large.describe())
+                        .source("book bfcm_seller_challenge.large"),
+                    Step::new("small tiers (uplift)", rules.small.describe())
+                        .source("book bfcm_seller_challenge.small"),
+                    Step::new("sellers", sellers.len().to_string())
+                        .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
+                        .children(per_seller),
+                    Step::new("amount", total.human()).source("sum over sellers"),
+                ]
+            };
             let head = LineHead {
                 partner_id,
                 program: "bfcm_seller_challenge",
                 period: "bfcm".into(),
                 kind: Kind::Cash,
                 provisional,
+                figures: ctx.figures,
             };
             let mut line = head.line(total, basis, steps);
-            line.detail = Some(Detail::new(
-                format!("sellers, October {oct} vs BFCM {bfcm}"),
-                &[
-                    "seller_id",
-                    "class",
-                    "october_gmv",
-                    "october_avg_daily",
-                    "bfcm_gmv",
-                    "bfcm_avg_daily",
-                    "uplift",
-                    "tier",
-                    "amount",
-                ],
-                rows,
-            ));
+            line.detail = head.detail(|| {
+                Detail::new(
+                    format!("sellers, October {oct} vs BFCM {bfcm}"),
+                    &[
+                        "seller_id",
+                        "class",
+                        "october_gmv",
+                        "october_avg_daily",
+                        "bfcm_gmv",
+                        "bfcm_avg_daily",
+                        "uplift",
+                        "tier",
+                        "amount",
+                    ],
+                    rows(),
+                )
+            });
             lines.push(line);
         }
         Evaluation::Lines(lines)
@@ -448,6 +455,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
+            figures: true,
         };
         assert!(matches!(
             BfcmSellerChallenge.evaluate(&ctx),

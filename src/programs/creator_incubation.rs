@@ -147,20 +147,23 @@ impl Program for CreatorIncubation {
                 period: "q4".into(),
                 kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
+                figures: ctx.figures,
             };
-            let mut line = head.line(total, basis, steps);
-            line.detail = Some(Detail::new(
-                format!("creators incubated, Q4 GMV over {q4}"),
-                &[
-                    "creator_id",
-                    "target_list",
-                    "q4_gmv",
-                    "q4_rows",
-                    "tier",
-                    "amount",
-                ],
-                rows,
-            ));
+            let mut line = head.line(total, basis, || steps);
+            line.detail = head.detail(|| {
+                Detail::new(
+                    format!("creators incubated, Q4 GMV over {q4}"),
+                    &[
+                        "creator_id",
+                        "target_list",
+                        "q4_gmv",
+                        "q4_rows",
+                        "tier",
+                        "amount",
+                    ],
+                    rows,
+                )
+            });
             lines.push(line);
         }
         Evaluation::Lines(lines)

@@ -53,64 +53,69 @@ impl Program for GmvGrowth {
                     None => format!("{figures}; the book has no tiers"),
                 },
             };
-            let steps = vec![
-                Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
-                Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
-                Step::new("Q3 average daily gmv", avg3.human()).source(format!(
-                    "{} / {} days",
-                    sum3.human(),
-                    q3.days()
-                )),
-                Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
-                Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
-                Step::new("Q4 average daily gmv", avg4.human()).source(format!(
-                    "{} / {} days",
-                    sum4.human(),
-                    q4.days()
-                )),
-                Step::new("increment", increment.human())
-                    .source("Q4 average − Q3 average, compared exactly")
-                    .children(exact_tests(
-                        tiers,
-                        hit.map(|(i, _)| i),
-                        sum4,
-                        q4.days(),
-                        sum3,
-                        q3.days(),
+            let steps = || {
+                vec![
+                    Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
+                    Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
+                    Step::new("Q3 average daily gmv", avg3.human()).source(format!(
+                        "{} / {} days",
+                        sum3.human(),
+                        q3.days()
                     )),
-                Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
-                Step::new(
-                    "tier met",
-                    hit.map_or("none".to_string(), |(i, t)| {
-                        format!("gmv_growth.tiers[{i}]: >= {}", human_decimal(t.min))
-                    }),
-                ),
-                Step::new("amount", amount.human()),
-            ];
-            let detail = Detail::new(
-                "gmv sums by seller",
-                &["seller_id", "q3_gmv", "q4_gmv"],
-                partner
-                    .sellers
-                    .iter()
-                    .map(|(id, sums)| {
-                        vec![
-                            id.clone(),
-                            sums.get(WindowId::Q3).gmv.human(),
-                            sums.get(WindowId::Q4).gmv.human(),
-                        ]
-                    })
-                    .collect(),
-            );
+                    Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                    Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
+                    Step::new("Q4 average daily gmv", avg4.human()).source(format!(
+                        "{} / {} days",
+                        sum4.human(),
+                        q4.days()
+                    )),
+                    Step::new("increment", increment.human())
+                        .source("Q4 average − Q3 average, compared exactly")
+                        .children(exact_tests(
+                            tiers,
+                            hit.map(|(i, _)| i),
+                            sum4,
+                            q4.days(),
+                            sum3,
+                            q3.days(),
+                        )),
+                    Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
+                    Step::new(
+                        "tier met",
+                        hit.map_or("none".to_string(), |(i, t)| {
+                            format!("gmv_growth.tiers[{i}]: >= {}", human_decimal(t.min))
+                        }),
+                    ),
+                    Step::new("amount", amount.human()),
+                ]
+            };
+            let detail = || {
+                Detail::new(
+                    "gmv sums by seller",
+                    &["seller_id", "q3_gmv", "q4_gmv"],
+                    partner
+                        .sellers
+                        .iter()
+                        .map(|(id, sums)| {
+                            vec![
+                                id.clone(),
+                                sums.get(WindowId::Q3).gmv.human(),
+                                sums.get(WindowId::Q4).gmv.human(),
+                            ]
+                        })
+                        .collect(),
+                )
+            };
             let head = LineHead {
                 partner_id,
                 program: "gmv_growth",
                 period: "q4".into(),
                 kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
+                figures: ctx.figures,
             };
             let mut line = head.line(amount, basis, steps);
-            line.detail = Some(detail);
+            line.detail = head.detail(detail);
             lines.push(line);
         }
         Evaluation::Lines(lines)

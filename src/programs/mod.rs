@@ -16,7 +16,7 @@ pub use gmv_growth::GmvGrowth;
 pub use short_video::ShortVideo;
 pub use tier_upgrade::TierUpgrade;
 
-use crate::engine::{Kind, Line, Program, Step};
+use crate::engine::{Detail, Kind, Line, Program, Step};
 use crate::money::Money;
 
 /// Every program, in report order.
@@ -40,10 +40,14 @@ pub(crate) struct LineHead<'a> {
     pub period: String,
     pub kind: Kind,
     pub provisional: bool,
+    /// Whether the run's outputs show figure trees and detail tables (`Context::figures`).
+    pub figures: bool,
 }
 
 impl LineHead<'_> {
-    pub fn line(&self, amount: Money, basis: String, steps: Vec<Step>) -> Line {
+    /// The line; its figure tree is only built when the run shows it.
+    pub fn line(&self, amount: Money, basis: String, steps: impl FnOnce() -> Vec<Step>) -> Line {
+        let steps = if self.figures { steps() } else { Vec::new() };
         Line {
             partner_id: self.partner_id.to_string(),
             program: self.program,
@@ -55,6 +59,11 @@ impl LineHead<'_> {
             steps,
             detail: None,
         }
+    }
+
+    /// A detail table, built only when the run shows it.
+    pub fn detail(&self, table: impl FnOnce() -> Detail) -> Option<Detail> {
+        self.figures.then(table)
     }
 }
 
@@ -136,6 +145,7 @@ pub(crate) mod testkit {
                 rules: &self.book.rules,
                 periods: &self.periods,
                 data: &self.data,
+                figures: true,
             };
             match program.evaluate(&ctx) {
                 Evaluation::Lines(lines) => lines,

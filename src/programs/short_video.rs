@@ -189,7 +189,7 @@ pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
     }
 }
 
-fn month_line(rules: &Rules, board: &Board, partner_id: &str) -> Line {
+fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> Line {
     let label = board.label();
     let head = LineHead {
         partner_id,
@@ -197,6 +197,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str) -> Line {
         period: label.clone(),
         kind: Kind::AdCredit,
         provisional: false,
+        figures,
     };
     let standing = board
         .standing(partner_id)
@@ -212,74 +213,80 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str) -> Line {
         None => (Money::ZERO, format!("increment not positive ({figures})")),
     };
     let key = board.month.key();
-    let steps = vec![
-        Step::new(format!("{label} window"), board.window.to_string())
-            .source(format!("book windows.{key}")),
-        Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
-            .source("gmv_daily.csv"),
-        Step::new(
-            format!("{label} average daily short_video_gmv"),
-            e.month_avg.human(),
-        )
-        .source(format!(
-            "{} / {} days",
-            e.month_sum.human(),
-            board.window.days()
-        )),
-        Step::new("Q3 window", board.q3.to_string()).source("book windows.q3"),
-        Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
-        Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
-            "{} / {} days",
-            e.q3_sum.human(),
-            board.q3.days()
-        )),
-        Step::new("increment", e.increment.human())
-            .source("month average − Q3 average, compared exactly"),
-        Step::new(
-            "eligible",
-            if e.increment.is_positive() {
-                "yes: increment > 0"
-            } else {
-                "no: increment not positive"
-            },
-        ),
-        Step::new(
-            "rank",
-            standing
-                .rank()
-                .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
-        )
-        .source("increment desc, then month short_video_gmv sum desc, then partner_id asc"),
-        Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
-        Step::new("amount", amount.human()),
-    ];
+    let steps = || {
+        vec![
+            Step::new(format!("{label} window"), board.window.to_string())
+                .source(format!("book windows.{key}")),
+            Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
+                .source("gmv_daily.csv"),
+            Step::new(
+                format!("{label} average daily short_video_gmv"),
+                e.month_avg.human(),
+            )
+            .source(format!(
+                "{} / {} days",
+                e.month_sum.human(),
+                board.window.days()
+            )),
+            Step::new("Q3 window", board.q3.to_string()).source("book windows.q3"),
+            Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
+            Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
+                "{} / {} days",
+                e.q3_sum.human(),
+                board.q3.days()
+            )),
+            Step::new("increment", e.increment.human())
+                .source("month average − Q3 average, compared exactly"),
+            Step::new(
+                "eligible",
+                if e.increment.is_positive() {
+                    "yes: increment > 0"
+                } else {
+                    "no: increment not positive"
+                },
+            ),
+            Step::new(
+                "rank",
+                standing
+                    .rank()
+                    .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
+            )
+            .source("increment desc, then month short_video_gmv sum desc, then partner_id asc"),
+            Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
+            Step::new("amount", amount.human()),
+        ]
+    };
     let paid = rules.bands.paid_ranks();
-    let rows = board
-        .neighbour_ranks(standing.rank(), paid)
-        .into_iter()
-        .map(|r| {
-            let item = &board.ranked[r - 1].item;
-            vec![
-                r.to_string(),
-                item.partner_id.clone(),
-                item.increment.human(),
-                item.month_sum.human(),
-                rules.bands.pay(r).human(),
-            ]
-        })
-        .collect();
+    let rows = || {
+        board
+            .neighbour_ranks(standing.rank(), paid)
+            .into_iter()
+            .map(|r| {
+                let item = &board.ranked[r - 1].item;
+                vec![
+                    r.to_string(),
+                    item.partner_id.clone(),
+                    item.increment.human(),
+                    item.month_sum.human(),
+                    rules.bands.pay(r).human(),
+                ]
+            })
+            .collect()
+    };
     let mut line = head.line(amount, basis, steps);
-    line.detail = Some(Detail::new(
-        format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
-        &[
-            "rank",
-            "partner_id",
-            "increment",
-            "short_video_gmv",
-            "amount",
-        ],
-        rows,
-    ));
+    line.detail = head.detail(|| {
+        Detail::new(
+            format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
+            &[
+                "rank",
+                "partner_id",
+                "increment",
+                "short_video_gmv",
+                "amount",
+            ],
+            rows(),
+        )
+    });
     line
 }
 
@@ -291,7 +298,7 @@ fn month_standing(board: &Board, partner_id: &str) -> String {
     }
 }
 
-fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str) -> Line {
+fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: bool) -> Line {
     let last = boards.last().expect("every month has a board");
     let head = LineHead {
         partner_id,
@@ -299,6 +306,7 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str) -> Line {
         period: last.label(),
         kind: Kind::AdCredit,
         provisional: false,
+        figures,
     };
     let top = rules.consistency_top;
     let ranks: Vec<Option<usize>> = boards
@@ -338,43 +346,50 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str) -> Line {
             months.join("; ")
         )
     };
-    let mut steps: Vec<Step> = boards
-        .iter()
-        .map(|b| Step::new(format!("{} rank", b.label()), month_standing(b, partner_id)))
-        .collect();
-    steps.push(
-        Step::new("required", format!("rank 1–{top} in every month"))
-            .source("book short_video_top15.consistency_top"),
-    );
-    steps.push(
-        Step::new("bonus", rules.consistency_amount.human())
-            .source("book short_video_top15.consistency_amount"),
-    );
-    steps.push(Step::new("amount", amount.human()));
-    let rows = boards
-        .iter()
-        .zip(&ranks)
-        .map(|(b, r)| {
-            let e = b
-                .standing(partner_id)
-                .expect("every partner is on the board");
-            vec![
-                b.label(),
-                r.map_or_else(
-                    || "not ranked".into(),
-                    |r| format!("{r} of {}", b.ranked.len()),
-                ),
-                e.entry().increment.human(),
-                if in_top(r) { "yes" } else { "no" }.to_string(),
-            ]
-        })
-        .collect();
+    let steps = || {
+        let mut steps: Vec<Step> = boards
+            .iter()
+            .map(|b| Step::new(format!("{} rank", b.label()), month_standing(b, partner_id)))
+            .collect();
+        steps.push(
+            Step::new("required", format!("rank 1–{top} in every month"))
+                .source("book short_video_top15.consistency_top"),
+        );
+        steps.push(
+            Step::new("bonus", rules.consistency_amount.human())
+                .source("book short_video_top15.consistency_amount"),
+        );
+        steps.push(Step::new("amount", amount.human()));
+        steps
+    };
+    let rows = || {
+        boards
+            .iter()
+            .zip(&ranks)
+            .map(|(b, r)| {
+                let e = b
+                    .standing(partner_id)
+                    .expect("every partner is on the board");
+                vec![
+                    b.label(),
+                    r.map_or_else(
+                        || "not ranked".into(),
+                        |r| format!("{r} of {}", b.ranked.len()),
+                    ),
+                    e.entry().increment.human(),
+                    if in_top(r) { "yes" } else { "no" }.to_string(),
+                ]
+            })
+            .collect()
+    };
     let mut line = head.line(amount, basis, steps);
-    line.detail = Some(Detail::new(
-        format!("monthly short-video ranks (top {top} needed in every month)"),
-        &["month", "rank", "increment", "in top"],
-        rows,
-    ));
+    line.detail = head.detail(|| {
+        Detail::new(
+            format!("monthly short-video ranks (top {top} needed in every month)"),
+            &["month", "rank", "increment", "in top"],
+            rows(),
+        )
+    });
     line
 }
 
@@ -407,10 +422,10 @@ impl Program for ShortVideo {
         let mut lines = Vec::new();
         for partner_id in ctx.data.partners.keys() {
             for board in &boards {
-                lines.push(month_line(rules, board, partner_id));
+                lines.push(month_line(rules, board, partner_id, ctx.figures));
             }
             if every_month {
-                lines.push(consistency_line(rules, &boards, partner_id));
+                lines.push(consistency_line(rules, &boards, partner_id, ctx.figures));
             }
         }
         Evaluation::Lines(lines)
@@ -532,6 +547,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
+            figures: true,
         };
         let pending = ShortVideo.not_evaluated(&ctx);
         assert_eq!(pending.len(), 1);
@@ -543,6 +559,7 @@ mod tests {
             rules: &early.book.rules,
             periods: &early.periods,
             data: &early.data,
+            figures: true,
         };
         match ShortVideo.evaluate(&ctx) {
             Evaluation::NotEvaluated(reason) => {

@@ -70,6 +70,7 @@ impl Program for TierUpgrade {
                 period: "q4".into(),
                 kind: Kind::Cash,
                 provisional,
+                figures: ctx.figures,
             };
             let history_text = if history.is_empty() {
                 "no rows".to_string()
@@ -93,7 +94,7 @@ impl Program for TierUpgrade {
                 let basis =
                     format!("not eligible: no tier on or before {prior_end} ({history_text})");
                 steps.push(Step::new("amount", Money::ZERO.human()));
-                lines.push(head.line(Money::ZERO, basis, steps));
+                lines.push(head.line(Money::ZERO, basis, || steps));
                 continue;
             };
             let h = holding(history, hold);
@@ -156,7 +157,7 @@ impl Program for TierUpgrade {
                     .source("book tier_upgrade.bonus"),
             );
             steps.push(Step::new("amount", amount.human()));
-            lines.push(head.line(amount, basis, steps));
+            lines.push(head.line(amount, basis, || steps));
         }
         Evaluation::Lines(lines)
     }
