@@ -208,19 +208,16 @@ impl Periods {
 
     /// Bit mask of the cut windows that contain `date` (bit `WindowId as usize`).
     pub fn mask(&self, date: NaiveDate) -> u8 {
-        let offset = (date - self.span.start).num_days();
-        if offset < 0 {
-            return 0;
-        }
-        self.day_masks.get(offset as usize).copied().unwrap_or(0)
+        self.span_offset(date).map_or(0, |day| self.day_masks[day])
     }
 
-    /// Day offset of `date` inside `span`, if it lies there.
+    /// Day offset of `date` inside `span`, if it lies there. (Day numbers, not date
+    /// subtraction: this runs for every row read.)
     pub fn span_offset(&self, date: NaiveDate) -> Option<usize> {
-        let offset = (date - self.span.start).num_days();
-        (0..self.span.days())
-            .contains(&offset)
-            .then_some(offset as usize)
+        let offset = date.num_days_from_ce() - self.span.start.num_days_from_ce();
+        usize::try_from(offset)
+            .ok()
+            .filter(|day| *day < self.day_masks.len())
     }
 
     /// The evaluation end: the program end, or the as-of date when earlier.

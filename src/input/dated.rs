@@ -680,6 +680,41 @@ impl<'a> GmvSink<'a> {
         self.fold(key, &view, periods, 1);
     }
 
+    /// A scenario's view of a row: kept out of the hot path.
+    #[cold]
+    fn apply_adjusted(
+        &mut self,
+        adjust: &dyn Adjust,
+        key: usize,
+        v: &View,
+        periods: &Periods,
+        sign: i128,
+    ) -> Disposition {
+        // A scenario sees the row as read; taking back a duplicate takes back the same figures.
+        let m = Money::from_cents;
+        let row = GmvRow {
+            date: v.date,
+            partner_id: v.ids[0].to_string(),
+            seller_id: v.ids[1].to_string(),
+            channels: Channels {
+                gmv: m(v.amounts[0]),
+                short_video: m(v.amounts[1]),
+                live: m(v.amounts[2]),
+                affiliate: m(v.amounts[3]),
+            },
+        };
+        let c = adjust
+            .gmv_row(row)
+            .map_or_else(Channels::default, |r| r.channels);
+        let adjusted = View {
+            date: v.date,
+            ids: v.ids,
+            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
+        };
+        self.fold(key, &adjusted, periods, sign)
+    }
+
+    #[inline]
     fn fold(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
         let mask = periods.mask(v.date);
         if mask == 0 {
@@ -732,31 +767,10 @@ impl DatedSink for GmvSink<'_> {
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
-        let Some(adjust) = self.adjust else {
-            return self.fold(key, v, periods, sign);
-        };
-        // A scenario sees the row as read; taking back a duplicate takes back the same figures.
-        let m = Money::from_cents;
-        let row = GmvRow {
-            date: v.date,
-            partner_id: v.ids[0].to_string(),
-            seller_id: v.ids[1].to_string(),
-            channels: Channels {
-                gmv: m(v.amounts[0]),
-                short_video: m(v.amounts[1]),
-                live: m(v.amounts[2]),
-                affiliate: m(v.amounts[3]),
-            },
-        };
-        let c = adjust
-            .gmv_row(row)
-            .map_or_else(Channels::default, |r| r.channels);
-        let adjusted = View {
-            date: v.date,
-            ids: v.ids,
-            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
-        };
-        self.fold(key, &adjusted, periods, sign)
+        match self.adjust {
+            None => self.fold(key, v, periods, sign),
+            Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
+        }
     }
 
     fn part(&self) -> Self {
