@@ -39,13 +39,21 @@ pub(super) struct Rec {
 #[derive(Debug)]
 pub(super) struct View<'a> {
     pub date: NaiveDate,
-    pub ids: [&'a str; 3],
+    /// Valid UTF-8 once a sink has interned them (`DatedSink::key`).
+    pub ids: [&'a [u8]; 3],
     pub amounts: [i64; 4],
+}
+
+impl View<'_> {
+    /// Id `i` as text (for messages and scenarios; interned ids are valid UTF-8).
+    pub fn id(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.ids[i])
+    }
 }
 
 impl Rec {
     fn view<'a>(&self, text: &'a str) -> View<'a> {
-        let id = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+        let id = |(a, b): (u32, u32)| &text.as_bytes()[a as usize..b as usize];
         View {
             date: self.date.expect("parsed rows have a date"),
             ids: self.ids.map(id),
@@ -104,11 +112,10 @@ pub(super) fn parse_clean<'a>(
     layout: &Layout,
 ) -> Option<View<'a>> {
     let date = parse_date_bytes(cell(0))?;
-    let mut ids = [""; 3];
+    let mut ids: [&[u8]; 3] = [b""; 3];
     for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
-        *id = std::str::from_utf8(cell(1 + i))
-            .ok()
-            .filter(|s| !s.is_empty())?;
+        // UTF-8 is checked once per key, when the sink interns it.
+        *id = Some(cell(1 + i)).filter(|id| !id.is_empty())?;
     }
     let first_amount = 1 + layout.ids;
     let mut amounts = [0; 4];
@@ -212,8 +219,9 @@ impl BatchReader {
 pub(super) trait DatedSink: Send + Sized {
     /// A readable form of the row's key, for duplicate-key messages.
     fn describe_key(v: &View) -> String;
-    /// Interns the key (without the date) and returns its index.
-    fn key(&mut self, v: &View) -> usize;
+    /// Interns the key (without the date) and returns its index; `None` when a new key's
+    /// ids are not valid UTF-8.
+    fn key(&mut self, v: &View) -> Option<usize>;
     /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
     /// An empty sink of the same kind and settings, for one part of the file.
@@ -339,6 +347,9 @@ impl CentTally {
     }
 }
 
+/// The careful path checks ids as it parses them.
+const CHECKED_IDS: &str = "ids are checked UTF-8 when parsed";
+
 /// Later rows of a duplicated (key, date): line, span and gmv.
 type Duplicates = BTreeMap<(usize, NaiveDate), Vec<(u64, (u64, u64), i64)>>;
 
@@ -404,7 +415,7 @@ impl Ingest<'_> {
                         let view = rec.view(&batch.text);
                         let gmv = view.amounts[0];
                         tally.add(READ, gmv, 1);
-                        let key = sink.key(&view);
+                        let key = sink.key(&view).expect(CHECKED_IDS);
                         if !presence.insert(key, view.date, this.periods) {
                             tally.add(REJECTED, gmv, 1);
                             duplicates
@@ -497,7 +508,7 @@ impl Ingest<'_> {
             }
             let (line, span) = (row.line, row.span);
             let view = rec.view(&text);
-            let key = sink.key(&view);
+            let key = sink.key(&view).expect(CHECKED_IDS);
             let Some(later) = duplicates.get(&(key, view.date)) else {
                 continue;
             };
@@ -560,16 +571,16 @@ impl Keys {
         &self.arena[a as usize..b as usize]
     }
 
-    fn get_or_insert(&mut self, ids: &[&str]) -> usize {
+    fn get_or_insert(&mut self, ids: &[&[u8]]) -> Option<usize> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for id in ids {
             buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            buf.extend_from_slice(id.as_bytes());
+            buf.extend_from_slice(id);
         }
         // Exports are usually grouped by seller or date: the same key comes in runs.
         let i = if self.last < self.ids.len() && self.bytes(self.last) == buf.as_slice() {
-            self.last
+            Some(self.last)
         } else {
             let hash = {
                 use std::hash::Hasher;
@@ -577,7 +588,11 @@ impl Keys {
                 h.write(&buf);
                 h.finish()
             };
-            self.find_or_insert(&buf, hash, || ids.iter().map(|s| s.to_string()).collect())
+            self.find_or_insert(&buf, hash, || {
+                ids.iter()
+                    .map(|id| std::str::from_utf8(id).ok().map(str::to_string))
+                    .collect()
+            })
         };
         self.buf = buf;
         i
@@ -586,7 +601,10 @@ impl Keys {
     /// The keys of `part` interned here, in its order; returns where each went.
     fn absorb(&mut self, part: &Keys) -> Vec<usize> {
         (0..part.ids.len())
-            .map(|i| self.find_or_insert(part.bytes(i), part.hashes[i], || part.ids[i].clone()))
+            .map(|i| {
+                self.find_or_insert(part.bytes(i), part.hashes[i], || Some(part.ids[i].clone()))
+                    .expect("a part's keys are text")
+            })
             .collect()
     }
 
@@ -594,8 +612,8 @@ impl Keys {
         &mut self,
         key: &[u8],
         hash: u64,
-        ids: impl FnOnce() -> Vec<String>,
-    ) -> usize {
+        ids: impl FnOnce() -> Option<Vec<String>>,
+    ) -> Option<usize> {
         if self.slots.is_empty() {
             self.slots = vec![0; 1024];
         }
@@ -608,24 +626,25 @@ impl Keys {
                     let i = s as usize - 1;
                     if self.hashes[i] == hash && self.bytes(i) == key {
                         self.last = i;
-                        return i;
+                        return Some(i);
                     }
                 }
             }
             slot = (slot + 1) & mask;
         }
+        let ids = ids()?;
         let i = self.ids.len();
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(key);
         self.spans.push((start, self.arena.len() as u32));
         self.hashes.push(hash);
-        self.ids.push(ids());
+        self.ids.push(ids);
         self.slots[slot] = i as u32 + 1;
         if self.ids.len() * 2 > self.slots.len() {
             self.grow();
         }
         self.last = i;
-        i
+        Some(i)
     }
 
     fn grow(&mut self) {
@@ -673,10 +692,10 @@ impl<'a> GmvSink<'a> {
         let c = &row.channels;
         let view = View {
             date: row.date,
-            ids: [&row.partner_id, &row.seller_id, ""],
+            ids: [row.partner_id.as_bytes(), row.seller_id.as_bytes(), b""],
             amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
         };
-        let key = self.key(&view);
+        let key = self.key(&view).expect("a scenario's ids are text");
         self.fold(key, &view, periods, 1);
     }
 
@@ -694,8 +713,8 @@ impl<'a> GmvSink<'a> {
         let m = Money::from_cents;
         let row = GmvRow {
             date: v.date,
-            partner_id: v.ids[0].to_string(),
-            seller_id: v.ids[1].to_string(),
+            partner_id: v.id(0).into_owned(),
+            seller_id: v.id(1).into_owned(),
             channels: Channels {
                 gmv: m(v.amounts[0]),
                 short_video: m(v.amounts[1]),
@@ -754,16 +773,18 @@ impl DatedSink for GmvSink<'_> {
     fn describe_key(v: &View) -> String {
         format!(
             "date {}, partner_id {}, seller_id {}",
-            v.date, v.ids[0], v.ids[1]
+            v.date,
+            v.id(0),
+            v.id(1)
         )
     }
 
-    fn key(&mut self, v: &View) -> usize {
-        let i = self.keys.get_or_insert(&v.ids[..2]);
+    fn key(&mut self, v: &View) -> Option<usize> {
+        let i = self.keys.get_or_insert(&v.ids[..2])?;
         if i == self.sums.len() {
             self.sums.push([[0; CHANNELS]; WINDOW_COUNT]);
         }
-        i
+        Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
@@ -815,15 +836,15 @@ pub(super) struct CreatorGmvSink {
 
 impl DatedSink for CreatorGmvSink {
     fn describe_key(v: &View) -> String {
-        format!("date {}, creator_id {}", v.date, v.ids[0])
+        format!("date {}, creator_id {}", v.date, v.id(0))
     }
 
-    fn key(&mut self, v: &View) -> usize {
-        let i = self.keys.get_or_insert(&v.ids[..1]);
+    fn key(&mut self, v: &View) -> Option<usize> {
+        let i = self.keys.get_or_insert(&v.ids[..1])?;
         if i == self.q4.len() {
             self.q4.push((0, 0));
         }
-        i
+        Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
@@ -895,16 +916,19 @@ impl DatedSink for MatchSink {
     fn describe_key(v: &View) -> String {
         format!(
             "date {}, partner_id {}, seller_id {}, creator_id {}",
-            v.date, v.ids[0], v.ids[1], v.ids[2]
+            v.date,
+            v.id(0),
+            v.id(1),
+            v.id(2)
         )
     }
 
-    fn key(&mut self, v: &View) -> usize {
-        let i = self.keys.get_or_insert(&v.ids);
+    fn key(&mut self, v: &View) -> Option<usize> {
+        let i = self.keys.get_or_insert(&v.ids)?;
         if i == self.bfcm.len() {
             self.bfcm.push(0);
         }
-        i
+        Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {

@@ -215,7 +215,10 @@ impl<S: DatedSink> Part<S> {
         };
         let gmv = view.amounts[0];
         self.tally.add_read(gmv);
-        let key = self.sink.key(&view);
+        // A new key's ids must be text, else the careful path reports them.
+        let Some(key) = self.sink.key(&view) else {
+            return false;
+        };
         if !self.presence.insert(key, view.date, plan.periods) {
             return false;
         }
