@@ -663,9 +663,15 @@ impl Keys {
 
 const CHANNELS: usize = 4;
 
+/// One key's sums in cents, by window and channel. A window's four sums are one cache line
+/// (aligned), so a row touches one line per window it falls in.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct KeySums([[i128; CHANNELS]; WINDOW_COUNT]);
+
 pub(super) struct GmvSink<'a> {
     keys: Keys,
-    sums: Vec<[[i128; CHANNELS]; WINDOW_COUNT]>,
+    sums: Vec<KeySums>,
     adjust: Option<&'a dyn Adjust>,
 }
 
@@ -739,7 +745,7 @@ impl<'a> GmvSink<'a> {
         if mask == 0 {
             return Disposition::Outside;
         }
-        let sums = &mut self.sums[key];
+        let sums = &mut self.sums[key].0;
         for (w, window) in sums.iter_mut().enumerate() {
             if mask & (1 << w) != 0 {
                 for (total, amount) in window.iter_mut().zip(v.amounts) {
@@ -753,7 +759,7 @@ impl<'a> GmvSink<'a> {
     pub(super) fn finish(self, data: &mut DataSet) {
         for (ids, sums) in self.keys.ids.into_iter().zip(self.sums) {
             let mut seller = SellerSums::default();
-            for (w, window) in sums.iter().enumerate() {
+            for (w, window) in sums.0.iter().enumerate() {
                 let m = |c: usize| Money::from_cents_sum(window[c]);
                 seller.windows[w] = Channels {
                     gmv: m(0),
@@ -782,7 +788,7 @@ impl DatedSink for GmvSink<'_> {
     fn key(&mut self, v: &View) -> Option<usize> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
         if i == self.sums.len() {
-            self.sums.push([[0; CHANNELS]; WINDOW_COUNT]);
+            self.sums.push(KeySums::default());
         }
         Some(i)
     }
@@ -801,7 +807,7 @@ impl DatedSink for GmvSink<'_> {
     fn absorb(&mut self, part: Self) -> Vec<usize> {
         let map = self.keys.absorb(&part.keys);
         add_values(&mut self.sums, &map, part.sums, |mine, theirs| {
-            for (w, window) in mine.iter_mut().zip(theirs) {
+            for (w, window) in mine.0.iter_mut().zip(theirs.0) {
                 for (total, amount) in w.iter_mut().zip(window) {
                     *total += amount;
                 }
