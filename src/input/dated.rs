@@ -555,8 +555,9 @@ impl Ingest<'_> {
 /// lookup runs once per row.
 #[derive(Default)]
 struct Keys {
-    /// Power-of-two table of key index + 1 (0 = empty).
-    slots: Vec<u32>,
+    /// Power-of-two table of slots: the high half of the key's hash above its index + 1
+    /// (0 = empty), so that a probe reads the table and then only the matching key.
+    slots: Vec<u64>,
     hashes: Vec<u64>,
     arena: Vec<u8>,
     spans: Vec<(u32, u32)>,
@@ -618,17 +619,19 @@ impl Keys {
             self.slots = vec![0; 1024];
         }
         let mask = self.slots.len() - 1;
+        let tag = Self::slot_value(hash, 0) - 1;
         let mut slot = (hash as usize) & mask;
         loop {
             match self.slots[slot] {
                 0 => break,
-                s => {
-                    let i = s as usize - 1;
-                    if self.hashes[i] == hash && self.bytes(i) == key {
+                s if s - (s as u32 as u64) == tag => {
+                    let i = (s as u32) as usize - 1;
+                    if self.bytes(i) == key {
                         self.last = i;
                         return Some(i);
                     }
                 }
+                _ => {}
             }
             slot = (slot + 1) & mask;
         }
@@ -639,7 +642,7 @@ impl Keys {
         self.spans.push((start, self.arena.len() as u32));
         self.hashes.push(hash);
         self.ids.push(ids);
-        self.slots[slot] = i as u32 + 1;
+        self.slots[slot] = Self::slot_value(hash, i);
         if self.ids.len() * 2 > self.slots.len() {
             self.grow();
         }
@@ -647,15 +650,19 @@ impl Keys {
         Some(i)
     }
 
+    fn slot_value(hash: u64, i: usize) -> u64 {
+        (hash & !u64::from(u32::MAX)) | (i as u64 + 1)
+    }
+
     fn grow(&mut self) {
-        let mut slots = vec![0u32; self.slots.len() * 2];
+        let mut slots = vec![0u64; self.slots.len() * 2];
         let mask = slots.len() - 1;
         for (i, hash) in self.hashes.iter().enumerate() {
             let mut slot = (*hash as usize) & mask;
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = i as u32 + 1;
+            slots[slot] = Self::slot_value(*hash, i);
         }
         self.slots = slots;
     }
