@@ -176,15 +176,29 @@ fn print_errors(err: &mut dyn Write, data: &DataSet) {
     note(err, &errors_text(data));
 }
 
+/// What a command's outputs show beyond amounts and bases; what none shows is not computed.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown {
+    /// Each line's figure tree and detail table (statements, `explain`).
+    pub figures: bool,
+    /// The inputs' sha256 (manifest.json and HTML statements, written with --out).
+    pub hashes: bool,
+}
+
+impl Shown {
+    pub const ALL: Shown = Shown {
+        figures: true,
+        hashes: true,
+    };
+}
+
 /// Loads the data with `book`, reports the reconciliation on stderr, refuses bad data in
 /// strict mode, and runs every program.
-/// Reads the data and runs the programs. `figures`: build each line's figure tree and
-/// detail table (for statements and `explain`; see `engine::Context::figures`).
 pub fn compute(
     book: Book,
     args: &DataArgs,
     adjust: Option<&dyn Adjust>,
-    figures: bool,
+    shown: Shown,
     err: &mut dyn Write,
 ) -> Result<Run, AppError> {
     let as_of = resolve_as_of(&book, args.as_of)?;
@@ -199,6 +213,7 @@ pub fn compute(
         progress: true,
         adjust,
         threads: ingest_threads(),
+        hashes: shown.hashes,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));
@@ -220,7 +235,7 @@ pub fn compute(
             ),
         );
     }
-    let outcome = engine::run(&book.rules, &periods, &data, figures);
+    let outcome = engine::run(&book.rules, &periods, &data, shown.figures);
     Ok(Run {
         book,
         periods,
@@ -247,8 +262,14 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         ));
     }
     let book = load_book(args.book)?;
-    // Statements (written with --out) show figures; the table, CSV and JSON do not.
-    let run = compute(book, &args.data, None, args.out.is_some(), err)?;
+    // Statements and the manifest (written with --out) show figures and hashes; the
+    // table, CSV and JSON do not.
+    let written = args.out.is_some();
+    let shown = Shown {
+        figures: written,
+        hashes: written,
+    };
+    let run = compute(book, &args.data, None, shown, err)?;
     if let Some(dir) = args.out {
         write_calc_files(&run, dir, args.force, args.html)?;
     }
@@ -373,6 +394,8 @@ pub fn validate(
         progress: true,
         adjust: None,
         threads: ingest_threads(),
+        // validate shows no hashes.
+        hashes: false,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
     note(err, &report::reconciliation_text(&data));
@@ -491,7 +514,11 @@ pub struct WhatifArgs<'a> {
 pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     let scenario = load_scenario(args.scenario)?;
     let (base_book, alt_book, overrides) = scenario_books(args.book, &scenario)?;
-    let baseline = compute(base_book, &args.data, None, false, err)?;
+    let shown = Shown {
+        figures: false,
+        hashes: args.out.is_some(),
+    };
+    let baseline = compute(base_book, &args.data, None, shown, err)?;
     scenario.check_partners(&baseline.data)?;
     // Same files, so the same reconciliation and errors: shown only if this run fails.
     let mut diagnostics = Vec::new();
@@ -499,7 +526,7 @@ pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         alt_book,
         &args.data,
         Some(&scenario),
-        false,
+        shown,
         &mut diagnostics,
     )
     .inspect_err(|_| {
@@ -548,7 +575,11 @@ pub fn explain(
     err: &mut dyn Write,
 ) -> Result<(), AppError> {
     let book = load_book(args.book)?;
-    let run = compute(book, &args.data, None, true, err)?;
+    let shown = Shown {
+        figures: true,
+        hashes: false,
+    };
+    let run = compute(book, &args.data, None, shown, err)?;
     let partners = &run.outcome.partners;
     if !partners.contains_key(args.partner) {
         let known: Vec<&str> = partners.keys().map(String::as_str).take(20).collect();
@@ -624,7 +655,11 @@ pub fn statements(
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), args.month)?;
-    let run = compute(book, &args.data, None, true, err)?;
+    let shown = Shown {
+        figures: true,
+        hashes: args.out.is_some(),
+    };
+    let run = compute(book, &args.data, None, shown, err)?;
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = args.out {

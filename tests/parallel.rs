@@ -68,6 +68,7 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
         progress: false,
         adjust: None,
         threads: 2,
+        hashes: true,
     };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
     let data = input::load(&dir, &periods, &opts).unwrap();
@@ -75,7 +76,10 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     let bare = engine::run(&book.rules, &periods, &data, false);
     assert_eq!(full.lines.len(), 156);
     assert!(full.lines.iter().all(|l| !l.steps.is_empty()));
-    assert!(bare.lines.iter().all(|l| l.steps.is_empty() && l.detail.is_none()));
+    assert!(bare
+        .lines
+        .iter()
+        .all(|l| l.steps.is_empty() && l.detail.is_none()));
     let strip = |l: &engine::Line| engine::Line {
         steps: Vec::new(),
         detail: None,

@@ -614,7 +614,7 @@ proptest! {
         let s = Spelling::default();
         let dir = write(gen.files(s), s);
         let book = Book::embedded();
-        let run = app::compute(book, &data_args(dir.path(), as_of, false), None, true, &mut Vec::new()).unwrap();
+        let run = app::compute(book, &data_args(dir.path(), as_of, false), None, app::Shown::ALL, &mut Vec::new()).unwrap();
         let mut sellers: BTreeMap<String, usize> = BTreeMap::new();
         for (id, p) in &run.data.partners {
             sellers.insert(id.clone(), p.sellers.len());

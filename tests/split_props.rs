@@ -68,6 +68,7 @@ fn load(dir: &std::path::Path, threads: usize, mode: Mode) -> String {
         progress: false,
         adjust: None,
         threads,
+        hashes: true,
     };
     match input::load(dir, &periods, &opts) {
         Ok(data) => format!("{data:?}"),

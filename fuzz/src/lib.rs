@@ -101,6 +101,7 @@ pub fn ingest(file: InputFile, data: &[u8]) {
         adjust: None,
         // The default path: the file read in parts on two threads, or the careful path.
         threads: 2,
+        hashes: true,
     };
     let loaded = input::load(dir, &periods, &opts);
     // Restore the base file so that the next input of another target starts clean.

@@ -375,11 +375,12 @@ impl Ingest<'_> {
                 layout: &layout,
                 periods: self.periods,
                 progress: &progress,
+                hash: self.opts.hashes,
             };
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
                 sink.absorb(whole.sink);
-                self.report.sha256 = Some(whole.sha256);
+                self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
                 return Ok(());
             }
@@ -456,7 +457,7 @@ impl Ingest<'_> {
         reader.progress.finish();
         let BatchReader { csv, layout, .. } = reader;
         self.report.unreadable |= csv.cut_short;
-        self.report.sha256 = Some(csv.finish_sha256());
+        self.report.sha256 = csv.finish_sha256();
         if !duplicates.is_empty() {
             self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
         }
@@ -485,7 +486,7 @@ impl Ingest<'_> {
         duplicates: &Duplicates,
         tally: &mut CentTally,
     ) -> Result<(), InputError> {
-        let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns())? else {
+        let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns(), false)? else {
             return Ok(());
         };
         let later_lines: FxHashSet<u64> =

@@ -203,6 +203,8 @@ pub struct Options<'a> {
     /// Threads for reading a dated file (1: everything on one thread). Results are identical
     /// whatever the number.
     pub threads: usize,
+    /// Compute each file's sha256 (for the outputs that record it).
+    pub hashes: bool,
 }
 
 /// Errors kept in memory; past this only their count grows.
@@ -346,7 +348,12 @@ struct Ingest<'a> {
 
 impl Ingest<'_> {
     fn open(&mut self, path: &Path) -> Result<Option<CsvFile>, InputError> {
-        match CsvFile::open(path, self.file.name(), self.file.columns())? {
+        match CsvFile::open(
+            path,
+            self.file.name(),
+            self.file.columns(),
+            self.opts.hashes,
+        )? {
             Ok(csv) => Ok(Some(csv)),
             Err(header_error) => {
                 // A header problem makes the whole file unreadable, in every mode.
@@ -486,7 +493,7 @@ impl Ingest<'_> {
     }
 
     fn finish_small(&mut self, csv: CsvFile) {
-        self.report.sha256 = Some(csv.finish_sha256());
+        self.report.sha256 = csv.finish_sha256();
     }
 
     fn partners(&mut self, path: &Path) -> Result<(), InputError> {

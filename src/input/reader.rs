@@ -29,7 +29,8 @@ pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// record is too long.
 pub struct CountingReader<R> {
     inner: R,
-    hasher: Sha256,
+    /// `None` when no output records the hash.
+    hasher: Option<Sha256>,
     pub bytes: Arc<AtomicU64>,
     total: u64,
     /// Where the record being parsed began; `None` lifts the limit (hashing the rest).
@@ -65,7 +66,9 @@ impl<R: Read> Read for CountingReader<R> {
             ));
         }
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         self.total += n as u64;
         Ok(n)
@@ -113,6 +116,7 @@ impl CsvFile {
         path: &Path,
         name: &'static str,
         columns: &'static [&'static str],
+        hash: bool,
     ) -> Result<Result<CsvFile, DataError>, InputError> {
         let io_err = |source| InputError::Io {
             file: name.to_string(),
@@ -131,7 +135,7 @@ impl CsvFile {
         let bytes_read = Arc::new(AtomicU64::new(0));
         let counting = CountingReader {
             inner: BufReader::with_capacity(1 << 16, file),
-            hasher: Sha256::new(),
+            hasher: hash.then(Sha256::new),
             bytes: bytes_read.clone(),
             total: 0,
             record_start: Some(0),
@@ -302,12 +306,14 @@ impl CsvFile {
         raw_text(&self.raw, span)
     }
 
-    /// Reads whatever the parser left unread and returns the sha256 of the whole file.
-    pub fn finish_sha256(self) -> String {
+    /// The sha256 of the whole file (reading whatever the parser left unread), when it
+    /// was opened to hash it.
+    pub fn finish_sha256(self) -> Option<String> {
         let mut inner = self.reader.into_inner();
+        inner.hasher.as_ref()?;
         inner.record_start = None;
         let _ = std::io::copy(&mut inner, &mut std::io::sink());
-        hex(&inner.hasher.finalize())
+        inner.hasher.map(|h| hex(&h.finalize()))
     }
 }
 
