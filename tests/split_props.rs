@@ -87,6 +87,7 @@ proptest! {
         crlf in any::<bool>(),
         final_break in any::<bool>(),
         extra_column in any::<bool>(),
+        bom in any::<bool>(),
     ) {
         let header = if extra_column {
             "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv,note"
@@ -107,7 +108,7 @@ proptest! {
         fs::write(dir.path().join("partners.csv"), "partner_id,partner_name\nP0,Zero\n").unwrap();
         fs::write(
             dir.path().join("gmv_daily.csv"),
-            file_text(header, &lines, crlf, final_break),
+            [&b"\xEF\xBB\xBF"[..usize::from(bom) * 3], &file_text(header, &lines, crlf, final_break)].concat(),
         )
         .unwrap();
         for mode in [Mode::Strict, Mode::SkipInvalid] {

@@ -354,6 +354,7 @@ const CHECKED_IDS: &str = "ids are checked UTF-8 when parsed";
 type Duplicates = BTreeMap<(usize, NaiveDate), Vec<(u64, (u64, u64), i64)>>;
 
 impl Ingest<'_> {
+    /// Reads a dated file into `sink`, which holds nothing yet.
     pub(super) fn dated<S: DatedSink>(
         &mut self,
         path: &Path,
@@ -379,7 +380,9 @@ impl Ingest<'_> {
             };
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
-                sink.absorb(whole.sink);
+                // Sinks come fresh to a file: the merged parts become the sink (merging
+                // them into it would briefly hold every key twice more).
+                *sink = whole.sink;
                 self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
                 return Ok(());
