@@ -5,7 +5,7 @@ Usage: bench/run [ROWS_MILLIONS ...]   (default: 1 3 10)
 
 For each size it generates (seeded, cached under bench-data/) a data directory with
 ~2,000 partners and ~16,000 sellers, then alternates runs of:
-  - calc:    tsp-payout calc DIR (two-threaded ingest, the default)
+  - calc:    tsp-payout calc DIR (the file read in parts, one per core: the default)
   - calc-1t: the same with TSP_PAYOUT_THREADS=1
   - duckdb:  a Python process computing per-partner Q3 and Q4 gmv sums with read_csv_auto
   - floor:   the csv crate's ByteRecord loop over gmv_daily.csv, doing nothing else
