@@ -32,6 +32,7 @@ for t in "${targets[@]}"; do
   esac
 done
 
+mkdir -p logs
 for t in "${targets[@]}"; do
   echo "== $t ($secs s)"
   RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz run -s none "$t" "corpus/$t" -- \

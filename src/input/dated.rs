@@ -1,8 +1,10 @@
 //! Ingest of the dated files (gmv_daily, creator_gmv_daily, matchmaking): the hot path.
 //!
-//! One pass, row by row. Parsing (CSV splitting, UTF-8, dates, amounts) can run on a second
-//! thread that hands batches of parsed rows, in file order, to the thread that aggregates;
-//! the single-threaded path runs the very same code in turn, so results are identical.
+//! A plain file is read in parts on several threads (`split`). Any other file, and every
+//! file with one thread, takes the careful path here: one pass, row by row, where parsing
+//! (CSV splitting, UTF-8, dates, amounts) can run on a second thread that hands batches of
+//! parsed rows, in file order, to the thread that aggregates; the single-threaded path runs
+//! the very same code in turn, so results are identical.
 //! Amounts are summed as integer cents (`i128`, exact) and become `Money` at the end.
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.

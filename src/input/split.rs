@@ -16,11 +16,15 @@ use crate::window::Periods;
 use memchr::{memchr2_iter, memrchr};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Bytes read at once by a part; more than the longest record, so a full buffer without a
 /// line break means the record is too long (the careful path then reports it).
 const BLOCK: usize = 2 * MAX_RECORD_BYTES as usize;
+
+/// Longest line the parts read, far past any real row: longer ones go to the careful path,
+/// which alone applies the record length limit (`MAX_RECORD_BYTES`).
+const LONGEST_PLAIN_LINE: usize = 64 << 10;
 
 /// What every part needs to know about the file.
 pub(super) struct Plan<'a> {
@@ -44,6 +48,14 @@ pub(super) struct Whole<S> {
     pub sha256: Option<String>,
 }
 
+/// What the parts share while they run.
+struct Shared {
+    /// Bytes parsed, for the progress bar.
+    parsed: AtomicU64,
+    /// A part found something for the careful path.
+    given_up: AtomicBool,
+}
+
 struct Part<S> {
     sink: S,
     presence: Presence,
@@ -54,14 +66,24 @@ struct Part<S> {
 /// `sink` only provides empty sinks of its kind and is left as it was.
 pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<Whole<S>> {
     let ranges = cut(plan, parts)?;
-    let parsed = AtomicU64::new(0);
+    let shared = Shared {
+        parsed: AtomicU64::new(0),
+        given_up: AtomicBool::new(false),
+    };
     let (done, sha256) = std::thread::scope(|scope| {
         let workers: Vec<_> = ranges
             .iter()
             .map(|&range| {
                 let part = sink.part();
-                let parsed = &parsed;
-                scope.spawn(move || read_part(plan, range, part, parsed))
+                let shared = &shared;
+                scope.spawn(move || {
+                    let done = read_part(plan, range, part, shared);
+                    if done.is_none() {
+                        // The careful path reads the whole file anyway: stop the others.
+                        shared.given_up.store(true, Ordering::Relaxed);
+                    }
+                    done
+                })
             })
             .collect();
         let sha256 = plan.hash.then(|| sha256_of(plan.file));
@@ -131,18 +153,22 @@ fn read_part<S: DatedSink>(
     plan: &Plan,
     (start, end): (u64, u64),
     sink: S,
-    parsed: &AtomicU64,
+    shared: &Shared,
 ) -> Option<Part<S>> {
     let mut part = Part {
         sink,
         presence: Presence::new(plan.periods),
         tally: CentTally::default(),
     };
-    let mut buf = vec![0u8; BLOCK];
+    // A part smaller than a block is read whole.
+    let mut buf = vec![0u8; BLOCK.min((end - start) as usize)];
     let mut cells = Vec::with_capacity(plan.header_len);
     let (mut pos, mut kept) = (start, 0);
     while pos < end {
-        let want = (BLOCK - kept).min((end - pos) as usize);
+        if shared.given_up.load(Ordering::Relaxed) {
+            return None;
+        }
+        let want = (buf.len() - kept).min((end - pos) as usize);
         let n = read_fully(plan.file, &mut buf[kept..kept + want], pos).ok()?;
         if n < want {
             return None; // the file shrank while read
@@ -175,8 +201,8 @@ fn read_part<S: DatedSink>(
         }
         buf.copy_within(upto..filled, 0);
         kept = filled - upto;
-        parsed.fetch_add(upto as u64, Ordering::Relaxed);
-        plan.progress.tick(parsed);
+        shared.parsed.fetch_add(upto as u64, Ordering::Relaxed);
+        plan.progress.tick(&shared.parsed);
     }
     Some(part)
 }
@@ -196,6 +222,11 @@ impl<S: DatedSink> Part<S> {
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
     fn add_line(&mut self, text: &[u8], cells: &mut [(usize, usize)], plan: &Plan) -> bool {
+        if let (Some(first), Some(last)) = (cells.first(), cells.last()) {
+            if last.1 - first.0 > LONGEST_PLAIN_LINE {
+                return false;
+            }
+        }
         // A CRLF line's last cell ends before its CR (`plain` allows no other CR).
         if let Some(last) = cells.last_mut() {
             if last.1 > last.0 && text[last.1 - 1] == b'\r' {
@@ -315,5 +346,11 @@ mod tests {
         }
         let long = format!("{body}{}\n", "x".repeat(3 << 20));
         assert_eq!(split_rows(&long, 2), None);
+        // A valid row just over the limit the careful path applies.
+        let id = "S".repeat(MAX_RECORD_BYTES as usize);
+        let long_row = format!("{body}2025-10-01,P1,{id},1.00,0,0,0\n");
+        for parts in 1..=3 {
+            assert_eq!(split_rows(&long_row, parts), None);
+        }
     }
 }
