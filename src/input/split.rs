@@ -188,16 +188,19 @@ fn read_part<S: DatedSink>(
         }
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
-        let unterminated = (upto > 0 && text[upto - 1] != b'\n').then_some(upto);
-        for i in memchr2_iter(b',', b'\n', text).chain(unterminated) {
+        let mut separator = |i: usize| {
             cells.push((cell_start, i));
             cell_start = i + 1;
-            if i == upto || text[i] == b'\n' {
-                if !part.add_line(text, &mut cells, plan) {
-                    return None;
-                }
+            let line_end = i == upto || text[i] == b'\n';
+            let fine = !line_end || part.add_line(text, &mut cells, plan);
+            if line_end {
                 cells.clear();
             }
+            fine
+        };
+        let unterminated = upto > 0 && text[upto - 1] != b'\n';
+        if !each_separator(text, &mut separator) || (unterminated && !separator(upto)) {
+            return None;
         }
         buf.copy_within(upto..filled, 0);
         kept = filled - upto;
@@ -205,6 +208,35 @@ fn read_part<S: DatedSink>(
         plan.progress.tick(&shared.parsed);
     }
     Some(part)
+}
+
+/// Calls `f` with the position of every comma and line feed of `text`, in order, until it
+/// returns false; returns whether it never did. Separators come every few bytes in a CSV
+/// row, so this tests eight bytes at a time rather than searching from each one.
+fn each_separator(text: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
+    let zero_bytes = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
+    let (comma, line_feed) = (ONES * u64::from(b','), ONES * u64::from(b'\n'));
+    let mut chunks = text.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
+        let mut found = zero_bytes(word ^ comma) | zero_bytes(word ^ line_feed);
+        while found != 0 {
+            if !f(base + found.trailing_zeros() as usize / 8) {
+                return false;
+            }
+            found &= found - 1;
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .all(|(i, b)| !matches!(b, b',' | b'\n') || f(base + i))
 }
 
 /// No quote, and every carriage return ends a line (or the file).
@@ -310,6 +342,28 @@ mod tests {
             hash: true,
         };
         read(&plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn separators_are_found_as_a_byte_scan_finds_them(
+            text in proptest::collection::vec(
+                proptest::sample::select(vec![b',', b'\n', b'a', b'\0', 0x2c | 0x80, 0x8a, b'\r']),
+                0..100,
+            ),
+            stop_after in 0usize..40,
+        ) {
+            let expected: Vec<usize> =
+                (0..text.len()).filter(|&i| matches!(text[i], b',' | b'\n')).collect();
+            let mut seen = Vec::new();
+            let finished = each_separator(&text, |i| {
+                seen.push(i);
+                seen.len() < stop_after
+            });
+            let shown = expected.len().min(stop_after.max(1));
+            proptest::prop_assert_eq!(&seen[..], &expected[..shown]);
+            proptest::prop_assert_eq!(finished, expected.len() < stop_after.max(1));
+        }
     }
 
     #[test]
