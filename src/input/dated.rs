@@ -585,16 +585,17 @@ impl Keys {
             buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
             buf.extend_from_slice(id);
         }
-        // Exports are usually grouped by seller or date: the same key comes in runs.
-        let i = if self.last < self.ids.len() && self.bytes(self.last) == buf.as_slice() {
-            Some(self.last)
+        let hash = {
+            use std::hash::Hasher;
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(&buf);
+            h.finish()
+        };
+        // Exports are often grouped by seller: the same key comes in runs.
+        let last = self.last;
+        let i = if last < self.ids.len() && self.hashes[last] == hash && self.bytes(last) == buf {
+            Some(last)
         } else {
-            let hash = {
-                use std::hash::Hasher;
-                let mut h = rustc_hash::FxHasher::default();
-                h.write(&buf);
-                h.finish()
-            };
             self.find_or_insert(&buf, hash, || {
                 ids.iter()
                     .map(|id| std::str::from_utf8(id).ok().map(str::to_string))
