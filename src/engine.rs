@@ -296,12 +296,13 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
             }
         }
     }
+    // Partner, then report order of the program, then period (the program's place is only
+    // looked up between lines of one partner).
     outcome.lines.sort_by(|a, b| {
-        (&a.partner_id, program_order(a.program), &a.period).cmp(&(
-            &b.partner_id,
-            program_order(b.program),
-            &b.period,
-        ))
+        a.partner_id
+            .cmp(&b.partner_id)
+            .then_with(|| program_order(a.program).cmp(&program_order(b.program)))
+            .then_with(|| a.period.cmp(&b.period))
     });
     outcome
 }

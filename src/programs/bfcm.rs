@@ -164,8 +164,10 @@ impl Board {
             self.metric,
             self.tie_breakers
         );
+        // Detail tables show slices of the board: built once, and only when shown.
         let board_rows: Vec<Vec<String>> = ranked
             .iter()
+            .take(if ctx.figures { usize::MAX } else { 0 })
             .map(|r| {
                 let s = &scores[r.item];
                 let mut row = vec![r.rank.to_string(), r.item.to_string(), s.metric.plain()];

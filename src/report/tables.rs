@@ -1,7 +1,8 @@
 //! Human-readable tables for the terminal.
 
-use crate::engine::{Kind, Outcome, PROGRAM_IDS};
+use crate::engine::{Kind, Line, Outcome, PROGRAM_IDS};
 use crate::input::{DataSet, InputFile};
+use crate::money::Money;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
 /// One row per partner: cash total, ad-credit total and each evaluated program's amount,
@@ -20,17 +21,17 @@ pub fn payouts_table(outcome: &Outcome) -> String {
     header.extend(&programs);
     table.set_header(header);
     for (id, name) in &outcome.partners {
+        let lines = outcome.lines_of(id).as_slice();
+        let sum = |keep: &dyn Fn(&Line) -> bool| -> Money {
+            lines.iter().filter(|l| keep(l)).map(|l| l.amount).sum()
+        };
         let mut row = vec![
             id.clone(),
             name.clone(),
-            outcome.total(Some(id), Kind::Cash).human(),
-            outcome.total(Some(id), Kind::AdCredit).human(),
+            sum(&|l| l.kind == Kind::Cash).human(),
+            sum(&|l| l.kind == Kind::AdCredit).human(),
         ];
-        row.extend(
-            programs
-                .iter()
-                .map(|p| outcome.program_total(id, p).human()),
-        );
+        row.extend(programs.iter().map(|p| sum(&|l| l.program == *p).human()));
         table.add_row(row);
     }
     let mut total = vec![
@@ -45,7 +46,7 @@ pub fn payouts_table(outcome: &Outcome) -> String {
             .iter()
             .filter(|l| l.program == *p)
             .map(|l| l.amount)
-            .sum::<crate::money::Money>()
+            .sum::<Money>()
             .human()
     }));
     table.add_row(total);
