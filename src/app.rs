@@ -105,14 +105,14 @@ pub fn resolve_as_of(book: &Book, as_of: Option<NaiveDate>) -> Result<NaiveDate,
     Ok(d)
 }
 
-/// Threads for ingest: `TSP_PAYOUT_THREADS` when set (1 runs everything on one thread, for
-/// measuring), else one per core up to four (more parts only cost memory). The results are
-/// the same either way.
+/// Threads for ingest: `TSP_PAYOUT_THREADS` when set to 1–64 (1 runs everything on one
+/// thread, for measuring), else one per core up to four (more parts only cost memory). The
+/// results are the same either way.
 fn ingest_threads() -> usize {
     std::env::var("TSP_PAYOUT_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n >= 1)
+        .filter(|n| (1..=64).contains(n))
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
 }
 
@@ -130,12 +130,16 @@ pub struct Run {
     pub data: DataSet,
     pub outcome: Outcome,
     pub skip_invalid: bool,
+    /// What was computed beyond amounts and bases.
+    pub shown: Shown,
 }
 
 impl Run {
     /// Adds rejects.csv (with --skip-invalid) to a command's files and returns the run's
     /// manifest over all of them: the last step of every command that writes `--out`.
     fn finish_files(&self, files: &mut RunFiles) -> String {
+        // A manifest without the inputs' sha256 would read as if no file was supplied.
+        assert!(self.shown.hashes, "a run that writes files hashes its inputs");
         if self.skip_invalid {
             files.add("rejects.csv", report::rejects_csv(&self.data.rejects));
         }
@@ -242,6 +246,7 @@ pub fn compute(
         data,
         outcome,
         skip_invalid: args.skip_invalid,
+        shown,
     })
 }
 
@@ -297,6 +302,10 @@ pub fn write_calc_outputs(run: &Run, dir: &Path, force: bool) -> Result<(), AppE
 
 /// The calc outputs, and with `html` the HTML statements and their index.
 pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
+    assert!(
+        run.shown.figures && run.shown.hashes,
+        "statements show figures and the inputs' sha256"
+    );
     let mut files = RunFiles::default();
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
     for partner in run.outcome.partners.keys() {

@@ -321,14 +321,21 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The sha256 of a whole file, read from its start with its own handle.
-pub fn sha256_of(file: &File) -> std::io::Result<String> {
+/// The sha256 of a whole file, read from its start with its own handle; `None` once `stop`
+/// is set (the hash is no longer wanted).
+pub fn sha256_of(
+    file: &File,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<Option<String>> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut pos = 0;
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let n = match file.read_at(&mut buf, pos) {
-            Ok(0) => return Ok(hex(&hasher.finalize())),
+            Ok(0) => return Ok(Some(hex(&hasher.finalize()))),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),

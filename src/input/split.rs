@@ -4,8 +4,8 @@
 //!
 //! Cutting at a line break is only safe when no field can hold one, and a part cannot know
 //! its line numbers, so the fast path only finishes on files where nothing needs them: no
-//! quote character, no carriage return outside a CRLF line ending, no over-long line, no
-//! bad row and no duplicate key. On anything else it gives up before touching the results,
+//! quote character, no carriage return outside a CRLF line ending, no line over 64 KiB
+//! (counting the empty lines before it), no bad row and no duplicate key. On anything else it gives up before touching the results,
 //! and the careful path reads the file from the start. Sums are exact integer cents and keys
 //! are merged in order of first appearance, so both paths give identical results.
 
@@ -18,12 +18,13 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Bytes read at once by a part; more than the longest record, so a full buffer without a
-/// line break means the record is too long (the careful path then reports it).
+/// Bytes read at once by a part; a full buffer without a line break holds a line longer
+/// than any a part reads.
 const BLOCK: usize = 2 * MAX_RECORD_BYTES as usize;
 
-/// Longest line the parts read, far past any real row: longer ones go to the careful path,
-/// which alone applies the record length limit (`MAX_RECORD_BYTES`).
+/// Longest line the parts read (with the empty lines before it), far past any real row and
+/// far below the record length limit (`MAX_RECORD_BYTES`): longer ones go to the careful
+/// path, which alone applies that limit.
 const LONGEST_PLAIN_LINE: usize = 64 << 10;
 
 /// What every part needs to know about the file.
@@ -60,6 +61,8 @@ struct Part<S> {
     sink: S,
     presence: Presence,
     tally: CentTally,
+    /// Bytes of the empty lines since the last line with content.
+    empty_run: usize,
 }
 
 /// Reads the file in `parts` parts; `None` when the careful path must read it instead.
@@ -86,7 +89,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
                 })
             })
             .collect();
-        let sha256 = plan.hash.then(|| sha256_of(plan.file));
+        let sha256 = plan.hash.then(|| sha256_of(plan.file, &shared.given_up));
         let done: Vec<_> = workers
             .into_iter()
             .map(|w| w.join().expect("a part's thread does not panic"))
@@ -107,8 +110,12 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
     Some(Whole {
         sink: whole.sink,
         tally: whole.tally,
-        // A read error: the careful path reports it.
-        sha256: sha256.transpose().ok()?,
+        sha256: match sha256 {
+            None => None,
+            Some(Ok(Some(hash))) => Some(hash),
+            // A read error (the careful path reports it), or the parts gave up.
+            Some(_) => return None,
+        },
     })
 }
 
@@ -159,6 +166,7 @@ fn read_part<S: DatedSink>(
         sink,
         presence: Presence::new(plan.periods),
         tally: CentTally::default(),
+        empty_run: 0,
     };
     // A part smaller than a block is read whole.
     let mut buf = vec![0u8; BLOCK.min((end - start) as usize)];
@@ -254,10 +262,14 @@ impl<S: DatedSink> Part<S> {
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
     fn add_line(&mut self, text: &[u8], cells: &mut [(usize, usize)], plan: &Plan) -> bool {
-        if let (Some(first), Some(last)) = (cells.first(), cells.last()) {
-            if last.1 - first.0 > LONGEST_PLAIN_LINE {
-                return false;
-            }
+        let (Some(&(start, _)), Some(&(_, end))) = (cells.first(), cells.last()) else {
+            return true;
+        };
+        // The careful path measures a record together with the empty lines its parser
+        // skipped before it: so are lines measured here.
+        let measured = self.empty_run + (end - start);
+        if measured > LONGEST_PLAIN_LINE {
+            return false;
         }
         // A CRLF line's last cell ends before its CR (`plain` allows no other CR).
         if let Some(last) = cells.last_mut() {
@@ -265,6 +277,13 @@ impl<S: DatedSink> Part<S> {
                 last.1 -= 1;
             }
         }
+        if let [(a, b)] = cells {
+            if a == b {
+                self.empty_run = measured + 1; // with its line break
+                return true;
+            }
+        }
+        self.empty_run = 0;
         if cells.len() != plan.header_len {
             // Blank lines are skipped, as the careful path does.
             return match cells {
@@ -400,6 +419,19 @@ mod tests {
         }
         let long = format!("{body}{}\n", "x".repeat(3 << 20));
         assert_eq!(split_rows(&long, 2), None);
+        // A valid row after more than a megabyte of empty lines: the careful path counts
+        // them into the row's record, which is then too long.
+        for empty in ["\n", "\r\n"] {
+            let after_empties = format!(
+                "{body}{}2025-10-01,P1,S9,1.00,0,0,0\n",
+                empty.repeat(1 << 20)
+            );
+            for parts in 1..=3 {
+                assert_eq!(split_rows(&after_empties, parts), None, "{empty:?}");
+            }
+            let trailing = format!("{body}{}", empty.repeat(1 << 20));
+            assert_eq!(split_rows(&trailing, 2), None, "{empty:?}");
+        }
         // A valid row just over the limit the careful path applies.
         let id = "S".repeat(MAX_RECORD_BYTES as usize);
         let long_row = format!("{body}2025-10-01,P1,{id},1.00,0,0,0\n");
