@@ -139,7 +139,10 @@ impl Run {
     /// manifest over all of them: the last step of every command that writes `--out`.
     fn finish_files(&self, files: &mut RunFiles) -> String {
         // A manifest without the inputs' sha256 would read as if no file was supplied.
-        assert!(self.shown.hashes, "a run that writes files hashes its inputs");
+        assert!(
+            self.shown.hashes,
+            "a run that writes files hashes its inputs"
+        );
         if self.skip_invalid {
             files.add("rejects.csv", report::rejects_csv(&self.data.rejects));
         }
