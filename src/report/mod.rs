@@ -248,8 +248,14 @@ pub fn manifest_json(
     pretty(&doc)
 }
 
+/// Longest file stem written; file systems refuse names over 255 bytes, and a stem gets a
+/// suffix (`.html`, `.json` and a temporary-file tag while it is written).
+const MAX_STEM: usize = 180;
+
 /// A partner id as a file name: kept as is when it is plainly safe, otherwise every byte
-/// outside `[A-Za-z0-9._-]` is percent-encoded (so `../x` cannot leave the directory).
+/// outside `[A-Za-z0-9._-]` is percent-encoded (so `../x` cannot leave the directory). A
+/// stem over `MAX_STEM` bytes is cut and ends in `~` and 16 hex digits of the id's sha256:
+/// `~` is always encoded otherwise, so a cut stem never equals another id's whole one.
 pub fn file_stem(partner_id: &str) -> String {
     let safe = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
     let mut out = String::with_capacity(partner_id.len());
@@ -262,6 +268,18 @@ pub fn file_stem(partner_id: &str) -> String {
     }
     if out.starts_with('.') {
         out.replace_range(0..1, "%2E");
+    }
+    if out.len() > MAX_STEM {
+        use sha2::{Digest, Sha256};
+        let mut cut = MAX_STEM - 17;
+        // Never in the middle of a `%XX`.
+        if let Some(p) = out[cut - 2..cut].find('%') {
+            cut = cut - 2 + p;
+        }
+        out.truncate(cut);
+        let digest = Sha256::digest(partner_id.as_bytes());
+        out.push('~');
+        out.extend(digest.iter().take(8).map(|b| format!("{b:02x}")));
     }
     out
 }
@@ -276,5 +294,24 @@ mod tests {
         assert_eq!(file_stem("../etc"), "%2E.%2Fetc");
         assert_eq!(file_stem("a b/c"), "a%20b%2Fc");
         assert_eq!(file_stem("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn long_ids_get_short_distinct_stems() {
+        let long = "P".repeat(300);
+        let stem = file_stem(&long);
+        assert_eq!(stem.len(), MAX_STEM);
+        assert!(stem.starts_with(&"P".repeat(163)) && stem.as_bytes()[163] == b'~');
+        assert_ne!(file_stem(&format!("{long}x")), stem);
+        for shift in 0..3 {
+            let encoded = file_stem(&format!("{}{}", "P".repeat(shift), "/".repeat(100)));
+            assert!(encoded.len() <= MAX_STEM, "{encoded}");
+            let body = encoded.split('~').next().unwrap();
+            assert!(
+                body.len() < 3 || !body[body.len() - 2..].contains('%'),
+                "{encoded}"
+            );
+        }
+        assert_eq!(file_stem(&"P".repeat(MAX_STEM)), "P".repeat(MAX_STEM));
     }
 }
