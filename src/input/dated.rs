@@ -369,17 +369,7 @@ impl Ingest<'_> {
             crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
         let layout = layout(self.file);
         if self.opts.threads > 1 {
-            let plan = split::Plan {
-                file: csv.file(),
-                size: csv.size,
-                data_start: csv.data_start(),
-                header_len: csv.header_len(),
-                positions: csv.positions(),
-                layout: &layout,
-                periods: self.periods,
-                progress: &progress,
-                hash: self.opts.hashes,
-            };
+            let plan = split::Plan::of(&csv, &layout, self.periods, &progress, self.opts.hashes);
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
                 // Sinks come fresh to a file: the merged parts become the sink (merging

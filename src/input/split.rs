@@ -10,7 +10,7 @@
 //! are merged in order of first appearance, so both paths give identical results.
 
 use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
-use super::reader::{sha256_of, MAX_RECORD_BYTES};
+use super::reader::{sha256_of, CsvFile, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
 use memchr::{memchr2_iter, memrchr};
@@ -40,6 +40,29 @@ pub(super) struct Plan<'a> {
     pub progress: &'a Progress,
     /// Compute the file's sha256 (on the calling thread, while the parts are read).
     pub hash: bool,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan for `csv`, whose header is read.
+    pub fn of(
+        csv: &'a CsvFile,
+        layout: &'a Layout,
+        periods: &'a Periods,
+        progress: &'a Progress,
+        hash: bool,
+    ) -> Plan<'a> {
+        Plan {
+            file: csv.file(),
+            size: csv.size,
+            data_start: csv.data_start(),
+            header_len: csv.header_len(),
+            positions: csv.positions(),
+            layout,
+            periods,
+            progress,
+            hash,
+        }
+    }
 }
 
 /// A finished file: its merged sums and tallies, and its sha256 when asked for.
@@ -317,7 +340,6 @@ impl<S: DatedSink> Part<S> {
 mod tests {
     use super::*;
     use crate::input::dated::{layout, GmvSink};
-    use crate::input::reader::CsvFile;
     use crate::input::InputFile;
 
     const HEADER: &str = "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n";
@@ -349,17 +371,7 @@ mod tests {
         let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
         let progress = Progress::new(false, 0, "");
         let layout = layout(file);
-        let plan = Plan {
-            file: csv.file(),
-            size: csv.size,
-            data_start: csv.data_start(),
-            header_len: csv.header_len(),
-            positions: csv.positions(),
-            layout: &layout,
-            periods: &periods,
-            progress: &progress,
-            hash: true,
-        };
+        let plan = Plan::of(&csv, &layout, &periods, &progress, true);
         read(&plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
     }
 
