@@ -75,6 +75,73 @@ impl Windows {
         [("oct", self.oct), ("nov", self.nov), ("dec", self.dec)]
     }
 
+    /// The windows must describe one program: the months follow each other and together
+    /// are exactly q4, the baseline ends before q4 starts, and every window but the
+    /// baseline lies inside the program period (the --as-of range).
+    fn check_layout(&self) -> Result<(), Invalid> {
+        let months = self.months();
+        let (first, last) = (months[0], months[months.len() - 1]);
+        if first.1.start != self.q4.start {
+            return Err(invalid(
+                format!("windows.{}.start", first.0),
+                format!(
+                    "the first month starts {}, q4 starts {}: the months must together be q4",
+                    first.1.start, self.q4.start
+                ),
+            ));
+        }
+        for pair in months.windows(2) {
+            let ((before, a), (after, b)) = (pair[0], pair[1]);
+            if a.end.succ_opt() != Some(b.start) {
+                let relation = if b.start <= a.end {
+                    "overlaps"
+                } else {
+                    "leaves a gap after"
+                };
+                return Err(invalid(
+                    format!("windows.{after}.start"),
+                    format!(
+                        "{after} starts {} and {relation} {before} (ending {}): months must be consecutive",
+                        b.start, a.end
+                    ),
+                ));
+            }
+        }
+        if last.1.end != self.q4.end {
+            return Err(invalid(
+                format!("windows.{}.end", last.0),
+                format!(
+                    "the last month ends {}, q4 ends {}: the months must together be q4",
+                    last.1.end, self.q4.end
+                ),
+            ));
+        }
+        if self.q3.end >= self.q4.start {
+            return Err(invalid(
+                "windows.q3.end",
+                format!(
+                    "the baseline ends {}, not before q4 starts ({})",
+                    self.q3.end, self.q4.start
+                ),
+            ));
+        }
+        for (name, w) in self.named() {
+            if name == "program" || name == "q3" {
+                continue;
+            }
+            if w.start < self.program.start || w.end > self.program.end {
+                return Err(invalid(
+                    format!("windows.{name}"),
+                    format!(
+                        "{}..{} is not inside the program period {}..{}",
+                        w.start, w.end, self.program.start, self.program.end
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn named(&self) -> [(&'static str, Window); 7] {
         [
             ("program", self.program),
@@ -342,6 +409,7 @@ impl Rules {
                 ),
             ));
         }
+        self.windows.check_layout()?;
         check_tiers("gmv_growth.tiers", &self.gmv_growth.tiers)?;
         check_tiers("tier_upgrade.bonus", &self.tier_upgrade.bonus)?;
         if !(1..=MAX_HOLD_DAYS).contains(&self.tier_upgrade.hold_days) {
@@ -351,11 +419,19 @@ impl Rules {
             ));
         }
         check_bands("short_video_top15.bands", &self.short_video_top15.bands)?;
+        check_at_least_one(
+            "short_video_top15.consistency_top",
+            self.short_video_top15.consistency_top,
+        )?;
         check_amount(
             "short_video_top15.consistency_amount",
             self.short_video_top15.consistency_amount,
         )?;
         check_tiers("affiliate_credits.tiers", &self.affiliate_credits.tiers)?;
+        check_at_least_one(
+            "affiliate_credits.max_sellers",
+            self.affiliate_credits.max_sellers,
+        )?;
         check_tiers("creator_incubation.tiers", &self.creator_incubation.tiers)?;
         for (name, lb) in [
             ("bfcm_matchmaking", &self.bfcm_matchmaking),
@@ -401,7 +477,18 @@ fn check_amount(key: &str, amount: Money) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A count the rule cannot do without (a cap, a top N): at least one.
+fn check_at_least_one(key: &str, value: usize) -> Result<(), Invalid> {
+    if value == 0 {
+        return Err(invalid(key, "must be at least 1"));
+    }
+    Ok(())
+}
+
 fn check_tiers(key: &str, tiers: &TierTable) -> Result<(), Invalid> {
+    if tiers.0.is_empty() {
+        return Err(invalid(key, "has no tier: a rule that can never pay"));
+    }
     let mut previous: Option<Decimal> = None;
     for (i, tier) in tiers.0.iter().enumerate() {
         check_non_negative(&format!("{key}[{i}].min"), tier.min)?;
@@ -437,6 +524,12 @@ fn check_tiers(key: &str, tiers: &TierTable) -> Result<(), Invalid> {
 }
 
 fn check_bands(key: &str, bands: &Bands) -> Result<(), Invalid> {
+    if bands.0.is_empty() {
+        return Err(invalid(
+            key,
+            "has no band: a leaderboard that can never pay",
+        ));
+    }
     let mut previous_to = 0;
     for (i, band) in bands.0.iter().enumerate() {
         check_amount(&format!("{key}[{i}].amount"), band.amount)?;
@@ -459,6 +552,22 @@ fn check_bands(key: &str, bands: &Bands) -> Result<(), Invalid> {
             ));
         }
         previous_to = band.to;
+        if let Some(better) = i.checked_sub(1).map(|j| &bands.0[j]) {
+            if band.amount > better.amount {
+                return Err(invalid(
+                    format!("{key}[{i}].amount"),
+                    format!(
+                        "a worse rank must not pay more than a better one ({} for ranks {}..{} after {} for ranks {}..{})",
+                        band.amount.as_decimal(),
+                        band.from,
+                        band.to,
+                        better.amount.as_decimal(),
+                        better.from,
+                        better.to
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -592,6 +701,105 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains(": windows: cover"), "{err}");
+    }
+
+    /// The refusal message of a book with `replace` changed to `by`.
+    fn refused(replace: &str, by: &str) -> String {
+        with(replace, by)
+            .expect_err("the book is refused")
+            .to_string()
+    }
+
+    const NOV: &str = "nov = { start = \"2025-11-01\", end = \"2025-11-30\" }";
+
+    #[test]
+    fn months_must_be_consecutive_and_together_q4() {
+        // Overlapping October would pay its days twice.
+        let err = refused(
+            NOV,
+            "nov = { start = \"2025-10-20\", end = \"2025-11-30\" }",
+        );
+        assert!(
+            err.contains("windows.nov.start") && err.contains("overlaps oct"),
+            "{err}"
+        );
+        let err = refused(
+            NOV,
+            "nov = { start = \"2025-11-02\", end = \"2025-11-30\" }",
+        );
+        assert!(
+            err.contains("windows.nov.start") && err.contains("gap"),
+            "{err}"
+        );
+        let err = refused(
+            "dec = { start = \"2025-12-01\", end = \"2025-12-31\" }",
+            "dec = { start = \"2025-12-01\", end = \"2025-12-30\" }",
+        );
+        assert!(err.contains("windows.dec.end"), "{err}");
+        let err = refused(
+            "oct = { start = \"2025-10-01\"",
+            "oct = { start = \"2025-10-02\"",
+        );
+        assert!(err.contains("windows.oct.start"), "{err}");
+    }
+
+    #[test]
+    fn baseline_must_end_before_q4() {
+        let err = refused(
+            "q3 = { start = \"2025-07-01\", end = \"2025-09-30\" }",
+            "q3 = { start = \"2025-07-01\", end = \"2025-10-01\" }",
+        );
+        assert!(err.contains("windows.q3.end"), "{err}");
+    }
+
+    #[test]
+    fn windows_must_lie_inside_the_program() {
+        let err = refused(
+            "bfcm = { start = \"2025-11-12\", end = \"2025-12-01\" }",
+            "bfcm = { start = \"2025-08-12\", end = \"2025-08-31\" }",
+        );
+        assert!(err.contains("windows.bfcm:"), "{err}");
+        let err = refused(
+            "program = { start = \"2025-10-01\", end = \"2025-12-31\" }",
+            "program = { start = \"2025-10-01\", end = \"2025-12-30\" }",
+        );
+        assert!(err.contains("windows.q4:"), "{err}");
+    }
+
+    #[test]
+    fn empty_tier_and_band_lists_are_named() {
+        let tiers = "tiers = [\n  { min = 3000, amount = 5000 },\n  { min = 10000, amount = 10000 },\n  { min = 25000, amount = 15000 },\n  { min = 50000, amount = 20000 },\n]";
+        let err = refused(tiers, "tiers = []");
+        assert!(err.contains("gmv_growth.tiers: has no tier"), "{err}");
+        let bands = "prizes = [\n  { from = 1, to = 1, amount = 10000 },\n  { from = 2, to = 5, amount = 5000 },\n  { from = 6, to = 10, amount = 2500 },\n]";
+        let err = refused(bands, "prizes = []");
+        assert!(
+            err.contains("bfcm_live_championship.prizes: has no band"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_worse_rank_never_pays_more() {
+        let err = refused(
+            "{ from = 11, to = 15, amount = 1000 }",
+            "{ from = 11, to = 15, amount = 2500 }",
+        );
+        assert!(err.contains("short_video_top15.bands[4].amount"), "{err}");
+        // Equal amounts for neighbouring bands are fine.
+        with(
+            "{ from = 11, to = 15, amount = 1000 }",
+            "{ from = 11, to = 15, amount = 2000 }",
+        )
+        .expect("equal band amounts are allowed");
+    }
+
+    #[test]
+    fn caps_and_top_n_must_be_at_least_one() {
+        let err = refused("max_sellers = 70", "max_sellers = 0");
+        assert!(err.contains("affiliate_credits.max_sellers"), "{err}");
+        let err = refused("consistency_top = 15", "consistency_top = 0");
+        assert!(err.contains("short_video_top15.consistency_top"), "{err}");
     }
 
     #[test]

@@ -300,12 +300,27 @@ fn book_overrides_change_the_rules() {
         row("5000.00", "0.00", "-5000.00")
     );
 
-    // A shorter Q4 window in the book: P1's Q4 average is unchanged, so is its amount.
-    let got = tiny_run("[book.windows.q4]\nend = 2025-11-30\n");
+    // A shorter Q3 baseline in the book: P1's Q3 average is unchanged, so is its amount.
+    let got = tiny_run("[book.windows.q3]\nstart = 2025-08-01\n");
     assert_eq!(
         got[&key("P1", "gmv_growth")],
         row("10000.00", "10000.00", "0.00")
     );
+}
+
+#[test]
+fn book_overrides_that_break_the_windows_are_refused() {
+    // A Q4 cut short while December still runs to the 31st: the months are no longer Q4
+    // (README Rules: a book must describe the program).
+    let data = tiny();
+    let s = write(
+        data.path(),
+        "scenario.toml",
+        "[book.windows.q4]\nend = 2025-11-30\n",
+    );
+    let (code, _, err) = whatif(data.path(), &s, &["--format", "csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("windows.dec.end"), "{err}");
 }
 
 #[test]
