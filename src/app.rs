@@ -36,6 +36,12 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error("cannot write to standard output: {0}")]
     Stdout(io::Error),
+    #[error("cannot write the manual pages into {dir}: {source}")]
+    ManPages {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     #[error("cannot read scenario {path}: {source}")]
@@ -56,7 +62,7 @@ impl AppError {
             | AppError::BadData { .. }
             | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,
-            AppError::Output(_) | AppError::Stdout(_) => 74,
+            AppError::Output(_) | AppError::Stdout(_) | AppError::ManPages { .. } => 74,
         }
     }
 }

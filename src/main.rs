@@ -1,4 +1,4 @@
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,6 +123,19 @@ enum Command {
         #[arg(long)]
         book: Option<PathBuf>,
     },
+    /// Print a shell completion script, e.g. `tsp-payout completions bash >
+    /// ~/.local/share/bash-completion/completions/tsp-payout`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `tsp-payout man > tsp-payout.1 && man ./tsp-payout.1`;
+    /// with --dir, write it and one page per command (tsp-payout-calc.1, …) into DIR.
+    Man {
+        /// Directory to write every page into (created if missing).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -229,6 +242,24 @@ fn main() -> ExitCode {
             &mut err,
         ),
         Command::Book { book } => app::book(book.as_deref(), &mut out),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "tsp-payout", &mut text);
+            app::emit(&mut out, &String::from_utf8_lossy(&text))
+        }
+        Command::Man { dir: Some(dir) } => std::fs::create_dir_all(dir)
+            .and_then(|()| clap_mangen::generate_to(Cli::command(), dir))
+            .map_err(|source| AppError::ManPages {
+                dir: dir.clone(),
+                source,
+            }),
+        Command::Man { dir: None } => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .expect("rendering into memory cannot fail");
+            app::emit(&mut out, &String::from_utf8_lossy(&text))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,8 +2,9 @@
 //! a test tool downloads) prints a statement to PDF, whose text must carry the partner's
 //! figures, and takes PNG screenshots for a person to look at in target/browser/.
 //!
-//! Skipped, with a message, when Chromium is not installed. `TSP_CHROMIUM` names another
-//! Chromium binary.
+//! Without Chromium (or pdftotext) a test is skipped with a message on the terminal; under
+//! CI (`CI` set) a missing tool fails the test instead, so CI never passes without the
+//! browser. `TSP_CHROMIUM` names another Chromium binary.
 
 mod common;
 use common::*;
@@ -14,6 +15,18 @@ use std::time::{Duration, Instant};
 
 /// A browser that hangs must not hang the test suite.
 const BROWSER_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Says that a check was skipped for a missing tool, or fails under CI.
+fn skip(what: &str) {
+    use std::io::Write;
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI needs {what} for the browser tests"
+    );
+    // Written to the stream itself, not through eprintln!: the test harness shows it even
+    // for a passing test.
+    let _ = writeln!(std::io::stderr(), "SKIPPED browser check: no {what}");
+}
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("TSP_CHROMIUM")
@@ -116,7 +129,7 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) {
 /// The PDF's text, or `None` (with a message) when pdftotext is not installed.
 fn pdf_text(pdf: &Path) -> Option<String> {
     let Some(tool) = pdftotext() else {
-        eprintln!("skipped PDF text check: no pdftotext (Debian package poppler-utils)");
+        skip("pdftotext (Debian package poppler-utils)");
         return None;
     };
     let out = Command::new(tool)
@@ -132,7 +145,7 @@ fn pdf_text(pdf: &Path) -> Option<String> {
 #[test]
 fn statement_prints_to_pdf_with_the_partner_total() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: no chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
+        skip("chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
         return;
     };
     let out = tempfile::tempdir().unwrap();
@@ -179,7 +192,7 @@ fn statement_prints_to_pdf_with_the_partner_total() {
 #[test]
 fn hostile_names_print_as_text() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: no chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
+        skip("chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
         return;
     };
     let name = r#"<script>alert("x")</script> & Co"#;
@@ -222,7 +235,7 @@ fn hostile_names_print_as_text() {
 #[test]
 fn monthly_credit_statement_prints_to_pdf() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: no chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
+        skip("chromium (install Debian's chromium package, or set TSP_CHROMIUM)");
         return;
     };
     let out = tempfile::tempdir().unwrap();
