@@ -66,3 +66,18 @@ fn man_dir_writes_one_page_per_command() {
     let calc = std::fs::read_to_string(pages.join("tsp-payout-calc.1")).expect("calc page");
     assert!(calc.contains("\\-\\-as\\-of"), "{calc}");
 }
+
+#[test]
+fn a_mistyped_flag_is_never_turned_into_force() {
+    // A suggestion of --force (with a usage line spelling it) invites replacing a run.
+    for typo in ["--forc", "--fore", "--foo"] {
+        let out = bin()
+            .args(["calc", "fixtures/q4-sample", typo])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(typo), "{err}");
+        assert!(!err.contains("--force"), "{typo}: {err}");
+    }
+}
