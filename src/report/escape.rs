@@ -13,13 +13,16 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-/// Characters a spreadsheet takes as the start of a formula (the OWASP list).
-const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// Characters a spreadsheet takes as the start of a formula (the OWASP list), and the
+/// quote itself.
+const QUOTED_START: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
 /// A CSV text cell as written: one that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return gets a leading `'`, so a spreadsheet shows it as text instead of running it.
+/// return gets a leading `'`, so a spreadsheet shows it as text instead of running it. One
+/// that starts with `'` gets one more, so that two ids never read the same (`=1` is written
+/// `'=1`, `'=1` is written `''=1`): a reader gets the text back by dropping one leading `'`.
 pub fn csv_text(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(FORMULA_START) {
+    if cell.starts_with(QUOTED_START) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -150,10 +153,12 @@ mod tests {
             ("@SUM(A1)", "'@SUM(A1)"),
             ("\t=1+1", "'\t=1+1"),
             ("\r=1+1", "'\r=1+1"),
+            ("'=1", "''=1"),
+            ("'quoted'", "''quoted'"),
         ] {
             assert_eq!(csv_text(cell), written, "{cell:?}");
         }
-        for plain in ["P01", "Acme = best", "a-b", "", "'=already", " =1"] {
+        for plain in ["P01", "Acme = best", "a-b", "", " =1", "1.00"] {
             assert!(matches!(csv_text(plain), Cow::Borrowed(_)), "{plain:?}");
         }
     }
