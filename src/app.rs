@@ -83,9 +83,18 @@ pub fn emit(out: &mut dyn Write, text: &str) -> Result<(), AppError> {
     }
 }
 
-/// Diagnostics go to stderr; failing to write them changes nothing.
+/// A report for people (a table, a tree, a list of problems) to stdout: every value in it
+/// is already `escape::shown`; this pass catches any control or bidirectional-formatting
+/// character that a message quotes from the input all the same. CSV and JSON go out
+/// through [`emit`] as the files hold them.
+fn emit_human(out: &mut dyn Write, text: &str) -> Result<(), AppError> {
+    emit(out, &report::escape::shown_lines(text))
+}
+
+/// Diagnostics go to stderr; failing to write them changes nothing. Control and
+/// bidirectional-formatting characters quoted from the input are shown escaped.
 fn note(err: &mut dyn Write, text: &str) {
-    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(report::escape::shown_lines(text).as_bytes());
 }
 
 pub fn load_book(path: Option<&Path>) -> Result<Book, AppError> {
@@ -288,16 +297,15 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         write_calc_files(&run, dir, args.force, args.html)?;
     }
     let info = run.info();
-    let text = match args.format {
-        Format::Table => report::payouts_table(&run.outcome),
+    let result = match args.format {
+        Format::Table => emit_human(out, &report::payouts_table(&run.outcome)),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.
             note(err, &report::skipped_text(&run.outcome));
-            report::payouts_csv(&run.outcome)
+            emit(out, &report::payouts_csv(&run.outcome))
         }
-        Format::Json => report::payouts_json(&run.outcome, &info),
+        Format::Json => emit(out, &report::payouts_json(&run.outcome, &info)),
     };
-    let result = emit(out, &text);
     // The run's data is freed by the process exit; freeing it piece by piece first costs
     // a noticeable share of a large run.
     std::mem::forget(run);
@@ -427,7 +435,7 @@ pub fn validate(
             data.error_count
         ));
     }
-    emit(out, &text)?;
+    emit_human(out, &text)?;
     if data.error_count > 0 {
         return Err(AppError::ProblemsFound {
             count: data.error_count,
@@ -572,12 +580,11 @@ pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
         report::write_run(dir, "whatif", &files, manifest, args.force)?;
     }
-    let text = match args.format {
-        Format::Table => report::whatif::whatif_table(&cmp, &info),
-        Format::Csv => report::whatif::whatif_csv(&cmp),
-        Format::Json => report::whatif::whatif_json(&cmp, &info),
-    };
-    emit(out, &text)
+    match args.format {
+        Format::Table => emit_human(out, &report::whatif::whatif_table(&cmp, &info)),
+        Format::Csv => emit(out, &report::whatif::whatif_csv(&cmp)),
+        Format::Json => emit(out, &report::whatif::whatif_json(&cmp, &info)),
+    }
 }
 
 pub struct ExplainArgs<'a> {
@@ -612,7 +619,7 @@ pub fn explain(
             known.join(", ")
         )));
     }
-    emit(
+    emit_human(
         out,
         &report::explain_text(&run.outcome, &run.info(), args.partner),
     )
@@ -723,7 +730,7 @@ pub fn statements(
         let manifest = statement_manifest(&run.finish_files(&mut files), &label, &rows);
         report::write_run(dir, "statements", &files, manifest, args.force)?;
     }
-    emit(
+    emit_human(
         out,
         &credit_statement::statement_table(&rows, &run.periods, month, &info),
     )

@@ -264,7 +264,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "tsp-payout: {e}");
+            // A message may quote input (a partner id, a value): shown without controls.
+            let message = tsp_payout::report::escape::shown_lines(&e.to_string()).into_owned();
+            let _ = writeln!(err, "tsp-payout: {message}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -3,8 +3,9 @@
 //! month's total and the quarter to date — as a terminal table, a CSV, and a statement a
 //! partner can read (Markdown, and HTML for screen and print).
 
+use super::escape::{md_text, shown};
 use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
-use super::{csv_string, RunInfo};
+use super::{csv_string, Cell, RunInfo};
 use crate::book::Rules;
 use crate::engine::{Kind, Line, Outcome, Skip};
 use crate::input::PartnerData;
@@ -97,11 +98,13 @@ pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<Statem
 /// credit_statement_YYYY-MM.csv: partners with a non-zero quarter to date.
 pub fn statement_csv(rows: &[StatementRow]) -> String {
     csv_string(|w| {
-        w.write_record(COLUMNS)?;
+        w.header(&COLUMNS)?;
         for r in rows.iter().filter(|r| !r.quarter_to_date.is_zero()) {
-            let mut record = vec![r.partner_id.clone(), r.partner_name.clone()];
-            record.extend(r.amounts().iter().map(|m| m.plain()));
-            w.write_record(&record)?;
+            let ids = [Cell::Text(&r.partner_id), Cell::Text(&r.partner_name)];
+            w.row(
+                ids.into_iter()
+                    .chain(r.amounts().iter().map(|m| Cell::Figure(m.plain()))),
+            )?;
         }
         Ok(())
     })
@@ -123,7 +126,7 @@ pub fn statement_table(
         info.as_of,
         info.book.sha256
     );
-    let shown: Vec<&StatementRow> = rows
+    let listed: Vec<&StatementRow> = rows
         .iter()
         .filter(|r| !r.quarter_to_date.is_zero())
         .collect();
@@ -132,12 +135,15 @@ pub fn statement_table(
         .load_preset(presets::ASCII_MARKDOWN)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(COLUMNS);
-    for r in &shown {
-        let mut row = vec![r.partner_id.clone(), r.partner_name.clone()];
+    for r in &listed {
+        let mut row = vec![
+            shown(&r.partner_id).into_owned(),
+            shown(&r.partner_name).into_owned(),
+        ];
         row.extend(r.amounts().iter().map(|m| m.human()));
         table.add_row(row);
     }
-    let mut total = vec!["TOTAL".to_string(), format!("{} partners", shown.len())];
+    let mut total = vec!["TOTAL".to_string(), format!("{} partners", listed.len())];
     total.extend((0..5).map(|i| rows.iter().map(|r| r.amounts()[i]).sum::<Money>().human()));
     table.add_row(total);
     for i in 2..COLUMNS.len() {
@@ -147,7 +153,7 @@ pub fn statement_table(
     }
     out.push_str(&table.to_string());
     out.push('\n');
-    let without = rows.len() - shown.len();
+    let without = rows.len() - listed.len();
     if without > 0 {
         out.push_str(&format!(
             "{without} partner(s) without ad credits in the quarter to date are not listed\n"
@@ -156,13 +162,9 @@ pub fn statement_table(
     out
 }
 
-/// Text safe inside a Markdown table cell or heading.
-fn md(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
+/// A Markdown table. Cells are Markdown already: every text that comes from the input or
+/// the book passes through [`md_text`] where the cell is made, and the rest is the
+/// statement's own wording and figures (with its own `**` emphasis).
 fn table_md(out: &mut String, header: &[&str], right: &[bool], rows: &[Vec<String>]) {
     out.push_str(&format!("| {} |\n", header.join(" | ")));
     let align: Vec<&str> = right
@@ -171,8 +173,7 @@ fn table_md(out: &mut String, header: &[&str], right: &[bool], rows: &[Vec<Strin
         .collect();
     out.push_str(&format!("|{}|\n", align.join("|")));
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
 }
 
@@ -201,9 +202,13 @@ pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo
         window.start.format("%B %Y")
     );
     let partner = if row.partner_name.is_empty() {
-        row.partner_id.clone()
+        md_text(&row.partner_id)
     } else {
-        format!("{} — {}", row.partner_id, row.partner_name)
+        format!(
+            "{} — {}",
+            md_text(&row.partner_id),
+            md_text(&row.partner_name)
+        )
     };
     table_md(
         &mut out,
@@ -221,13 +226,13 @@ pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo
                 ),
             ],
             vec!["As of".into(), info.as_of.to_string()],
-            vec!["Program book".into(), info.book.rules.book.name.clone()],
-            vec!["Book sha256".into(), info.book.sha256.clone()],
+            vec!["Program book".into(), md_text(&info.book.rules.book.name)],
+            vec!["Book sha256".into(), md_text(&info.book.sha256)],
         ],
     );
     out.push_str(&format!(
         "\n## Credits ({})\n\n",
-        info.book.rules.book.currency
+        md_text(&info.book.rules.book.currency)
     ));
     let consistency_label = if facts.month == last {
         "Short-video consistency bonus".to_string()
@@ -409,7 +414,7 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
         let best = match &now.best_unqualified {
             Some(s) => format!(
                 "; the highest was {} with {}",
-                s.seller_id,
+                md_text(&s.seller_id),
                 s.cumulative.human()
             ),
             None => String::new(),
@@ -424,7 +429,7 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
         .sellers()
         .map(|(pos, s, kept)| {
             vec![
-                s.seller_id.clone(),
+                md_text(&s.seller_id),
                 s.cumulative.human(),
                 s.credit.human(),
                 affiliate::status(pos, kept, rules.max_sellers),
@@ -557,7 +562,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn markdown_cells_are_escaped() {
-        assert_eq!(md("a|b\nc"), "a\\|b c");
+    fn markdown_rows_keep_their_cells() {
+        let mut out = String::new();
+        table_md(
+            &mut out,
+            &["a", "b"],
+            &[false, true],
+            &[vec![md_text("x|y\nz"), "**1.00**".into()]],
+        );
+        assert_eq!(
+            out,
+            "| a | b |\n|---|---:|\n| x\\|y\\\\u\\{a\\}z | **1.00** |\n"
+        );
     }
 }

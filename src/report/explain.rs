@@ -1,6 +1,7 @@
 //! `explain`: one partner's programs as a tree of figures, each with the book value or
 //! input it came from, so that every amount can be redone by hand.
 
+use super::escape::shown;
 use super::RunInfo;
 use crate::engine::{Detail, Kind, Line, Outcome, Step, PROGRAM_IDS};
 
@@ -22,8 +23,10 @@ impl Node {
     }
 }
 
+/// Text of the tree as the terminal shows it: on one line, without control or
+/// bidirectional-formatting characters (`escape::shown`).
 fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
+    shown(s).into_owned()
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -163,13 +166,16 @@ fn render_children(children: &[Node], prefix: &str, out: &mut String) {
 pub fn explain_text(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
     let name = outcome.partners.get(partner_id).map_or("", String::as_str);
     let who = if name.is_empty() {
-        partner_id.to_string()
+        one_line(partner_id)
     } else {
-        format!("{partner_id} {name}")
+        format!("{} {}", one_line(partner_id), one_line(name))
     };
     let mut out = format!(
         "{who} — as of {}, book \"{}\" ({}) sha256 {}\n",
-        info.as_of, info.book.rules.book.name, info.book.source_name, info.book.sha256
+        info.as_of,
+        one_line(&info.book.rules.book.name),
+        one_line(&info.book.source_name),
+        info.book.sha256
     );
     out.push_str(&format!(
         "totals: cash {}, ad credits {}\n",

@@ -15,14 +15,17 @@ use std::fmt::{self, Write};
 /// The stylesheet every page carries inline.
 pub const STYLE: &str = include_str!("statement.css");
 
-/// Text made safe for HTML element content and quoted attribute values.
+/// Text made safe for HTML element content and quoted attribute values: the markup
+/// characters as character references, and control and bidirectional-formatting
+/// characters shown as `\u{…}` (see `escape::is_hidden`; line breaks and tabs are plain
+/// spaces in HTML and stay), so a name cannot reorder the text around it.
 pub struct Esc<'a>(pub &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.0;
         while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
+            super::escape::write_html_shown(f, &rest[..i])?;
             f.write_str(match rest.as_bytes()[i] {
                 b'&' => "&amp;",
                 b'<' => "&lt;",
@@ -32,7 +35,7 @@ impl fmt::Display for Esc<'_> {
             })?;
             rest = &rest[i + 1..];
         }
-        f.write_str(rest)
+        super::escape::write_html_shown(f, rest)
     }
 }
 
@@ -515,6 +518,10 @@ mod tests {
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co&#39;s"
         );
         assert_eq!(escape_html("plain é"), "plain é");
+        assert_eq!(
+            escape_html("a\u{202e}b\u{1b}<\u{2066}\nc"),
+            "a\\u{202e}b\\u{1b}&lt;\\u{2066}\nc"
+        );
         assert_eq!(escape_html(""), "");
     }
 

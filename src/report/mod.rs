@@ -2,6 +2,7 @@
 //! the manifest with the reconciliation, and rejects.csv.
 
 pub mod credit_statement;
+pub mod escape;
 mod explain;
 pub mod html;
 mod output;
@@ -31,32 +32,63 @@ pub const PAYOUT_COLUMNS: [&str; 8] = [
     "basis",
 ];
 
-fn csv_string(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+/// A CSV cell: text from anywhere (ids, names, sentences, raw rows) is written through
+/// [`escape::csv_text`]; a figure (an amount, a line number) is written as it is, so a
+/// negative amount stays a number.
+pub(crate) enum Cell<'a> {
+    Text(&'a str),
+    Figure(String),
+}
+
+/// The one CSV writer of every CSV output (files and `--format csv`).
+pub(crate) struct CsvOut(csv::Writer<Vec<u8>>);
+
+impl CsvOut {
+    /// The header row: the contract's column names.
+    pub(crate) fn header(&mut self, columns: &[&str]) -> csv::Result<()> {
+        self.0.write_record(columns)
+    }
+
+    pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = Cell<'a>>) -> csv::Result<()> {
+        for cell in cells {
+            match cell {
+                Cell::Text(t) => self.0.write_field(escape::csv_text(t).as_bytes())?,
+                Cell::Figure(f) => self.0.write_field(f.as_bytes())?,
+            }
+        }
+        self.0.write_record(None::<&[u8]>)
+    }
+}
+
+pub(crate) fn csv_string(write: impl FnOnce(&mut CsvOut) -> csv::Result<()>) -> String {
+    let mut w = CsvOut(
+        csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new()),
+    );
     write(&mut w).expect("writing CSV to memory");
-    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text")
+    String::from_utf8(w.0.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text")
 }
 
 /// payouts.csv: one row per (partner, program, period).
 pub fn payouts_csv(outcome: &Outcome) -> String {
+    use Cell::{Figure, Text};
     csv_string(|w| {
-        w.write_record(PAYOUT_COLUMNS)?;
+        w.header(&PAYOUT_COLUMNS)?;
         for l in &outcome.lines {
             let name = outcome
                 .partners
                 .get(&l.partner_id)
                 .map_or("", String::as_str);
-            w.write_record([
-                l.partner_id.as_str(),
-                name,
-                l.program,
-                &l.period,
-                l.kind.as_str(),
-                &l.amount.plain(),
-                if l.provisional { "true" } else { "false" },
-                &l.basis,
+            w.row([
+                Text(&l.partner_id),
+                Text(name),
+                Text(l.program),
+                Text(&l.period),
+                Text(l.kind.as_str()),
+                Figure(l.amount.plain()),
+                Text(if l.provisional { "true" } else { "false" }),
+                Text(&l.basis),
             ])?;
         }
         Ok(())
@@ -65,10 +97,16 @@ pub fn payouts_csv(outcome: &Outcome) -> String {
 
 /// rejects.csv: `file,line,reason,row`.
 pub fn rejects_csv(rejects: &[Reject]) -> String {
+    use Cell::{Figure, Text};
     csv_string(|w| {
-        w.write_record(["file", "line", "reason", "row"])?;
+        w.header(&["file", "line", "reason", "row"])?;
         for r in rejects {
-            w.write_record([r.file.name(), &r.line.to_string(), &r.reason, &r.row])?;
+            w.row([
+                Text(r.file.name()),
+                Figure(r.line.to_string()),
+                Text(&r.reason),
+                Text(&r.row),
+            ])?;
         }
         Ok(())
     })

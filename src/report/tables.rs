@@ -1,5 +1,6 @@
 //! Human-readable tables for the terminal.
 
+use super::escape::shown;
 use crate::engine::{Kind, Line, Outcome, PROGRAM_IDS};
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
@@ -26,8 +27,8 @@ pub fn payouts_table(outcome: &Outcome) -> String {
             lines.iter().filter(|l| keep(l)).map(|l| l.amount).sum()
         };
         let mut row = vec![
-            id.clone(),
-            name.clone(),
+            shown(id).into_owned(),
+            shown(name).into_owned(),
             sum(&|l| l.kind == Kind::Cash).human(),
             sum(&|l| l.kind == Kind::AdCredit).human(),
         ];
@@ -65,10 +66,14 @@ pub fn payouts_table(outcome: &Outcome) -> String {
 pub fn skipped_text(outcome: &Outcome) -> String {
     let mut out = String::new();
     for s in &outcome.skipped {
-        out.push_str(&format!("skipped: {} ({})\n", s.program, s.reason));
+        out.push_str(&format!("skipped: {} ({})\n", s.program, shown(&s.reason)));
     }
     for s in &outcome.not_evaluated {
-        out.push_str(&format!("not evaluated: {} ({})\n", s.program, s.reason));
+        out.push_str(&format!(
+            "not evaluated: {} ({})\n",
+            s.program,
+            shown(&s.reason)
+        ));
     }
     out
 }

@@ -1,6 +1,7 @@
 //! What-if comparison: per partner and program, the baseline amount, the scenario amount
 //! and the difference, with the budget impact in cash and ad credits.
 
+use super::escape::shown;
 use super::{csv_string, pretty, skips, RunInfo};
 use crate::engine::{program_order, Kind, Outcome, Skip};
 use crate::input::Channels;
@@ -159,12 +160,17 @@ fn markdown_table() -> Table {
 
 fn skip_lines(out: &mut String, prefix: &str, (skipped, not_evaluated): (&[Skip], &[Skip])) {
     for s in skipped {
-        out.push_str(&format!("{prefix}skipped: {} ({})\n", s.program, s.reason));
+        out.push_str(&format!(
+            "{prefix}skipped: {} ({})\n",
+            s.program,
+            shown(&s.reason)
+        ));
     }
     for s in not_evaluated {
         out.push_str(&format!(
             "{prefix}not evaluated: {} ({})\n",
-            s.program, s.reason
+            s.program,
+            shown(&s.reason)
         ));
     }
 }
@@ -174,15 +180,17 @@ fn skip_lines(out: &mut String, prefix: &str, (skipped, not_evaluated): (&[Skip]
 pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo) -> String {
     let mut out = format!(
         "scenario: {} ({}, sha256 {})\n",
-        info.name, info.source, info.sha256
+        shown(info.name),
+        shown(info.source),
+        info.sha256
     );
     if let Some(d) = info.description {
         for line in d.trim().lines() {
-            out.push_str(&format!("  {}\n", line.trim()));
+            out.push_str(&format!("  {}\n", shown(line.trim())));
         }
     }
     for c in info.changes.iter().chain(info.overrides) {
-        out.push_str(&format!("  {c}\n"));
+        out.push_str(&format!("  {}\n", shown(c)));
     }
     if info.changes.is_empty() && info.overrides.is_empty() {
         out.push_str("  (changes nothing)\n");
@@ -212,8 +220,8 @@ pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo) -> String {
     ]);
     for r in &cmp.rows {
         table.add_row([
-            r.partner_id.clone(),
-            r.partner_name.clone(),
+            shown(&r.partner_id).into_owned(),
+            shown(&r.partner_name).into_owned(),
             r.program.to_string(),
             r.baseline.human(),
             r.scenario.human(),
@@ -247,16 +255,17 @@ pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo) -> String {
 
 /// whatif.csv: one row per partner × program.
 pub fn whatif_csv(cmp: &Comparison) -> String {
+    use super::Cell::{Figure, Text};
     csv_string(|w| {
-        w.write_record(WHATIF_COLUMNS)?;
+        w.header(&WHATIF_COLUMNS)?;
         for r in &cmp.rows {
-            w.write_record([
-                r.partner_id.as_str(),
-                &r.partner_name,
-                r.program,
-                &r.baseline.plain(),
-                &r.scenario.plain(),
-                &r.difference.plain(),
+            w.row([
+                Text(&r.partner_id),
+                Text(&r.partner_name),
+                Text(r.program),
+                Figure(r.baseline.plain()),
+                Figure(r.scenario.plain()),
+                Figure(r.difference.plain()),
             ])?;
         }
         Ok(())

