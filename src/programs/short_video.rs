@@ -183,7 +183,7 @@ pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
             format!("{phrase}: {} → {}", band_ranks(b), b.amount.human()),
         ),
         None if rank <= bands.paid_ranks() => {
-            (Money::ZERO, format!("{phrase}; no band pays rank {rank}"))
+            (Money::ZERO, format!("{phrase}; no prize band for rank {rank}"))
         }
         None => (Money::ZERO, phrase),
     }
