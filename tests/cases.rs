@@ -37,6 +37,7 @@
 //! amount = "10000.00"
 //! basis = "increment 10,000.00"   # optional: a substring (or a list of substrings) of basis
 //! provisional = false             # optional
+//! name = "Brightline Commerce"    # optional: the partner_name column, exactly
 //!
 //! [[absent]]       # a line that must not exist (partner optional: nobody's)
 //! program = "affiliate_credits"
@@ -200,6 +201,8 @@ struct Expect {
     amount: Lit,
     basis: Option<Substrings>,
     provisional: Option<bool>,
+    /// The partner_name column, exactly.
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +215,7 @@ struct Absent {
 
 /// One line of `calc --format csv`.
 struct Line {
+    name: String,
     amount: String,
     provisional: String,
     basis: String,
@@ -432,8 +436,9 @@ fn run_case(path: &Path, book: &toml::Table) -> Vec<String> {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("calc csv has no column {name}"))
     };
-    let (p, g, per, a, pv, b) = (
+    let (p, nm, g, per, a, pv, b) = (
         col("partner_id"),
+        col("partner_name"),
         col("program"),
         col("period"),
         col("amount"),
@@ -444,6 +449,7 @@ fn run_case(path: &Path, book: &toml::Table) -> Vec<String> {
         let rec = rec.expect("csv record");
         let key = (rec[p].to_string(), rec[g].to_string(), rec[per].to_string());
         let line = Line {
+            name: rec[nm].to_string(),
             amount: rec[a].to_string(),
             provisional: rec[pv].to_string(),
             basis: rec[b].to_string(),
@@ -470,6 +476,14 @@ fn run_case(path: &Path, book: &toml::Table) -> Vec<String> {
                 line.amount, e.amount.0, line.basis
             ));
         }
+        if let Some(want) = &e.name {
+            if &line.name != want {
+                problems.push(format!(
+                    "{what}: partner_name {:?} (expected {want:?})",
+                    line.name
+                ));
+            }
+        }
         if let Some(want) = e.provisional {
             if line.provisional != want.to_string() {
                 problems.push(format!(
@@ -481,10 +495,7 @@ fn run_case(path: &Path, book: &toml::Table) -> Vec<String> {
         if let Some(subs) = &e.basis {
             for s in subs.all() {
                 if !line.basis.contains(s) {
-                    problems.push(format!(
-                        "{what}: basis lacks {s:?}; basis: {}",
-                        line.basis
-                    ));
+                    problems.push(format!("{what}: basis lacks {s:?}; basis: {}", line.basis));
                 }
             }
         }
@@ -549,7 +560,10 @@ fn rule_examples_hold() {
         }
     }
     assert!(ran > 0, "no case matched CASE={only:?}");
-    assert!(report.is_empty(), "rule examples that do not hold:\n{report}");
+    assert!(
+        report.is_empty(),
+        "rule examples that do not hold:\n{report}"
+    );
     assert!(
         only.is_some() || files.len() >= 25,
         "expected at least 25 cases, found {}",

@@ -182,9 +182,10 @@ pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
             b.amount,
             format!("{phrase}: {} → {}", band_ranks(b), b.amount.human()),
         ),
-        None if rank <= bands.paid_ranks() => {
-            (Money::ZERO, format!("{phrase}; no prize band for rank {rank}"))
-        }
+        None if rank <= bands.paid_ranks() => (
+            Money::ZERO,
+            format!("{phrase}; no prize band for rank {rank}"),
+        ),
         None => (Money::ZERO, phrase),
     }
 }
