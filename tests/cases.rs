@@ -394,8 +394,9 @@ fn run_case(path: &Path, book: &toml::Table) -> Vec<String> {
         Err(e) => return vec![format!("not a case file: {e}")],
     };
     let mut problems = Vec::new();
-    if case.description.trim().is_empty() || case.description.contains("SPEC") {
-        problems.push("the description must cite the README rule or book key".into());
+    let cites = case.description.contains("README") || case.description.contains("book ");
+    if !cites || case.description.contains("SPEC") {
+        problems.push("the description must cite the README rule or the book key".into());
     }
     if case.expect.is_empty() {
         problems.push("a case expects at least one line".into());
