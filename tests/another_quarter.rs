@@ -16,7 +16,7 @@ use std::path::Path;
 /// digits and hyphens in exactly that shape, not inside a longer run of digits or letters.
 fn shift_dates(text: &str) -> String {
     let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
     let mut i = 0;
     let is_word = |c: u8| c.is_ascii_alphanumeric();
     while i < b.len() {
@@ -42,7 +42,7 @@ fn shift_dates(text: &str) -> String {
             0
         };
         if len == 0 {
-            out.push(b[i] as char);
+            out.push(b[i]);
             i += 1;
             continue;
         }
@@ -52,10 +52,10 @@ fn shift_dates(text: &str) -> String {
             "no 29 February to move: {token}"
         );
         let year: u32 = token[..4].parse().unwrap();
-        out.push_str(&format!("{}{}", year + 1, &token[4..]));
+        out.extend_from_slice(format!("{}{}", year + 1, &token[4..]).as_bytes());
         i += len;
     }
-    out
+    String::from_utf8(out).expect("only ASCII tokens were replaced")
 }
 
 #[test]

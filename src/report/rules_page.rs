@@ -131,7 +131,8 @@ fn programs(r: &Rules) -> Vec<(&'static str, String, String)> {
             "cash, q4".into(),
             format!(
                 "a first-time move above the highest partner tier held up to {}, kept on every \
-                 day of the last {} {} days of the evaluation, pays by the tier kept: {} {}",
+                 day of the last {} days {} up to the evaluation date, pays by the tier kept: \
+                 {} {}",
                 w.q3.end,
                 r.tier_upgrade.hold_days,
                 mark(r, "tier_upgrade.hold_days"),
@@ -165,8 +166,8 @@ fn programs(r: &Rules) -> Vec<(&'static str, String, String)> {
             "affiliate_credits",
             "ad credit, monthly true-up".into(),
             format!(
-                "per seller on its cumulative affiliate GMV since {}: {} {}; at most {} {} \
-                 sellers per partner, the highest credits kept",
+                "per seller on its cumulative affiliate GMV since {}: {} {}; at most {} sellers \
+                 per partner {}, the highest credits kept",
                 w.q4.start,
                 aff.tiers.describe(),
                 mark(r, "affiliate_credits.tiers"),
