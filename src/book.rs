@@ -920,8 +920,8 @@ mod tests {
             "{err}"
         );
         let err = refused(
-            "[provenance]\n",
-            "[provenance]\n\"affiliate_credits.max_sellerz\" = { status = \"A\", source = \"this-book\" }\n",
+            "\n[provenance]\n",
+            "\n[provenance]\n\"affiliate_credits.max_sellerz\" = { status = \"A\", source = \"this-book\" }\n",
         );
         assert!(
             err.contains("provenance.\"affiliate_credits.max_sellerz\": names no value"),

@@ -225,7 +225,7 @@ mod tests {
         let page = render(&Book::embedded());
         assert!(page.contains("| Q3 baseline (`q3`) | 2025-07-01..2025-09-30 | 92 | (A; "));
         assert!(
-            page.contains("at most 70 (P) sellers per partner"),
+            page.contains("at most 70 sellers per partner (P)"),
             "{page}"
         );
         assert!(page.contains("ranked in the top 15 (P)"), "{page}");
