@@ -445,15 +445,21 @@ pub fn validate(
 }
 
 /// Prints the embedded book, or checks and prints another one.
-pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
-    match path {
-        None => emit(out, crate::book::EMBEDDED),
-        Some(p) => {
-            load_book(Some(p))?;
-            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
-                path: p.to_path_buf(),
-                source,
-            })?;
+/// How `tsp-payout book` prints the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookFormat {
+    /// The TOML text, as it is.
+    Toml,
+    /// The Rules page (Markdown) rendered from the book.
+    Md,
+}
+
+pub fn book(path: Option<&Path>, format: BookFormat, out: &mut dyn Write) -> Result<(), AppError> {
+    let book = load_book(path)?;
+    match format {
+        BookFormat::Md => emit(out, &crate::report::rules_page::render(&book)),
+        BookFormat::Toml => {
+            let (text, _) = book_text(path)?;
             emit(out, &text)
         }
     }

@@ -2,9 +2,11 @@
 
 use crate::money::{human_decimal, Money};
 use crate::window::Window;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -48,6 +50,108 @@ pub struct Rules {
     pub bfcm_matchmaking: Leaderboard,
     pub bfcm_seller_challenge: SellerChallenge,
     pub bfcm_live_championship: Leaderboard,
+    /// Where each value comes from, by book key (`"windows.q3"`, `"gmv_growth.tiers"`).
+    pub provenance: BTreeMap<String, Provenance>,
+    /// The sources the provenance cites, by id.
+    pub sources: BTreeMap<String, Source>,
+}
+
+/// Whether a book value is published by the platform or this book's assumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Status {
+    /// Published by the platform.
+    P,
+    /// This book's documented default assumption.
+    A,
+}
+
+impl Status {
+    /// `P` or `A`, as the rules mark a number.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Status::P => "P",
+            Status::A => "A",
+        }
+    }
+}
+
+/// The provenance of one book value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    pub status: Status,
+    /// The id of a `[sources.<id>]` entry.
+    pub source: String,
+    /// What was published where the value itself is an assumption.
+    pub note: Option<String>,
+}
+
+/// A document the book's values are taken from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    pub publisher: String,
+    pub date: Option<NaiveDate>,
+    pub url: Option<String>,
+}
+
+/// Tables of the book that hold no rule values.
+const NOT_VALUES: [&str; 3] = ["book", "provenance", "sources"];
+
+/// Every value key of a book's TOML: `section.key` for each key of each rule section
+/// (a window, a tier or band list, a cap, a threshold, an amount), sorted.
+pub fn value_keys(value: &toml::Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let toml::Value::Table(top) = value {
+        for (section, body) in top {
+            if NOT_VALUES.contains(&section.as_str()) {
+                continue;
+            }
+            if let toml::Value::Table(body) = body {
+                keys.extend(body.keys().map(|k| format!("{section}.{k}")));
+            }
+        }
+    }
+    keys.sort();
+    keys
+}
+
+impl Rules {
+    /// The provenance of `key`; every value key has one in a validated book.
+    pub fn provenance_of(&self, key: &str) -> &Provenance {
+        self.provenance
+            .get(key)
+            .unwrap_or_else(|| panic!("validated book has provenance for {key}"))
+    }
+
+    /// Every value key has a provenance entry, and every entry names a value key and a
+    /// source of the book.
+    fn check_provenance(&self, keys: &[String]) -> Result<(), Invalid> {
+        for key in keys {
+            if !self.provenance.contains_key(key) {
+                return Err(invalid(
+                    key.as_str(),
+                    format!("has no [provenance] entry: every value must say whether it is published (P) or an assumption (A), and its source (\"{key}\" = {{ status = \"A\", source = \"…\" }})"),
+                ));
+            }
+        }
+        for (key, p) in &self.provenance {
+            if keys.binary_search(key).is_err() {
+                return Err(invalid(
+                    format!("provenance.\"{key}\""),
+                    "names no value of the book",
+                ));
+            }
+            if !self.sources.contains_key(&p.source) {
+                return Err(invalid(
+                    format!("provenance.\"{key}\".source"),
+                    format!("\"{}\" is not one of the book's [sources]", p.source),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -142,7 +246,8 @@ impl Windows {
         Ok(())
     }
 
-    fn named(&self) -> [(&'static str, Window); 7] {
+    /// Every window with its book key, the program period first.
+    pub fn named(&self) -> [(&'static str, Window); 7] {
         [
             ("program", self.program),
             ("q3", self.q3),
@@ -345,6 +450,7 @@ impl Book {
         text: &str,
         source_name: &str,
     ) -> Result<Book, BookError> {
+        let keys = value_keys(&value);
         let rules: Rules = value
             .try_into()
             .map_err(|e: toml::de::Error| BookError::Parse {
@@ -353,6 +459,7 @@ impl Book {
             })?;
         rules
             .validate()
+            .and_then(|()| rules.check_provenance(&keys))
             .map_err(|(key, message)| BookError::Invalid {
                 source_name: source_name.to_string(),
                 key,
@@ -800,6 +907,60 @@ mod tests {
         assert!(err.contains("affiliate_credits.max_sellers"), "{err}");
         let err = refused("consistency_top = 15", "consistency_top = 0");
         assert!(err.contains("short_video_top15.consistency_top"), "{err}");
+    }
+
+    #[test]
+    fn every_value_has_provenance_and_every_entry_a_value_and_source() {
+        let err = refused(
+            "\"affiliate_credits.max_sellers\" = { status = \"P\", source = \"digiday-2025-11-17\" }\n",
+            "",
+        );
+        assert!(
+            err.contains(": affiliate_credits.max_sellers: has no [provenance] entry"),
+            "{err}"
+        );
+        let err = refused(
+            "\n[provenance]\n",
+            "\n[provenance]\n\"affiliate_credits.max_sellerz\" = { status = \"A\", source = \"this-book\" }\n",
+        );
+        assert!(
+            err.contains("provenance.\"affiliate_credits.max_sellerz\": names no value"),
+            "{err}"
+        );
+        let err = refused(
+            "\"tier_upgrade.hold_days\" = { status = \"A\", source = \"this-book\"",
+            "\"tier_upgrade.hold_days\" = { status = \"A\", source = \"that-book\"",
+        );
+        assert!(
+            err.contains("provenance.\"tier_upgrade.hold_days\".source: \"that-book\" is not one"),
+            "{err}"
+        );
+        let err = refused(
+            "\"windows.q4\" = { status = \"P\"",
+            "\"windows.q4\" = { status = \"X\"",
+        );
+        assert!(err.contains("provenance"), "{err}");
+    }
+
+    #[test]
+    fn embedded_provenance_cites_the_published_figures() {
+        let rules = Book::embedded().rules;
+        for key in [
+            "windows.q4",
+            "windows.bfcm",
+            "short_video_top15.consistency_top",
+            "short_video_top15.consistency_amount",
+            "affiliate_credits.max_sellers",
+            "bfcm_seller_challenge.large_min_avg_daily",
+        ] {
+            let p = rules.provenance_of(key);
+            assert_eq!(
+                (p.status, p.source.as_str()),
+                (Status::P, "digiday-2025-11-17")
+            );
+        }
+        assert_eq!(rules.provenance_of("windows.q3").status, Status::A);
+        assert_eq!(rules.sources["digiday-2025-11-17"].publisher, "Digiday");
     }
 
     #[test]

@@ -118,10 +118,16 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::NaiveDate>,
     },
-    /// Print the embedded program book (or check and print another with --book).
+    /// Print the embedded program book (or check and print another with --book), as TOML
+    /// or as the Rules page (Markdown) rendered from it.
     Book {
+        /// Program book (TOML) to check and print instead of the embedded Q4 2025 book.
         #[arg(long)]
         book: Option<PathBuf>,
+        /// `toml`: the book as written; `md`: the Rules page, every number marked (P)
+        /// published or (A) assumed, with its sources.
+        #[arg(long, value_enum, default_value_t = BookFormatArg::Toml)]
+        format: BookFormatArg,
     },
     /// Print a shell completion script, e.g. `tsp-payout completions bash >
     /// ~/.local/share/bash-completion/completions/tsp-payout`.
@@ -136,6 +142,12 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BookFormatArg {
+    Toml,
+    Md,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,7 +253,14 @@ fn main() -> ExitCode {
             &mut out,
             &mut err,
         ),
-        Command::Book { book } => app::book(book.as_deref(), &mut out),
+        Command::Book { book, format } => app::book(
+            book.as_deref(),
+            match format {
+                BookFormatArg::Toml => app::BookFormat::Toml,
+                BookFormatArg::Md => app::BookFormat::Md,
+            },
+            &mut out,
+        ),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "tsp-payout", &mut text);

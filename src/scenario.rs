@@ -947,6 +947,35 @@ mod tests {
         assert!(err.contains("book.gmv_growth: is a table"), "{err}");
     }
 
+    #[test]
+    fn book_overrides_may_restate_provenance_and_the_merged_book_is_checked() {
+        let base: toml::Value = toml::from_str(crate::book::EMBEDDED).unwrap();
+        // A budget scenario that raises a published cap says the new figure is assumed.
+        let s = parse(
+            "[book.affiliate_credits]\nmax_sellers = 100\n\
+             [book.provenance.\"affiliate_credits.max_sellers\"]\nstatus = \"A\"\nsource = \"this-book\"",
+        )
+        .unwrap();
+        let (merged, _) = s.merge_book(base.clone()).unwrap();
+        let book = crate::book::Book::from_value(merged, "x", "test").unwrap();
+        assert_eq!(
+            book.rules
+                .provenance_of("affiliate_credits.max_sellers")
+                .status,
+            crate::book::Status::A
+        );
+        let s = parse("[book.provenance.\"affiliate_credits.max_sellers\"]\nsource = \"a-blog\"")
+            .unwrap();
+        let (merged, _) = s.merge_book(base).unwrap();
+        let err = crate::book::Book::from_value(merged, "x", "scenario.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("provenance.\"affiliate_credits.max_sellers\".source"),
+            "{err}"
+        );
+    }
+
     proptest! {
         /// Whatever the factor and columns, a scaled row keeps the data contract: no figure
         /// negative, every channel at most gmv, every figure on whole cents.

@@ -6,6 +6,7 @@ pub mod escape;
 mod explain;
 pub mod html;
 mod output;
+pub mod rules_page;
 mod tables;
 pub mod whatif;
 
