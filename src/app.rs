@@ -50,7 +50,10 @@ impl AppError {
     /// sysexits-style codes: 2 usage, 65 bad data, 66 missing input, 74 output error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Usage(_) | AppError::Book(_) | AppError::Scenario(_) => 2,
+            AppError::Usage(_)
+            | AppError::Book(_)
+            | AppError::Scenario(_)
+            | AppError::Input(InputError::Scenario(_)) => 2,
             AppError::BookUnreadable { .. } | AppError::ScenarioUnreadable { .. } => 66,
             AppError::Input(InputError::BadData(_))
             | AppError::BadData { .. }
@@ -223,6 +226,9 @@ pub fn compute(
         hashes: shown.hashes,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
+    for n in &data.notes {
+        note(err, &format!("note: {n}\n"));
+    }
     note(err, &report::reconciliation_text(&data));
     let unreadable = data.files.values().any(|f| f.unreadable);
     if data.error_count > 0 && (!args.skip_invalid || unreadable) {
@@ -410,6 +416,9 @@ pub fn validate(
         hashes: false,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
+    for n in &data.notes {
+        note(err, &format!("note: {n}\n"));
+    }
     note(err, &report::reconciliation_text(&data));
     let mut text = errors_text(&data);
     let files = data.files.values().filter(|f| f.present).count();

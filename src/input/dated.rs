@@ -372,6 +372,8 @@ impl Ingest<'_> {
             let plan = split::Plan::of(&csv, &layout, self.periods, &progress, self.opts.hashes);
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
+                // The parts and the hash read the size the file had when opened.
+                csv.check_unchanged()?;
                 // Sinks come fresh to a file: the merged parts become the sink (merging
                 // them into it would briefly hold every key twice more).
                 *sink = whole.sink;
@@ -452,9 +454,10 @@ impl Ingest<'_> {
         reader.progress.finish();
         let BatchReader { csv, layout, .. } = reader;
         self.report.unreadable |= csv.cut_short;
-        self.report.sha256 = csv.finish_sha256();
+        let stamp = csv.stamp;
+        self.report.sha256 = csv.finish_sha256()?;
         if !duplicates.is_empty() {
-            self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
+            self.take_back_duplicates(path, stamp, sink, &layout, &duplicates, &mut tally)?;
         }
         tally.into_report(&mut self.report);
         Ok(())
@@ -476,14 +479,20 @@ impl Ingest<'_> {
     fn take_back_duplicates<S: DatedSink>(
         &mut self,
         path: &Path,
+        stamp: super::reader::Stamp,
         sink: &mut S,
         layout: &Layout,
         duplicates: &Duplicates,
         tally: &mut CentTally,
     ) -> Result<(), InputError> {
         let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns(), false)? else {
-            return Ok(());
+            return Err(InputError::Changed {
+                file: self.file.name(),
+                what: "its header changed".into(),
+            });
         };
+        // The second pass must read the very file the first one did.
+        stamp.same_as(&csv.stamp, self.file.name())?;
         let later_lines: FxHashSet<u64> =
             duplicates.values().flatten().map(|(l, _, _)| *l).collect();
         let mut firsts: FxHashMap<(usize, NaiveDate), u64> = FxHashMap::default();
@@ -542,7 +551,7 @@ impl Ingest<'_> {
                 self.keep_reject(*member_line, reason, raw);
             }
         }
-        Ok(())
+        csv.check_unchanged()
     }
 }
 

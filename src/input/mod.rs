@@ -221,6 +221,8 @@ pub struct DataSet {
     pub rejects: Vec<Reject>,
     /// Creator GMV rows of creators missing from creators.csv: (rows, gmv) by creator.
     pub unmatched_creators: BTreeMap<String, (u64, Money)>,
+    /// Remarks for stderr: files of the data directory that are not read.
+    pub notes: Vec<String>,
 }
 
 impl DataSet {
@@ -272,9 +274,12 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         dir: dir.to_path_buf(),
         ..DataSet::default()
     };
+    data.notes = unread_files(dir);
     for file in InputFile::ALL {
         let path = dir.join(file.name());
-        if !path.is_file() {
+        // Only a name that is not there at all is absent: a dangling link, a directory, a
+        // FIFO or a file without read permission is an input that cannot be read.
+        if !exists(&path) {
             if file.required() {
                 return Err(InputError::MissingFile {
                     file: file.name(),
@@ -284,6 +289,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             data.files.insert(file, FileReport::absent(file));
             continue;
         }
+        reader::check_openable(&path, file.name())?;
         let first_error = data.errors.len();
         let mut ingest = Ingest {
             data: &mut data,
@@ -328,6 +334,70 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
     }
     data.rejects.sort();
     Ok(data)
+}
+
+/// Whether anything at all is at `path` (a dangling symbolic link is something).
+fn exists(path: &Path) -> bool {
+    !matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// Files of the data directory that the tool does not read, each with the closest name it
+/// reads when one is close. Hidden entries (a name starting with `.`) and directories are
+/// not named: they are never inputs.
+fn unread_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .filter(|n| InputFile::ALL.iter().all(|f| f.name() != n))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| match closest_input(&name) {
+            Some(file) => format!("{name} is not read; did you mean {}?", file.name()),
+            None => format!("{name} is not read"),
+        })
+        .collect()
+}
+
+/// The input file whose name is nearest to `name`: one that holds its stem (`gmv_daily
+/// (1).csv`), or is within a third of its length in edits (letter case aside).
+fn closest_input(name: &str) -> Option<InputFile> {
+    let lower = name.to_lowercase();
+    InputFile::ALL
+        .iter()
+        .filter_map(|f| {
+            let expected = f.name();
+            let stem = expected.trim_end_matches(".csv");
+            let distance = edit_distance(&lower, expected);
+            let close = distance <= expected.len() / 3 || lower.contains(stem);
+            close.then_some((distance, *f))
+        })
+        .min()
+        .map(|(_, f)| f)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Where a row ends up in the reconciliation.
@@ -492,8 +562,9 @@ impl Ingest<'_> {
         kept
     }
 
-    fn finish_small(&mut self, csv: CsvFile) {
-        self.report.sha256 = csv.finish_sha256();
+    fn finish_small(&mut self, csv: CsvFile) -> Result<(), InputError> {
+        self.report.sha256 = csv.finish_sha256()?;
+        Ok(())
     }
 
     fn partners(&mut self, path: &Path) -> Result<(), InputError> {
@@ -515,8 +586,7 @@ impl Ingest<'_> {
             self.data.partner(&id).name = Some(name);
             self.dispose(Disposition::Used, Money::ZERO, false);
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 
     fn tiers(&mut self, path: &Path) -> Result<(), InputError> {
@@ -550,8 +620,7 @@ impl Ingest<'_> {
         for p in self.data.partners.values_mut() {
             p.tiers.sort();
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 
     fn creators(&mut self, path: &Path) -> Result<(), InputError> {
@@ -594,8 +663,7 @@ impl Ingest<'_> {
             );
             self.dispose(Disposition::Used, Money::ZERO, false);
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 }
 
