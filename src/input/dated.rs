@@ -685,6 +685,9 @@ struct KeySums([[i128; CHANNELS]; WINDOW_COUNT]);
 pub(super) struct GmvSink<'a> {
     keys: Keys,
     sums: Vec<KeySums>,
+    /// Accepted rows per key: a key whose every row was rejected (a duplicate) makes no
+    /// seller, and no partner, of the run.
+    accepted: Vec<i64>,
     adjust: Option<&'a dyn Adjust>,
 }
 
@@ -702,6 +705,7 @@ impl<'a> GmvSink<'a> {
         GmvSink {
             keys: Keys::default(),
             sums: Vec::new(),
+            accepted: Vec::new(),
             adjust,
         }
     }
@@ -715,6 +719,7 @@ impl<'a> GmvSink<'a> {
             amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
         };
         let key = self.key(&view).expect("a scenario's ids are text");
+        self.accepted[key] += 1;
         self.fold(key, &view, periods, 1);
     }
 
@@ -770,7 +775,11 @@ impl<'a> GmvSink<'a> {
     }
 
     pub(super) fn finish(self, data: &mut DataSet) {
-        for (ids, sums) in self.keys.ids.into_iter().zip(self.sums) {
+        let keys = self.keys.ids.into_iter().zip(self.sums).zip(self.accepted);
+        for ((ids, sums), accepted) in keys {
+            if accepted == 0 {
+                continue;
+            }
             let mut seller = SellerSums::default();
             for (w, window) in sums.0.iter().enumerate() {
                 let m = |c: usize| Money::from_cents_sum(window[c]);
@@ -802,11 +811,13 @@ impl DatedSink for GmvSink<'_> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
         if i == self.sums.len() {
             self.sums.push(KeySums::default());
+            self.accepted.push(0);
         }
         Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        self.accepted[key] += sign as i64;
         match self.adjust {
             None => self.fold(key, v, periods, sign),
             Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
@@ -825,6 +836,9 @@ impl DatedSink for GmvSink<'_> {
                     *total += amount;
                 }
             }
+        });
+        add_values(&mut self.accepted, &map, part.accepted, |mine, theirs| {
+            *mine += theirs
         });
         map
     }
@@ -929,6 +943,8 @@ impl CreatorGmvSink {
 pub(super) struct MatchSink {
     keys: Keys,
     bfcm: Vec<i128>,
+    /// Accepted rows per key, as in `GmvSink`.
+    accepted: Vec<i64>,
 }
 
 impl DatedSink for MatchSink {
@@ -946,11 +962,13 @@ impl DatedSink for MatchSink {
         let i = self.keys.get_or_insert(&v.ids)?;
         if i == self.bfcm.len() {
             self.bfcm.push(0);
+            self.accepted.push(0);
         }
         Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        self.accepted[key] += sign as i64;
         if periods.mask(v.date) & (1 << WindowId::Bfcm as usize) == 0 {
             return Disposition::Outside;
         }
@@ -967,13 +985,20 @@ impl DatedSink for MatchSink {
         add_values(&mut self.bfcm, &map, part.bfcm, |mine, theirs| {
             *mine += theirs
         });
+        add_values(&mut self.accepted, &map, part.accepted, |mine, theirs| {
+            *mine += theirs
+        });
         map
     }
 }
 
 impl MatchSink {
     pub(super) fn finish(self, data: &mut DataSet) {
-        for (ids, cents) in self.keys.ids.into_iter().zip(self.bfcm) {
+        let keys = self.keys.ids.into_iter().zip(self.bfcm).zip(self.accepted);
+        for ((ids, cents), accepted) in keys {
+            if accepted == 0 {
+                continue;
+            }
             let mut ids = ids.into_iter();
             let (partner, seller, creator) = (
                 ids.next().expect("partner"),

@@ -54,7 +54,7 @@ impl std::fmt::Display for RecordTooLong {
 
 impl std::error::Error for RecordTooLong {}
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: std::io::BufRead> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self
             .record_start
@@ -71,6 +71,22 @@ impl<R: Read> Read for CountingReader<R> {
         }
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         self.total += n as u64;
+        // A bare carriage return (an old Mac line ending) ends a line: the parser, which
+        // counts line feeds, is handed a line feed in its place (same length, so every
+        // byte position stays the file's), and its line numbers count it. The hash above
+        // is of the bytes as they are.
+        let mut from = 0;
+        while let Some(found) = memchr::memchr(b'\r', &buf[from..n]) {
+            let i = from + found;
+            from = i + 1;
+            let next = match buf[..n].get(i + 1) {
+                Some(b) => Some(*b),
+                None => self.inner.fill_buf()?.first().copied(),
+            };
+            if next != Some(b'\n') {
+                buf[i] = b'\n';
+            }
+        }
         Ok(n)
     }
 }
@@ -496,6 +512,7 @@ pub fn sha256_of(
 /// See `CsvFile::locate`.
 fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64, u64)) {
     let (mut line, mut pos) = (line, start);
+    let mut ends = LineEnds::default();
     let mut buf = [0u8; 256];
     while pos < end {
         let want = ((end - pos) as usize).min(buf.len());
@@ -507,13 +524,13 @@ fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64
             .iter()
             .take_while(|b| **b == b'\r' || **b == b'\n')
             .count();
-        line += buf[..skip].iter().filter(|b| **b == b'\n').count() as u64;
+        line += ends.feed(&buf[..skip]);
         pos += skip as u64;
         if skip < n {
             break;
         }
     }
-    (line, (pos, end))
+    (line + ends.finish(), (pos, end))
 }
 
 pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
@@ -532,20 +549,52 @@ pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
 /// a record that fails before it is parsed starts this many lines after `byte`.
 fn blank_lines_at(file: &File, size: u64, mut byte: u64) -> u64 {
     let mut lines = 0;
+    let mut ends = LineEnds::default();
     let mut buf = [0u8; 4096];
     while byte < size {
         let n = (size - byte).min(buf.len() as u64) as usize;
         if file.read_exact_at(&mut buf[..n], byte).is_err() {
             break;
         }
-        let newlines = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count() as u64;
         match buf[..n].iter().position(|b| !matches!(b, b'\r' | b'\n')) {
-            Some(i) => return lines + newlines(&buf[..i]),
-            None => lines += newlines(&buf[..n]),
+            Some(i) => return lines + ends.feed(&buf[..i]) + ends.finish(),
+            None => lines += ends.feed(&buf[..n]),
         }
         byte += n as u64;
     }
-    lines
+    lines + ends.finish()
+}
+
+/// Counts line endings in a run of `\r` and `\n` bytes fed in pieces: LF, CRLF and a
+/// bare CR each end one line.
+#[derive(Default)]
+struct LineEnds {
+    after_cr: bool,
+}
+
+impl LineEnds {
+    fn feed(&mut self, bytes: &[u8]) -> u64 {
+        let mut lines = 0;
+        for b in bytes {
+            match b {
+                b'\n' => {
+                    lines += 1;
+                    self.after_cr = false;
+                }
+                b'\r' => {
+                    lines += u64::from(self.after_cr);
+                    self.after_cr = true;
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
+
+    /// The run ended: a CR at its end was a bare one.
+    fn finish(&mut self) -> u64 {
+        std::mem::take(&mut self.after_cr).into()
+    }
 }
 
 /// `line` is where the record began: I/O errors carry no position of their own.
