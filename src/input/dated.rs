@@ -12,8 +12,8 @@
 use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
 use super::split;
 use super::{
-    Channels, DataError, DataSet, Disposition, FileReport, GmvRow, Ingest, InputError, InputFile,
-    Mode, SellerSums, Tally,
+    Channels, DataError, DataSet, Disposition, ExtraRow, FileReport, GmvRow, Ingest, InputError,
+    InputFile, Mode, OnExisting, SellerSums, Tally,
 };
 use crate::input::Adjust;
 use crate::money::Money;
@@ -268,6 +268,24 @@ impl Presence {
         }
     }
 
+    /// Whether (key, date) is marked.
+    pub(super) fn contains(&self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
+        periods.span_offset(date).is_some_and(|day| {
+            self.bits
+                .get(key * self.words + day / 64)
+                .is_some_and(|word| word & (1u64 << (day % 64)) != 0)
+        })
+    }
+
+    /// Unmarks (key, date).
+    pub(super) fn remove(&mut self, key: usize, date: NaiveDate, periods: &Periods) {
+        if let Some(day) = periods.span_offset(date) {
+            if let Some(word) = self.bits.get_mut(key * self.words + day / 64) {
+                *word &= !(1u64 << (day % 64));
+            }
+        }
+    }
+
     /// Adds the marks of `part`, whose key `i` is key `map[i]` here; false when a (key, day)
     /// is marked in both.
     pub(super) fn absorb(&mut self, part: &Presence, map: &[usize]) -> bool {
@@ -356,14 +374,15 @@ const CHECKED_IDS: &str = "ids are checked UTF-8 when parsed";
 type Duplicates = BTreeMap<(usize, NaiveDate), Vec<(u64, (u64, u64), i64)>>;
 
 impl Ingest<'_> {
-    /// Reads a dated file into `sink`, which holds nothing yet.
+    /// Reads a dated file into `sink`, which holds nothing yet; returns the (key, day)
+    /// pairs of its accepted rows inside the book's span.
     pub(super) fn dated<S: DatedSink>(
         &mut self,
         path: &Path,
         sink: &mut S,
-    ) -> Result<(), InputError> {
+    ) -> Result<Presence, InputError> {
         let Some(csv) = self.open(path)? else {
-            return Ok(());
+            return Ok(Presence::new(self.periods));
         };
         let progress =
             crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
@@ -379,7 +398,7 @@ impl Ingest<'_> {
                 *sink = whole.sink;
                 self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
-                return Ok(());
+                return Ok(whole.presence);
             }
         }
         let mut reader = BatchReader {
@@ -458,9 +477,13 @@ impl Ingest<'_> {
         self.report.sha256 = csv.finish_sha256()?;
         if !duplicates.is_empty() {
             self.take_back_duplicates(path, stamp, sink, &layout, &duplicates, &mut tally)?;
+            // A key and day whose rows were all rejected has no accepted row.
+            for (key, date) in duplicates.keys() {
+                presence.remove(*key, *date, self.periods);
+            }
         }
         tally.into_report(&mut self.report);
-        Ok(())
+        Ok(presence)
     }
 
     fn keep_reject(&mut self, line: u64, reason: String, raw: Option<String>) {
@@ -710,17 +733,55 @@ impl<'a> GmvSink<'a> {
         }
     }
 
-    /// Folds a row that did not come from the file (a scenario's added row).
-    pub(super) fn add_row(&mut self, row: &GmvRow, periods: &Periods) {
-        let c = &row.channels;
-        let view = View {
-            date: row.date,
-            ids: [row.partner_id.as_bytes(), row.seller_id.as_bytes(), b""],
-            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
-        };
-        let key = self.key(&view).expect("a scenario's ids are text");
-        self.accepted[key] += 1;
-        self.fold(key, &view, periods, 1);
+    /// Folds rows that did not come from the file (a scenario's added rows). A row whose
+    /// key and day the file (or an earlier added row) already has is refused unless it
+    /// says how to combine them: `Replace` (the file's row was dropped as it was read, see
+    /// `Adjust::gmv_row`) or `AddTo`.
+    pub(super) fn add_rows(
+        &mut self,
+        rows: &[ExtraRow],
+        presence: &mut Presence,
+        periods: &Periods,
+    ) -> Result<(), InputError> {
+        let mut added: FxHashMap<(usize, NaiveDate), &str> = FxHashMap::default();
+        for extra in rows {
+            let row = &extra.row;
+            let c = &row.channels;
+            let view = View {
+                date: row.date,
+                ids: [row.partner_id.as_bytes(), row.seller_id.as_bytes(), b""],
+                amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
+            };
+            let key = self.key(&view).expect("a scenario's ids are text");
+            let clash = || {
+                format!(
+                    "{}: a row for {} is ",
+                    extra.entry,
+                    GmvSink::describe_key(&view)
+                )
+            };
+            if let Some(earlier) = added.get(&(key, row.date)) {
+                if extra.on_existing != OnExisting::AddTo {
+                    return Err(InputError::Scenario(format!(
+                        "{}also added by {earlier}; say `add_to = true` to add it on top",
+                        clash()
+                    )));
+                }
+            } else if presence.contains(key, row.date, periods)
+                && extra.on_existing == OnExisting::Refuse
+            {
+                return Err(InputError::Scenario(format!(
+                    "{}already in gmv_daily.csv; say `replace = true` to put this row in \
+                     its place, or `add_to = true` to add it on top",
+                    clash()
+                )));
+            }
+            added.insert((key, row.date), &extra.entry);
+            presence.insert(key, row.date, periods);
+            self.accepted[key] += 1;
+            self.fold(key, &view, periods, 1);
+        }
+        Ok(())
     }
 
     /// A scenario's view of a row: kept out of the hot path.

@@ -179,12 +179,37 @@ pub trait Adjust: Sync {
     fn gmv_row(&self, row: GmvRow) -> Option<GmvRow> {
         Some(row)
     }
-    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted).
-    fn extra_gmv_rows(&self) -> Vec<GmvRow> {
-        Vec::new()
+    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted); an
+    /// error (a usage error of the scenario) when they cannot be made for these periods.
+    fn extra_gmv_rows(&self, _periods: &Periods) -> Result<Vec<ExtraRow>, String> {
+        Ok(Vec::new())
     }
-    /// Called once every file is read, e.g. to drop a partner from every file.
-    fn finish(&self, _data: &mut DataSet) {}
+    /// Called once every file is read, e.g. to drop a partner from every file; an error
+    /// (a usage error) when the rows could not be adjusted as asked.
+    fn finish(&self, _data: &mut DataSet) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// What an added row does where gmv_daily.csv already has its key and day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnExisting {
+    /// Refuse the run: the scenario must say which it means.
+    #[default]
+    Refuse,
+    /// The file's row is dropped (`Adjust::gmv_row` returns `None` for it) and this one
+    /// stands in its place.
+    Replace,
+    /// This row's figures are added to the file's row.
+    AddTo,
+}
+
+/// A row a scenario adds, with the entry that adds it (`add[2]`) for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraRow {
+    pub row: GmvRow,
+    pub entry: String,
+    pub on_existing: OnExisting,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,11 +339,12 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             }
             InputFile::GmvDaily => {
                 let mut sink = dated::GmvSink::new(opts.adjust);
-                ingest.dated(&path, &mut sink)?;
+                let mut presence = ingest.dated(&path, &mut sink)?;
                 if let Some(adjust) = opts.adjust {
-                    for row in adjust.extra_gmv_rows() {
-                        sink.add_row(&row, periods);
-                    }
+                    let rows = adjust
+                        .extra_gmv_rows(periods)
+                        .map_err(InputError::Scenario)?;
+                    sink.add_rows(&rows, &mut presence, periods)?;
                 }
                 sink.finish(ingest.data);
             }
@@ -330,7 +356,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         data.errors[first_error..].sort_by_key(|e| e.line);
     }
     if let Some(adjust) = opts.adjust {
-        adjust.finish(&mut data);
+        adjust.finish(&mut data).map_err(InputError::Scenario)?;
     }
     data.rejects.sort();
     Ok(data)

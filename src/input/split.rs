@@ -68,6 +68,8 @@ impl<'a> Plan<'a> {
 /// A finished file: its merged sums and tallies, and its sha256 when asked for.
 pub(super) struct Whole<S> {
     pub sink: S,
+    /// The (key, day) pairs on an accepted row.
+    pub presence: Presence,
     pub tally: CentTally,
     pub sha256: Option<String>,
 }
@@ -134,6 +136,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
     }
     Some(Whole {
         sink: whole.sink,
+        presence: whole.presence,
         tally: whole.tally,
         sha256: match sha256 {
             None => None,
