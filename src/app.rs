@@ -55,7 +55,7 @@ impl AppError {
             | AppError::Scenario(_)
             | AppError::Input(InputError::Scenario(_)) => 2,
             AppError::BookUnreadable { .. } | AppError::ScenarioUnreadable { .. } => 66,
-            AppError::Input(InputError::BadData(_))
+            AppError::Input(InputError::BadData(_) | InputError::OutOfRange(_))
             | AppError::BadData { .. }
             | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,

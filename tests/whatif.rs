@@ -616,3 +616,37 @@ fn an_added_range_must_lie_inside_the_book_windows() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("add[0].to: 2026-01-01 is outside"), "{err}");
 }
+
+/// README "Amounts above 999,999,999,999.99 in one cell are refused": a partner's window
+/// total is bounded too, so that no exact product leaves the decimal range.
+#[test]
+fn a_window_total_past_the_bound_is_refused() {
+    let data = TempDir::new().expect("tempdir");
+    let mut gmv =
+        String::from("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
+    for seller in 0..11 {
+        days(
+            &mut gmv,
+            "2025-10-01",
+            "2025-12-31",
+            "P1",
+            &format!("S{seller}"),
+            "999999999999.99",
+            "999999999999.99",
+        );
+    }
+    write(data.path(), "gmv_daily.csv", &gmv);
+    let s = write(data.path(), "s.toml", "[[adjust]]\nfactor = 1000\n");
+    let (code, out, err) = whatif(data.path(), &s, &[]);
+    assert_eq!(code, 65, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("partner P1 has GMV"), "{err}");
+    assert!(
+        err.contains("above the 1,000,000,000,000,000,000.00"),
+        "{err}"
+    );
+    // The same data unscaled is within the bound.
+    let s = write(data.path(), "s.toml", "[[adjust]]\nfactor = 1\n");
+    let (code, _, err) = whatif(data.path(), &s, &[]);
+    assert_eq!(code, 0, "{err}");
+}

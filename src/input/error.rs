@@ -91,6 +91,8 @@ pub enum InputError {
     Changed { file: &'static str, what: String },
     #[error("{0}")]
     Scenario(String),
+    #[error("{0}")]
+    OutOfRange(String),
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,

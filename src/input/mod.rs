@@ -232,6 +232,11 @@ pub struct Options<'a> {
     pub hashes: bool,
 }
 
+/// The largest GMV of one partner over one window (after a scenario's changes), in
+/// dollars. Below it every exact product the programs form (a sum times day counts, times
+/// a book threshold) stays inside Decimal's range; no real partner comes near it.
+pub const MAX_WINDOW_GMV: i64 = 1_000_000_000_000_000_000;
+
 /// Errors kept in memory; past this only their count grows.
 const MAX_ERRORS_KEPT: usize = 10_000;
 
@@ -358,8 +363,32 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
     if let Some(adjust) = opts.adjust {
         adjust.finish(&mut data).map_err(InputError::Scenario)?;
     }
+    check_window_sums(&data, periods)?;
     data.rejects.sort();
     Ok(data)
+}
+
+/// Refuses a partner whose GMV over a window passes `MAX_WINDOW_GMV` (each cell is
+/// bounded, but many rows, sellers or a scenario's factors can add up past it).
+fn check_window_sums(data: &DataSet, periods: &Periods) -> Result<(), InputError> {
+    let max = Money::dollars(MAX_WINDOW_GMV);
+    for (id, partner) in &data.partners {
+        for w in WindowId::ALL {
+            let total = partner.total(w).gmv;
+            if total > max {
+                let window = periods.full(w);
+                return Err(InputError::OutOfRange(format!(
+                    "gmv_daily.csv: partner {id} has GMV {} over {}..{}, above the {} one \
+                     partner's window may total",
+                    total.human(),
+                    window.start,
+                    window.end,
+                    max.human()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether anything at all is at `path` (a dangling symbolic link is something).
