@@ -1,6 +1,5 @@
-//! Partners come from accepted rows only (README: "Every partner is evaluated by every
-//! program that runs": partners on an accepted row), and every physical line counts,
-//! whatever its ending (README: "Line numbers", bare carriage returns).
+//! Partners come from accepted rows only (README: "Partners on an accepted row"), and
+//! every physical line counts, whatever its ending (README: "Bare carriage returns").
 
 mod common;
 use common::*;

@@ -1,6 +1,7 @@
 //! Inputs that exist but cannot be read are errors, never "absent" (README: "Inputs that
-//! exist must be readable"), files that are changed while read are refused, and files the
-//! tool does not read are named.
+//! exist must be readable"), and files the tool does not read are named (README: "Files
+//! the tool does not read"). A file changed while read (README: "A file that changes
+//! while it is read is refused") is tested in `input::reader` and `input::split`.
 
 mod common;
 use common::*;

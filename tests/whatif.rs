@@ -518,8 +518,8 @@ fn tiny_whatif_threads(scenario: &str, threads: &str) -> (i32, String, String) {
     )
 }
 
-/// README "Scenario rows and partners": an added row whose date, partner and seller the
-/// data already has is refused unless it says `replace = true` or `add_to = true`.
+/// README "Scenario rows on existing keys": an added row whose date, partner and seller
+/// the data already has is refused unless it says `replace = true` or `add_to = true`.
 #[test]
 fn an_added_row_on_an_existing_key_must_say_replace_or_add_to() {
     let q4 = "[[add]]\npartner = \"P1\"\nseller = \"S1\"\nfrom = 2025-10-01\nto = 2025-12-31\ngmv = 12000\n";
@@ -569,7 +569,7 @@ fn added_rows_that_overlap_each_other_must_say_add_to() {
     );
 }
 
-/// README "Scenario factors": the factors above 1 that scale one row multiply to at most
+/// README "Scenario bounds": the factors above 1 that scale one row multiply to at most
 /// 1,000; beyond, the run is refused (exit 2) instead of overflowing.
 #[test]
 fn combined_factors_are_bounded_and_never_overflow() {
@@ -596,6 +596,7 @@ fn combined_factors_are_bounded_and_never_overflow() {
     );
 }
 
+/// README "Scenario bounds": an added range lies inside the book's windows.
 #[test]
 fn an_added_range_must_lie_inside_the_book_windows() {
     let (code, _, err) = tiny_whatif_threads(
@@ -617,8 +618,8 @@ fn an_added_range_must_lie_inside_the_book_windows() {
     assert!(err.contains("add[0].to: 2026-01-01 is outside"), "{err}");
 }
 
-/// README "Amounts above 999,999,999,999.99 in one cell are refused": a partner's window
-/// total is bounded too, so that no exact product leaves the decimal range.
+/// README "Window totals are bounded": a partner's GMV over a window past 10^18 dollars
+/// is refused, so that no exact product leaves the decimal range.
 #[test]
 fn a_window_total_past_the_bound_is_refused() {
     let data = TempDir::new().expect("tempdir");
