@@ -445,7 +445,7 @@ pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
         None => emit(out, crate::book::EMBEDDED),
         Some(p) => {
             load_book(Some(p))?;
-            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+            let text = read_settings_file(p).map_err(|source| AppError::BookUnreadable {
                 path: p.to_path_buf(),
                 source,
             })?;
@@ -454,12 +454,39 @@ pub fn book(path: Option<&Path>, out: &mut dyn Write) -> Result<(), AppError> {
     }
 }
 
+/// Longest book or scenario file read: far past any real one, and a device or a huge
+/// file named by mistake cannot fill memory.
+const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+
+/// Reads a `--book` or `--scenario` file: a regular file (a FIFO or device is refused
+/// without waiting on it) of at most `MAX_SETTINGS_BYTES`, in UTF-8.
+fn read_settings_file(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file".into()));
+    }
+    let file = input::reader::open_regular(path, "settings")
+        .map_err(|e| refuse(e.to_string().replacen("settings: ", "", 1)))?;
+    let mut text = String::new();
+    file.take(MAX_SETTINGS_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(refuse(format!(
+            "longer than {} MiB",
+            MAX_SETTINGS_BYTES >> 20
+        )));
+    }
+    Ok(text)
+}
+
 /// The book's TOML text and source name, as `load_book` reads them.
 fn book_text(path: Option<&Path>) -> Result<(String, String), AppError> {
     match path {
         None => Ok((crate::book::EMBEDDED.to_string(), "embedded".to_string())),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+            let text = read_settings_file(p).map_err(|source| AppError::BookUnreadable {
                 path: p.to_path_buf(),
                 source,
             })?;
@@ -473,7 +500,7 @@ fn book_text(path: Option<&Path>) -> Result<(String, String), AppError> {
 }
 
 pub fn load_scenario(path: &Path) -> Result<Scenario, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::ScenarioUnreadable {
+    let text = read_settings_file(path).map_err(|source| AppError::ScenarioUnreadable {
         path: path.to_path_buf(),
         source,
     })?;

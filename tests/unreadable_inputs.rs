@@ -143,3 +143,30 @@ fn the_sample_names_no_unread_file() {
         .success()
         .stderr(predicate::str::contains("is not read").not());
 }
+
+/// README "Inputs that exist must be readable": a `--book` or `--scenario` that is a FIFO
+/// or a device is refused at once (exit 66), never waited on or read without end.
+#[test]
+fn a_book_or_scenario_that_is_no_regular_file_is_refused_at_once() {
+    let dir = dir_with_gmv();
+    let fifo = dir.path().join("book.toml.fifo");
+    mkfifo(&fifo);
+    bin()
+        .arg("calc")
+        .arg(dir.path())
+        .arg("--book")
+        .arg(&fifo)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(66)
+        .stderr(predicate::str::contains("not a regular file"));
+    bin()
+        .arg("whatif")
+        .arg(dir.path())
+        .arg("--scenario")
+        .arg("/dev/zero")
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(66)
+        .stderr(predicate::str::contains("not a regular file"));
+}
