@@ -411,13 +411,23 @@ fn unread_files(dir: &Path) -> Vec<String> {
         .filter(|n| InputFile::ALL.iter().all(|f| f.name() != n))
         .collect();
     names.sort();
-    names
+    // A directory of thousands of files is named in part: the notes only point the way.
+    const MAX_NAMED: usize = 20;
+    let more = names.len().saturating_sub(MAX_NAMED);
+    let mut notes: Vec<String> = names
         .into_iter()
+        .take(MAX_NAMED)
         .map(|name| match closest_input(&name) {
             Some(file) => format!("{name} is not read; did you mean {}?", file.name()),
             None => format!("{name} is not read"),
         })
-        .collect()
+        .collect();
+    if more > 0 {
+        notes.push(format!(
+            "{more} more file(s) of the data directory are not read"
+        ));
+    }
+    notes
 }
 
 /// The input file whose name is nearest to `name`: one that holds its stem (`gmv_daily
