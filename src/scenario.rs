@@ -19,6 +19,8 @@
 //! from = 2025-11-01
 //! to = 2025-11-30
 //! gmv = "5000.00"
+//! # replace = true     # where the data has this date, partner and seller: stand in its
+//! # add_to = true      # place, or add to it (a row on an existing key needs one of them)
 //!
 //! [book.affiliate_credits]  # deep-merged onto the program book
 //! max_sellers = 100
