@@ -56,9 +56,12 @@ impl AppError {
     /// sysexits-style codes: 2 usage, 65 bad data, 66 missing input, 74 output error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Usage(_) | AppError::Book(_) | AppError::Scenario(_) => 2,
+            AppError::Usage(_)
+            | AppError::Book(_)
+            | AppError::Scenario(_)
+            | AppError::Input(InputError::Scenario(_)) => 2,
             AppError::BookUnreadable { .. } | AppError::ScenarioUnreadable { .. } => 66,
-            AppError::Input(InputError::BadData(_))
+            AppError::Input(InputError::BadData(_) | InputError::OutOfRange(_))
             | AppError::BadData { .. }
             | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,
@@ -238,6 +241,9 @@ pub fn compute(
         hashes: shown.hashes,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
+    for n in &data.notes {
+        note(err, &format!("note: {n}\n"));
+    }
     note(err, &report::reconciliation_text(&data));
     let unreadable = data.files.values().any(|f| f.unreadable);
     if data.error_count > 0 && (!args.skip_invalid || unreadable) {
@@ -424,6 +430,9 @@ pub fn validate(
         hashes: false,
     };
     let data = input::load(args.data_dir, &periods, &opts)?;
+    for n in &data.notes {
+        note(err, &format!("note: {n}\n"));
+    }
     note(err, &report::reconciliation_text(&data));
     let mut text = errors_text(&data);
     let files = data.files.values().filter(|f| f.present).count();
@@ -444,7 +453,6 @@ pub fn validate(
     Ok(())
 }
 
-/// Prints the embedded book, or checks and prints another one.
 /// How `tsp-payout book` prints the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BookFormat {
@@ -454,6 +462,7 @@ pub enum BookFormat {
     Md,
 }
 
+/// Prints the embedded book, or checks and prints another one.
 pub fn book(path: Option<&Path>, format: BookFormat, out: &mut dyn Write) -> Result<(), AppError> {
     let book = load_book(path)?;
     match format {
@@ -465,12 +474,39 @@ pub fn book(path: Option<&Path>, format: BookFormat, out: &mut dyn Write) -> Res
     }
 }
 
+/// Longest book or scenario file read: far past any real one, and a device or a huge
+/// file named by mistake cannot fill memory.
+const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+
+/// Reads a `--book` or `--scenario` file: a regular file (a FIFO or device is refused
+/// without waiting on it) of at most `MAX_SETTINGS_BYTES`, in UTF-8.
+fn read_settings_file(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file".into()));
+    }
+    let file = input::reader::open_regular(path, "settings")
+        .map_err(|e| refuse(e.to_string().replacen("settings: ", "", 1)))?;
+    let mut text = String::new();
+    file.take(MAX_SETTINGS_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(refuse(format!(
+            "longer than {} MiB",
+            MAX_SETTINGS_BYTES >> 20
+        )));
+    }
+    Ok(text)
+}
+
 /// The book's TOML text and source name, as `load_book` reads them.
 fn book_text(path: Option<&Path>) -> Result<(String, String), AppError> {
     match path {
         None => Ok((crate::book::EMBEDDED.to_string(), "embedded".to_string())),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| AppError::BookUnreadable {
+            let text = read_settings_file(p).map_err(|source| AppError::BookUnreadable {
                 path: p.to_path_buf(),
                 source,
             })?;
@@ -484,7 +520,7 @@ fn book_text(path: Option<&Path>) -> Result<(String, String), AppError> {
 }
 
 pub fn load_scenario(path: &Path) -> Result<Scenario, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::ScenarioUnreadable {
+    let text = read_settings_file(path).map_err(|source| AppError::ScenarioUnreadable {
         path: path.to_path_buf(),
         source,
     })?;

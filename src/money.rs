@@ -171,9 +171,13 @@ impl Exact {
         }
     }
 
-    /// `self >= threshold`, exactly.
+    /// `self >= threshold`, exactly. A product past Decimal's range is larger in
+    /// magnitude than any numerator, so its sign decides (`den` is positive).
     pub fn meets(self, threshold: Decimal) -> bool {
-        self.num >= threshold * self.den
+        match threshold.checked_mul(self.den) {
+            Some(product) => self.num >= product,
+            None => threshold.is_sign_negative(),
+        }
     }
 
     pub fn is_positive(self) -> bool {
@@ -226,7 +230,28 @@ impl PartialOrd for Exact {
 
 impl Ord for Exact {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.num * other.den).cmp(&(other.num * self.den))
+        // Ingest bounds every window sum (`input::MAX_WINDOW_GMV`) so that these products
+        // stay in range; should one not, a product past the range is larger in magnitude
+        // than the other, and its sign decides.
+        let sign = |x: Decimal| {
+            if x.is_sign_negative() {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        };
+        match (
+            self.num.checked_mul(other.den),
+            other.num.checked_mul(self.den),
+        ) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            (None, Some(_)) => sign(self.num),
+            (Some(_), None) => sign(other.num).reverse(),
+            (None, None) => {
+                let q = |e: &Exact| e.num.checked_div(e.den).unwrap_or(e.num);
+                q(self).cmp(&q(other))
+            }
+        }
     }
 }
 
@@ -264,6 +289,22 @@ mod tests {
         assert_eq!(x.floor_dp(2), d("9999.99"));
         let neg = Exact::ratio(d("-1"), d("3"));
         assert_eq!(neg.floor_dp(2), d("-0.34"));
+    }
+
+    #[test]
+    fn comparisons_past_the_decimal_range_never_panic() {
+        let huge = Exact::ratio(d("70000000000000000000000000000"), d("1"));
+        let tiny = Exact::ratio(d("1"), d("70000000000000000000000000000"));
+        assert!(!tiny.meets(d("1000000000000")));
+        assert!(huge.meets(d("1000000000000")));
+        let big_den = Exact::ratio(d("5"), d("70000000000000000000000000000"));
+        assert!(!big_den.meets(d("2")));
+        assert!(big_den.meets(d("-2")));
+        // 5/7e28 vs 7e28/2: the first product overflows, the second does not.
+        let large = Exact::ratio(d("70000000000000000000000000000"), d("2"));
+        assert_eq!(large.cmp(&big_den), Ordering::Greater);
+        assert_eq!(big_den.cmp(&large), Ordering::Less);
+        assert_eq!(huge.cmp(&huge), Ordering::Equal);
     }
 
     #[test]

@@ -19,22 +19,30 @@
 //! from = 2025-11-01
 //! to = 2025-11-30
 //! gmv = "5000.00"
+//! # replace = true     # where the data has this date, partner and seller: stand in its
+//! # add_to = true      # place, or add to it (a row on an existing key needs one of them)
 //!
 //! [book.affiliate_credits]  # deep-merged onto the program book
 //! max_sellers = 100
 //! ```
 
-use crate::input::{Adjust, Channels, DataSet, GmvRow};
+use crate::input::{Adjust, Channels, DataSet, ExtraRow, GmvRow, OnExisting};
 use crate::money::Money;
+use crate::window::Periods;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use thiserror::Error;
 
 /// Factors above this are refused as a likely typo (and to keep every product in range).
+/// It also bounds the factors above 1 that scale one row together: every scaled figure
+/// stays far inside the range of an amount.
 pub const MAX_FACTOR: i64 = 1000;
+/// Entries of each kind (`[[adjust]]`, `[[add]]`) a scenario may hold.
+pub const MAX_ENTRIES: usize = 1000;
 /// Decimal places a factor may have: products of a cell amount stay exact.
 pub const MAX_FACTOR_DECIMALS: u32 = 8;
 /// Same bound as an input cell.
@@ -186,6 +194,8 @@ pub struct Added {
     pub channels: Channels,
     /// The partner is new to the data (otherwise an unknown partner is refused).
     pub new_partner: bool,
+    /// Where gmv_daily.csv already has a row of the same date, partner and seller.
+    pub on_existing: OnExisting,
 }
 
 impl Added {
@@ -228,6 +238,11 @@ pub struct Scenario {
     pub book: Option<toml::Table>,
     pub sha256: String,
     pub source_name: String,
+    /// The first row the adjustments could not scale (their factors above 1 together pass
+    /// `MAX_FACTOR`): the run is refused once the file is read.
+    overflow: std::sync::OnceLock<String>,
+    /// Date ranges of the `replace = true` rows, by partner and seller.
+    replacing: BTreeMap<String, BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>>,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +284,10 @@ struct RawAdd {
     affiliate_gmv: Option<toml::Value>,
     #[serde(default)]
     new_partner: bool,
+    #[serde(default)]
+    replace: bool,
+    #[serde(default)]
+    add_to: bool,
 }
 
 type Invalid = (String, String);
@@ -473,6 +492,17 @@ impl RawAdd {
             }
             ch.set(&mut channels, value);
         }
+        let on_existing = match (self.replace, self.add_to) {
+            (false, false) => OnExisting::Refuse,
+            (true, false) => OnExisting::Replace,
+            (false, true) => OnExisting::AddTo,
+            (true, true) => {
+                return Err(invalid(
+                    format!("{key}.replace"),
+                    "and `add_to` are both set; say which one is meant",
+                ))
+            }
+        };
         Ok(Added {
             partner,
             seller,
@@ -480,6 +510,7 @@ impl RawAdd {
             to,
             channels,
             new_partner: self.new_partner,
+            on_existing,
         })
     }
 }
@@ -495,6 +526,14 @@ impl Scenario {
             key,
             message,
         };
+        for (kind, n) in [("adjust", raw.adjust.len()), ("add", raw.add.len())] {
+            if n > MAX_ENTRIES {
+                return Err(err(invalid(
+                    kind,
+                    format!("{n} entries; at most {MAX_ENTRIES} are read"),
+                )));
+            }
+        }
         let adjustments = raw
             .adjust
             .into_iter()
@@ -524,11 +563,26 @@ impl Scenario {
             name: raw.name.unwrap_or(stem),
             description: raw.description,
             adjustments,
-            added,
             drop_partners,
             book: raw.book.filter(|t| !t.is_empty()),
             sha256: crate::book::sha256_hex(text.as_bytes()),
             source_name: source_name.to_string(),
+            overflow: std::sync::OnceLock::new(),
+            replacing: {
+                let mut map: BTreeMap<String, BTreeMap<String, Vec<_>>> = BTreeMap::new();
+                for a in added
+                    .iter()
+                    .filter(|a| a.on_existing == OnExisting::Replace)
+                {
+                    map.entry(a.partner.clone())
+                        .or_default()
+                        .entry(a.seller.clone())
+                        .or_default()
+                        .push((a.from, a.to));
+                }
+                map
+            },
+            added,
         })
     }
 
@@ -678,36 +732,84 @@ fn merge(
 
 impl Adjust for Scenario {
     fn gmv_row(&self, mut row: GmvRow) -> Option<GmvRow> {
-        for a in &self.adjustments {
-            if a.matches(&row) {
-                row.channels = a.apply(row.channels);
+        // An added row that replaces this one stands in its place.
+        let replaced = self
+            .replacing
+            .get(&row.partner_id)
+            .and_then(|sellers| sellers.get(&row.seller_id))
+            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (a..=b).contains(&&row.date)));
+        if replaced {
+            return None;
+        }
+        let max = Decimal::from(MAX_FACTOR);
+        let mut combined = Decimal::ONE;
+        let mut applied = Vec::new();
+        for (i, a) in self.adjustments.iter().enumerate() {
+            if !a.matches(&row) {
+                continue;
             }
+            applied.push(format!("adjust[{i}]"));
+            if a.factor > Decimal::ONE {
+                // Each factor is at most MAX_FACTOR, so the product before the check stays
+                // at most MAX_FACTOR² and never overflows.
+                combined = combined.checked_mul(a.factor).unwrap_or(Decimal::MAX);
+                if combined > max {
+                    let _ = self.overflow.set(format!(
+                        "{} together scale the row of {}, partner {}, seller {} by more than \
+                         {MAX_FACTOR} (factors above 1 multiply to {}); at most {MAX_FACTOR} in all",
+                        applied.join(", "),
+                        row.date,
+                        row.partner_id,
+                        row.seller_id,
+                        combined.normalize()
+                    ));
+                    return None;
+                }
+            }
+            row.channels = a.apply(row.channels);
         }
         Some(row)
     }
 
-    fn extra_gmv_rows(&self) -> Vec<GmvRow> {
-        let mut rows = Vec::new();
-        for a in &self.added {
-            let mut d = a.from;
-            while d <= a.to {
-                rows.push(GmvRow {
-                    date: d,
-                    partner_id: a.partner.clone(),
-                    seller_id: a.seller.clone(),
-                    channels: a.channels,
-                });
-                let Some(next) = d.succ_opt() else { break };
-                d = next;
+    fn extra_gmv_rows(&self, periods: &Periods) -> Result<Vec<ExtraRow>, String> {
+        let span = periods.span;
+        for (i, a) in self.added.iter().enumerate() {
+            for (key, d) in [("from", a.from), ("to", a.to)] {
+                if !span.contains(d) {
+                    return Err(format!(
+                        "scenario {}: add[{i}].{key}: {d} is outside the book's windows \
+                         {}..{}; added rows must fall inside them",
+                        self.source_name, span.start, span.end
+                    ));
+                }
             }
         }
-        rows
+        let mut rows = Vec::new();
+        for (i, a) in self.added.iter().enumerate() {
+            for d in a.from.iter_days().take_while(|d| *d <= a.to) {
+                rows.push(ExtraRow {
+                    row: GmvRow {
+                        date: d,
+                        partner_id: a.partner.clone(),
+                        seller_id: a.seller.clone(),
+                        channels: a.channels,
+                    },
+                    entry: format!("scenario {}: add[{i}]", self.source_name),
+                    on_existing: a.on_existing,
+                });
+            }
+        }
+        Ok(rows)
     }
 
-    fn finish(&self, data: &mut DataSet) {
+    fn finish(&self, data: &mut DataSet) -> Result<(), String> {
+        if let Some(message) = self.overflow.get() {
+            return Err(format!("scenario {}: {message}", self.source_name));
+        }
         for p in &self.drop_partners {
             data.partners.remove(p);
         }
+        Ok(())
     }
 }
 
@@ -892,10 +994,34 @@ mod tests {
             "[[add]]\npartner = \"P1\"\nseller = \"S9\"\nfrom = 2025-11-01\nto = 2025-11-03\ngmv = 1000\nshort_video_gmv = \"250.50\"",
         )
         .unwrap();
-        let rows = s.extra_gmv_rows();
+        let book = crate::book::Book::embedded();
+        let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let rows = s.extra_gmv_rows(&periods).unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[2].date.to_string(), "2025-11-03");
-        assert_eq!(rows[0].channels, row("1000", "250.50", "0", "0"));
+        assert_eq!(rows[2].row.date.to_string(), "2025-11-03");
+        assert_eq!(rows[0].row.channels, row("1000", "250.50", "0", "0"));
+        assert_eq!(rows[0].on_existing, OnExisting::Refuse);
+        // A range reaching outside the book's windows is refused before any row is made.
+        let s = parse(
+            "[[add]]\npartner = \"P1\"\nseller = \"S9\"\nfrom = 0001-01-01\nto = 9999-12-31\ngmv = 1",
+        )
+        .unwrap();
+        let err = s.extra_gmv_rows(&periods).unwrap_err();
+        assert!(
+            err.contains(
+                "add[0].from: 0001-01-01 is outside the book's windows 2025-07-01..2025-12-31"
+            ),
+            "{err}"
+        );
+        let err = parse(
+            "[[add]]\npartner = \"P1\"\nseller = \"S9\"\ndate = 2025-10-01\ngmv = 1\nreplace = true\nadd_to = true",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("add[0].replace: and `add_to` are both set"),
+            "{err}"
+        );
         let err = parse("[[add]]\npartner = \"P1\"\nseller = \"S9\"\ndate = 2025-11-01\ngmv = 10\nlive_gmv = 11")
             .unwrap_err()
             .to_string();

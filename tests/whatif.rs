@@ -511,3 +511,158 @@ fn rejected_duplicates_are_taken_back_with_the_scenario_applied() {
     assert_eq!(doc["q4_input_sums"]["gmv"]["baseline"], "3579000.00");
     assert_eq!(doc["q4_input_sums"]["gmv"]["scenario"], "4398000.00");
 }
+
+/// Runs whatif on `tiny()` with `TSP_PAYOUT_THREADS` set; returns (code, stdout, stderr).
+fn tiny_whatif_threads(scenario: &str, threads: &str) -> (i32, String, String) {
+    let data = tiny();
+    let s = write(data.path(), "scenario.toml", scenario);
+    let out = bin()
+        .env("TSP_PAYOUT_THREADS", threads)
+        .arg("whatif")
+        .arg(data.path())
+        .arg("--scenario")
+        .arg(&s)
+        .args(["--format", "csv"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+/// README "Scenario rows on existing keys": an added row whose date, partner and seller
+/// the data already has is refused unless it says `replace = true` or `add_to = true`.
+#[test]
+fn an_added_row_on_an_existing_key_must_say_replace_or_add_to() {
+    let q4 = "[[add]]\npartner = \"P1\"\nseller = \"S1\"\nfrom = 2025-10-01\nto = 2025-12-31\ngmv = 12000\n";
+    for threads in ["1", "4"] {
+        let (code, out, err) = tiny_whatif_threads(q4, threads);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("add[0]: a row for date 2025-10-01, partner_id P1, seller_id S1 is already in gmv_daily.csv"),
+            "{err}"
+        );
+        // One existing day is enough: 2025-09-30 is in the data.
+        let (code, _, err) = tiny_whatif_threads(
+            "[[add]]\npartner = \"P1\"\nseller = \"S1\"\nfrom = 2025-09-30\nto = 2025-09-30\ngmv = 1\n",
+            threads,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("date 2025-09-30"), "{err}");
+    }
+    // Replace: Q4 becomes 12,000 a day, increment 2,000 → nothing. Add to: Q4 42,000 a
+    // day, increment 32,000 → $15,000 (baseline 20,000 → $10,000).
+    let got = tiny_run(&format!("{q4}replace = true\n"));
+    assert_eq!(
+        got[&key("P1", "gmv_growth")],
+        row("10000.00", "0.00", "-10000.00")
+    );
+    let got = tiny_run(&format!("{q4}add_to = true\n"));
+    assert_eq!(
+        got[&key("P1", "gmv_growth")],
+        row("10000.00", "15000.00", "5000.00")
+    );
+}
+
+#[test]
+fn added_rows_that_overlap_each_other_must_say_add_to() {
+    let one = "[[add]]\npartner = \"P1\"\nseller = \"S9\"\nfrom = 2025-10-01\nto = 2025-12-31\ngmv = 1000\n";
+    let two = format!("{one}{one}");
+    let (code, _, err) = tiny_whatif_threads(&two, "4");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("add[1]: a row for date 2025-10-01"), "{err}");
+    assert!(err.contains("also added by"), "{err}");
+    // Added on top: P1's Q4 grows by 2,000 a day, increment 22,000 → still $10,000.
+    let got = tiny_run(&format!("{two}add_to = true\n"));
+    assert_eq!(
+        got[&key("P1", "gmv_growth")],
+        row("10000.00", "10000.00", "0.00")
+    );
+}
+
+/// README "Scenario bounds": the factors above 1 that scale one row multiply to at most
+/// 1,000; beyond, the run is refused (exit 2) instead of overflowing.
+#[test]
+fn combined_factors_are_bounded_and_never_overflow() {
+    let six = "[[adjust]]\npartner = \"P1\"\nfactor = 1000\n".repeat(6);
+    for threads in ["1", "4"] {
+        let (code, out, err) = tiny_whatif_threads(&six, threads);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("adjust[0], adjust[1] together scale the row of"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let ten_doublings = "[[adjust]]\nfactor = 2\n".repeat(10);
+    let (code, _, err) = tiny_whatif_threads(&ten_doublings, "4");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("multiply to 1024"), "{err}");
+    // 1,000 then 1/1,000: the factors above 1 multiply to 1,000, which is allowed.
+    let got = tiny_run("[[adjust]]\nfactor = 1000\n[[adjust]]\nfactor = \"0.001\"\n");
+    assert_eq!(
+        got[&key("P1", "gmv_growth")],
+        row("10000.00", "10000.00", "0.00")
+    );
+}
+
+/// README "Scenario bounds": an added range lies inside the book's windows.
+#[test]
+fn an_added_range_must_lie_inside_the_book_windows() {
+    let (code, _, err) = tiny_whatif_threads(
+        "[[add]]\npartner = \"P1\"\nseller = \"S9\"\nfrom = 0001-01-01\nto = 9999-12-31\ngmv = 1\n",
+        "4",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "add[0].from: 0001-01-01 is outside the book's windows 2025-07-01..2025-12-31"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = tiny_whatif_threads(
+        "[[add]]\npartner = \"P1\"\nseller = \"S9\"\nfrom = 2025-12-01\nto = 2026-01-01\ngmv = 1\n",
+        "1",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("add[0].to: 2026-01-01 is outside"), "{err}");
+}
+
+/// README "Window totals are bounded": a partner's GMV over a window past 10^18 dollars
+/// is refused, so that no exact product leaves the decimal range.
+#[test]
+fn a_window_total_past_the_bound_is_refused() {
+    let data = TempDir::new().expect("tempdir");
+    let mut gmv =
+        String::from("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
+    for seller in 0..11 {
+        days(
+            &mut gmv,
+            "2025-10-01",
+            "2025-12-31",
+            "P1",
+            &format!("S{seller}"),
+            "999999999999.99",
+            "999999999999.99",
+        );
+    }
+    write(data.path(), "gmv_daily.csv", &gmv);
+    let s = write(data.path(), "s.toml", "[[adjust]]\nfactor = 1000\n");
+    let (code, out, err) = whatif(data.path(), &s, &[]);
+    assert_eq!(code, 65, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("partner P1 has GMV"), "{err}");
+    assert!(
+        err.contains("above the 1,000,000,000,000,000,000.00"),
+        "{err}"
+    );
+    // The same data unscaled is within the bound.
+    let s = write(data.path(), "s.toml", "[[adjust]]\nfactor = 1\n");
+    let (code, _, err) = whatif(data.path(), &s, &[]);
+    assert_eq!(code, 0, "{err}");
+}

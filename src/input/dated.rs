@@ -12,8 +12,8 @@
 use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
 use super::split;
 use super::{
-    Channels, DataError, DataSet, Disposition, FileReport, GmvRow, Ingest, InputError, InputFile,
-    Mode, SellerSums, Tally,
+    Channels, DataError, DataSet, Disposition, ExtraRow, FileReport, GmvRow, Ingest, InputError,
+    InputFile, Mode, OnExisting, SellerSums, Tally,
 };
 use crate::input::Adjust;
 use crate::money::Money;
@@ -268,6 +268,24 @@ impl Presence {
         }
     }
 
+    /// Whether (key, date) is marked.
+    pub(super) fn contains(&self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
+        periods.span_offset(date).is_some_and(|day| {
+            self.bits
+                .get(key * self.words + day / 64)
+                .is_some_and(|word| word & (1u64 << (day % 64)) != 0)
+        })
+    }
+
+    /// Unmarks (key, date).
+    pub(super) fn remove(&mut self, key: usize, date: NaiveDate, periods: &Periods) {
+        if let Some(day) = periods.span_offset(date) {
+            if let Some(word) = self.bits.get_mut(key * self.words + day / 64) {
+                *word &= !(1u64 << (day % 64));
+            }
+        }
+    }
+
     /// Adds the marks of `part`, whose key `i` is key `map[i]` here; false when a (key, day)
     /// is marked in both.
     pub(super) fn absorb(&mut self, part: &Presence, map: &[usize]) -> bool {
@@ -356,14 +374,15 @@ const CHECKED_IDS: &str = "ids are checked UTF-8 when parsed";
 type Duplicates = BTreeMap<(usize, NaiveDate), Vec<(u64, (u64, u64), i64)>>;
 
 impl Ingest<'_> {
-    /// Reads a dated file into `sink`, which holds nothing yet.
+    /// Reads a dated file into `sink`, which holds nothing yet; returns the (key, day)
+    /// pairs of its accepted rows inside the book's span.
     pub(super) fn dated<S: DatedSink>(
         &mut self,
         path: &Path,
         sink: &mut S,
-    ) -> Result<(), InputError> {
+    ) -> Result<Presence, InputError> {
         let Some(csv) = self.open(path)? else {
-            return Ok(());
+            return Ok(Presence::new(self.periods));
         };
         let progress =
             crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
@@ -372,12 +391,14 @@ impl Ingest<'_> {
             let plan = split::Plan::of(&csv, &layout, self.periods, &progress, self.opts.hashes);
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
+                // The parts and the hash read the size the file had when opened.
+                csv.check_unchanged()?;
                 // Sinks come fresh to a file: the merged parts become the sink (merging
                 // them into it would briefly hold every key twice more).
                 *sink = whole.sink;
                 self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
-                return Ok(());
+                return Ok(whole.presence);
             }
         }
         let mut reader = BatchReader {
@@ -452,12 +473,17 @@ impl Ingest<'_> {
         reader.progress.finish();
         let BatchReader { csv, layout, .. } = reader;
         self.report.unreadable |= csv.cut_short;
-        self.report.sha256 = csv.finish_sha256();
+        let stamp = csv.stamp;
+        self.report.sha256 = csv.finish_sha256()?;
         if !duplicates.is_empty() {
-            self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
+            self.take_back_duplicates(path, stamp, sink, &layout, &duplicates, &mut tally)?;
+            // A key and day whose rows were all rejected has no accepted row.
+            for (key, date) in duplicates.keys() {
+                presence.remove(*key, *date, self.periods);
+            }
         }
         tally.into_report(&mut self.report);
-        Ok(())
+        Ok(presence)
     }
 
     fn keep_reject(&mut self, line: u64, reason: String, raw: Option<String>) {
@@ -476,14 +502,20 @@ impl Ingest<'_> {
     fn take_back_duplicates<S: DatedSink>(
         &mut self,
         path: &Path,
+        stamp: super::reader::Stamp,
         sink: &mut S,
         layout: &Layout,
         duplicates: &Duplicates,
         tally: &mut CentTally,
     ) -> Result<(), InputError> {
         let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns(), false)? else {
-            return Ok(());
+            return Err(InputError::Changed {
+                file: self.file.name(),
+                what: "its header changed".into(),
+            });
         };
+        // The second pass must read the very file the first one did.
+        stamp.same_as(&csv.stamp, self.file.name())?;
         let later_lines: FxHashSet<u64> =
             duplicates.values().flatten().map(|(l, _, _)| *l).collect();
         let mut firsts: FxHashMap<(usize, NaiveDate), u64> = FxHashMap::default();
@@ -542,7 +574,7 @@ impl Ingest<'_> {
                 self.keep_reject(*member_line, reason, raw);
             }
         }
-        Ok(())
+        csv.check_unchanged()
     }
 }
 
@@ -676,6 +708,9 @@ struct KeySums([[i128; CHANNELS]; WINDOW_COUNT]);
 pub(super) struct GmvSink<'a> {
     keys: Keys,
     sums: Vec<KeySums>,
+    /// Accepted rows per key: a key whose every row was rejected (a duplicate) makes no
+    /// seller, and no partner, of the run.
+    accepted: Vec<i64>,
     adjust: Option<&'a dyn Adjust>,
 }
 
@@ -693,20 +728,60 @@ impl<'a> GmvSink<'a> {
         GmvSink {
             keys: Keys::default(),
             sums: Vec::new(),
+            accepted: Vec::new(),
             adjust,
         }
     }
 
-    /// Folds a row that did not come from the file (a scenario's added row).
-    pub(super) fn add_row(&mut self, row: &GmvRow, periods: &Periods) {
-        let c = &row.channels;
-        let view = View {
-            date: row.date,
-            ids: [row.partner_id.as_bytes(), row.seller_id.as_bytes(), b""],
-            amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
-        };
-        let key = self.key(&view).expect("a scenario's ids are text");
-        self.fold(key, &view, periods, 1);
+    /// Folds rows that did not come from the file (a scenario's added rows). A row whose
+    /// key and day the file (or an earlier added row) already has is refused unless it
+    /// says how to combine them: `Replace` (the file's row was dropped as it was read, see
+    /// `Adjust::gmv_row`) or `AddTo`.
+    pub(super) fn add_rows(
+        &mut self,
+        rows: &[ExtraRow],
+        presence: &mut Presence,
+        periods: &Periods,
+    ) -> Result<(), InputError> {
+        let mut added: FxHashMap<(usize, NaiveDate), &str> = FxHashMap::default();
+        for extra in rows {
+            let row = &extra.row;
+            let c = &row.channels;
+            let view = View {
+                date: row.date,
+                ids: [row.partner_id.as_bytes(), row.seller_id.as_bytes(), b""],
+                amounts: [c.gmv, c.short_video, c.live, c.affiliate].map(cents_of),
+            };
+            let key = self.key(&view).expect("a scenario's ids are text");
+            let clash = || {
+                format!(
+                    "{}: a row for {} is ",
+                    extra.entry,
+                    GmvSink::describe_key(&view)
+                )
+            };
+            if let Some(earlier) = added.get(&(key, row.date)) {
+                if extra.on_existing != OnExisting::AddTo {
+                    return Err(InputError::Scenario(format!(
+                        "{}also added by {earlier}; say `add_to = true` to add it on top",
+                        clash()
+                    )));
+                }
+            } else if presence.contains(key, row.date, periods)
+                && extra.on_existing == OnExisting::Refuse
+            {
+                return Err(InputError::Scenario(format!(
+                    "{}already in gmv_daily.csv; say `replace = true` to put this row in \
+                     its place, or `add_to = true` to add it on top",
+                    clash()
+                )));
+            }
+            added.insert((key, row.date), &extra.entry);
+            presence.insert(key, row.date, periods);
+            self.accepted[key] += 1;
+            self.fold(key, &view, periods, 1);
+        }
+        Ok(())
     }
 
     /// A scenario's view of a row: kept out of the hot path.
@@ -761,7 +836,11 @@ impl<'a> GmvSink<'a> {
     }
 
     pub(super) fn finish(self, data: &mut DataSet) {
-        for (ids, sums) in self.keys.ids.into_iter().zip(self.sums) {
+        let keys = self.keys.ids.into_iter().zip(self.sums).zip(self.accepted);
+        for ((ids, sums), accepted) in keys {
+            if accepted == 0 {
+                continue;
+            }
             let mut seller = SellerSums::default();
             for (w, window) in sums.0.iter().enumerate() {
                 let m = |c: usize| Money::from_cents_sum(window[c]);
@@ -793,11 +872,13 @@ impl DatedSink for GmvSink<'_> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
         if i == self.sums.len() {
             self.sums.push(KeySums::default());
+            self.accepted.push(0);
         }
         Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        self.accepted[key] += sign as i64;
         match self.adjust {
             None => self.fold(key, v, periods, sign),
             Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
@@ -816,6 +897,9 @@ impl DatedSink for GmvSink<'_> {
                     *total += amount;
                 }
             }
+        });
+        add_values(&mut self.accepted, &map, part.accepted, |mine, theirs| {
+            *mine += theirs
         });
         map
     }
@@ -920,6 +1004,8 @@ impl CreatorGmvSink {
 pub(super) struct MatchSink {
     keys: Keys,
     bfcm: Vec<i128>,
+    /// Accepted rows per key, as in `GmvSink`.
+    accepted: Vec<i64>,
 }
 
 impl DatedSink for MatchSink {
@@ -937,11 +1023,13 @@ impl DatedSink for MatchSink {
         let i = self.keys.get_or_insert(&v.ids)?;
         if i == self.bfcm.len() {
             self.bfcm.push(0);
+            self.accepted.push(0);
         }
         Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
+        self.accepted[key] += sign as i64;
         if periods.mask(v.date) & (1 << WindowId::Bfcm as usize) == 0 {
             return Disposition::Outside;
         }
@@ -958,13 +1046,20 @@ impl DatedSink for MatchSink {
         add_values(&mut self.bfcm, &map, part.bfcm, |mine, theirs| {
             *mine += theirs
         });
+        add_values(&mut self.accepted, &map, part.accepted, |mine, theirs| {
+            *mine += theirs
+        });
         map
     }
 }
 
 impl MatchSink {
     pub(super) fn finish(self, data: &mut DataSet) {
-        for (ids, cents) in self.keys.ids.into_iter().zip(self.bfcm) {
+        let keys = self.keys.ids.into_iter().zip(self.bfcm).zip(self.accepted);
+        for ((ids, cents), accepted) in keys {
+            if accepted == 0 {
+                continue;
+            }
             let mut ids = ids.into_iter();
             let (partner, seller, creator) = (
                 ids.next().expect("partner"),

@@ -85,6 +85,14 @@ pub enum InputError {
     MissingDir(PathBuf),
     #[error("{file}: required file is missing from {dir}")]
     MissingFile { file: &'static str, dir: PathBuf },
+    #[error("{file}: {reason} (only a name that does not exist at all counts as absent)")]
+    NotAFile { file: &'static str, reason: String },
+    #[error("{file} changed while it was read ({what}); nothing was computed from it: run again once the export is complete")]
+    Changed { file: &'static str, what: String },
+    #[error("{0}")]
+    Scenario(String),
+    #[error("{0}")]
+    OutOfRange(String),
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,

@@ -179,12 +179,37 @@ pub trait Adjust: Sync {
     fn gmv_row(&self, row: GmvRow) -> Option<GmvRow> {
         Some(row)
     }
-    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted).
-    fn extra_gmv_rows(&self) -> Vec<GmvRow> {
-        Vec::new()
+    /// Rows to add to gmv_daily after the file's own (taken as given, not adjusted); an
+    /// error (a usage error of the scenario) when they cannot be made for these periods.
+    fn extra_gmv_rows(&self, _periods: &Periods) -> Result<Vec<ExtraRow>, String> {
+        Ok(Vec::new())
     }
-    /// Called once every file is read, e.g. to drop a partner from every file.
-    fn finish(&self, _data: &mut DataSet) {}
+    /// Called once every file is read, e.g. to drop a partner from every file; an error
+    /// (a usage error) when the rows could not be adjusted as asked.
+    fn finish(&self, _data: &mut DataSet) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// What an added row does where gmv_daily.csv already has its key and day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnExisting {
+    /// Refuse the run: the scenario must say which it means.
+    #[default]
+    Refuse,
+    /// The file's row is dropped (`Adjust::gmv_row` returns `None` for it) and this one
+    /// stands in its place.
+    Replace,
+    /// This row's figures are added to the file's row.
+    AddTo,
+}
+
+/// A row a scenario adds, with the entry that adds it (`add[2]`) for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraRow {
+    pub row: GmvRow,
+    pub entry: String,
+    pub on_existing: OnExisting,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,6 +232,11 @@ pub struct Options<'a> {
     pub hashes: bool,
 }
 
+/// The largest GMV of one partner over one window (after a scenario's changes), in
+/// dollars. Below it every exact product the programs form (a sum times day counts, times
+/// a book threshold) stays inside Decimal's range; no real partner comes near it.
+pub const MAX_WINDOW_GMV: i64 = 1_000_000_000_000_000_000;
+
 /// Errors kept in memory; past this only their count grows.
 const MAX_ERRORS_KEPT: usize = 10_000;
 
@@ -221,6 +251,8 @@ pub struct DataSet {
     pub rejects: Vec<Reject>,
     /// Creator GMV rows of creators missing from creators.csv: (rows, gmv) by creator.
     pub unmatched_creators: BTreeMap<String, (u64, Money)>,
+    /// Remarks for stderr: files of the data directory that are not read.
+    pub notes: Vec<String>,
 }
 
 impl DataSet {
@@ -272,9 +304,12 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         dir: dir.to_path_buf(),
         ..DataSet::default()
     };
+    data.notes = unread_files(dir);
     for file in InputFile::ALL {
         let path = dir.join(file.name());
-        if !path.is_file() {
+        // Only a name that is not there at all is absent: a dangling link, a directory, a
+        // FIFO or a file without read permission is an input that cannot be read.
+        if !exists(&path) {
             if file.required() {
                 return Err(InputError::MissingFile {
                     file: file.name(),
@@ -284,6 +319,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             data.files.insert(file, FileReport::absent(file));
             continue;
         }
+        reader::check_openable(&path, file.name())?;
         let first_error = data.errors.len();
         let mut ingest = Ingest {
             data: &mut data,
@@ -308,11 +344,12 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             }
             InputFile::GmvDaily => {
                 let mut sink = dated::GmvSink::new(opts.adjust);
-                ingest.dated(&path, &mut sink)?;
+                let mut presence = ingest.dated(&path, &mut sink)?;
                 if let Some(adjust) = opts.adjust {
-                    for row in adjust.extra_gmv_rows() {
-                        sink.add_row(&row, periods);
-                    }
+                    let rows = adjust
+                        .extra_gmv_rows(periods)
+                        .map_err(InputError::Scenario)?;
+                    sink.add_rows(&rows, &mut presence, periods)?;
                 }
                 sink.finish(ingest.data);
             }
@@ -324,10 +361,108 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         data.errors[first_error..].sort_by_key(|e| e.line);
     }
     if let Some(adjust) = opts.adjust {
-        adjust.finish(&mut data);
+        adjust.finish(&mut data).map_err(InputError::Scenario)?;
     }
+    check_window_sums(&data, periods)?;
     data.rejects.sort();
     Ok(data)
+}
+
+/// Refuses a partner whose GMV over a window passes `MAX_WINDOW_GMV` (each cell is
+/// bounded, but many rows, sellers or a scenario's factors can add up past it).
+fn check_window_sums(data: &DataSet, periods: &Periods) -> Result<(), InputError> {
+    let max = Money::dollars(MAX_WINDOW_GMV);
+    for (id, partner) in &data.partners {
+        for w in WindowId::ALL {
+            let total = partner.total(w).gmv;
+            if total > max {
+                let window = periods.full(w);
+                return Err(InputError::OutOfRange(format!(
+                    "gmv_daily.csv: partner {id} has GMV {} over {}..{}, above the {} one \
+                     partner's window may total",
+                    total.human(),
+                    window.start,
+                    window.end,
+                    max.human()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether anything at all is at `path` (a dangling symbolic link is something).
+fn exists(path: &Path) -> bool {
+    !matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// Files of the data directory that the tool does not read, each with the closest name it
+/// reads when one is close. Hidden entries (a name starting with `.`) and directories are
+/// not named: they are never inputs.
+fn unread_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .filter(|n| InputFile::ALL.iter().all(|f| f.name() != n))
+        .collect();
+    names.sort();
+    // A directory of thousands of files is named in part: the notes only point the way.
+    const MAX_NAMED: usize = 20;
+    let more = names.len().saturating_sub(MAX_NAMED);
+    let mut notes: Vec<String> = names
+        .into_iter()
+        .take(MAX_NAMED)
+        .map(|name| match closest_input(&name) {
+            Some(file) => format!("{name} is not read; did you mean {}?", file.name()),
+            None => format!("{name} is not read"),
+        })
+        .collect();
+    if more > 0 {
+        notes.push(format!(
+            "{more} more file(s) of the data directory are not read"
+        ));
+    }
+    notes
+}
+
+/// The input file whose name is nearest to `name`: one that holds its stem (`gmv_daily
+/// (1).csv`), or is within a third of its length in edits (letter case aside).
+fn closest_input(name: &str) -> Option<InputFile> {
+    let lower = name.to_lowercase();
+    InputFile::ALL
+        .iter()
+        .filter_map(|f| {
+            let expected = f.name();
+            let stem = expected.trim_end_matches(".csv");
+            let distance = edit_distance(&lower, expected);
+            let close = distance <= expected.len() / 3 || lower.contains(stem);
+            close.then_some((distance, *f))
+        })
+        .min()
+        .map(|(_, f)| f)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Where a row ends up in the reconciliation.
@@ -492,8 +627,9 @@ impl Ingest<'_> {
         kept
     }
 
-    fn finish_small(&mut self, csv: CsvFile) {
-        self.report.sha256 = csv.finish_sha256();
+    fn finish_small(&mut self, csv: CsvFile) -> Result<(), InputError> {
+        self.report.sha256 = csv.finish_sha256()?;
+        Ok(())
     }
 
     fn partners(&mut self, path: &Path) -> Result<(), InputError> {
@@ -515,8 +651,7 @@ impl Ingest<'_> {
             self.data.partner(&id).name = Some(name);
             self.dispose(Disposition::Used, Money::ZERO, false);
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 
     fn tiers(&mut self, path: &Path) -> Result<(), InputError> {
@@ -550,8 +685,7 @@ impl Ingest<'_> {
         for p in self.data.partners.values_mut() {
             p.tiers.sort();
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 
     fn creators(&mut self, path: &Path) -> Result<(), InputError> {
@@ -594,8 +728,7 @@ impl Ingest<'_> {
             );
             self.dispose(Disposition::Used, Money::ZERO, false);
         }
-        self.finish_small(csv);
-        Ok(())
+        self.finish_small(csv)
     }
 }
 

@@ -54,7 +54,7 @@ impl std::fmt::Display for RecordTooLong {
 
 impl std::error::Error for RecordTooLong {}
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: std::io::BufRead> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self
             .record_start
@@ -71,6 +71,22 @@ impl<R: Read> Read for CountingReader<R> {
         }
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         self.total += n as u64;
+        // A bare carriage return (an old Mac line ending) ends a line: the parser, which
+        // counts line feeds, is handed a line feed in its place (same length, so every
+        // byte position stays the file's), and its line numbers count it. The hash above
+        // is of the bytes as they are.
+        let mut from = 0;
+        while let Some(found) = memchr::memchr(b'\r', &buf[from..n]) {
+            let i = from + found;
+            from = i + 1;
+            let next = match buf[..n].get(i + 1) {
+                Some(b) => Some(*b),
+                None => self.inner.fill_buf()?.first().copied(),
+            };
+            if next != Some(b'\n') {
+                buf[i] = b'\n';
+            }
+        }
         Ok(n)
     }
 }
@@ -86,6 +102,8 @@ pub struct CsvFile {
     record: ByteRecord,
     pub bytes_read: Arc<AtomicU64>,
     pub size: u64,
+    /// The file as it was opened: compared again once it is read.
+    pub stamp: Stamp,
     /// A record could not be read (too long, or an I/O error): the file ends there, and
     /// the rows after it were never seen.
     pub cut_short: bool,
@@ -110,6 +128,119 @@ pub enum Next<'a> {
     End,
 }
 
+/// `O_NONBLOCK`: opening a FIFO for reading must not wait for a writer.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const O_NONBLOCK: i32 = 0x0004;
+
+/// What is at `path` when it is not a regular file (following symbolic links).
+fn kind_of(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("is a directory, not a file")
+    } else if t.is_fifo() {
+        Some("is a FIFO (named pipe), not a file")
+    } else if t.is_socket() {
+        Some("is a socket, not a file")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("is a device, not a file")
+    } else {
+        Some("is not a regular file")
+    }
+}
+
+/// Refuses an input that exists but cannot be read as a file: a dangling symbolic link, a
+/// directory, a FIFO, a device, no read permission. The type is checked before opening, so
+/// a FIFO is never opened (and opening never blocks: see `open_regular`).
+pub fn check_openable(path: &Path, name: &'static str) -> Result<(), InputError> {
+    let refuse = |reason: String| InputError::NotAFile { file: name, reason };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => {
+            let link = std::fs::read_link(path)
+                .map(|to| format!("is a symbolic link to {}, which ", to.display()))
+                .unwrap_or_default();
+            return Err(refuse(if link.is_empty() {
+                format!("cannot be examined ({e})")
+            } else {
+                format!("{link}cannot be opened ({e})")
+            }));
+        }
+    };
+    if let Some(kind) = kind_of(&meta) {
+        return Err(refuse(kind.to_string()));
+    }
+    open_regular(path, name).map(drop)
+}
+
+/// Opens a regular file for reading without ever blocking (a FIFO swapped in after the
+/// check is opened non-blocking and then refused by its type).
+pub fn open_regular(path: &Path, name: &'static str) -> Result<File, InputError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = |reason: String| InputError::NotAFile { file: name, reason };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                refuse("cannot be opened: no read permission".into())
+            } else {
+                refuse(format!("cannot be opened ({e})"))
+            }
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| refuse(format!("cannot be examined ({e})")))?;
+    if let Some(kind) = kind_of(&meta) {
+        return Err(refuse(kind.to_string()));
+    }
+    Ok(file)
+}
+
+/// What identifies a file's content without reading it: its identity, size and change
+/// times. A file that is rewritten, appended to or replaced while it is read changes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Refuses the file when `now` differs from this stamp (taken when it was opened).
+    pub fn same_as(&self, now: &Stamp, name: &'static str) -> Result<(), InputError> {
+        if self == now {
+            return Ok(());
+        }
+        let what = if self.dev != now.dev || self.ino != now.ino {
+            "it was replaced by another file".to_string()
+        } else if self.len != now.len {
+            format!("{} bytes when opened, {} bytes after", self.len, now.len)
+        } else {
+            "it was modified".to_string()
+        };
+        Err(InputError::Changed { file: name, what })
+    }
+}
+
 impl CsvFile {
     /// Opens `path` and maps the header. A header problem is a `DataError` on line 1.
     pub fn open(
@@ -122,8 +253,10 @@ impl CsvFile {
             file: name.to_string(),
             source,
         };
-        let file = File::open(path).map_err(io_err)?;
-        let size = file.metadata().map_err(io_err)?.len();
+        let file = open_regular(path, name)?;
+        let meta = file.metadata().map_err(io_err)?;
+        let size = meta.len();
+        let stamp = Stamp::of(&meta);
         if size == 0 {
             return Ok(Err(DataError::row(
                 name,
@@ -221,6 +354,7 @@ impl CsvFile {
             record: ByteRecord::new(),
             bytes_read,
             size,
+            stamp,
             cut_short: false,
         }))
     }
@@ -306,14 +440,38 @@ impl CsvFile {
         raw_text(&self.raw, span)
     }
 
-    /// The sha256 of the whole file (reading whatever the parser left unread), when it
-    /// was opened to hash it.
-    pub fn finish_sha256(self) -> Option<String> {
+    /// Refuses the file when it is not, by its stamp, the file that was opened.
+    pub fn check_unchanged(&self) -> Result<(), InputError> {
+        let meta = self.raw.metadata().map_err(|source| InputError::Io {
+            file: self.name.to_string(),
+            source,
+        })?;
+        self.stamp.same_as(&Stamp::of(&meta), self.name)
+    }
+
+    /// The sha256 of the whole file (reading whatever the parser left unread, up to the
+    /// size it had when opened), when it was opened to hash it. The file must be unchanged
+    /// since it was opened: the hash is then of exactly the bytes that were read.
+    pub fn finish_sha256(self) -> Result<Option<String>, InputError> {
+        let (name, size) = (self.name, self.size);
         let mut inner = self.reader.into_inner();
-        inner.hasher.as_ref()?;
-        inner.record_start = None;
-        let _ = std::io::copy(&mut inner, &mut std::io::sink());
-        inner.hasher.map(|h| hex(&h.finalize()))
+        if inner.hasher.is_some() {
+            inner.record_start = None;
+            let rest = size.saturating_sub(inner.total);
+            let _ = std::io::copy(&mut (&mut inner).take(rest), &mut std::io::sink());
+        }
+        let meta = self.raw.metadata().map_err(|source| InputError::Io {
+            file: name.to_string(),
+            source,
+        })?;
+        self.stamp.same_as(&Stamp::of(&meta), name)?;
+        if inner.total != size && inner.hasher.is_some() && !self.cut_short {
+            return Err(InputError::Changed {
+                file: name,
+                what: format!("{size} bytes when opened, {} bytes read", inner.total),
+            });
+        }
+        Ok(inner.hasher.map(|h| hex(&h.finalize())))
     }
 }
 
@@ -321,10 +479,11 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The sha256 of a whole file, read from its start with its own handle; `None` once `stop`
+/// The sha256 of a file's first `size` bytes, read with its own handle; `None` once `stop`
 /// is set (the hash is no longer wanted).
 pub fn sha256_of(
     file: &File,
+    size: u64,
     stop: &std::sync::atomic::AtomicBool,
 ) -> std::io::Result<Option<String>> {
     let mut hasher = Sha256::new();
@@ -334,8 +493,13 @@ pub fn sha256_of(
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let n = match file.read_at(&mut buf, pos) {
-            Ok(0) => return Ok(Some(hex(&hasher.finalize()))),
+        // The bytes the parts read, and no more: a file grown since is refused by its stamp.
+        let want = (size - pos).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(Some(hex(&hasher.finalize())));
+        }
+        let n = match file.read_at(&mut buf[..want], pos) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
@@ -348,6 +512,7 @@ pub fn sha256_of(
 /// See `CsvFile::locate`.
 fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64, u64)) {
     let (mut line, mut pos) = (line, start);
+    let mut ends = LineEnds::default();
     let mut buf = [0u8; 256];
     while pos < end {
         let want = ((end - pos) as usize).min(buf.len());
@@ -359,13 +524,13 @@ fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64
             .iter()
             .take_while(|b| **b == b'\r' || **b == b'\n')
             .count();
-        line += buf[..skip].iter().filter(|b| **b == b'\n').count() as u64;
+        line += ends.feed(&buf[..skip]);
         pos += skip as u64;
         if skip < n {
             break;
         }
     }
-    (line, (pos, end))
+    (line + ends.finish(), (pos, end))
 }
 
 pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
@@ -384,20 +549,52 @@ pub fn raw_text(file: &File, (start, end): (u64, u64)) -> String {
 /// a record that fails before it is parsed starts this many lines after `byte`.
 fn blank_lines_at(file: &File, size: u64, mut byte: u64) -> u64 {
     let mut lines = 0;
+    let mut ends = LineEnds::default();
     let mut buf = [0u8; 4096];
     while byte < size {
         let n = (size - byte).min(buf.len() as u64) as usize;
         if file.read_exact_at(&mut buf[..n], byte).is_err() {
             break;
         }
-        let newlines = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count() as u64;
         match buf[..n].iter().position(|b| !matches!(b, b'\r' | b'\n')) {
-            Some(i) => return lines + newlines(&buf[..i]),
-            None => lines += newlines(&buf[..n]),
+            Some(i) => return lines + ends.feed(&buf[..i]) + ends.finish(),
+            None => lines += ends.feed(&buf[..n]),
         }
         byte += n as u64;
     }
-    lines
+    lines + ends.finish()
+}
+
+/// Counts line endings in a run of `\r` and `\n` bytes fed in pieces: LF, CRLF and a
+/// bare CR each end one line.
+#[derive(Default)]
+struct LineEnds {
+    after_cr: bool,
+}
+
+impl LineEnds {
+    fn feed(&mut self, bytes: &[u8]) -> u64 {
+        let mut lines = 0;
+        for b in bytes {
+            match b {
+                b'\n' => {
+                    lines += 1;
+                    self.after_cr = false;
+                }
+                b'\r' => {
+                    lines += u64::from(self.after_cr);
+                    self.after_cr = true;
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
+
+    /// The run ended: a CR at its end was a bare one.
+    fn finish(&mut self) -> u64 {
+        std::mem::take(&mut self.after_cr).into()
+    }
 }
 
 /// `line` is where the record began: I/O errors carry no position of their own.
@@ -804,6 +1001,47 @@ mod tests {
                 slow.map(|d| (d * rust_decimal::Decimal::ONE_HUNDRED).try_into().unwrap());
             assert_eq!(plain_cents(s.as_bytes()), expected, "{s}");
         }
+    }
+
+    /// A file that grows between the rows read and the end of the read: the hash would
+    /// be of bytes that were never counted, so the file is refused.
+    #[test]
+    fn a_file_that_changes_while_read_is_refused() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("partners.csv");
+        let columns: &'static [&'static str] = &["partner_id", "partner_name"];
+        for hash in [true, false] {
+            std::fs::write(&path, "partner_id,partner_name\nP1,One\n").unwrap();
+            let mut csv = CsvFile::open(&path, "partners.csv", columns, hash)
+                .unwrap()
+                .unwrap();
+            while !matches!(csv.next_row(), Next::End) {}
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(b"P2,Two\n").unwrap();
+            let err = csv.finish_sha256().unwrap_err().to_string();
+            assert!(
+                err.contains("partners.csv changed while it was read"),
+                "{err}"
+            );
+        }
+        // Rewritten in place, same size: the modification time tells.
+        std::fs::write(&path, "partner_id,partner_name\nP1,One\n").unwrap();
+        let csv = CsvFile::open(&path, "partners.csv", columns, true)
+            .unwrap()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "partner_id,partner_name\nP9,Nin\n").unwrap();
+        assert!(csv.check_unchanged().is_err());
+        // Unchanged: the hash is the file's.
+        let csv = CsvFile::open(&path, "partners.csv", columns, true)
+            .unwrap()
+            .unwrap();
+        let expected = hex(&Sha256::digest(std::fs::read(&path).unwrap()));
+        assert_eq!(csv.finish_sha256().unwrap(), Some(expected));
     }
 
     #[test]

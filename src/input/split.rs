@@ -68,6 +68,8 @@ impl<'a> Plan<'a> {
 /// A finished file: its merged sums and tallies, and its sha256 when asked for.
 pub(super) struct Whole<S> {
     pub sink: S,
+    /// The (key, day) pairs on an accepted row.
+    pub presence: Presence,
     pub tally: CentTally,
     pub sha256: Option<String>,
 }
@@ -112,7 +114,9 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
                 })
             })
             .collect();
-        let sha256 = plan.hash.then(|| sha256_of(plan.file, &shared.given_up));
+        let sha256 = plan
+            .hash
+            .then(|| sha256_of(plan.file, plan.size, &shared.given_up));
         let done: Vec<_> = workers
             .into_iter()
             .map(|w| w.join().expect("a part's thread does not panic"))
@@ -132,6 +136,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
     }
     Some(Whole {
         sink: whole.sink,
+        presence: whole.presence,
         tally: whole.tally,
         sha256: match sha256 {
             None => None,
@@ -395,6 +400,40 @@ mod tests {
             proptest::prop_assert_eq!(&seen[..], &expected[..shown]);
             proptest::prop_assert_eq!(finished, expected.len() < stop_after.max(1));
         }
+    }
+
+    /// The parts and the hash read the size the file had when opened; growth after that
+    /// is caught by the file's stamp, so the hash is never of bytes the parts did not read.
+    #[test]
+    fn a_file_grown_while_read_is_hashed_as_opened_and_then_refused() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gmv_daily.csv");
+        let original = format!("{HEADER}{}", rows(500));
+        std::fs::write(&path, &original).unwrap();
+        let file = InputFile::GmvDaily;
+        let csv = CsvFile::open(&path, file.name(), file.columns(), true)
+            .unwrap()
+            .unwrap();
+        let book = crate::book::Book::embedded();
+        let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let progress = Progress::new(false, 0, "");
+        let layout = layout(file);
+        let plan = Plan::of(&csv, &layout, &periods, &progress, true);
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(rows(40).replace("2025-10", "2025-11").as_bytes())
+            .unwrap();
+        let whole = read(&plan, &GmvSink::new(None), 2).expect("plain file");
+        assert_eq!(whole.tally.rows.read, 500);
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(original.as_bytes());
+        let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(whole.sha256, Some(expected));
+        let err = csv.check_unchanged().unwrap_err().to_string();
+        assert!(err.contains("changed while it was read"), "{err}");
     }
 
     #[test]
