@@ -21,9 +21,9 @@ const MARKUP: &str = "[click](http://evil.test) ![img](http://evil.test/x.png) \
 const MARKUP_SELLER: &str = "S[x](http://evil.test)";
 /// ESC (clear screen), BEL, CR (back to the line start), a right-to-left override, an
 /// isolate and a right-to-left mark.
-const TERMINAL: &str = "\u{1b}[2J\u{7}Bell\rOver\u{202e}esrever\u{2066}iso\u{2069} \u{200f}mark";
+const TERMINAL: &str = "\u{1b}[2J\u{7}Bell\r\nOver\u{202e}esrever\u{2066}iso\u{2069} \u{200f}mark";
 const TERMINAL_SHOWN: &str =
-    "\\u{1b}[2J\\u{7}Bell\\u{d}Over\\u{202e}esrever\\u{2066}iso\\u{2069} \\u{200f}mark";
+    "\\u{1b}[2J\\u{7}Bell\\u{d}\\u{a}Over\\u{202e}esrever\\u{2066}iso\\u{2069} \\u{200f}mark";
 const TERMINAL_SELLER: &str = "S\u{1b}[31mRED";
 const TERMINAL_ID: &str = "P8\u{1b}[2K\u{202e}";
 
