@@ -9,6 +9,7 @@
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.
 
+use super::coverage::{Coverage, DayCounts};
 use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
 use super::split;
 use super::{
@@ -377,6 +378,7 @@ impl Ingest<'_> {
                 *sink = whole.sink;
                 self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
+                self.report.coverage = Some(Coverage::new(whole.days, self.file, self.periods));
                 return Ok(());
             }
         }
@@ -389,6 +391,7 @@ impl Ingest<'_> {
         };
         let mut tally = CentTally::default();
         let mut presence = Presence::new(self.periods);
+        let mut days = DayCounts::default();
         let mut duplicates = Duplicates::new();
         let mut consume = |this: &mut Self, batch: &Batch| {
             for item in &batch.items {
@@ -422,6 +425,7 @@ impl Ingest<'_> {
                         }
                         let d = sink.apply(key, &view, this.periods, 1);
                         tally.add(CentTally::slot(d), gmv, 1);
+                        days.mark(view.date, this.periods);
                     }
                 }
             }
@@ -454,9 +458,10 @@ impl Ingest<'_> {
         self.report.unreadable |= csv.cut_short;
         self.report.sha256 = csv.finish_sha256();
         if !duplicates.is_empty() {
-            self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally)?;
+            self.take_back_duplicates(path, sink, &layout, &duplicates, &mut tally, &mut days)?;
         }
         tally.into_report(&mut self.report);
+        self.report.coverage = Some(Coverage::new(days, self.file, self.periods));
         Ok(())
     }
 
@@ -480,6 +485,7 @@ impl Ingest<'_> {
         layout: &Layout,
         duplicates: &Duplicates,
         tally: &mut CentTally,
+        days: &mut DayCounts,
     ) -> Result<(), InputError> {
         let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns(), false)? else {
             return Ok(());
@@ -519,6 +525,7 @@ impl Ingest<'_> {
             let d = sink.apply(key, &view, self.periods, -1);
             tally.add(CentTally::slot(d), gmv, -1);
             tally.add(REJECTED, gmv, 1);
+            days.unmark(view.date, self.periods);
             // Every row of the group is rejected, each naming the others.
             let mut members = vec![(line, span)];
             members.extend(later.iter().map(|(l, sp, _)| csv.locate(*l, *sp)));
