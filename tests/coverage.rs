@@ -155,9 +155,15 @@ fn a_single_missing_day_is_refused_naming_it() {
     let err = stderr(&run(dir.path(), &[]));
     assert!(err.contains("--allow-gaps"), "{err}");
     // Every computing command refuses it.
+    let scenario = fixture()
+        .parent()
+        .unwrap()
+        .join("scenarios/bfcm-plus-20.toml");
+    let scenario = scenario.to_str().unwrap();
     for args in [
         vec!["statements", "--month", "2025-10"],
         vec!["explain", "--partner", "P1"],
+        vec!["whatif", "--scenario", scenario],
     ] {
         let out = bin()
             .args(&args[..1])
