@@ -508,3 +508,44 @@ fn a_gmv_daily_with_every_row_rejected_always_fails() {
         "gmv_daily.csv has no accepted row (2 of 2 rows (100.00%) rejected): there is nothing to pay on",
     );
 }
+
+#[test]
+fn the_sample_without_its_q3_rows_is_refused_and_with_allow_gaps_says_so_on_its_lines() {
+    // The sample's gmv_daily without Q3: every baseline would be zero (cash would go up).
+    let sample = fs::read_to_string(fixture().join("gmv_daily.csv")).unwrap();
+    let without_q3: String = sample
+        .lines()
+        .filter(|l| {
+            !l.starts_with("2025-07") && !l.starts_with("2025-08") && !l.starts_with("2025-09")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(fixture()).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    fs::write(dir.path().join("gmv_daily.csv"), without_q3).unwrap();
+    refused(
+        &run(dir.path(), &[]),
+        "gmv_daily.csv has no rows for 2025-07-01..2025-09-30 (all 92 days of window q3): the Q3 baseline would be zero",
+    );
+    let out = tempfile::tempdir().unwrap();
+    ok(&run(
+        dir.path(),
+        &["--allow-gaps", "--out", out.path().to_str().unwrap()],
+    ));
+    let rows = read_csv(&out.path().join("payouts.csv"));
+    for r in rows.iter().filter(|r| r["program"] == "gmv_growth") {
+        assert!(
+            r["basis"].ends_with("; 92 days without rows in gmv_daily.csv (counted as no sales)"),
+            "{r:?}"
+        );
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r["program"] == "bfcm_live_championship")
+    {
+        assert!(!r["basis"].contains("without rows"), "{r:?}");
+    }
+}
