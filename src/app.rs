@@ -139,6 +139,176 @@ pub struct DataArgs<'a> {
     pub data_dir: &'a Path,
     pub as_of: Option<NaiveDate>,
     pub skip_invalid: bool,
+    /// Accept days without gmv_daily rows as days without sales (noted on every line).
+    pub allow_gaps: bool,
+    /// How many rows of one file `--skip-invalid` may reject.
+    pub max_rejects: MaxRejects,
+}
+
+/// `--max-rejects`: how many rows of one file `--skip-invalid` may reject before the run
+/// stops, as a count (`N`) or a share of the rows read (`P%`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxRejects {
+    Rows(u64),
+    /// Percent, 0 to 100.
+    Percent(rust_decimal::Decimal),
+}
+
+impl Default for MaxRejects {
+    /// 1 % of a file's rows.
+    fn default() -> MaxRejects {
+        MaxRejects::Percent(rust_decimal::Decimal::ONE)
+    }
+}
+
+impl std::str::FromStr for MaxRejects {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MaxRejects, String> {
+        let bad = || {
+            format!("{s:?} is not a limit: give a number of rows (e.g. 50) or a percentage from 0% to 100% (e.g. 0.5%)")
+        };
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        match s.strip_suffix('%') {
+            Some(p) => {
+                let (whole, frac) = p.split_once('.').unwrap_or((p, "0"));
+                if !digits(whole) || !digits(frac) || whole.len() > 3 || frac.len() > 6 {
+                    return Err(bad());
+                }
+                let value: rust_decimal::Decimal = p.parse().map_err(|_| bad())?;
+                if value > rust_decimal::Decimal::ONE_HUNDRED {
+                    return Err(bad());
+                }
+                Ok(MaxRejects::Percent(value.normalize()))
+            }
+            None if digits(s) => s.parse().map(MaxRejects::Rows).map_err(|_| bad()),
+            None => Err(bad()),
+        }
+    }
+}
+
+impl std::fmt::Display for MaxRejects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaxRejects::Rows(n) => write!(f, "{n}"),
+            MaxRejects::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+impl MaxRejects {
+    /// Whether `rejected` of `read` rows is more than the limit allows (exact).
+    pub fn exceeded(self, rejected: u64, read: u64) -> bool {
+        match self {
+            MaxRejects::Rows(n) => rejected > n,
+            MaxRejects::Percent(p) => {
+                use rust_decimal::Decimal;
+                Decimal::from(rejected) * Decimal::ONE_HUNDRED > p * Decimal::from(read)
+            }
+        }
+    }
+}
+
+/// `37 of 1,000 rows (3.70%)`; the share rounded up, so a share over a limit never reads
+/// as within it.
+fn share_text(rejected: u64, read: u64) -> String {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let share = if read == 0 {
+        Decimal::ZERO
+    } else {
+        (Decimal::from(rejected) * Decimal::ONE_HUNDRED / Decimal::from(read))
+            .round_dp_with_strategy(2, RoundingStrategy::AwayFromZero)
+    };
+    format!(
+        "{} of {} rows ({:.2}%)",
+        crate::money::human_decimal(Decimal::from(rejected)),
+        crate::money::human_decimal(Decimal::from(read)),
+        share
+    )
+}
+
+/// The required file must hold an accepted row, in every mode; with `--skip-invalid` no
+/// file may lose more rows than `--max-rejects` allows. The messages, one per file.
+fn reject_problems(data: &DataSet, args: &DataArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    for (file, r) in &data.files {
+        if !r.present || r.unreadable {
+            continue;
+        }
+        let (read, rejected) = (r.rows.read, r.rows.rejected);
+        if file.required() && read == rejected {
+            out.push(format!(
+                "{} has no accepted row ({}): there is nothing to pay on",
+                file.name(),
+                if read == 0 {
+                    "it holds no data rows".to_string()
+                } else {
+                    format!("{} rejected", share_text(rejected, read))
+                }
+            ));
+        } else if args.skip_invalid && args.max_rejects.exceeded(rejected, read) {
+            out.push(format!(
+                "{}: {} rejected, more than --max-rejects {} allows: fix the export, or raise the limit",
+                file.name(),
+                share_text(rejected, read),
+                args.max_rejects
+            ));
+        }
+    }
+    out
+}
+
+/// Missing days of the dated files: gmv_daily's (refused unless --allow-gaps) and the
+/// optional files' (warnings).
+fn gap_problems(data: &DataSet, periods: &Periods) -> (Vec<String>, Vec<String>) {
+    let (mut required, mut optional) = (Vec::new(), Vec::new());
+    for (file, r) in &data.files {
+        let Some(coverage) = &r.coverage else {
+            continue;
+        };
+        if r.unreadable {
+            continue;
+        }
+        let messages = input::coverage::gap_messages(*file, coverage, periods);
+        if file.required() {
+            required.extend(messages);
+        } else {
+            optional.extend(messages);
+        }
+    }
+    (required, optional)
+}
+
+/// Prints the gap warnings, and refuses missing gmv_daily days unless `allow_gaps`.
+fn check_gaps(
+    data: &DataSet,
+    periods: &Periods,
+    allow_gaps: bool,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
+    let (required, optional) = gap_problems(data, periods);
+    for w in &optional {
+        note(err, &format!("warning: {w}\n"));
+    }
+    if required.is_empty() {
+        return Ok(());
+    }
+    if allow_gaps {
+        for m in &required {
+            note(err, &format!("accepted with --allow-gaps: {m}\n"));
+        }
+        return Ok(());
+    }
+    for m in &required {
+        note(err, &format!("{m}\n"));
+    }
+    note(
+        err,
+        "(--allow-gaps accepts days without rows as days without sales, noted on every line they touch)\n",
+    );
+    Err(AppError::BadData {
+        count: required.len(),
+    })
 }
 
 /// A loaded, computed run.
@@ -148,6 +318,7 @@ pub struct Run {
     pub data: DataSet,
     pub outcome: Outcome,
     pub skip_invalid: bool,
+    pub allow_gaps: bool,
     /// What was computed beyond amounts and bases.
     pub shown: Shown,
 }
@@ -164,13 +335,19 @@ impl Run {
         if self.skip_invalid {
             files.add("rejects.csv", report::rejects_csv(&self.data.rejects));
         }
-        report::manifest_json(
+        let manifest = report::manifest_json(
             &self.outcome,
             &self.info(),
             &self.data,
             self.skip_invalid,
             &files.names(),
-        )
+        );
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&manifest).expect("the manifest is JSON");
+        doc["allow_gaps"] = serde_json::json!(self.allow_gaps);
+        let mut text = serde_json::to_string_pretty(&doc).expect("JSON of plain data");
+        text.push('\n');
+        text
     }
 
     pub fn info(&self) -> RunInfo<'_> {
@@ -263,6 +440,16 @@ pub fn compute(
             ),
         );
     }
+    let refused = reject_problems(&data, args);
+    if !refused.is_empty() {
+        for m in &refused {
+            note(err, &format!("{m}\n"));
+        }
+        return Err(AppError::BadData {
+            count: refused.len(),
+        });
+    }
+    check_gaps(&data, &periods, args.allow_gaps, err)?;
     let outcome = engine::run(&book.rules, &periods, &data, shown.figures);
     Ok(Run {
         book,
@@ -270,6 +457,7 @@ pub fn compute(
         data,
         outcome,
         skip_invalid: args.skip_invalid,
+        allow_gaps: args.allow_gaps,
         shown,
     })
 }
@@ -409,6 +597,8 @@ pub struct ValidateArgs<'a> {
     pub data_dir: &'a Path,
     pub book: Option<&'a Path>,
     pub as_of: Option<NaiveDate>,
+    /// Report gmv_daily's missing days as accepted instead of as problems.
+    pub allow_gaps: bool,
 }
 
 /// Checks every file and prints every problem; exit 65 when there is any.
@@ -435,19 +625,47 @@ pub fn validate(
     }
     note(err, &report::reconciliation_text(&data));
     let mut text = errors_text(&data);
+    let strict = DataArgs {
+        data_dir: args.data_dir,
+        as_of: args.as_of,
+        skip_invalid: false,
+        allow_gaps: args.allow_gaps,
+        max_rejects: MaxRejects::default(),
+    };
+    // Whole-file problems: no accepted row, missing days (unless accepted).
+    let mut problems = if data.error_count == 0 {
+        reject_problems(&data, &strict)
+    } else {
+        Vec::new()
+    };
+    let (gaps, warnings) = gap_problems(&data, &periods);
+    for w in &warnings {
+        note(err, &format!("warning: {w}\n"));
+    }
+    if args.allow_gaps {
+        for m in &gaps {
+            note(err, &format!("accepted with --allow-gaps: {m}\n"));
+        }
+    } else {
+        problems.extend(gaps);
+    }
+    for p in &problems {
+        text.push_str(p);
+        text.push('\n');
+    }
+    let problem_count = data.error_count + problems.len();
     let files = data.files.values().filter(|f| f.present).count();
-    if data.error_count == 0 {
+    if problem_count == 0 {
         text.push_str(&format!("ok: {files} file(s) checked, no problems\n"));
     } else {
         text.push_str(&format!(
-            "{} problem(s) in {files} file(s) checked\n",
-            data.error_count
+            "{problem_count} problem(s) in {files} file(s) checked\n"
         ));
     }
     emit_human(out, &text)?;
-    if data.error_count > 0 {
+    if problem_count > 0 {
         return Err(AppError::ProblemsFound {
-            count: data.error_count,
+            count: problem_count,
         });
     }
     Ok(())

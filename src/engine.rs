@@ -4,7 +4,7 @@ use crate::book::Rules;
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
 use crate::programs;
-use crate::window::Periods;
+use crate::window::{Periods, WindowId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -296,6 +296,7 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
             }
         }
     }
+    note_gaps(&mut outcome.lines, periods, data);
     // Partner, then report order of the program, then period (the program's place is only
     // looked up between lines of one partner).
     outcome.lines.sort_by(|a, b| {
@@ -305,4 +306,69 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
             .then_with(|| a.period.cmp(&b.period))
     });
     outcome
+}
+
+/// The windows of gmv_daily.csv a line's figures are summed over (cut at the evaluation
+/// date): growth compares Q4 with Q3; a short-video month is ranked against Q3; affiliate
+/// credits are cumulative from October; the seller challenge compares BFCM with October;
+/// the live championship sums BFCM. Tiers, creators and matchmaking read other files.
+pub fn gmv_windows(program: &str, period: &str, periods: &Periods) -> Vec<WindowId> {
+    let month_of = |label: &str| {
+        WindowId::MONTHS
+            .into_iter()
+            .position(|m| periods.full(m).month_label() == label)
+    };
+    match program {
+        "gmv_growth" => vec![WindowId::Q3, WindowId::Q4],
+        "short_video_top15" => {
+            let mut w = vec![WindowId::Q3];
+            w.extend(month_of(period).map(|i| WindowId::MONTHS[i]));
+            w
+        }
+        "short_video_consistency" => {
+            let mut w = vec![WindowId::Q3];
+            w.extend(WindowId::MONTHS);
+            w
+        }
+        "affiliate_credits" => {
+            let upto = month_of(period).unwrap_or(WindowId::MONTHS.len() - 1);
+            WindowId::MONTHS[..=upto].to_vec()
+        }
+        "bfcm_seller_challenge" => vec![WindowId::Oct, WindowId::Bfcm],
+        "bfcm_live_championship" => vec![WindowId::Bfcm],
+        _ => Vec::new(),
+    }
+}
+
+/// With gaps accepted (--allow-gaps), every line whose gmv_daily windows hold a day
+/// without rows says how many such days its figures counted as days without sales.
+fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
+    let Some(coverage) = data
+        .files
+        .get(&InputFile::GmvDaily)
+        .and_then(|r| r.coverage.as_ref())
+        .filter(|c| !c.gaps.is_empty())
+    else {
+        return;
+    };
+    let mut notes: BTreeMap<(&'static str, String), Option<String>> = BTreeMap::new();
+    for line in lines {
+        let note = notes
+            .entry((line.program, line.period.clone()))
+            .or_insert_with(|| {
+                let windows = gmv_windows(line.program, &line.period, periods)
+                    .into_iter()
+                    .filter_map(|w| periods.cut(w));
+                match coverage.missing_days_in(windows) {
+                    0 => None,
+                    n => Some(format!(
+                        "{} without rows in gmv_daily.csv (counted as no sales)",
+                        programs::plural(n, "day")
+                    )),
+                }
+            });
+        if let Some(note) = note {
+            line.basis = format!("{}; {note}", line.basis);
+        }
+    }
 }

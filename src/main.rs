@@ -3,8 +3,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tsp_payout::app::{
-    self, AppError, CalcArgs, DataArgs, ExplainArgs, Format, StatementsArgs, ValidateArgs,
-    WhatifArgs,
+    self, AppError, CalcArgs, DataArgs, ExplainArgs, Format, MaxRejects, StatementsArgs,
+    ValidateArgs, WhatifArgs,
 };
 
 /// Computes TikTok Shop Partner Q4 incentive payouts from daily-GMV CSV exports.
@@ -29,6 +29,14 @@ struct Run {
     /// Reject bad rows (into rejects.csv with --out) and go on, instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    /// With --skip-invalid: the most rows of one file that may be rejected, as a count (50)
+    /// or a share of its rows (0.5%); more stops the run (exit 65). Default 1%.
+    #[arg(long, requires = "skip_invalid", value_parser = parse_max_rejects)]
+    max_rejects: Option<MaxRejects>,
+    /// Accept days without gmv_daily.csv rows as days without sales; every line whose
+    /// windows hold such a day says so in its basis.
+    #[arg(long)]
+    allow_gaps: bool,
 }
 
 impl Run {
@@ -37,6 +45,8 @@ impl Run {
             data_dir: &self.data_dir,
             as_of: self.as_of,
             skip_invalid: self.skip_invalid,
+            allow_gaps: self.allow_gaps,
+            max_rejects: self.max_rejects.unwrap_or_default(),
         }
     }
 }
@@ -117,6 +127,9 @@ enum Command {
         /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::NaiveDate>,
+        /// Report days without gmv_daily.csv rows as accepted, not as problems.
+        #[arg(long)]
+        allow_gaps: bool,
     },
     /// Print the embedded program book (or check and print another with --book), as TOML
     /// or as the Rules page (Markdown) rendered from it.
@@ -165,6 +178,10 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
         }
     }
+}
+
+fn parse_max_rejects(s: &str) -> Result<MaxRejects, String> {
+    s.parse()
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -244,11 +261,13 @@ fn main() -> ExitCode {
             data_dir,
             book,
             as_of,
+            allow_gaps,
         } => app::validate(
             &ValidateArgs {
                 data_dir,
                 book: book.as_deref(),
                 as_of: *as_of,
+                allow_gaps: *allow_gaps,
             },
             &mut out,
             &mut err,

@@ -48,6 +48,11 @@ impl Drop for Tmpfs {
 /// gmv_daily.csv with one seller for each of `partners` partners, in Q3 and Q4.
 fn many_partners(partners: usize) -> tempfile::TempDir {
     let mut text = String::from(GMV_HEADER);
+    // A row on every day, so that the export covers every window (README: "Coverage of
+    // the windows").
+    text.push_str(&every_day("2025-07-01", "2025-12-31", |d| {
+        format!("{d},PZ,S1,1.00,0,0,0")
+    }));
     for p in 0..partners {
         text.push_str(&format!("2025-07-01,P{p:05},S1,100.00,0,0,0\n"));
         text.push_str(&format!("2025-10-01,P{p:05},S1,{}.00,0,0,0\n", 1000 + p));

@@ -26,7 +26,9 @@ fn run_limited(args: &[&std::ffi::OsStr]) -> Output {
 }
 
 fn calc(dir: &Path, extra: &[&str]) -> Output {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["calc".as_ref(), dir.as_os_str()];
+    // One-row exports: days without rows are another rule (README), accepted here.
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["calc".as_ref(), dir.as_os_str(), "--allow-gaps".as_ref()];
     args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
     run_limited(&args)
 }
@@ -163,7 +165,13 @@ fn a_row_with_ten_thousand_columns_is_one_bad_row() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = calc(
         dir.path(),
-        &["--skip-invalid", "--out", out_dir.path().to_str().unwrap()],
+        &[
+            "--skip-invalid",
+            "--max-rejects",
+            "1",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -209,7 +217,13 @@ fn invalid_utf8_is_named_by_file_line_and_column() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = calc(
         dir.path(),
-        &["--skip-invalid", "--out", out_dir.path().to_str().unwrap()],
+        &[
+            "--skip-invalid",
+            "--max-rejects",
+            "1",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let rejects = read_csv(&out_dir.path().join("rejects.csv"));
@@ -258,12 +272,9 @@ fn binary_garbage_is_a_header_error() {
 
 #[test]
 fn header_only_files_are_valid_and_contribute_nothing() {
-    // An export with no activity: zero rows, nothing to pay, everything accounted for.
+    // Optional files with no activity: zero rows, everything accounted for.
     let dir = data_dir(&[
-        (
-            "gmv_daily.csv",
-            "\u{feff}date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\r\n",
-        ),
+        ("gmv_daily.csv", &format!("{GMV_HEADER}{ROW}")),
         ("partner_tiers.csv", "partner_id,effective_date,tier"),
         ("creators.csv", "creator_id,partner_id,target_list\n\n\n"),
     ]);
@@ -272,18 +283,37 @@ fn header_only_files_are_valid_and_contribute_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains(
-            "gmv_daily.csv          rows 0 = 0 + 0 + 0 + 0; gmv 0.00 = 0.00 + 0.00 + 0.00 + 0.00"
-        ),
+        err.contains("partner_tiers.csv      rows 0 = 0 + 0 + 0 + 0"),
         "{err}"
     );
-    assert_eq!(
-        fs::read_to_string(out_dir.path().join("payouts.csv")).unwrap(),
-        "partner_id,partner_name,program,period,kind,amount,provisional,basis\n"
+    assert!(
+        err.contains("creators.csv           rows 0 = 0 + 0 + 0 + 0"),
+        "{err}"
     );
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(out_dir.path().join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["partners"], 0);
+    assert_eq!(manifest["partners"], 1);
+
+    // gmv_daily.csv without a row has nothing to pay on: refused in every mode
+    // (README: "gmv_daily.csv with no accepted row").
+    let dir = data_dir(&[(
+        "gmv_daily.csv",
+        "\u{feff}date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\r\n",
+    )]);
+    for extra in [&[][..], &["--skip-invalid", "--max-rejects", "100%"][..]] {
+        let out = calc(dir.path(), extra);
+        assert_bad_data(
+            &out,
+            "gmv_daily.csv has no accepted row (it holds no data rows)",
+        );
+        assert!(
+            stderr(&out).contains(
+                "gmv_daily.csv          rows 0 = 0 + 0 + 0 + 0; gmv 0.00 = 0.00 + 0.00 + 0.00 + 0.00"
+            ),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
-use tsp_payout::app::{self, CalcArgs, DataArgs, Format};
+use tsp_payout::app::{self, CalcArgs, DataArgs, Format, MaxRejects};
 use tsp_payout::book::{Book, Rules};
 use tsp_payout::engine::Outcome;
 use tsp_payout::money::Money;
@@ -81,7 +81,8 @@ fn gmv_row() -> impl Strategy<Value = (GmvKey, GmvCents)> {
 
 fn gen() -> impl Strategy<Value = Gen> {
     (
-        prop::collection::vec(gmv_row(), 0..160),
+        // At least one row: a gmv_daily.csv without an accepted row is refused (README).
+        prop::collection::vec(gmv_row(), 1..160),
         prop::collection::btree_map((0u8..22, 0..DAYS), 1u8..=5, 0..30),
         prop::collection::btree_map(0u8..25, (0u8..22, any::<bool>()), 0..20),
         prop::collection::btree_map((0..DAYS, 0u8..30), cents(), 0..60),
@@ -240,6 +241,10 @@ fn data_args(dir: &Path, as_of: chrono::NaiveDate, skip_invalid: bool) -> DataAr
         data_dir: dir,
         as_of: Some(as_of),
         skip_invalid,
+        // Generated exports have days without rows and many rejects; both are beside
+        // what these properties check.
+        allow_gaps: true,
+        max_rejects: MaxRejects::Rows(u64::MAX),
     }
 }
 
@@ -579,6 +584,8 @@ proptest! {
         prop_assume!(!gen.gmv.is_empty());
         let broken: BTreeMap<usize, Break> =
             picks.into_iter().map(|(i, b)| (i.index(gen.gmv.len()), b)).collect();
+        // Every row broken leaves none accepted, which is refused (README).
+        prop_assume!(broken.len() < gen.gmv.len());
         let as_of = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
         let s = Spelling::default();
         let with_broken = write(gen.files(s), s);

@@ -9,6 +9,7 @@
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.
 
+use super::coverage::{Coverage, DayCounts};
 use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
 use super::split;
 use super::{
@@ -398,6 +399,7 @@ impl Ingest<'_> {
                 *sink = whole.sink;
                 self.report.sha256 = whole.sha256;
                 whole.tally.into_report(&mut self.report);
+                self.report.coverage = Some(Coverage::new(whole.days, self.file, self.periods));
                 return Ok(whole.presence);
             }
         }
@@ -410,6 +412,7 @@ impl Ingest<'_> {
         };
         let mut tally = CentTally::default();
         let mut presence = Presence::new(self.periods);
+        let mut days = DayCounts::default();
         let mut duplicates = Duplicates::new();
         let mut consume = |this: &mut Self, batch: &Batch| {
             for item in &batch.items {
@@ -443,6 +446,7 @@ impl Ingest<'_> {
                         }
                         let d = sink.apply(key, &view, this.periods, 1);
                         tally.add(CentTally::slot(d), gmv, 1);
+                        days.mark(view.date, this.periods);
                     }
                 }
             }
@@ -477,12 +481,15 @@ impl Ingest<'_> {
         self.report.sha256 = csv.finish_sha256()?;
         if !duplicates.is_empty() {
             self.take_back_duplicates(path, stamp, sink, &layout, &duplicates, &mut tally)?;
-            // A key and day whose rows were all rejected has no accepted row.
+            // A key and day whose rows were all rejected has no accepted row: the first
+            // row of each, counted when read, is taken back.
             for (key, date) in duplicates.keys() {
                 presence.remove(*key, *date, self.periods);
+                days.unmark(*date, self.periods);
             }
         }
         tally.into_report(&mut self.report);
+        self.report.coverage = Some(Coverage::new(days, self.file, self.periods));
         Ok(presence)
     }
 

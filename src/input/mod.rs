@@ -2,12 +2,14 @@
 //! contract, and folds it into per-(partner, seller, window) sums. Memory grows with the
 //! number of partners, sellers and creators, never with the number of rows.
 
+pub mod coverage;
 mod dated;
 pub mod error;
 pub mod reader;
 mod split;
 mod tally;
 
+pub use coverage::Coverage;
 pub use error::{DataError, InputError};
 pub use tally::{FileReport, Tally};
 

@@ -9,6 +9,7 @@
 //! and the careful path reads the file from the start. Sums are exact integer cents and keys
 //! are merged in order of first appearance, so both paths give identical results.
 
+use super::coverage::DayCounts;
 use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
 use super::reader::{sha256_of, CsvFile, MAX_RECORD_BYTES};
 use crate::progress::Progress;
@@ -71,6 +72,8 @@ pub(super) struct Whole<S> {
     /// The (key, day) pairs on an accepted row.
     pub presence: Presence,
     pub tally: CentTally,
+    /// Accepted rows per day, over all parts.
+    pub days: DayCounts,
     pub sha256: Option<String>,
 }
 
@@ -86,6 +89,7 @@ struct Part<S> {
     sink: S,
     presence: Presence,
     tally: CentTally,
+    days: DayCounts,
     /// Bytes of the empty lines since the last line with content.
     empty_run: usize,
 }
@@ -133,11 +137,13 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
             return None;
         }
         whole.tally.absorb(&part.tally);
+        whole.days.absorb(&part.days);
     }
     Some(Whole {
         sink: whole.sink,
         presence: whole.presence,
         tally: whole.tally,
+        days: whole.days,
         sha256: match sha256 {
             None => None,
             Some(Ok(Some(hash))) => Some(hash),
@@ -194,6 +200,7 @@ fn read_part<S: DatedSink>(
         sink,
         presence: Presence::new(plan.periods),
         tally: CentTally::default(),
+        days: DayCounts::default(),
         empty_run: 0,
     };
     // A part smaller than a block is read whole.
@@ -337,6 +344,7 @@ impl<S: DatedSink> Part<S> {
         }
         let d = self.sink.apply(key, &view, plan.periods, 1);
         self.tally.add_disposed(d, gmv);
+        self.days.mark(view.date, plan.periods);
         true
     }
 }

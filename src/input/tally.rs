@@ -41,6 +41,8 @@ pub struct FileReport {
     pub rows: Tally<u64>,
     /// GMV dollars; meaningful for files with a gmv column.
     pub gmv: Tally<Money>,
+    /// Dated files: the dates and days with accepted rows, and the evaluated windows' gaps.
+    pub coverage: Option<super::coverage::Coverage>,
 }
 
 impl FileReport {
@@ -52,6 +54,7 @@ impl FileReport {
             sha256: None,
             rows: Tally::default(),
             gmv: Tally::default(),
+            coverage: None,
         }
     }
 

@@ -236,7 +236,37 @@ fn file_json(report: &FileReport) -> Value {
     if report.unreadable {
         v["unreadable"] = json!(true);
     }
+    if let Some(c) = &report.coverage {
+        v["coverage"] = coverage_json(c);
+    }
     v
+}
+
+/// A dated file's coverage: first and last date, the days of the book's span with rows
+/// (as ranges), and every evaluated window's missing days.
+fn coverage_json(c: &crate::input::Coverage) -> Value {
+    use crate::input::coverage::range_text;
+    let gaps: Vec<Value> = c
+        .gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "window": g.window.key(),
+                "start": g.evaluated.start.to_string(),
+                "end": g.evaluated.end.to_string(),
+                "days_missing": g.missing_days(),
+                "missing": g.missing.iter().map(range_text).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "first": c.first.map(|d| d.to_string()),
+        "last": c.last.map(|d| d.to_string()),
+        "span": range_text(&c.span),
+        "days_with_rows": c.days_with_rows(),
+        "day_ranges": c.ranges_with_rows().iter().map(range_text).collect::<Vec<_>>(),
+        "gaps": gaps,
+    })
 }
 
 /// manifest.json: what was run, on what, and how every input row was accounted for.

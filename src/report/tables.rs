@@ -78,6 +78,38 @@ pub fn skipped_text(outcome: &Outcome) -> String {
     out
 }
 
+/// A dated file's dates and days with rows, and the evaluated windows' missing days.
+fn coverage_text(c: &crate::input::Coverage) -> String {
+    use crate::input::coverage::ranges_text;
+    let (Some(first), Some(last)) = (c.first, c.last) else {
+        return format!("  {:<22} no accepted row\n", "");
+    };
+    let mut out = format!(
+        "  {:<22} dates {first}..{last}; rows on {} of the {} days {}..{}",
+        "",
+        c.days_with_rows(),
+        c.span.days(),
+        c.span.start,
+        c.span.end
+    );
+    let with_rows = c.ranges_with_rows();
+    if with_rows.len() > 1 {
+        out.push_str(&format!(": {}", ranges_text(&with_rows)));
+    }
+    out.push('\n');
+    for gap in &c.gaps {
+        out.push_str(&format!(
+            "  {:<22} window {} ({}..{}): no rows on {}\n",
+            "",
+            gap.window.key(),
+            gap.evaluated.start,
+            gap.evaluated.end,
+            ranges_text(&gap.missing)
+        ));
+    }
+    out
+}
+
 /// The reconciliation, one line per file, for stderr.
 pub fn reconciliation_text(data: &DataSet) -> String {
     let mut out = String::from("reconciliation: read = used + outside + unmatched + rejected\n");
@@ -118,6 +150,9 @@ pub fn reconciliation_text(data: &DataSet) -> String {
             out.push_str(" (DOES NOT BALANCE)");
         }
         out.push('\n');
+        if let Some(c) = &r.coverage {
+            out.push_str(&coverage_text(c));
+        }
     }
     out
 }

@@ -80,3 +80,13 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// One CSV line per calendar day of `from..=to` (YYYY-MM-DD), made by `row` from the date.
+pub fn every_day(from: &str, to: &str, row: impl Fn(&str) -> String) -> String {
+    let (from, to): (chrono::NaiveDate, chrono::NaiveDate) =
+        (from.parse().expect("date"), to.parse().expect("date"));
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| row(&d.to_string()) + "\n")
+        .collect()
+}
