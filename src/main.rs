@@ -118,6 +118,12 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Check a run directory against its manifest.json: every listed file present with
+    /// its size and sha256, and no other file (exit 65 naming each one that is not).
+    Verify {
+        /// The run directory (an --out directory).
+        dir: PathBuf,
+    },
     /// Print the embedded program book (or check and print another with --book).
     Book {
         #[arg(long)]
@@ -228,6 +234,7 @@ fn main() -> ExitCode {
             &mut out,
             &mut err,
         ),
+        Command::Verify { dir } => app::verify(dir, &mut out),
         Command::Book { book } => app::book(book.as_deref(), &mut out),
     };
     match result {
