@@ -273,6 +273,13 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             "--html writes files and needs --out DIR".into(),
         ));
     }
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
+    }
     let book = load_book(args.book)?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.
@@ -557,6 +564,13 @@ pub struct WhatifArgs<'a> {
 /// Runs the data as given and under the scenario, and compares the two per partner and
 /// program. Writes whatif.csv and manifest.json only with --out.
 pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book, Some(args.scenario)]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
+    }
     let scenario = load_scenario(args.scenario)?;
     let (base_book, alt_book, overrides) = scenario_books(args.book, &scenario)?;
     let shown = Shown {
@@ -699,6 +713,13 @@ pub fn statements(
         return Err(AppError::Usage(
             "--html writes files and needs --out DIR".into(),
         ));
+    }
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
     }
     let book = load_book(args.book)?;
     // Refuse a month that is not issued before reading any data.

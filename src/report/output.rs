@@ -110,6 +110,8 @@ pub enum OutputError {
         path: String,
         why: String,
     },
+    #[error("{0} holds an input of this run ({1}); a run replaces everything in --out, so choose another directory")]
+    HoldsInput(PathBuf, PathBuf),
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -168,6 +170,23 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Refuses an `--out` directory that is, or holds, one of the run's inputs (the data
+/// directory, the book, a scenario): replacing OUT would delete it.
+pub fn check_apart(out: &Path, inputs: &[&Path]) -> Result<(), OutputError> {
+    let Ok(out_real) = fs::canonicalize(out) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if fs::canonicalize(input).is_ok_and(|i| i.starts_with(&out_real)) {
+            return Err(OutputError::HoldsInput(
+                out.to_path_buf(),
+                input.to_path_buf(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A file a run wrote, as its manifest lists it.
