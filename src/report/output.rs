@@ -467,7 +467,7 @@ fn transact(
         }
         let manifest = final_manifest(manifest, kind, months, &entries);
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
-        sync_dir(&stage).map_err(io(&stage))
+        sync_tree(&stage)
     })();
     written?;
     pause_at("before-swap");
@@ -755,6 +755,17 @@ fn carry(t: &Target, stage: &Path, old: &FileEntry) -> Result<FileEntry, OutputE
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs::File::open(dir)?.sync_all()
+}
+
+/// Syncs every directory of the staged run, so that after a power loss the swapped-in run
+/// has all its names, not only its top level.
+fn sync_tree(dir: &Path) -> Result<(), OutputError> {
+    for e in fs::read_dir(dir).map_err(io(dir))?.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            sync_tree(&e.path())?;
+        }
+    }
+    sync_dir(dir).map_err(io(dir))
 }
 
 /// The manifest with the command that wrote the run (first after the tool's name), for
