@@ -1049,3 +1049,54 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Found>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_belong_to_the_month_they_name() {
+        assert_eq!(
+            month_of("credit_statement_2025-10.csv").as_deref(),
+            Some("2025-10")
+        );
+        assert_eq!(month_of("rejects_2025-11.csv").as_deref(), Some("2025-11"));
+        assert_eq!(
+            month_of("statements/2025-12/P01.md").as_deref(),
+            Some("2025-12")
+        );
+        assert_eq!(
+            month_of("html/2025-10/index.html").as_deref(),
+            Some("2025-10")
+        );
+        for other in [
+            "manifest.json",
+            "rejects.csv",
+            "statements/P01.json",
+            "html/x/2025-10",
+        ] {
+            assert_eq!(month_of(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn only_this_outs_staging_names_are_recognised() {
+        let t = Target::of(Path::new("/x/run")).unwrap();
+        assert!(t.is_stage_name(b".run.tsp-0123456789abcdef"));
+        for other in [
+            &b".run.tsp-0123456789abcde"[..],
+            b".run.tsp-0123456789abcdefa",
+            b".run.tsp-0123456789abcdeg",
+            b".run2.tsp-0123456789abcdef",
+            b".run.tsp-0123456789abcdef.tsp-0123456789abcdef",
+            b"run",
+            b".run.lock",
+        ] {
+            assert!(
+                !t.is_stage_name(other),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
+    }
+}
