@@ -27,20 +27,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use thiserror::Error;
 
-/// What the run in progress has put on disk that an interrupt must take back.
+/// What runs in progress have put on disk that an interrupt must take back (a library
+/// caller may write several runs at once, from several threads).
 struct Staged {
-    /// The staging directory while it is not OUT (after an exchange: the previous run).
-    stage: Option<PathBuf>,
-    /// Missing ancestors of OUT this run created, outermost first.
+    /// Staging directories while they are not OUT (after an exchange: the previous run).
+    stages: Vec<PathBuf>,
+    /// Missing ancestors of OUT the runs created, outermost first.
     dirs: Vec<PathBuf>,
-    /// The lock file, removed when the run ends.
-    lock: Option<PathBuf>,
+    /// Lock files held, removed when their run ends.
+    locks: Vec<PathBuf>,
 }
 
 static STAGED: Mutex<Staged> = Mutex::new(Staged {
-    stage: None,
+    stages: Vec::new(),
     dirs: Vec::new(),
-    lock: None,
+    locks: Vec::new(),
 });
 
 fn staged() -> MutexGuard<'static, Staged> {
@@ -51,15 +52,27 @@ impl Staged {
     /// Removes everything listed: the staging directory, then the created ancestors if
     /// they are empty, then the lock file.
     fn remove_all(&mut self) {
-        if let Some(stage) = self.stage.take() {
+        for stage in self.stages.drain(..) {
             let _ = fs::remove_dir_all(stage);
         }
         for d in self.dirs.drain(..).rev() {
             let _ = fs::remove_dir(d);
         }
-        if let Some(lock) = self.lock.take() {
+        for lock in self.locks.drain(..) {
             let _ = fs::remove_file(lock);
         }
+    }
+
+    /// Removes a staging directory that is still listed (not swapped in).
+    fn drop_stage(&mut self, stage: &Path) {
+        if let Some(i) = self.stages.iter().position(|p| p == stage) {
+            self.stages.remove(i);
+            let _ = fs::remove_dir_all(stage);
+        }
+    }
+
+    fn forget_stage(&mut self, stage: &Path) {
+        self.stages.retain(|p| p != stage);
     }
 }
 
@@ -332,7 +345,7 @@ impl Lock {
                 _ => continue,
             }
             let mut s = staged();
-            s.lock = Some(path.clone());
+            s.locks.push(path.clone());
             drop(s);
             file.set_len(0).map_err(io(&path))?;
             file.write_all(format!("{}\n", std::process::id()).as_bytes())
@@ -346,23 +359,23 @@ impl Drop for Lock {
     fn drop(&mut self) {
         let mut s = staged();
         let _ = fs::remove_file(&self.path);
-        s.lock = None;
+        s.locks.retain(|p| p != &self.path);
     }
 }
 
-/// `create_dir_all` of OUT's parent, recording each directory it creates so that a failed
-/// or interrupted run removes them again.
-fn create_parents(dir: &Path) -> Result<(), OutputError> {
+/// `create_dir_all` of OUT's parent, recording each directory it may create (outermost
+/// first) so that a failed or interrupted run removes them again.
+fn create_parents(dir: &Path) -> (Vec<PathBuf>, Result<(), OutputError>) {
     let mut s = staged();
-    let missing: Vec<&Path> = dir
+    let mut missing: Vec<PathBuf> = dir
         .ancestors()
         .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
         .collect();
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    for d in missing.into_iter().rev() {
-        s.dirs.push(d.to_path_buf());
-    }
-    Ok(())
+    missing.reverse();
+    s.dirs.extend(missing.iter().cloned());
+    let made = fs::create_dir_all(dir).map_err(io(dir));
+    (missing, made)
 }
 
 /// Writes `files` into `dir` as one transaction (see the module). Refuses a directory that
@@ -378,7 +391,8 @@ pub fn write_run(
     force: bool,
 ) -> Result<(), OutputError> {
     let t = Target::of(dir)?;
-    let result = create_parents(&t.parent).and_then(|()| {
+    let (created, made) = create_parents(&t.parent);
+    let result = made.and_then(|()| {
         let lock = Lock::take(&t)?;
         let r = transact(&t, kind, files, manifest, force);
         drop(lock);
@@ -386,9 +400,11 @@ pub fn write_run(
     });
     let mut s = staged();
     if result.is_err() {
-        s.remove_all();
+        for d in created.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
     }
-    s.dirs.clear();
+    s.dirs.retain(|d| !created.contains(d));
     result
 }
 
@@ -469,9 +485,14 @@ fn transact(
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
         sync_tree(&stage)
     })();
-    written?;
-    pause_at("before-swap");
-    swap(t, &stage, matches!(before, Before::Nothing))
+    let result = written.and_then(|()| {
+        pause_at("before-swap");
+        swap(t, &stage, matches!(before, Before::Nothing))
+    });
+    if result.is_err() {
+        staged().drop_stage(&stage);
+    }
+    result
 }
 
 /// Completes or rolls back a rename sequence a killed run left (its journal), then removes
@@ -674,7 +695,7 @@ fn create_stage(t: &Target, before: &Before) -> Result<PathBuf, OutputError> {
         let mut s = staged();
         match fs::create_dir(&stage) {
             Ok(()) => {
-                s.stage = Some(stage.clone());
+                s.stages.push(stage.clone());
                 drop(s);
                 if let Some(mode) = mode {
                     fs::set_permissions(&stage, mode).map_err(io(&stage))?;
@@ -699,7 +720,7 @@ fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, Output
     );
     // Created under the lock: once an interrupt has cleaned up, nothing new appears.
     let s = staged();
-    if s.stage.as_deref() != Some(stage) {
+    if !s.stages.iter().any(|p| p == stage) {
         return Err(io(stage)(std::io::Error::other("the run was interrupted")));
     }
     let mut path = stage.to_path_buf();
@@ -869,14 +890,14 @@ fn swap(t: &Target, stage: &Path, fresh: bool) -> Result<(), OutputError> {
             Ok(()) => {
                 let _ = sync_dir(&t.parent);
                 if fresh {
-                    s.stage = None;
+                    s.forget_stage(stage);
                 } else {
                     // The staging name now holds the previous run.
                     drop(s);
                     pause_at("after-swap");
                     s = staged();
                     remove_previous(stage);
-                    s.stage = None;
+                    s.forget_stage(stage);
                 }
                 return Ok(());
             }
@@ -909,7 +930,7 @@ fn swap(t: &Target, stage: &Path, fresh: bool) -> Result<(), OutputError> {
         }
         return Err(io(&t.out)(e));
     }
-    s.stage = None;
+    s.forget_stage(stage);
     let _ = sync_dir(&t.parent);
     if had_out {
         let _ = fs::remove_file(&journal);
