@@ -632,3 +632,80 @@ mod kill_at_a_random_point {
         }
     }
 }
+
+#[test]
+fn two_months_written_at_once_never_lose_either() {
+    for trial in 0..4 {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("credits");
+        let month = |m: &str| {
+            let mut cmd = binary();
+            cmd.arg("statements")
+                .arg(fixture())
+                .args(["--month", m, "--out"])
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd
+        };
+        let a = month("2025-10").spawn().unwrap();
+        let b = month("2025-11").spawn().unwrap();
+        let ra = a.wait_with_output().unwrap();
+        let rb = b.wait_with_output().unwrap();
+        // The loser (if they overlapped) was refused by the lock and simply runs again.
+        for (r, m) in [(&ra, "2025-10"), (&rb, "2025-11")] {
+            match r.status.code() {
+                Some(0) => {}
+                Some(74) => {
+                    let err = String::from_utf8_lossy(&r.stderr);
+                    assert!(err.contains("being written by another run"), "{err}");
+                    run_ok(&mut month(m));
+                }
+                other => panic!("trial {trial}: {other:?}"),
+            }
+        }
+        let doc = manifest(&dir);
+        let months: Vec<&String> = doc["months"].as_object().unwrap().keys().collect();
+        assert_eq!(months, ["2025-10", "2025-11"], "trial {trial}");
+        assert_eq!(verify(&dir).0, Some(0));
+        assert_eq!(names(parent.path()), ["credits"]);
+    }
+}
+
+#[test]
+fn hostile_partner_ids_stay_inside_out() {
+    let ids = [
+        "../../escape",
+        "..",
+        ".",
+        "/etc/passwd",
+        "manifest.json",
+        "statements",
+        ".run.tsp-0123456789abcdef",
+        "a\\b",
+        "\u{202e}exe.json",
+    ];
+    let mut text = String::from(GMV_HEADER);
+    for id in ids {
+        let cell = format!("\"{}\"", id.replace('"', "\"\""));
+        text.push_str(&format!("2025-07-01,{cell},S1,100.00,0,0,0\n"));
+        text.push_str(&format!("2025-10-01,{cell},S1,900.00,0,0,0\n"));
+    }
+    let data = data_dir(&[("gmv_daily.csv", &text)]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("run");
+    run_ok(&mut calc(data.path(), &out));
+    run_ok(calc(data.path(), &out).arg("--force").arg("--html"));
+    assert_eq!(names(parent.path()), ["run"], "nothing written beside OUT");
+    let files = snapshot(&out);
+    assert_eq!(
+        files
+            .keys()
+            .filter(|k| k.starts_with("statements/"))
+            .count(),
+        ids.len(),
+        "{:?}",
+        files.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(verify(&out).0, Some(0));
+}
