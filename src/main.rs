@@ -47,7 +47,8 @@ struct Out {
     /// Write the command's files into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace a previous run in the --out directory.
+    /// Replace the previous run in the --out directory (for statements: only the same
+    /// month's files), or everything in a directory that holds files but no manifest.json.
     #[arg(long)]
     force: bool,
 }
