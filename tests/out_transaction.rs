@@ -709,3 +709,13 @@ fn hostile_partner_ids_stay_inside_out() {
     );
     assert_eq!(verify(&out).0, Some(0));
 }
+
+#[test]
+fn the_new_run_keeps_the_permissions_of_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let scene = Scene::new(3);
+    fs::set_permissions(scene.out(), fs::Permissions::from_mode(0o750)).unwrap();
+    run_ok(&mut scene.replace());
+    let mode = fs::metadata(scene.out()).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o750);
+}

@@ -471,7 +471,7 @@ fn transact(
             }
         }
     }
-    let stage = create_stage(t, &before)?;
+    let stage = create_stage(t)?;
     let written = (|| {
         let mut entries = Vec::new();
         for old in &carried {
@@ -483,7 +483,8 @@ fn transact(
         }
         let manifest = final_manifest(manifest, kind, months, &entries);
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
-        sync_tree(&stage)
+        sync_tree(&stage)?;
+        final_permissions(t, &stage, &before)
     })();
     let result = written.and_then(|()| {
         pause_at("before-swap");
@@ -684,28 +685,46 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Creates the staging directory beside OUT, exclusively, with OUT's permissions.
-fn create_stage(t: &Target, before: &Before) -> Result<PathBuf, OutputError> {
-    let mode = match before {
-        Before::Nothing => None,
-        _ => fs::symlink_metadata(&t.out).ok().map(|m| m.permissions()),
-    };
+/// Creates the staging directory beside OUT, exclusively, open to its owner only while
+/// it is written (nobody else can plant a name in it).
+fn create_stage(t: &Target) -> Result<PathBuf, OutputError> {
+    use std::os::unix::fs::DirBuilderExt;
     loop {
         let stage = t.beside(&format!(".tsp-{}", random_hex()));
         let mut s = staged();
-        match fs::create_dir(&stage) {
+        match fs::DirBuilder::new().mode(0o700).create(&stage) {
             Ok(()) => {
                 s.stages.push(stage.clone());
-                drop(s);
-                if let Some(mode) = mode {
-                    fs::set_permissions(&stage, mode).map_err(io(&stage))?;
-                }
                 return Ok(stage);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io(&stage)(e)),
         }
     }
+}
+
+/// The permissions the run directory gets once written: the previous OUT's, or what a new
+/// directory gets under the process's umask.
+fn final_permissions(t: &Target, stage: &Path, before: &Before) -> Result<(), OutputError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match before {
+        Before::Nothing => {
+            // The umask can only be read by setting it: probe with a directory of our own.
+            let probe = stage.join(".mode");
+            fs::create_dir(&probe).map_err(io(&probe))?;
+            let m = fs::symlink_metadata(&probe).map_err(io(&probe))?;
+            fs::remove_dir(&probe).map_err(io(&probe))?;
+            m.permissions().mode() & 0o7777
+        }
+        _ => {
+            fs::symlink_metadata(&t.out)
+                .map_err(io(&t.out))?
+                .permissions()
+                .mode()
+                & 0o7777
+        }
+    };
+    fs::set_permissions(stage, fs::Permissions::from_mode(mode)).map_err(io(stage))
 }
 
 /// Writes one file into the staging directory (creating its directories there), never
