@@ -298,7 +298,7 @@ fn pause_at(point: &str) {
 /// The exclusive lock on `.OUT.lock`, held while the run writes; the file is removed
 /// (still locked) when the run ends.
 struct Lock {
-    _file: fs::File,
+    file: fs::File,
     path: PathBuf,
 }
 
@@ -344,13 +344,14 @@ impl Lock {
                 Ok(m) if m.ino() == meta.ino() && m.dev() == meta.dev() => {}
                 _ => continue,
             }
-            let mut s = staged();
-            s.locks.push(path.clone());
-            drop(s);
-            file.set_len(0).map_err(io(&path))?;
-            file.write_all(format!("{}\n", std::process::id()).as_bytes())
-                .map_err(io(&path))?;
-            return Ok(Lock { _file: file, path });
+            staged().locks.push(path.clone());
+            // Held from here: dropped (and the file removed) if the pid cannot be written.
+            let mut lock = Lock { file, path };
+            lock.file.set_len(0).map_err(io(&lock.path))?;
+            lock.file
+                .write_all(format!("{}\n", std::process::id()).as_bytes())
+                .map_err(io(&lock.path))?;
+            return Ok(lock);
         }
     }
 }
