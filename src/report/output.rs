@@ -505,8 +505,9 @@ fn recover(t: &Target) -> Result<(), OutputError> {
         let old = text
             .lines()
             .find_map(|l| l.strip_prefix("old "))
-            .map(|n| t.parent.join(n))
-            .filter(|p| p.file_name().is_some_and(|n| t.is_stage_name(n.as_bytes())));
+            // Only a staging name of this OUT, beside it: nothing else is ever renamed.
+            .filter(|n| t.is_stage_name(n.as_bytes()))
+            .map(|n| t.parent.join(n));
         if let Some(old) = old {
             if fs::symlink_metadata(&t.out).is_err() && fs::symlink_metadata(&old).is_ok() {
                 // OUT was renamed aside but the new run never arrived: put it back.
