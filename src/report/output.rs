@@ -945,8 +945,9 @@ fn swap(t: &Target, stage: &Path, fresh: bool) -> Result<(), OutputError> {
         pause_at("moved-aside");
     }
     if let Err(e) = fs::rename(stage, &t.out) {
-        if had_out {
-            let _ = fs::rename(&old, &t.out);
+        // Put the previous run back. Should that fail too, the journal stays: the next run
+        // rolls back, and never takes the previous run for a leftover.
+        if had_out && fs::rename(&old, &t.out).is_ok() {
             let _ = fs::remove_file(&journal);
         }
         return Err(io(&t.out)(e));
