@@ -6,7 +6,7 @@ use crate::engine::{self, Outcome};
 use crate::input::{self, Adjust, DataSet, InputError, Mode};
 use crate::money::Money;
 use crate::programs::{self, short_video::Board};
-use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo};
+use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo, RunKind, VerifyError};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::window::{Periods, WindowId};
 use chrono::NaiveDate;
@@ -34,6 +34,8 @@ pub enum AppError {
     ProblemsFound { count: usize },
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
     #[error("cannot write to standard output: {0}")]
     Stdout(io::Error),
     #[error("cannot write the manual pages into {dir}: {source}")]
@@ -66,6 +68,8 @@ impl AppError {
             | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,
             AppError::Output(_) | AppError::Stdout(_) | AppError::ManPages { .. } => 74,
+            AppError::Verify(VerifyError::Missing(_)) => 66,
+            AppError::Verify(VerifyError::Unusable(..)) => 65,
         }
     }
 }
@@ -326,14 +330,14 @@ pub struct Run {
 impl Run {
     /// Adds rejects.csv (with --skip-invalid) to a command's files and returns the run's
     /// manifest over all of them: the last step of every command that writes `--out`.
-    fn finish_files(&self, files: &mut RunFiles) -> String {
+    fn finish_files(&self, files: &mut RunFiles, rejects: &str) -> String {
         // A manifest without the inputs' sha256 would read as if no file was supplied.
         assert!(
             self.shown.hashes,
             "a run that writes files hashes its inputs"
         );
         if self.skip_invalid {
-            files.add("rejects.csv", report::rejects_csv(&self.data.rejects));
+            files.add(rejects, report::rejects_csv(&self.data.rejects));
         }
         let manifest = report::manifest_json(
             &self.outcome,
@@ -478,6 +482,13 @@ pub fn calc(args: &CalcArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             "--html writes files and needs --out DIR".into(),
         ));
     }
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
+    }
     let book = load_book(args.book)?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.
@@ -529,8 +540,12 @@ pub fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Resul
     if html {
         add_calc_html(run, &mut files);
     }
-    let manifest = run.finish_files(&mut files);
-    report::write_run(dir, "calc", &files, manifest, force)?;
+    let manifest = run.finish_files(&mut files, "rejects.csv");
+    let kind = RunKind {
+        command: "calc",
+        month: None,
+    };
+    report::write_run(dir, kind, &files, manifest, force)?;
     Ok(())
 }
 
@@ -671,6 +686,31 @@ pub fn validate(
     Ok(())
 }
 
+/// Checks a run directory against its manifest: prints each missing, extra or changed
+/// file (exit 65), or that every listed file matches.
+pub fn verify(dir: &Path, out: &mut dyn Write) -> Result<(), AppError> {
+    let found = report::verify(dir)?;
+    let mut text = String::new();
+    for p in &found.problems {
+        text.push_str(p);
+        text.push('\n');
+    }
+    if found.problems.is_empty() {
+        text.push_str(&format!(
+            "ok: {} file(s) match {}\n",
+            found.checked,
+            dir.join("manifest.json").display()
+        ));
+    }
+    emit_human(out, &text)?;
+    if !found.problems.is_empty() {
+        return Err(AppError::ProblemsFound {
+            count: found.problems.len(),
+        });
+    }
+    Ok(())
+}
+
 /// How `tsp-payout book` prints the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BookFormat {
@@ -798,6 +838,13 @@ pub struct WhatifArgs<'a> {
 /// Runs the data as given and under the scenario, and compares the two per partner and
 /// program. Writes whatif.csv and manifest.json only with --out.
 pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book, Some(args.scenario)]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
+    }
     let scenario = load_scenario(args.scenario)?;
     let (base_book, alt_book, overrides) = scenario_books(args.book, &scenario)?;
     let shown = Shown {
@@ -836,9 +883,13 @@ pub fn whatif(args: &WhatifArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if let Some(dir) = args.out {
         let mut files = RunFiles::default();
         files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
-        let base_manifest = baseline.finish_files(&mut files);
+        let base_manifest = baseline.finish_files(&mut files, "rejects.csv");
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
-        report::write_run(dir, "whatif", &files, manifest, args.force)?;
+        let kind = RunKind {
+            command: "whatif",
+            month: None,
+        };
+        report::write_run(dir, kind, &files, manifest, args.force)?;
     }
     match args.format {
         Format::Table => emit_human(out, &report::whatif::whatif_table(&cmp, &info)),
@@ -936,6 +987,13 @@ pub fn statements(
             "--html writes files and needs --out DIR".into(),
         ));
     }
+    if let Some(dir) = args.out {
+        let inputs: Vec<&Path> = [Some(args.data.data_dir), args.book]
+            .into_iter()
+            .flatten()
+            .collect();
+        report::check_apart(dir, &inputs)?;
+    }
     let book = load_book(args.book)?;
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
@@ -987,8 +1045,14 @@ pub fn statements(
                 files.add(path, page);
             }
         }
-        let manifest = statement_manifest(&run.finish_files(&mut files), &label, &rows);
-        report::write_run(dir, "statements", &files, manifest, args.force)?;
+        // Each month keeps its own rejected rows: months accumulate in one directory.
+        let rejects = format!("rejects_{label}.csv");
+        let manifest = statement_manifest(&run.finish_files(&mut files, &rejects), &label, &rows);
+        let kind = RunKind {
+            command: "statements",
+            month: Some(&label),
+        };
+        report::write_run(dir, kind, &files, manifest, args.force)?;
     }
     emit_human(
         out,

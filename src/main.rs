@@ -57,7 +57,8 @@ struct Out {
     /// Write the command's files into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace a previous run in the --out directory.
+    /// Replace the previous run in the --out directory (for statements: only the same
+    /// month's files), or everything in a directory that holds files but no manifest.json.
     #[arg(long)]
     force: bool,
 }
@@ -130,6 +131,12 @@ enum Command {
         /// Report days without gmv_daily.csv rows as accepted, not as problems.
         #[arg(long)]
         allow_gaps: bool,
+    },
+    /// Check a run directory against its manifest.json: every listed file present with
+    /// its size and sha256, and no other file (exit 65 naming each one that is not).
+    Verify {
+        /// The run directory (an --out directory).
+        dir: PathBuf,
     },
     /// Print the embedded program book (or check and print another with --book), as TOML
     /// or as the Rules page (Markdown) rendered from it.
@@ -272,6 +279,7 @@ fn main() -> ExitCode {
             &mut out,
             &mut err,
         ),
+        Command::Verify { dir } => app::verify(dir, &mut out),
         Command::Book { book, format } => app::book(
             book.as_deref(),
             match format {

@@ -97,13 +97,20 @@ fn a_full_disk_exits_74_and_leaves_nothing() {
     };
     let data = many_partners(400);
     // payouts.csv alone outgrows the disk; then a size where it fits but the statements do not.
-    for out in [fs64.path().join("run"), fs64.path().to_path_buf()] {
-        let res = calc(data.path(), &out).output().unwrap();
-        let err = String::from_utf8_lossy(&res.stderr);
-        assert_eq!(res.status.code(), Some(74), "{err}");
-        assert!(err.contains("No space left on device"), "{err}");
-        assert_eq!(entries(fs64.path()), Vec::<String>::new());
-    }
+    let res = calc(data.path(), &fs64.path().join("run"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(74), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert_eq!(entries(fs64.path()), Vec::<String>::new());
+    // The mount point itself cannot be swapped for a staged run (README, Rules: "Output
+    // directories"): refused before anything is written.
+    let res = calc(data.path(), fs64.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(74), "{err}");
+    assert!(err.contains("mount point"), "{err}");
+    assert_eq!(entries(fs64.path()), Vec::<String>::new());
     let Some(fs128) = Tmpfs::mount("size=128k") else {
         return;
     };
@@ -113,7 +120,10 @@ fn a_full_disk_exits_74_and_leaves_nothing() {
         .unwrap();
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(74), "{err}");
-    assert!(err.contains(".json.tmp-"), "a statement did not fit: {err}");
+    assert!(
+        err.contains("No space left on device") && err.contains("/statements/P"),
+        "a statement did not fit: {err}"
+    );
     assert_eq!(entries(fs128.path()), Vec::<String>::new());
 }
 
@@ -158,7 +168,11 @@ fn a_read_only_output_directory_exits_74_and_leaves_nothing() {
         let res = calc(data.path(), &out).output().unwrap();
         let err = String::from_utf8_lossy(&res.stderr);
         assert_eq!(res.status.code(), Some(74), "{err}");
-        assert!(err.contains("cannot write"), "{err}");
+        // The read-only mount point itself is refused as a mount point.
+        assert!(
+            err.contains("cannot write") || (out == ro && err.contains("mount point")),
+            "{err}"
+        );
         assert_eq!(entries(&ro), Vec::<String>::new());
     }
     drop(mount);
@@ -233,10 +247,12 @@ fn wait_for(child: &mut std::process::Child, ready: impl Fn() -> bool) -> bool {
     }
 }
 
-fn temp_files(dir: &Path) -> Vec<String> {
-    entries(dir)
+/// The files in staging directories beside `target` (`.run.tsp-<hex>/...`).
+fn temp_files(target: &Path) -> Vec<String> {
+    let prefix = format!(".{}.tsp-", target.file_name().unwrap().to_string_lossy());
+    entries(target.parent().unwrap())
         .into_iter()
-        .filter(|e| e.contains(".tmp-"))
+        .filter(|e| e.starts_with(&prefix) && e.contains('/'))
         .collect()
 }
 
@@ -305,6 +321,11 @@ fn an_interrupt_while_writing_leaves_no_output() {
         String::from_utf8_lossy(&res.stderr)
     );
     assert!(!target.exists(), "{:?}", entries(&target));
+    assert_eq!(
+        entries(out.path()),
+        Vec::<String>::new(),
+        "nothing beside it"
+    );
 
     // Into a directory that holds a run: the previous run stays whole.
     let small = many_partners(3);
@@ -320,4 +341,9 @@ fn an_interrupt_while_writing_leaves_no_output() {
     let res = child.wait_with_output().unwrap();
     assert_eq!(res.status.code(), Some(130));
     assert_eq!(snapshot(&target), before);
+    assert_eq!(
+        entries(out.path()).len(),
+        entries(&target).len() + 1,
+        "only the run"
+    );
 }

@@ -11,7 +11,10 @@ mod tables;
 pub mod whatif;
 
 pub use explain::explain_text;
-pub use output::{clean_up_on_interrupt, write_run, OutputError, RunFiles};
+pub use output::{
+    check_apart, clean_up_on_interrupt, month_of, verify, write_run, OutputError, RunFiles,
+    RunKind, Verified, VerifyError,
+};
 pub use tables::{payouts_table, reconciliation_text, skipped_text};
 
 use crate::book::Book;
