@@ -543,9 +543,74 @@ fn an_immutable_statement_does_not_stop_the_new_run() {
         .path()
         .join(&left[0])
         .join("statements/P00001.json");
+    // A later run that still cannot remove it says so again.
+    let res = scene.replace().output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(0), "{err}");
+    assert!(err.contains("could not be removed"), "{err}");
     immutable(&stuck, false);
     run_ok(calc(scene.old_data.path(), &scene.out()).arg("--force"));
     assert_eq!(names(scene.parent.path()), ["run"]);
+}
+
+#[test]
+fn verify_names_manifest_entries_it_cannot_check() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    run_ok(&mut calc(&fixture(), &dir));
+    let path = dir.join("manifest.json");
+    let mut doc = manifest(&dir);
+    let files = doc["files"].as_array_mut().unwrap();
+    files.push(serde_json::json!({"path": "/etc/passwd", "size": 1, "sha256": "00"}));
+    files.push(serde_json::json!({"path": "../../etc/hostname", "size": 1, "sha256": "00"}));
+    fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let res = binary().arg("verify").arg(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert_eq!(res.status.code(), Some(65), "{text}");
+    assert!(
+        text.contains("unusable entry") && text.contains("/etc/passwd"),
+        "{text}"
+    );
+    assert!(text.contains("../../etc/hostname"), "{text}");
+}
+
+#[test]
+fn verify_names_an_added_empty_directory() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    run_ok(&mut calc(&fixture(), &dir));
+    fs::create_dir(dir.join("statements/extra")).unwrap();
+    let res = binary().arg("verify").arg(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert_eq!(res.status.code(), Some(65), "{text}");
+    assert!(
+        text.contains("extra: statements/extra (an empty directory)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_journal_naming_a_planted_link_never_makes_out_a_link() {
+    // A journal left by a killed rename sequence names the previous run by a staging name;
+    // a link planted under that name must not be renamed into OUT's place.
+    let parent = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::write(elsewhere.path().join("keep.txt"), "mine").unwrap();
+    let stage = parent.path().join(".run.tsp-1111111111111111");
+    symlink(elsewhere.path(), &stage).unwrap();
+    fs::write(
+        parent.path().join(".run.tsp-journal"),
+        "tsp-payout journal\nold .run.tsp-1111111111111111\n",
+    )
+    .unwrap();
+    let out = parent.path().join("run");
+    run_ok(&mut calc(&fixture(), &out));
+    let meta = fs::symlink_metadata(&out).unwrap();
+    assert!(meta.is_dir() && !meta.file_type().is_symlink());
+    assert_eq!(names(parent.path()), ["run"]);
+    assert_eq!(names(elsewhere.path()), ["keep.txt"]);
+    let res = binary().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(res.status.code(), Some(0));
 }
 
 #[test]

@@ -509,7 +509,9 @@ fn recover(t: &Target) -> Result<(), OutputError> {
             .filter(|n| t.is_stage_name(n.as_bytes()))
             .map(|n| t.parent.join(n));
         if let Some(old) = old {
-            if fs::symlink_metadata(&t.out).is_err() && fs::symlink_metadata(&old).is_ok() {
+            // Only a directory (never a link planted under a staging name) is put back.
+            let is_dir = fs::symlink_metadata(&old).is_ok_and(|m| m.is_dir());
+            if fs::symlink_metadata(&t.out).is_err() && is_dir {
                 // OUT was renamed aside but the new run never arrived: put it back.
                 fs::rename(&old, &t.out).map_err(io(&t.out))?;
             }
@@ -523,9 +525,8 @@ fn recover(t: &Target) -> Result<(), OutputError> {
             let path = entry.path();
             // Neither follows a link: a link by that name is removed itself.
             match entry.file_type() {
-                Ok(ft) if ft.is_dir() => {
-                    let _ = fs::remove_dir_all(&path);
-                }
+                // Said on stderr when it cannot be removed, on every run until it is.
+                Ok(ft) if ft.is_dir() => remove_previous(&path),
                 _ => {
                     let _ = fs::remove_file(&path);
                 }
@@ -975,8 +976,9 @@ fn write_journal(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the previous run once the new one is in place. What cannot be removed (an
-/// immutable file) stays under its staging name, said on stderr, for the next run to retry.
+/// Removes the previous run once the new one is in place, or a killed run's leftover. What
+/// cannot be removed (an immutable file) stays under its staging name, said on stderr, for
+/// the next run to retry.
 fn remove_previous(old: &Path) {
     if let Err(e) = fs::remove_dir_all(old) {
         eprintln!(
@@ -1006,7 +1008,22 @@ pub enum VerifyError {
 /// link is reported, not read.
 pub fn verify(dir: &Path) -> Result<Verified, VerifyError> {
     match fs::symlink_metadata(dir) {
-        Err(_) => return Err(VerifyError::Missing(dir.to_path_buf())),
+        Err(_) => {
+            let pending = Target::of(dir)
+                .map(|t| t.journal())
+                .ok()
+                .filter(|j| j.exists());
+            return Err(match pending {
+                Some(journal) => VerifyError::Unusable(
+                    dir.to_path_buf(),
+                    format!(
+                        "no such directory: a run was stopped while it was being swapped in ({} is left); the next run into it puts the previous run back",
+                        journal.display()
+                    ),
+                ),
+                None => VerifyError::Missing(dir.to_path_buf()),
+            });
+        }
         Ok(m) if !m.is_dir() => {
             return Err(VerifyError::Unusable(
                 dir.to_path_buf(),
@@ -1030,6 +1047,21 @@ pub fn verify(dir: &Path) -> Result<Verified, VerifyError> {
     let mut found = BTreeMap::new();
     walk(dir, "", &mut found);
     let mut out = Verified::default();
+    // An entry naming a path outside the directory, or without size and sha256, is never
+    // checked: it is a problem of its own, so "ok" always covers every entry.
+    let entries = doc["files"].as_array().map_or(0, Vec::len);
+    if listed.len() < entries {
+        let usable: HashSet<&str> = listed.iter().map(|(p, _)| p.as_str()).collect();
+        for entry in doc["files"].as_array().into_iter().flatten() {
+            let path = entry["path"].as_str().unwrap_or("");
+            if !usable.contains(path) {
+                out.problems.push(format!(
+                    "unusable entry: {} (a path outside the directory, or no size and sha256)",
+                    crate::report::escape::shown(&entry.to_string())
+                ));
+            }
+        }
+    }
     let mut seen = HashSet::new();
     for (path, entry) in &listed {
         let Some((size, sha)) = entry else { continue };
@@ -1079,7 +1111,13 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Found>) {
             format!("{prefix}/{name}")
         };
         match e.file_type() {
-            Ok(ft) if ft.is_dir() => walk(&e.path(), &rel, out),
+            Ok(ft) if ft.is_dir() => {
+                let before = out.len();
+                walk(&e.path(), &rel, out);
+                if out.len() == before {
+                    out.insert(rel, Found::Other("an empty directory"));
+                }
+            }
             Ok(ft) if ft.is_file() => {
                 out.insert(rel, Found::File);
             }
