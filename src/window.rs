@@ -224,4 +224,34 @@ impl Periods {
     pub fn evaluation_end(&self) -> NaiveDate {
         self.program.end.min(self.as_of)
     }
+
+    /// The book's months that ended on or before the evaluation date: the months whose
+    /// monthly credits are issued (a month still running has no line at all).
+    pub fn ended_months(&self) -> Vec<WindowId> {
+        WindowId::MONTHS
+            .into_iter()
+            .filter(|m| self.complete(*m))
+            .collect()
+    }
+
+    /// The months from the first up to and including `month`, and the dates they span.
+    pub fn months_through(&self, month: WindowId) -> (Vec<WindowId>, Window) {
+        let through: Vec<WindowId> = WindowId::MONTHS
+            .iter()
+            .copied()
+            .take_while(|m| *m != month)
+            .chain(std::iter::once(month))
+            .collect();
+        let window = Window::new(self.full(through[0]).start, self.full(month).end);
+        (through, window)
+    }
+
+    /// The period labels (`YYYY-MM`) of the months up to and including `month`.
+    pub fn labels_through(&self, month: WindowId) -> Vec<String> {
+        let (through, _) = self.months_through(month);
+        through
+            .iter()
+            .map(|m| self.full(*m).month_label())
+            .collect()
+    }
 }
