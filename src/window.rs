@@ -101,6 +101,21 @@ mod tests {
     }
 
     #[test]
+    fn months_ended_and_through() {
+        let book = crate::book::Book::embedded();
+        let periods = Periods::new(&book.rules.windows, date("2025-11-29"));
+        assert_eq!(periods.ended_months(), [WindowId::Oct]);
+        let (through, span) = periods.months_through(WindowId::Nov);
+        assert_eq!(through, [WindowId::Oct, WindowId::Nov]);
+        assert_eq!(span, Window::new(date("2025-10-01"), date("2025-11-30")));
+        assert_eq!(periods.labels_through(WindowId::Oct), ["2025-10"]);
+        assert_eq!(
+            periods.labels_through(WindowId::Dec),
+            ["2025-10", "2025-11", "2025-12"]
+        );
+    }
+
+    #[test]
     fn hold_window_reaches_back() {
         let w = Window::ending_on(date("2025-12-31"), 30);
         assert_eq!(w.start, date("2025-12-02"));

@@ -570,6 +570,49 @@ pub fn html_pages(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::book::Book;
+    use std::collections::BTreeMap;
+
+    fn line(program: &'static str, period: &str, kind: Kind, dollars: i64) -> Line {
+        Line {
+            partner_id: "P1".into(),
+            program,
+            period: period.into(),
+            kind,
+            amount: Money::dollars(dollars),
+            provisional: false,
+            basis: String::new(),
+            steps: Vec::new(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn month_total_and_quarter_to_date_add_the_same_lines() {
+        let book = Book::embedded();
+        let as_of = "2025-12-31".parse().unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        // A monthly credit no column names counts in the month total and the quarter to
+        // date alike; cash and other months' lines count in neither the month total.
+        let outcome = Outcome {
+            lines: vec![
+                line("gmv_growth", "q4", Kind::Cash, 5_000),
+                line(short_video::TOP15, "2025-10", Kind::AdCredit, 1_000),
+                line(short_video::TOP15, "2025-11", Kind::AdCredit, 2_000),
+                line(affiliate::ID, "2025-11", Kind::AdCredit, 250),
+                line("another_monthly_credit", "2025-11", Kind::AdCredit, 40),
+                line(short_video::TOP15, "2025-12", Kind::AdCredit, 3_000),
+            ],
+            skipped: Vec::new(),
+            not_evaluated: Vec::new(),
+            partners: BTreeMap::from([("P1".to_string(), String::new())]),
+        };
+        let row = &rows(&outcome, &periods, WindowId::Nov)[0];
+        assert_eq!(row.short_video, Money::dollars(2_000));
+        assert_eq!(row.affiliate, Money::dollars(250));
+        assert_eq!(row.total, Money::dollars(2_290));
+        assert_eq!(row.quarter_to_date, Money::dollars(3_290));
+    }
 
     #[test]
     fn markdown_rows_keep_their_cells() {

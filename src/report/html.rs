@@ -576,6 +576,24 @@ mod tests {
     }
 
     #[test]
+    fn leaderboards_name_only_the_partner_itself() {
+        let detail = Detail::new(
+            "board",
+            &["rank", "partner_id", "amount"],
+            vec![
+                vec!["1".into(), "P2".into(), "5,000.00".into()],
+                vec!["2".into(), "P1".into(), "4,000.00".into()],
+            ],
+        );
+        let shown = unnamed(&detail, "P1");
+        assert_eq!(shown.columns, ["rank", "partner", "amount"]);
+        assert_eq!(shown.rows[0], ["1", "—", "5,000.00"]);
+        assert_eq!(shown.rows[1], ["2", "P1", "4,000.00"]);
+        let sellers = Detail::new("sellers", &["seller_id"], vec![vec!["S1".into()]]);
+        assert!(matches!(unnamed(&sellers, "P1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn period_labels() {
         assert_eq!(period_label("q4"), "Q4");
         assert_eq!(period_label("bfcm"), "BFCM");
