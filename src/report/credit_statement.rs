@@ -2,6 +2,11 @@
 //! affiliate credit issued that month, the consistency bonus (with the last month), the
 //! month's total and the quarter to date — as a terminal table, a CSV, and a statement a
 //! partner can read (Markdown, and HTML for screen and print).
+//!
+//! Everything here is rendered from the run's payout lines: the amounts, the month total
+//! and the quarter to date from their amounts, every other figure from their steps and
+//! detail. Nothing is recomputed from the data or the book, so a statement cannot disagree
+//! with the lines it stands for; leaderboard rows show other partners' figures, never ids.
 
 use super::escape::{md_text, shown};
 use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
