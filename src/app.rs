@@ -5,7 +5,6 @@ use crate::book::{Book, BookError};
 use crate::engine::{self, Outcome};
 use crate::input::{self, Adjust, DataSet, InputError, Mode};
 use crate::money::Money;
-use crate::programs::{self, short_video::Board};
 use crate::report::{self, credit_statement, OutputError, RunFiles, RunInfo, RunKind, VerifyError};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::window::{Periods, WindowId};
@@ -1007,28 +1006,17 @@ pub fn statements(
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = args.out {
         let label = run.periods.full(month).month_label();
-        let boards: Vec<Board> = programs::ended_months(&run.periods)
-            .into_iter()
-            .take_while(|m| *m <= month)
-            .filter_map(|m| Board::of_month(&run.data, &run.periods, m))
-            .collect();
-        let board = boards
-            .iter()
-            .find(|b| b.month == month)
-            .ok_or_else(|| AppError::Usage(format!("no short-video baseline for {label}")))?;
         let mut files = RunFiles::default();
         files.add(
             format!("credit_statement_{label}.csv"),
             credit_statement::statement_csv(&rows),
         );
         for row in &rows {
+            let lines: Vec<&engine::Line> = run.outcome.lines_of(&row.partner_id).collect();
             let facts = credit_statement::PartnerFacts {
-                rules: &run.book.rules,
                 periods: &run.periods,
                 month,
-                board,
-                boards: &boards,
-                partner: run.data.partners.get(&row.partner_id),
+                lines: &lines,
             };
             files.add(
                 PathBuf::from("statements")

@@ -101,6 +101,21 @@ mod tests {
     }
 
     #[test]
+    fn months_ended_and_through() {
+        let book = crate::book::Book::embedded();
+        let periods = Periods::new(&book.rules.windows, date("2025-11-29"));
+        assert_eq!(periods.ended_months(), [WindowId::Oct]);
+        let (through, span) = periods.months_through(WindowId::Nov);
+        assert_eq!(through, [WindowId::Oct, WindowId::Nov]);
+        assert_eq!(span, Window::new(date("2025-10-01"), date("2025-11-30")));
+        assert_eq!(periods.labels_through(WindowId::Oct), ["2025-10"]);
+        assert_eq!(
+            periods.labels_through(WindowId::Dec),
+            ["2025-10", "2025-11", "2025-12"]
+        );
+    }
+
+    #[test]
     fn hold_window_reaches_back() {
         let w = Window::ending_on(date("2025-12-31"), 30);
         assert_eq!(w.start, date("2025-12-02"));
@@ -223,5 +238,35 @@ impl Periods {
     /// The evaluation end: the program end, or the as-of date when earlier.
     pub fn evaluation_end(&self) -> NaiveDate {
         self.program.end.min(self.as_of)
+    }
+
+    /// The book's months that ended on or before the evaluation date: the months whose
+    /// monthly credits are issued (a month still running has no line at all).
+    pub fn ended_months(&self) -> Vec<WindowId> {
+        WindowId::MONTHS
+            .into_iter()
+            .filter(|m| self.complete(*m))
+            .collect()
+    }
+
+    /// The months from the first up to and including `month`, and the dates they span.
+    pub fn months_through(&self, month: WindowId) -> (Vec<WindowId>, Window) {
+        let through: Vec<WindowId> = WindowId::MONTHS
+            .iter()
+            .copied()
+            .take_while(|m| *m != month)
+            .chain(std::iter::once(month))
+            .collect();
+        let window = Window::new(self.full(through[0]).start, self.full(month).end);
+        (through, window)
+    }
+
+    /// The period labels (`YYYY-MM`) of the months up to and including `month`.
+    pub fn labels_through(&self, month: WindowId) -> Vec<String> {
+        let (through, _) = self.months_through(month);
+        through
+            .iter()
+            .map(|m| self.full(*m).month_label())
+            .collect()
     }
 }

@@ -2,13 +2,13 @@
 //! start of the quarter, at most `max_sellers` sellers per partner, trued up monthly: each
 //! month issues the growth of the entitlement since the month before.
 
-use super::{ended_months, LineHead};
+use super::LineHead;
 use crate::book::Affiliate as Rules;
 use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, Money};
-use crate::window::{Periods, Window, WindowId};
+use crate::window::{Periods, WindowId};
 
 pub const ID: &str = "affiliate_credits";
 
@@ -120,31 +120,6 @@ pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -
     }
 }
 
-/// The months from the first up to and including `month`, and the dates they span.
-pub fn span(periods: &Periods, month: WindowId) -> (Vec<WindowId>, Window) {
-    let through: Vec<WindowId> = WindowId::MONTHS
-        .iter()
-        .copied()
-        .take_while(|m| *m != month)
-        .chain(std::iter::once(month))
-        .collect();
-    let window = Window::new(periods.full(through[0]).start, periods.full(month).end);
-    (through, window)
-}
-
-/// The entitlement as of the end of `month` and as of the end of the month before.
-pub fn month_pair(
-    rules: &Rules,
-    periods: &Periods,
-    partner: &PartnerData,
-    month: WindowId,
-) -> (Entitlement, Entitlement) {
-    let (through, _) = span(periods, month);
-    let now = entitlement(rules, partner, &through);
-    let before = entitlement(rules, partner, &through[..through.len() - 1]);
-    (now, before)
-}
-
 fn month_line(
     rules: &Rules,
     periods: &Periods,
@@ -154,7 +129,7 @@ fn month_line(
     before: &Entitlement,
     figures: bool,
 ) -> Line {
-    let (through, span) = span(periods, month);
+    let (through, span) = periods.months_through(month);
     let label = periods.full(month).month_label();
     let previous_label = through
         .len()
@@ -211,7 +186,7 @@ fn month_line(
         .map(|m| format!("windows.{}", m.key()))
         .collect();
     let steps = || {
-        vec![
+        let mut steps = vec![
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))
                 .source(format!("book {}", months_keys.join(" + "))),
             Step::new("credit tiers per seller", rules.tiers.describe())
@@ -235,7 +210,17 @@ fn month_line(
                 before.amount.human(),
             ),
             Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
-        ]
+        ];
+        // With no seller in the detail, the statement names the closest one.
+        if let (0, Some(s)) = (now.qualifying(), &now.best_unqualified) {
+            steps.push(
+                Step::new("highest seller below the first tier", s.seller_id.clone()).child(
+                    Step::new("cumulative affiliate GMV", s.cumulative.human())
+                        .source("gmv_daily.csv"),
+                ),
+            );
+        }
+        steps
     };
     let head = LineHead {
         partner_id,
@@ -275,7 +260,7 @@ impl Program for AffiliateCredits {
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
         let periods = ctx.periods;
-        let months = ended_months(periods);
+        let months = periods.ended_months();
         if months.is_empty() {
             let first = periods.full(WindowId::MONTHS[0]);
             return Evaluation::NotEvaluated(format!(
@@ -290,7 +275,7 @@ impl Program for AffiliateCredits {
         for (partner_id, partner) in &ctx.data.partners {
             let mut before = Entitlement::default();
             for m in &months {
-                let (through, _) = span(periods, *m);
+                let (through, _) = periods.months_through(*m);
                 let now = entitlement(rules, partner, &through);
                 lines.push(month_line(
                     rules,

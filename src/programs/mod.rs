@@ -67,15 +67,6 @@ impl LineHead<'_> {
     }
 }
 
-/// The book's months that ended on or before the evaluation date: the months whose
-/// monthly credits are issued (a month still running has no line at all).
-pub fn ended_months(periods: &crate::window::Periods) -> Vec<crate::window::WindowId> {
-    crate::window::WindowId::MONTHS
-        .into_iter()
-        .filter(|m| periods.complete(*m))
-        .collect()
-}
-
 /// `1 creator`, `2 creators`.
 pub(crate) fn plural(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })

@@ -2,7 +2,7 @@
 //! short-video GMV over Q3, and the consistency bonus, issued with the last month, for
 //! partners ranked in the top band of every month.
 
-use super::{ended_months, LineHead};
+use super::LineHead;
 use crate::book::{Band, Bands, ShortVideo as Rules};
 use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::DataSet;
@@ -252,7 +252,21 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                     .rank()
                     .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
             )
-            .source("increment desc, then month short_video_gmv sum desc, then partner_id asc"),
+            .source("increment desc, then month short_video_gmv sum desc, then partner_id asc")
+            .child(Step::new("partners ranked", of.to_string()))
+            .child(
+                Step::new("ranks paid", rules.bands.paid_ranks().to_string())
+                    .source("book short_video_top15.bands"),
+            )
+            .children(standing.rank().map(|r| {
+                Step::new(
+                    "band",
+                    rules
+                        .bands
+                        .lookup(r)
+                        .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b)),
+                )
+            })),
             Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
             Step::new("amount", amount.human()),
         ]
@@ -354,7 +368,8 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             .collect();
         steps.push(
             Step::new("required", format!("rank 1–{top} in every month"))
-                .source("book short_video_top15.consistency_top"),
+                .source("book short_video_top15.consistency_top")
+                .child(Step::new("last rank counted", top.to_string())),
         );
         steps.push(
             Step::new("bonus", rules.consistency_amount.human())
@@ -401,7 +416,7 @@ impl Program for ShortVideo {
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
         let periods = ctx.periods;
-        let months = ended_months(periods);
+        let months = periods.ended_months();
         if months.is_empty() {
             let first = periods.full(WindowId::MONTHS[0]);
             return Evaluation::NotEvaluated(format!(

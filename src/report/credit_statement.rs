@@ -2,16 +2,18 @@
 //! affiliate credit issued that month, the consistency bonus (with the last month), the
 //! month's total and the quarter to date — as a terminal table, a CSV, and a statement a
 //! partner can read (Markdown, and HTML for screen and print).
+//!
+//! Everything here is rendered from the run's payout lines: the amounts, the month total
+//! and the quarter to date from their amounts, every other figure from their steps and
+//! detail. Nothing is recomputed from the data or the book, so a statement cannot disagree
+//! with the lines it stands for; leaderboard rows show other partners' figures, never ids.
 
 use super::escape::{md_text, shown};
 use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
 use super::{csv_string, Cell, RunInfo};
-use crate::book::Rules;
-use crate::engine::{Kind, Line, Outcome, Skip};
-use crate::input::PartnerData;
+use crate::engine::{Detail, Kind, Line, Outcome, Skip, Step};
 use crate::money::Money;
-use crate::programs::affiliate::{self, Entitlement};
-use crate::programs::short_video::{self, band_ranks, Board, Standing};
+use crate::programs::{affiliate, short_video};
 use crate::window::{Periods, WindowId};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use std::path::PathBuf;
@@ -50,19 +52,20 @@ impl StatementRow {
     }
 }
 
-/// The period labels of the months up to and including `month`.
-fn labels_through(periods: &Periods, month: WindowId) -> Vec<String> {
-    let (through, _) = affiliate::span(periods, month);
-    through
-        .iter()
-        .map(|m| periods.full(*m).month_label())
-        .collect()
+/// The sum of a partner's ad-credit lines whose period is one of `periods`: the month total
+/// (the month's label) and the quarter to date (every label up to the month) alike.
+fn ad_credits(outcome: &Outcome, partner_id: &str, periods: &[String]) -> Money {
+    outcome
+        .lines_of(partner_id)
+        .filter(|l| l.kind == Kind::AdCredit && periods.contains(&l.period))
+        .map(|l| l.amount)
+        .sum()
 }
 
 /// Every partner of the run, with the month's amounts taken from the run's lines.
 pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<StatementRow> {
     let label = periods.full(month).month_label();
-    let through = labels_through(periods, month);
+    let through = periods.labels_through(month);
     outcome
         .partners
         .iter()
@@ -74,22 +77,14 @@ pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<Statem
                     .map(|l| l.amount)
                     .sum()
             };
-            let short_video = amount(short_video::TOP15);
-            let affiliate = amount(affiliate::ID);
-            let consistency = amount(short_video::CONSISTENCY);
-            let quarter_to_date = outcome
-                .lines_of(id)
-                .filter(|l| l.kind == Kind::AdCredit && through.contains(&l.period))
-                .map(|l| l.amount)
-                .sum();
             StatementRow {
                 partner_id: id.clone(),
                 partner_name: name.clone(),
-                short_video,
-                affiliate,
-                consistency,
-                total: short_video + affiliate + consistency,
-                quarter_to_date,
+                short_video: amount(short_video::TOP15),
+                affiliate: amount(affiliate::ID),
+                consistency: amount(short_video::CONSISTENCY),
+                total: ad_credits(outcome, id, std::slice::from_ref(&label)),
+                quarter_to_date: ad_credits(outcome, id, &through),
             }
         })
         .collect()
@@ -177,16 +172,51 @@ fn table_md(out: &mut String, header: &[&str], right: &[bool], rows: &[Vec<Strin
     }
 }
 
-/// What one partner's statement shows besides the amounts.
+/// What one partner's statement shows besides the amounts: the partner's lines of the run,
+/// whose basis, steps and detail carry every figure the statement prints. The statement
+/// recomputes nothing; a figure a line does not carry is not shown.
 pub struct PartnerFacts<'a> {
-    pub rules: &'a Rules,
     pub periods: &'a Periods,
     pub month: WindowId,
-    /// This month's short-video leaderboard.
-    pub board: &'a Board,
-    /// Every month's leaderboard so far (for the consistency section of the last month).
-    pub boards: &'a [Board],
-    pub partner: Option<&'a PartnerData>,
+    /// The partner's lines (any program and period; the statement picks the month's).
+    pub lines: &'a [&'a Line],
+}
+
+impl<'a> PartnerFacts<'a> {
+    /// The partner's line of `program` for the statement month.
+    fn line(&self, program: &str) -> Option<&'a Line> {
+        let label = self.periods.full(self.month).month_label();
+        self.lines
+            .iter()
+            .copied()
+            .find(|l| l.program == program && l.period == label)
+    }
+}
+
+/// The step labelled `label`, among `steps` and their children (depth first).
+fn find_step<'s>(steps: &'s [Step], label: &str) -> Option<&'s Step> {
+    steps.iter().find_map(|s| {
+        if s.label == label {
+            Some(s)
+        } else {
+            find_step(&s.children, label)
+        }
+    })
+}
+
+/// The value of the line's step labelled `label`; `n/a` when the line does not carry it.
+fn figure<'l>(steps: &'l [Step], label: &str) -> &'l str {
+    find_step(steps, label).map_or("n/a", |s| s.value.as_str())
+}
+
+/// The detail's column named `name`, for each row (empty cells when it has no such column).
+fn column<'d>(detail: &'d Detail, name: &str) -> Vec<&'d str> {
+    let i = detail.columns.iter().position(|c| c == name);
+    detail
+        .rows
+        .iter()
+        .map(|r| i.and_then(|i| r.get(i)).map_or("", |c| c.as_str()))
+        .collect()
 }
 
 /// statements/YYYY-MM/<partner_id>.md: the month's credits and the figures behind them.
@@ -196,7 +226,7 @@ pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo
     let label = window.month_label();
     let last = *WindowId::MONTHS.last().expect("months");
     let last_label = periods.full(last).month_label();
-    let through = labels_through(periods, facts.month);
+    let through = periods.labels_through(facts.month);
     let mut out = format!(
         "# Ad-credit statement {} ({label})\n\n",
         window.start.format("%B %Y")
@@ -263,159 +293,161 @@ pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo
     );
     short_video_section(&mut out, row, facts);
     if facts.month == last {
-        consistency_section(&mut out, row, facts);
+        consistency_section(&mut out, facts);
     }
-    affiliate_section(&mut out, row, facts);
+    affiliate_section(&mut out, facts);
     out
 }
 
+/// The month's short-video line: its figures, its rank and band, and the leaderboard rows
+/// of its detail with the other partners' ids left out.
 fn short_video_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
-    let rules = &facts.rules.short_video_top15;
-    let board = facts.board;
-    let label = board.label();
+    let periods = facts.periods;
+    let label = periods.full(facts.month).month_label();
     out.push_str("\n## Short-video top 15\n\n");
-    let Some(standing) = board.standing(&row.partner_id) else {
+    let Some(line) = facts.line(short_video::TOP15) else {
         out.push_str("No short-video figures for this partner.\n");
         return;
     };
-    let e = standing.entry();
+    let steps = &line.steps;
+    let q3_days = periods.cut(WindowId::Q3).map_or(0, |w| w.days());
     out.push_str(&format!(
-        "- Increment: **{}** = average daily short-video GMV in {label} {} ({} over {} days) − in Q3 {} ({} over {} days)\n",
-        e.increment.human(),
-        e.month_avg.human(),
-        e.month_sum.human(),
-        board.window.days(),
-        e.q3_avg.human(),
-        e.q3_sum.human(),
-        board.q3.days()
+        "- Increment: **{}** = average daily short-video GMV in {label} {} ({} over {} days) − in Q3 {} ({} over {q3_days} days)\n",
+        figure(steps, "increment"),
+        figure(steps, &format!("{label} average daily short_video_gmv")),
+        figure(steps, &format!("{label} short_video_gmv sum")),
+        periods.full(facts.month).days(),
+        figure(steps, "Q3 average daily short_video_gmv"),
+        figure(steps, "Q3 short_video_gmv sum"),
     ));
-    let paid = rules.bands.paid_ranks();
-    match &standing {
-        Standing::Ranked(r) => {
-            let band = rules
-                .bands
-                .lookup(r.rank)
-                .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b));
-            out.push_str(&format!(
-                "- Rank: **{} of {}** (top {paid} paid) → {band}: **{}**\n",
-                r.rank,
-                board.ranked.len(),
-                rules.bands.pay(r.rank).human()
-            ));
-        }
-        Standing::Ineligible(_) => out.push_str(&format!(
+    let paid = figure(steps, "ranks paid");
+    // Only a ranked partner's line names its band.
+    match find_step(steps, "band") {
+        Some(band) => out.push_str(&format!(
+            "- Rank: **{}** (top {paid} paid) → {}: **{}**\n",
+            figure(steps, "rank"),
+            band.value,
+            line.amount.human()
+        )),
+        None => out.push_str(&format!(
             "- Rank: not ranked — only a positive increment is ranked ({} partners ranked, top {paid} paid)\n",
-            board.ranked.len()
+            figure(steps, "partners ranked")
         )),
     }
     out.push_str(&format!(
         "- Bands: {}\n- Order: increment, then the month's short-video GMV, then partner id\n",
-        rules.bands.describe()
+        figure(steps, "bands")
     ));
-    let ranks = board.neighbour_ranks(standing.rank(), paid);
-    if !ranks.is_empty() {
-        out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        let mut previous = 0;
-        for r in ranks {
-            if r > previous + 1 {
-                rows.push(vec!["…".into(), "…".into(), "…".into()]);
-            }
-            previous = r;
-            let who = if Some(r) == standing.rank() {
-                format!("{r} (you)")
-            } else {
-                r.to_string()
-            };
-            rows.push(vec![
-                who,
-                board.ranked[r - 1].item.increment.human(),
-                rules.bands.pay(r).human(),
-            ]);
+    let Some(detail) = line.detail.as_ref().filter(|d| !d.rows.is_empty()) else {
+        return;
+    };
+    out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
+    let ids = column(detail, "partner_id");
+    let increments = column(detail, "increment");
+    let amounts = column(detail, "amount");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut previous = 0;
+    for (i, rank) in column(detail, "rank").into_iter().enumerate() {
+        // The detail lists ranks best first; a jump is shown as a gap.
+        let r: usize = rank.parse().unwrap_or(previous + 1);
+        if r > previous + 1 {
+            rows.push(vec!["…".into(), "…".into(), "…".into()]);
         }
-        table_md(
-            out,
-            &["rank", "increment", "credit"],
-            &[true, true, true],
-            &rows,
-        );
+        previous = r;
+        let who = if ids[i] == row.partner_id {
+            format!("{r} (you)")
+        } else {
+            r.to_string()
+        };
+        rows.push(vec![who, increments[i].into(), amounts[i].into()]);
     }
-}
-
-fn consistency_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
-    let rules = &facts.rules.short_video_top15;
-    out.push_str(&format!(
-        "\n## Short-video consistency bonus\n\n{} for a rank from 1 to {} in every month: **{}**\n\n",
-        rules.consistency_amount.human(),
-        rules.consistency_top,
-        row.consistency.human()
-    ));
-    let rows: Vec<Vec<String>> = facts
-        .boards
-        .iter()
-        .map(|b| {
-            let rank = b.standing(&row.partner_id).and_then(|s| s.rank());
-            vec![
-                b.label(),
-                rank.map_or_else(
-                    || "not ranked".into(),
-                    |r| format!("{r} of {}", b.ranked.len()),
-                ),
-                if rank.is_some_and(|r| r <= rules.consistency_top) {
-                    "yes"
-                } else {
-                    "no"
-                }
-                .into(),
-            ]
-        })
-        .collect();
     table_md(
         out,
-        &["month", "rank", &format!("top {}", rules.consistency_top)],
+        &["rank", "increment", "credit"],
+        &[true, true, true],
+        &rows,
+    );
+}
+
+/// The consistency line of the last month: the bonus and the partner's rank in each month.
+fn consistency_section(out: &mut String, facts: &PartnerFacts) {
+    out.push_str("\n## Short-video consistency bonus\n\n");
+    let Some(line) = facts.line(short_video::CONSISTENCY) else {
+        out.push_str("No consistency figures for this partner.\n");
+        return;
+    };
+    let top = figure(&line.steps, "last rank counted");
+    out.push_str(&format!(
+        "{} for a rank from 1 to {top} in every month: **{}**\n\n",
+        figure(&line.steps, "bonus"),
+        line.amount.human()
+    ));
+    let rows: Vec<Vec<String>> = match &line.detail {
+        Some(d) => {
+            let (ranks, in_top) = (column(d, "rank"), column(d, "in top"));
+            column(d, "month")
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| vec![m.to_string(), ranks[i].into(), in_top[i].into()])
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    table_md(
+        out,
+        &["month", "rank", &format!("top {top}")],
         &[false, true, false],
         &rows,
     );
 }
 
-fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts) {
-    let rules = &facts.rules.affiliate_credits;
+/// The month's affiliate line: the entitlement now and before, what was issued, and every
+/// qualifying seller of its detail, kept or dropped by the cap the line states.
+fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
     let periods = facts.periods;
-    let (through, span) = affiliate::span(periods, facts.month);
-    let (now, before) = match facts.partner {
-        Some(p) => affiliate::month_pair(rules, periods, p, facts.month),
-        None => (Entitlement::default(), Entitlement::default()),
-    };
+    let (through, span) = periods.months_through(facts.month);
     let label = periods.full(facts.month).month_label();
+    out.push_str("\n## Affiliate credits\n\n");
+    let Some(line) = facts.line(affiliate::ID) else {
+        out.push_str("No affiliate figures for this partner.\n");
+        return;
+    };
+    let steps = &line.steps;
     out.push_str(&format!(
-        "\n## Affiliate credits\n\nEach seller earns a credit by its cumulative affiliate GMV from {} to {} ({}), \
+        "Each seller earns a credit by its cumulative affiliate GMV from {} to {} ({}), \
          at most {} sellers: the highest credits are kept, then the highest GMV, then seller id.\n\n",
         span.start,
         span.end,
-        rules.tiers.describe(),
-        rules.max_sellers
+        figure(steps, "credit tiers per seller"),
+        figure(steps, "seller cap")
     ));
-    let previous = match through.len().checked_sub(2) {
-        Some(i) => format!(
-            "the entitlement at the end of {}",
-            periods.full(through[i]).month_label()
+    let (previous, before) = match through.len().checked_sub(2) {
+        Some(i) => {
+            let p = periods.full(through[i]).month_label();
+            (
+                format!("the entitlement at the end of {p}"),
+                figure(steps, &format!("entitlement at end of {p}")),
+            )
+        }
+        None => (
+            "the entitlement before the first month".to_string(),
+            figure(steps, "entitlement before the first month"),
         ),
-        None => "the entitlement before the first month".to_string(),
     };
     out.push_str(&format!(
-        "- Entitlement at the end of {label}: {} ({} of {} qualifying sellers kept)\n- Minus {previous}: {}\n- Issued in {label}: **{}**\n",
-        now.amount.human(),
-        now.kept.len(),
-        now.qualifying(),
-        before.amount.human(),
-        row.affiliate.human()
+        "- Entitlement at the end of {label}: {} ({} of {} qualifying sellers kept)\n- Minus {previous}: {before}\n- Issued in {label}: **{}**\n",
+        figure(steps, &format!("entitlement at end of {label}")),
+        figure(steps, "kept sellers"),
+        figure(steps, "qualifying sellers"),
+        line.amount.human()
     ));
-    if now.qualifying() == 0 {
-        let best = match &now.best_unqualified {
+    let sellers = line.detail.as_ref().filter(|d| !d.rows.is_empty());
+    let Some(detail) = sellers else {
+        let best = match find_step(steps, "highest seller below the first tier") {
             Some(s) => format!(
                 "; the highest was {} with {}",
-                md_text(&s.seller_id),
-                s.cumulative.human()
+                md_text(&s.value),
+                figure(&s.children, "cumulative affiliate GMV")
             ),
             None => String::new(),
         };
@@ -423,16 +455,22 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
             "\nNo seller reached the first credit tier{best}.\n"
         ));
         return;
-    }
+    };
     out.push('\n');
-    let rows: Vec<Vec<String>> = now
-        .sellers()
-        .map(|(pos, s, kept)| {
+    let (cumulative, credit, status) = (
+        column(detail, "cumulative_affiliate_gmv"),
+        column(detail, "credit"),
+        column(detail, "status"),
+    );
+    let rows: Vec<Vec<String>> = column(detail, "seller_id")
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
             vec![
-                md_text(&s.seller_id),
-                s.cumulative.human(),
-                s.credit.human(),
-                affiliate::status(pos, kept, rules.max_sellers),
+                md_text(s),
+                cumulative[i].into(),
+                credit[i].into(),
+                status[i].into(),
             ]
         })
         .collect();
@@ -449,29 +487,12 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
     );
 }
 
-/// The programs a month's statement covers: the short-video and affiliate credits of the
-/// month, and the consistency bonus with the last month.
+/// The programs whose "not priced" notes a month's statement carries: those of its
+/// amount columns, the consistency bonus only with the last month.
 fn covered(program: &str, month: WindowId) -> bool {
     program == short_video::TOP15
         || program == affiliate::ID
         || (program == short_video::CONSISTENCY && Some(&month) == WindowId::MONTHS.last())
-}
-
-/// The short-video leaderboard as a partner may see it: other partners are not named,
-/// as in the Markdown statement.
-fn unnamed_leaderboard(line: &Line) -> Line {
-    let mut line = line.clone();
-    if let Some(d) = &mut line.detail {
-        if let Some(i) = d.columns.iter().position(|c| c == "partner_id") {
-            d.columns[i] = "partner".into();
-            for row in &mut d.rows {
-                if row.get(i).is_some_and(|id| *id != line.partner_id) {
-                    row[i] = "—".into();
-                }
-            }
-        }
-    }
-    line
 }
 
 /// html/YYYY-MM/<partner>.html for every partner of the run and html/YYYY-MM/index.html:
@@ -486,7 +507,7 @@ pub fn html_pages(
 ) -> Vec<(PathBuf, String)> {
     let window = periods.full(month);
     let label = window.month_label();
-    let (_, span) = affiliate::span(periods, month);
+    let (_, span) = periods.months_through(month);
     let title = format!("Ad-credit statement, {}", html::period_label(&label));
     let period = format!("{} to {}", window.start, window.end);
     let qtd_label = format!("Quarter to date ({} to {})", span.start, span.end);
@@ -502,18 +523,12 @@ pub fn html_pages(
     let mut index_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let id = row.partner_id.as_str();
-        let lines: Vec<Line> = outcome
+        // Every ad-credit line of the month: the lines the month total adds up. The page
+        // renderer leaves other partners' ids out of the leaderboards.
+        let lines: Vec<&Line> = outcome
             .lines_of(id)
-            .filter(|l| l.period == label && covered(l.program, month))
-            .map(|l| {
-                if l.program == short_video::TOP15 {
-                    unnamed_leaderboard(l)
-                } else {
-                    l.clone()
-                }
-            })
+            .filter(|l| l.kind == Kind::AdCredit && l.period == label)
             .collect();
-        let lines: Vec<&Line> = lines.iter().collect();
         let page = html::partner_page(&PageInput {
             title: &title,
             period: &period,
@@ -560,6 +575,49 @@ pub fn html_pages(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::book::Book;
+    use std::collections::BTreeMap;
+
+    fn line(program: &'static str, period: &str, kind: Kind, dollars: i64) -> Line {
+        Line {
+            partner_id: "P1".into(),
+            program,
+            period: period.into(),
+            kind,
+            amount: Money::dollars(dollars),
+            provisional: false,
+            basis: String::new(),
+            steps: Vec::new(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn month_total_and_quarter_to_date_add_the_same_lines() {
+        let book = Book::embedded();
+        let as_of = "2025-12-31".parse().unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        // A monthly credit no column names counts in the month total and the quarter to
+        // date alike; cash and other months' lines count in neither the month total.
+        let outcome = Outcome {
+            lines: vec![
+                line("gmv_growth", "q4", Kind::Cash, 5_000),
+                line(short_video::TOP15, "2025-10", Kind::AdCredit, 1_000),
+                line(short_video::TOP15, "2025-11", Kind::AdCredit, 2_000),
+                line(affiliate::ID, "2025-11", Kind::AdCredit, 250),
+                line("another_monthly_credit", "2025-11", Kind::AdCredit, 40),
+                line(short_video::TOP15, "2025-12", Kind::AdCredit, 3_000),
+            ],
+            skipped: Vec::new(),
+            not_evaluated: Vec::new(),
+            partners: BTreeMap::from([("P1".to_string(), String::new())]),
+        };
+        let row = &rows(&outcome, &periods, WindowId::Nov)[0];
+        assert_eq!(row.short_video, Money::dollars(2_000));
+        assert_eq!(row.affiliate, Money::dollars(250));
+        assert_eq!(row.total, Money::dollars(2_290));
+        assert_eq!(row.quarter_to_date, Money::dollars(3_290));
+    }
 
     #[test]
     fn markdown_rows_keep_their_cells() {
