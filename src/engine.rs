@@ -342,6 +342,10 @@ pub fn gmv_windows(program: &str, period: &str, periods: &Periods) -> Vec<Window
 
 /// With gaps accepted (--allow-gaps), every line whose gmv_daily windows hold a day
 /// without rows says how many such days its figures counted as days without sales.
+/// The step a line carries when days of its windows had no gmv_daily.csv rows
+/// (`--allow-gaps`).
+pub const GAP_STEP: &str = "days without rows";
+
 fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
     let Some(coverage) = data
         .files
@@ -369,6 +373,10 @@ fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
             });
         if let Some(note) = note {
             line.basis = format!("{}; {note}", line.basis);
+            // Statements show steps, not the basis: the gap is a figure of its own there.
+            if !line.steps.is_empty() {
+                line.steps.push(Step::new(GAP_STEP, note.clone()));
+            }
         }
     }
 }

@@ -549,3 +549,48 @@ fn the_sample_without_its_q3_rows_is_refused_and_with_allow_gaps_says_so_on_its_
         assert!(!r["basis"].contains("without rows"), "{r:?}");
     }
 }
+
+#[test]
+fn monthly_markdown_statements_say_which_credits_counted_missing_days() {
+    // One October day and one Q3 day without rows: the October short-video and affiliate
+    // credits counted them as days without sales, and the partner's statement says so.
+    let data = data_dir(&[(
+        "gmv_daily.csv",
+        &export("2025-07-01", "2025-12-31", &["2025-08-01", "2025-10-15"]),
+    )]);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("credits");
+    let res = bin()
+        .arg("statements")
+        .arg(data.path())
+        .args(["--month", "2025-10", "--allow-gaps", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    ok(&res);
+    let md = fs::read_to_string(dir.join("statements/2025-10/P1.md")).unwrap();
+    assert!(md.contains("Incomplete data"), "{md}");
+    assert!(
+        md.contains("- Short-video top 15: 2 days without rows in gmv_daily.csv"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- Affiliate credits: 1 day without rows in gmv_daily.csv"),
+        "{md}"
+    );
+    // November's statement: the short-video credit compares with Q3 (one day missing), the
+    // affiliate credit is cumulative from October (one day missing).
+    let res = bin()
+        .arg("statements")
+        .arg(data.path())
+        .args(["--month", "2025-11", "--allow-gaps", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    ok(&res);
+    let md = fs::read_to_string(dir.join("statements/2025-11/P1.md")).unwrap();
+    assert!(
+        md.contains("- Short-video top 15: 1 day without rows in gmv_daily.csv"),
+        "{md}"
+    );
+}

@@ -291,12 +291,36 @@ pub fn partner_markdown(row: &StatementRow, facts: &PartnerFacts, info: &RunInfo
             vec![qtd_label, row.quarter_to_date.human()],
         ],
     );
+    gaps_note(&mut out, facts);
     short_video_section(&mut out, row, facts);
     if facts.month == last {
         consistency_section(&mut out, facts);
     }
     affiliate_section(&mut out, facts);
     out
+}
+
+/// Days without gmv_daily.csv rows that the month's credits counted as days without sales
+/// (accepted with --allow-gaps), one line per credit they touch.
+fn gaps_note(out: &mut String, facts: &PartnerFacts) {
+    let label = facts.periods.full(facts.month).month_label();
+    let notes: Vec<String> = facts
+        .lines
+        .iter()
+        .filter(|l| l.period == label && l.kind == Kind::AdCredit)
+        .filter_map(|l| {
+            let step = find_step(&l.steps, crate::engine::GAP_STEP)?;
+            Some(format!(
+                "- {}: {}\n",
+                html::program_title(l.program),
+                step.value
+            ))
+        })
+        .collect();
+    if !notes.is_empty() {
+        out.push_str("\nIncomplete data: days without rows in the export were counted as days without sales.\n\n");
+        out.push_str(&notes.concat());
+    }
 }
 
 /// The month's short-video line: its figures, its rank and band, and the leaderboard rows
