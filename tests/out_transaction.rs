@@ -274,6 +274,11 @@ fn planted_links_are_never_followed() {
     symlink(&victim, parent.path().join(".run.lock")).unwrap();
     let res = calc(&fixture(), &out).output().unwrap();
     assert_eq!(res.status.code(), Some(74));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains(".run.lock is a symbolic link (never followed), where the lock file"),
+        "{err}"
+    );
     assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(!out.exists());
     fs::remove_file(parent.path().join(".run.lock")).unwrap();

@@ -109,6 +109,8 @@ pub enum OutputError {
     NotARun(PathBuf),
     #[error("{0} is {1}; --out must be a directory (or not exist yet)")]
     NotADirectory(PathBuf, &'static str),
+    #[error("{0} is {1}, where the lock file that serialises runs into --out goes: remove it")]
+    LockInTheWay(PathBuf, &'static str),
     #[error("{0} is a mount point; a run is staged beside --out and swapped in whole, so choose a directory inside it")]
     MountPoint(PathBuf),
     #[error("{dir} is being written by another run (pid {pid}, lock {lock}); try again when it has finished")]
@@ -314,10 +316,16 @@ impl Lock {
                 .mode(0o644)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
                 .open(&path)
-                .map_err(io(&path))?;
+                .map_err(|e| match e.raw_os_error() {
+                    // O_NOFOLLOW met a link: say what is in the way, not "too many levels".
+                    Some(libc::ELOOP) => {
+                        OutputError::LockInTheWay(path.clone(), "a symbolic link (never followed)")
+                    }
+                    _ => io(&path)(e),
+                })?;
             let meta = file.metadata().map_err(io(&path))?;
             if !meta.is_file() {
-                return Err(io(&path)(std::io::Error::other("not a regular file")));
+                return Err(OutputError::LockInTheWay(path, "not a regular file"));
             }
             {
                 use std::os::unix::io::AsRawFd;
