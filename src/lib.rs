@@ -1,7 +1,7 @@
 //! tsp-payout: computes the Q4 incentive payouts owed to TikTok Shop Partners from the
 //! platform's daily-GMV CSV exports, under a program book of rules kept as data.
 
-pub mod app;
+pub mod cmd;
 pub mod book;
 pub mod engine;
 pub mod input;

@@ -223,7 +223,6 @@ pub struct GmvRow {
 }
 
 pub struct Options<'a> {
-    pub as_of: NaiveDate,
     pub mode: Mode,
     pub progress: bool,
     pub adjust: Option<&'a dyn Adjust>,
