@@ -1,12 +1,13 @@
 //! tsp-payout: computes the Q4 incentive payouts owed to TikTok Shop Partners from the
 //! platform's daily-GMV CSV exports, under a program book of rules kept as data.
 
-pub mod cmd;
 pub mod book;
+pub mod cmd;
 pub mod engine;
 pub mod input;
 pub mod leaderboard;
 pub mod money;
+pub(crate) mod number;
 pub mod programs;
 pub mod progress;
 pub mod report;
