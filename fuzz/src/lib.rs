@@ -306,9 +306,7 @@ fn sample_data(periods: &Periods) -> DataSet {
         pd.creators.insert(
             format!("C{p}"),
             input::Creator {
-                partner_id: partner.clone(),
                 target_list: p % 2 == 0,
-                line: u64::from(p) + 2,
                 q4_gmv: Money::from_cents(i64::from(p) * 1_000_000),
                 q4_rows: 3,
             },

@@ -12,18 +12,18 @@ use std::path::PathBuf;
 pub struct Args {
     /// Program book (TOML) to check and print instead of the embedded Q4 2025 book.
     #[arg(long)]
-    pub book: Option<PathBuf>,
+    book: Option<PathBuf>,
     /// `toml`: the book as written; `md`: the Rules page, every number marked (P)
     /// published or (A) assumed, with its sources.
     #[arg(long, value_enum, default_value_t = BookFormat::Toml)]
-    pub format: BookFormat,
+    format: BookFormat,
 }
 
 /// How `tsp-payout book` prints the book: the TOML text as it is, or the Rules page
 /// (Markdown) rendered from it. (No doc comments on the variants: they would become
 /// the values' help text.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BookFormat {
+pub(crate) enum BookFormat {
     Toml,
     Md,
 }

@@ -13,15 +13,15 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub data: DataFlags,
+    data: DataFlags,
     #[command(flatten)]
-    pub out: OutFlags,
+    out: OutFlags,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    format: Format,
     /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
     #[arg(long, requires = "out")]
-    pub html: bool,
+    html: bool,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {

@@ -9,7 +9,7 @@ use std::io::Write;
 #[derive(clap::Args)]
 pub struct Args {
     /// The shell to complete for.
-    pub shell: clap_complete::Shell,
+    shell: clap_complete::Shell,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), AppError> {

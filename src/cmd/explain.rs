@@ -10,10 +10,10 @@ use std::io::Write;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub data: DataFlags,
+    data: DataFlags,
     /// The partner_id to explain.
     #[arg(long)]
-    pub partner: String,
+    partner: String,
 }
 
 /// Every program's figures for one partner, as a tree.

@@ -5,26 +5,26 @@ use std::path::PathBuf;
 
 /// The data, evaluation date and book every computing command reads.
 #[derive(clap::Args)]
-pub struct DataFlags {
+pub(crate) struct DataFlags {
     /// Directory holding gmv_daily.csv and the optional input files.
-    pub data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<chrono::NaiveDate>,
+    pub(crate) as_of: Option<chrono::NaiveDate>,
     /// Program book (TOML) to use instead of the embedded Q4 2025 book.
     #[arg(long)]
-    pub book: Option<PathBuf>,
+    pub(crate) book: Option<PathBuf>,
     /// Reject bad rows (into rejects.csv with --out) and go on, instead of stopping.
     #[arg(long)]
-    pub skip_invalid: bool,
+    pub(crate) skip_invalid: bool,
     /// With --skip-invalid: the most rows of one file that may be rejected, as a count (50)
     /// or a share of its rows (0.5%); more stops the run (exit 65). Default 1%.
     #[arg(long, requires = "skip_invalid", value_parser = parse_max_rejects)]
-    pub max_rejects: Option<MaxRejects>,
+    pub(crate) max_rejects: Option<MaxRejects>,
     /// Accept days without gmv_daily.csv rows as days without sales; every line whose
     /// windows hold such a day says so in its basis.
     #[arg(long)]
-    pub allow_gaps: bool,
+    pub(crate) allow_gaps: bool,
 }
 
 impl DataFlags {
@@ -36,19 +36,19 @@ impl DataFlags {
 
 /// Where a command writes its files.
 #[derive(clap::Args)]
-pub struct OutFlags {
+pub(crate) struct OutFlags {
     /// Write the command's files into this directory.
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Replace the previous run in the --out directory (for statements: only the same
     /// month's files), or everything in a directory that holds files but no manifest.json.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 /// What `calc` and `whatif` print on standard output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     #[default]
     Table,
     Csv,
@@ -66,7 +66,7 @@ pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 /// `--max-rejects`: how many rows of one file `--skip-invalid` may reject before the run
 /// stops, as a count (`N`) or a share of the rows read (`P%`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MaxRejects {
+pub(crate) enum MaxRejects {
     Rows(u64),
     /// Percent, 0 to 100.
     Percent(rust_decimal::Decimal),

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// Directory to write every page into (created if missing).
     #[arg(long)]
-    pub dir: Option<PathBuf>,
+    dir: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), AppError> {

@@ -16,7 +16,6 @@ pub mod verify;
 pub mod whatif;
 
 pub use error::AppError;
-pub use flags::MaxRejects;
 
 use crate::report;
 use clap::{Parser, Subcommand};

@@ -16,16 +16,16 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub data: DataFlags,
+    data: DataFlags,
     /// The month (YYYY-MM), one of the program's months, ended by --as-of.
     #[arg(long)]
-    pub month: String,
+    month: String,
     #[command(flatten)]
-    pub out: OutFlags,
+    out: OutFlags,
     /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
     /// (needs --out).
     #[arg(long, requires = "out")]
-    pub html: bool,
+    html: bool,
 }
 
 /// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when

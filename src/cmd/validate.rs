@@ -15,16 +15,16 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// Directory holding gmv_daily.csv and the optional input files.
-    pub data_dir: PathBuf,
+    data_dir: PathBuf,
     /// Program book (TOML) whose windows decide which rows are outside.
     #[arg(long)]
-    pub book: Option<PathBuf>,
+    book: Option<PathBuf>,
     /// Evaluation date (YYYY-MM-DD) inside the program period; defaults to its end.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<chrono::NaiveDate>,
+    as_of: Option<chrono::NaiveDate>,
     /// Report days without gmv_daily.csv rows as accepted, not as problems.
     #[arg(long)]
-    pub allow_gaps: bool,
+    allow_gaps: bool,
 }
 
 /// Checks every file and prints every problem; exit 65 when there is any.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// The run directory (an --out directory).
-    pub dir: PathBuf,
+    dir: PathBuf,
 }
 
 /// Checks a run directory against its manifest: prints each missing, extra or changed

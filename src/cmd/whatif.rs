@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub data: DataFlags,
+    data: DataFlags,
     /// Scenario file (TOML); see fixtures/scenarios/ for examples.
     #[arg(long)]
-    pub scenario: PathBuf,
+    scenario: PathBuf,
     #[command(flatten)]
-    pub out: OutFlags,
+    out: OutFlags,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    format: Format,
 }
 
 /// Q4 sums (cut at the evaluation date) of every partner and channel.
