@@ -216,6 +216,8 @@ fn hostile_names_print_as_text() {
         .arg("--out")
         .arg(out.path())
         .arg("--html")
+        // One day of data: the days around it are days without sales.
+        .arg("--allow-gaps")
         .assert()
         .success();
     let pdf = out.path().join("P1.pdf");

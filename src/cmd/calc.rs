@@ -15,7 +15,7 @@ pub struct Args {
     #[command(flatten)]
     data: DataFlags,
     #[command(flatten)]
-    out: OutFlags,
+    to: OutFlags,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -24,8 +24,9 @@ pub struct Args {
     html: bool,
 }
 
+/// Computes every program, writes the run's files with --out, and prints the payouts.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.out.out {
+    if let Some(dir) = &args.to.out {
         let inputs: Vec<&Path> = [
             Some(args.data.data_dir.as_path()),
             args.data.book.as_deref(),
@@ -38,14 +39,14 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let book = load_book(args.data.book.as_deref())?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.
-    let written = args.out.out.is_some();
+    let written = args.to.out.is_some();
     let shown = Shown {
         figures: written,
         hashes: written,
     };
     let run = compute(book, &args.data, None, shown, err)?;
-    if let Some(dir) = &args.out.out {
-        write_calc_files(&run, dir, args.out.force, args.html)?;
+    if let Some(dir) = &args.to.out {
+        write_calc_files(&run, dir, args.to.force, args.html)?;
     }
     let info = run.info();
     let result = match args.format {

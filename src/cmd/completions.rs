@@ -12,6 +12,7 @@ pub struct Args {
     shell: clap_complete::Shell,
 }
 
+/// Prints the completion script for the shell.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), AppError> {
     let mut text = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "tsp-payout", &mut text);

@@ -14,6 +14,7 @@ pub struct Args {
     dir: Option<PathBuf>,
 }
 
+/// Prints the manual page, or writes every page into --dir.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), AppError> {
     match &args.dir {
         Some(dir) => std::fs::create_dir_all(dir)

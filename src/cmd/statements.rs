@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     month: String,
     #[command(flatten)]
-    out: OutFlags,
+    to: OutFlags,
     /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
     /// (needs --out).
     #[arg(long, requires = "out")]
@@ -59,7 +59,7 @@ fn statement_month(periods: &Periods, label: &str) -> Result<WindowId, AppError>
 /// The monthly ad-credit statement: printed, and with --out written as
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.out.out {
+    if let Some(dir) = &args.to.out {
         let inputs: Vec<&Path> = [
             Some(args.data.data_dir.as_path()),
             args.data.book.as_deref(),
@@ -75,12 +75,12 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), &args.month)?;
     let shown = Shown {
         figures: true,
-        hashes: args.out.out.is_some(),
+        hashes: args.to.out.is_some(),
     };
     let run = compute(book, &args.data, None, shown, err)?;
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
-    if let Some(dir) = &args.out.out {
+    if let Some(dir) = &args.to.out {
         let label = run.periods.full(month).month_label();
         let boards: Vec<Board> = programs::ended_months(&run.periods)
             .into_iter()
@@ -127,7 +127,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             command: "statements",
             month: Some(&label),
         };
-        report::write_run(dir, kind, &files, manifest, args.out.force)?;
+        report::write_run(dir, kind, &files, manifest, args.to.force)?;
     }
     emit_human(
         out,

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long)]
     scenario: PathBuf,
     #[command(flatten)]
-    out: OutFlags,
+    to: OutFlags,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -37,7 +37,7 @@ fn q4_inputs(data: &DataSet) -> input::Channels {
 /// Runs the data as given and under the scenario, and compares the two per partner and
 /// program. Writes whatif.csv and manifest.json only with --out.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.out.out {
+    if let Some(dir) = &args.to.out {
         let inputs: Vec<&Path> = [
             Some(args.data.data_dir.as_path()),
             args.data.book.as_deref(),
@@ -54,7 +54,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let (alt_book, overrides) = book.book(Some(&scenario))?;
     let shown = Shown {
         figures: false,
-        hashes: args.out.out.is_some(),
+        hashes: args.to.out.is_some(),
     };
     let baseline = compute(base_book, &args.data, None, shown, err)?;
     scenario.check_partners(&baseline.data)?;
@@ -85,7 +85,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         baseline_skips: (&baseline.outcome.skipped, &baseline.outcome.not_evaluated),
         scenario_skips: (&alt.outcome.skipped, &alt.outcome.not_evaluated),
     };
-    if let Some(dir) = &args.out.out {
+    if let Some(dir) = &args.to.out {
         let mut files = RunFiles::default();
         files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
         let base_manifest = baseline.finish_files(&mut files, "rejects.csv");
@@ -94,7 +94,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             command: "whatif",
             month: None,
         };
-        report::write_run(dir, kind, &files, manifest, args.out.force)?;
+        report::write_run(dir, kind, &files, manifest, args.to.force)?;
     }
     match args.format {
         Format::Table => emit_human(out, &report::whatif::whatif_table(&cmp, &info)),
