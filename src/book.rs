@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+#[cfg(test)]
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -407,23 +408,9 @@ impl Bands {
     }
 }
 
-/// A book number: a TOML integer, float (read by its shortest decimal form) or string.
+/// A book number, read as a scenario's numbers are (`number::decimal`).
 fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Num {
-        Int(i64),
-        Float(f64),
-        Text(String),
-    }
-    let text = match Num::deserialize(d)? {
-        Num::Int(i) => return Ok(Decimal::from(i)),
-        Num::Float(f) if f.is_finite() => f.to_string(),
-        Num::Float(f) => return Err(serde::de::Error::custom(format!("{f} is not a number"))),
-        Num::Text(s) => s,
-    };
-    Decimal::from_str(text.trim())
-        .map_err(|_| serde::de::Error::custom(format!("\"{text}\" is not a decimal number")))
+    crate::number::decimal(&toml::Value::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {

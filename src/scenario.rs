@@ -34,6 +34,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
+#[cfg(test)]
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -296,24 +297,9 @@ fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
     (key.into(), message.into())
 }
 
-/// A number as written: a TOML integer, a float read by its shortest decimal form, or a
-/// string holding a decimal.
+/// A number as written, read as the program book reads its numbers (`number::decimal`).
 fn decimal(key: &str, v: &toml::Value) -> Result<Decimal, Invalid> {
-    let text = match v {
-        toml::Value::Integer(i) => return Ok(Decimal::from(*i)),
-        toml::Value::Float(f) if f.is_finite() => f.to_string(),
-        toml::Value::Float(f) => return Err(invalid(key, format!("{f} is not a number"))),
-        toml::Value::String(s) => s.trim().to_string(),
-        other => return Err(invalid(key, format!("{other} is not a number"))),
-    };
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
-    match Decimal::from_str(&text) {
-        Ok(d) if plain => Ok(d),
-        _ => Err(invalid(key, format!("{text:?} is not a decimal number"))),
-    }
+    crate::number::decimal(v).map_err(|message| invalid(key, message))
 }
 
 fn factor(key: &str, v: &toml::Value) -> Result<Decimal, Invalid> {

@@ -77,7 +77,6 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     let book = Book::embedded();
     let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
     let opts = input::Options {
-        as_of: periods.as_of,
         mode: input::Mode::Strict,
         progress: false,
         adjust: None,

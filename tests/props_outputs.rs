@@ -12,14 +12,17 @@
 //! tables, so they hold for every program as it is implemented; a program not built yet
 //! simply has no lines.
 
+use clap::Parser;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
-use tsp_payout::app::{self, CalcArgs, DataArgs, Format, MaxRejects};
 use tsp_payout::book::{Book, Rules};
-use tsp_payout::engine::Outcome;
+use tsp_payout::cmd::{self, Cli, Command};
+use tsp_payout::engine::{self, Outcome};
+use tsp_payout::input::{self, Mode, Options};
 use tsp_payout::money::Money;
+use tsp_payout::window::Periods;
 
 mod common;
 
@@ -236,31 +239,29 @@ fn scratch() -> tempfile::TempDir {
     }
 }
 
-fn data_args(dir: &Path, as_of: chrono::NaiveDate, skip_invalid: bool) -> DataArgs<'_> {
-    DataArgs {
-        data_dir: dir,
-        as_of: Some(as_of),
-        skip_invalid,
-        // Generated exports have days without rows and many rejects; both are beside
-        // what these properties check.
-        allow_gaps: true,
-        max_rejects: MaxRejects::Rows(u64::MAX),
-    }
-}
-
-/// `calc --out`, in process; returns the output directory's files.
+/// `calc --out DIR --format csv`, in process; returns the output directory's files.
+/// Generated exports have days without rows and many rejects; both are beside what these
+/// properties check.
 fn calc(dir: &Path, as_of: chrono::NaiveDate, skip_invalid: bool) -> BTreeMap<String, Vec<u8>> {
     let out = scratch();
-    let args = CalcArgs {
-        data: data_args(dir, as_of, skip_invalid),
-        book: None,
-        out: Some(out.path()),
-        format: Format::Csv,
-        force: false,
-        html: false,
+    let mut argv = vec![
+        "tsp-payout".to_string(),
+        "calc".to_string(),
+        dir.display().to_string(),
+        format!("--as-of={as_of}"),
+        "--allow-gaps".to_string(),
+        "--format=csv".to_string(),
+        format!("--out={}", out.path().display()),
+    ];
+    if skip_invalid {
+        argv.push("--skip-invalid".to_string());
+        argv.push(format!("--max-rejects={}", u64::MAX));
+    }
+    let Command::Calc(args) = Cli::try_parse_from(argv).unwrap().command else {
+        unreachable!("parsed as calc")
     };
     let mut stderr = Vec::new();
-    let result = app::calc(&args, &mut Vec::new(), &mut stderr);
+    let result = cmd::calc::run(&args, &mut Vec::new(), &mut stderr);
     assert!(
         result.is_ok(),
         "{result:?}: {}",
@@ -621,9 +622,13 @@ proptest! {
         let s = Spelling::default();
         let dir = write(gen.files(s), s);
         let book = Book::embedded();
-        let run = app::compute(book, &data_args(dir.path(), as_of, false), None, app::Shown::ALL, &mut Vec::new()).unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        let opts = Options { mode: Mode::Strict, progress: false, adjust: None, threads: 2, hashes: false };
+        let data = input::load(dir.path(), &periods, &opts).unwrap();
+        prop_assert_eq!(data.error_count, 0);
+        let outcome = engine::run(&book.rules, &periods, &data, true);
         let mut sellers: BTreeMap<String, usize> = BTreeMap::new();
-        for (id, p) in &run.data.partners {
+        for (id, p) in &data.partners {
             sellers.insert(id.clone(), p.sellers.len());
         }
         let mut targets: BTreeMap<String, usize> = BTreeMap::new();
@@ -632,6 +637,6 @@ proptest! {
                 *targets.entry(format!("P{p:02}")).or_default() += 1;
             }
         }
-        check_bounds(&run.book.rules, &run.outcome, &sellers, &targets);
+        check_bounds(&book.rules, &outcome, &sellers, &targets);
     }
 }

@@ -63,7 +63,6 @@ fn load(dir: &std::path::Path, threads: usize, mode: Mode) -> String {
     let book = Book::embedded();
     let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
     let opts = Options {
-        as_of: periods.as_of,
         mode,
         progress: false,
         adjust: None,

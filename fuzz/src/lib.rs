@@ -95,7 +95,6 @@ pub fn ingest(file: InputFile, data: &[u8]) {
         Mode::SkipInvalid
     };
     let opts = Options {
-        as_of,
         mode,
         progress: false,
         adjust: None,
@@ -197,9 +196,8 @@ pub fn book_input(data: &[u8]) {
     let Ok(book) = parsed else {
         return;
     };
-    let Ok(as_of) = tsp_payout::app::resolve_as_of(&book, None) else {
-        return;
-    };
+    // The commands' default evaluation date: the program's end.
+    let as_of = book.rules.windows.program.end;
     let periods = Periods::new(&book.rules.windows, as_of);
     let data = sample_data(&periods);
     let outcome = engine::run(&book.rules, &periods, &data, true);
@@ -308,9 +306,7 @@ fn sample_data(periods: &Periods) -> DataSet {
         pd.creators.insert(
             format!("C{p}"),
             input::Creator {
-                partner_id: partner.clone(),
                 target_list: p % 2 == 0,
-                line: u64::from(p) + 2,
                 q4_gmv: Money::from_cents(i64::from(p) * 1_000_000),
                 q4_rows: 3,
             },

@@ -99,6 +99,4 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} bad row(s) or header(s); first: {}", .0.len(), .0[0])]
-    BadData(Vec<DataError>),
 }

@@ -2,9 +2,9 @@
 //! contract, and folds it into per-(partner, seller, window) sums. Memory grows with the
 //! number of partners, sellers and creators, never with the number of rows.
 
-pub mod coverage;
+pub(crate) mod coverage;
 mod dated;
-pub mod error;
+pub(crate) mod error;
 pub mod reader;
 mod split;
 mod tally;
@@ -18,7 +18,7 @@ use crate::window::{Periods, WindowId, WINDOW_COUNT};
 use chrono::NaiveDate;
 use reader::{CsvFile, Next, Row};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The six files of a data directory, in the order they are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,9 +128,7 @@ impl SellerSums {
 
 #[derive(Clone, Debug)]
 pub struct Creator {
-    pub partner_id: String,
     pub target_list: bool,
-    pub line: u64,
     /// GMV over the Q4 window cut at the evaluation date.
     pub q4_gmv: Money,
     pub q4_rows: u64,
@@ -223,7 +221,6 @@ pub struct GmvRow {
 }
 
 pub struct Options<'a> {
-    pub as_of: NaiveDate,
     pub mode: Mode,
     pub progress: bool,
     pub adjust: Option<&'a dyn Adjust>,
@@ -245,7 +242,6 @@ const MAX_ERRORS_KEPT: usize = 10_000;
 /// Everything a run knows about its inputs.
 #[derive(Debug, Default)]
 pub struct DataSet {
-    pub dir: PathBuf,
     pub partners: BTreeMap<String, PartnerData>,
     pub files: BTreeMap<InputFile, FileReport>,
     pub errors: Vec<DataError>,
@@ -303,10 +299,9 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
         return Err(InputError::MissingDir(dir.to_path_buf()));
     }
     let mut data = DataSet {
-        dir: dir.to_path_buf(),
+        notes: unread_files(dir),
         ..DataSet::default()
     };
-    data.notes = unread_files(dir);
     for file in InputFile::ALL {
         let path = dir.join(file.name());
         // Only a name that is not there at all is absent: a dangling link, a directory, a
@@ -717,13 +712,11 @@ impl Ingest<'_> {
                 }
             },
         );
-        for (line, (creator, partner, target_list)) in kept {
+        for (_, (creator, partner, target_list)) in kept {
             self.data.partner(&partner).creators.insert(
                 creator,
                 Creator {
-                    partner_id: partner.clone(),
                     target_list,
-                    line,
                     q4_gmv: Money::ZERO,
                     q4_rows: 0,
                 },

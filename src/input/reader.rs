@@ -634,10 +634,6 @@ pub fn trim_bytes(b: &[u8]) -> &[u8] {
 }
 
 impl<'a> Row<'a> {
-    pub fn failed(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// The cell's bytes, trimmed of spaces and tabs; a missing cell is an error.
     fn raw_cell(&mut self, col: usize) -> Option<&'a [u8]> {
         match self.record.get(self.positions[col]) {
@@ -736,10 +732,6 @@ impl<'a> Row<'a> {
             self.fail_bytes(col, value, "is not a date (YYYY-MM-DD)");
         }
         parsed
-    }
-
-    pub fn money(&mut self, col: usize) -> Option<Money> {
-        self.cents(col).map(Money::from_cents)
     }
 
     pub fn flag(&mut self, col: usize) -> Option<bool> {

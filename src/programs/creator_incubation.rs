@@ -179,14 +179,12 @@ mod tests {
     /// A fixture with `(partner, creator, target_list, q4_gmv, q4_rows)` creators.
     fn with_creators(as_of: &str, creators: &[(&str, &str, bool, &str)]) -> Fixture {
         let mut f = Fixture::new(as_of);
-        for (i, (partner, creator, target, q4)) in creators.iter().enumerate() {
+        for (partner, creator, target, q4) in creators {
             let gmv = money(q4);
             f.data.ensure_partner(partner).creators.insert(
                 creator.to_string(),
                 Creator {
-                    partner_id: partner.to_string(),
                     target_list: *target,
-                    line: i as u64 + 2,
                     q4_gmv: gmv,
                     q4_rows: u64::from(gmv.is_positive()),
                 },

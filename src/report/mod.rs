@@ -1,19 +1,19 @@
 //! Everything a run writes: the payouts table, CSV and JSON, per-partner statements,
 //! the manifest with the reconciliation, and rejects.csv.
 
-pub mod credit_statement;
-pub mod escape;
+pub(crate) mod credit_statement;
+pub(crate) mod escape;
 mod explain;
 pub mod html;
 mod output;
 pub mod rules_page;
 mod tables;
-pub mod whatif;
+pub(crate) mod whatif;
 
 pub use explain::explain_text;
 pub use output::{
-    check_apart, clean_up_on_interrupt, month_of, verify, write_run, OutputError, RunFiles,
-    RunKind, Verified, VerifyError,
+    check_apart, clean_up_on_interrupt, verify, write_run, OutputError, RunFiles, RunKind,
+    Verified, VerifyError,
 };
 pub use tables::{payouts_table, reconciliation_text, skipped_text};
 

@@ -1,0 +1,151 @@
+//! `calc`: every program's payouts, as a table, CSV or JSON; with --out the run's files.
+
+use super::flags::{DataFlags, Format, OutFlags};
+use super::load::{compute, load_book, Run, Shown};
+use super::{emit, emit_human, note, AppError};
+use crate::engine;
+use crate::report::{self, RunFiles, RunKind};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Compute every program's payouts: a per-partner table, and with --out payouts.csv,
+/// statements/<partner_id>.json and manifest.json.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataFlags,
+    #[command(flatten)]
+    to: OutFlags,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
+    #[arg(long, requires = "out")]
+    html: bool,
+}
+
+/// Computes every program, writes the run's files with --out, and prints the payouts.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    if let Some(dir) = &args.to.out {
+        let inputs: Vec<&Path> = [
+            Some(args.data.data_dir.as_path()),
+            args.data.book.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        report::check_apart(dir, &inputs)?;
+    }
+    let book = load_book(args.data.book.as_deref())?;
+    // Statements and the manifest (written with --out) show figures and hashes; the
+    // table, CSV and JSON do not.
+    let written = args.to.out.is_some();
+    let shown = Shown {
+        figures: written,
+        hashes: written,
+    };
+    let run = compute(book, &args.data, None, shown, err)?;
+    if let Some(dir) = &args.to.out {
+        write_calc_files(&run, dir, args.to.force, args.html)?;
+    }
+    let info = run.info();
+    let result = match args.format {
+        Format::Table => emit_human(out, &report::payouts_table(&run.outcome)),
+        Format::Csv => {
+            // The CSV has no room for them: programs without lines are listed on stderr.
+            note(err, &report::skipped_text(&run.outcome));
+            emit(out, &report::payouts_csv(&run.outcome))
+        }
+        Format::Json => emit(out, &report::payouts_json(&run.outcome, &info)),
+    };
+    // The run's data is freed by the process exit; freeing it piece by piece first costs
+    // a noticeable share of a large run.
+    std::mem::forget(run);
+    result
+}
+
+/// The calc outputs, and with `html` the HTML statements and their index.
+fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
+    assert!(
+        run.shown.figures && run.shown.hashes,
+        "statements show figures and the inputs' sha256"
+    );
+    let mut files = RunFiles::default();
+    files.add("payouts.csv", report::payouts_csv(&run.outcome));
+    for partner in run.outcome.partners.keys() {
+        let info = run.info();
+        files.add_later(
+            PathBuf::from("statements").join(format!("{}.json", report::file_stem(partner))),
+            move || report::statement_json(&run.outcome, &info, partner),
+        );
+    }
+    if html {
+        add_calc_html(run, &mut files);
+    }
+    let manifest = run.finish_files(&mut files, "rejects.csv");
+    let kind = RunKind {
+        command: "calc",
+        month: None,
+    };
+    report::write_run(dir, kind, &files, manifest, force)?;
+    Ok(())
+}
+
+/// html/<partner>.html for every partner of the run, and html/index.html.
+fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
+    use report::html::{self, Audit, IndexInput, IndexRow, PageInput};
+    let audit = Audit::of(&run.book, &run.data, run.skip_invalid);
+    let program = run.book.rules.windows.program;
+    let title = format!("{} payout statement", run.book.rules.book.name);
+    let period = format!("{} to {}", program.start, program.end);
+    let skipped: Vec<engine::Skip> = run
+        .outcome
+        .skipped
+        .iter()
+        .chain(&run.outcome.not_evaluated)
+        .cloned()
+        .collect();
+    // Shared by the pages, each rendered only when it is written.
+    let page_context = std::rc::Rc::new((audit, title, period.clone(), skipped));
+    let mut rows = Vec::new();
+    for (id, name) in &run.outcome.partners {
+        let context = page_context.clone();
+        files.add_later(PathBuf::from("html").join(html::page_file(id)), move || {
+            let (audit, title, period, skipped) = &*context;
+            let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
+            html::partner_page(&PageInput {
+                title,
+                period,
+                as_of: run.periods.as_of,
+                partner_id: id,
+                partner_name: name,
+                lines: &lines,
+                extra_totals: &[],
+                skipped,
+                index_href: Some("index.html"),
+                audit,
+            })
+        });
+        rows.push(IndexRow {
+            partner_id: id,
+            partner_name: name,
+            href: html::page_href(id),
+            amounts: vec![
+                run.outcome.total(Some(id), engine::Kind::Cash),
+                run.outcome.total(Some(id), engine::Kind::AdCredit),
+            ],
+        });
+    }
+    let index_title = format!("{} payout statements", run.book.rules.book.name);
+    let (audit, _, _, skipped) = &*page_context;
+    let index = html::index_page(&IndexInput {
+        title: &index_title,
+        period: &period,
+        as_of: run.periods.as_of,
+        columns: &["Cash", "Ad credits"],
+        rows: &rows,
+        skipped,
+        audit,
+    });
+    files.add(PathBuf::from("html").join("index.html"), index);
+}

@@ -1,0 +1,45 @@
+//! `explain`: one partner's figures, program by program, step by step.
+
+use super::flags::DataFlags;
+use super::load::{compute, load_book, Shown};
+use super::{emit_human, AppError};
+use crate::report;
+use std::io::Write;
+
+/// Show every program's figures for one partner, step by step, with the book values.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataFlags,
+    /// The partner_id to explain.
+    #[arg(long)]
+    partner: String,
+}
+
+/// Every program's figures for one partner, as a tree.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    let book = load_book(args.data.book.as_deref())?;
+    let shown = Shown {
+        figures: true,
+        hashes: false,
+    };
+    let run = compute(book, &args.data, None, shown, err)?;
+    let partners = &run.outcome.partners;
+    if !partners.contains_key(&args.partner) {
+        let known: Vec<&str> = partners.keys().map(String::as_str).take(20).collect();
+        let more = if partners.len() > known.len() {
+            ", …"
+        } else {
+            ""
+        };
+        return Err(AppError::Usage(format!(
+            "--partner {:?} is not a partner of this run (partners: {}{more})",
+            args.partner,
+            known.join(", ")
+        )));
+    }
+    emit_human(
+        out,
+        &report::explain_text(&run.outcome, &run.info(), &args.partner),
+    )
+}
