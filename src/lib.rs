@@ -7,6 +7,7 @@ pub mod engine;
 pub mod input;
 pub mod leaderboard;
 pub mod money;
+pub mod payout;
 pub mod programs;
 pub mod progress;
 pub mod report;

@@ -3,14 +3,29 @@
 //! month issues the growth of the entitlement since the month before.
 
 use super::{ended_months, LineHead};
+use super::{Cadence, Program, ProgramInfo};
 use crate::book::Affiliate as Rules;
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
 use crate::window::{Periods, Window, WindowId};
 
 pub const ID: &str = "affiliate_credits";
+
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: ID,
+    title: "Affiliate credits",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Month,
+    needs: &[],
+    book_section: "affiliate_credits",
+    // Cumulative from the first month to the line's month.
+    gmv_windows: |period, periods| {
+        let upto = super::month_of(period, periods).unwrap_or(WindowId::MONTHS.len() - 1);
+        WindowId::MONTHS[..=upto].to_vec()
+    },
+};
 
 pub struct AffiliateCredits;
 
@@ -239,9 +254,8 @@ fn month_line(
     };
     let head = LineHead {
         partner_id,
-        program: ID,
+        program: &INFO,
         period: label.clone(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -269,8 +283,8 @@ fn month_line(
 }
 
 impl Program for AffiliateCredits {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ID]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {

@@ -3,11 +3,12 @@
 //! prizes by rank band; they differ only in the metric and its tie-breakers.
 
 use super::{plural, LineHead};
+use super::{Cadence, Program, ProgramInfo};
 use crate::book::{Leaderboard, Rules};
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::{InputFile, PartnerData};
 use crate::leaderboard::{rank, rank_phrase, Ranked};
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
 use crate::window::{Window, WindowId};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ struct Score {
 
 /// What sets one BFCM leaderboard apart from the other.
 struct Board {
-    program: &'static str,
+    program: &'static ProgramInfo,
     /// The metric in a sentence: "matched BFCM GMV".
     metric: &'static str,
     /// Where the metric comes from, for explanations.
@@ -39,7 +40,7 @@ struct Board {
 pub struct BfcmMatchmaking;
 
 const MATCHMAKING: Board = Board {
-    program: "bfcm_matchmaking",
+    program: &MATCHMAKING_INFO,
     metric: "matched BFCM GMV",
     source: "matchmaking.csv gmv",
     count: "pair",
@@ -66,7 +67,7 @@ const MATCHMAKING: Board = Board {
 pub struct BfcmLive;
 
 const LIVE: Board = Board {
-    program: "bfcm_live_championship",
+    program: &LIVE_INFO,
     metric: "live GMV",
     source: "gmv_daily.csv live_gmv",
     count: "",
@@ -84,13 +85,29 @@ const LIVE: Board = Board {
     },
 };
 
-impl Program for BfcmMatchmaking {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_matchmaking"]
-    }
+pub const MATCHMAKING_INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_matchmaking",
+    title: "BFCM creator matchmaking",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[InputFile::Matchmaking],
+    book_section: "bfcm_matchmaking",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+};
 
-    fn needs(&self) -> &'static [InputFile] {
-        &[InputFile::Matchmaking]
+pub const LIVE_INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_live_championship",
+    title: "BFCM live-stream championship",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[],
+    book_section: "bfcm_live_championship",
+    gmv_windows: |_, _| vec![WindowId::Bfcm],
+};
+
+impl Program for BfcmMatchmaking {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&MATCHMAKING_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -99,8 +116,8 @@ impl Program for BfcmMatchmaking {
 }
 
 impl Program for BfcmLive {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_live_championship"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&LIVE_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -129,7 +146,7 @@ impl Board {
             Err(not_evaluated) => return not_evaluated,
         };
         let rules = (self.rules)(ctx.rules);
-        let key = self.program;
+        let key = self.program.book_section;
         let scores: BTreeMap<&str, Score> = ctx
             .data
             .partners
@@ -243,7 +260,6 @@ impl Board {
                 partner_id,
                 program: self.program,
                 period: "bfcm".into(),
-                kind: Kind::Cash,
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
                 figures: ctx.figures,
             };

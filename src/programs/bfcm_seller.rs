@@ -3,10 +3,11 @@
 
 use super::bfcm::bfcm_window;
 use super::{plural, LineHead};
+use super::{Cadence, Program, ProgramInfo};
 use crate::book::TierTable;
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
 use crate::input::SellerSums;
 use crate::money::{human_decimal, Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
 use crate::window::{Window, WindowId};
 use rust_decimal::Decimal;
 
@@ -135,9 +136,19 @@ fn class_phrase(class: Class, sellers: &[&Seller], tiers: &TierTable) -> Option<
     ))
 }
 
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_seller_challenge",
+    title: "BFCM seller challenge",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[],
+    book_section: "bfcm_seller_challenge",
+    gmv_windows: |_, _| vec![WindowId::Oct, WindowId::Bfcm],
+};
+
 impl Program for BfcmSellerChallenge {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_seller_challenge"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -262,9 +273,8 @@ impl Program for BfcmSellerChallenge {
             };
             let head = LineHead {
                 partner_id,
-                program: "bfcm_seller_challenge",
+                program: &INFO,
                 period: "bfcm".into(),
-                kind: Kind::Cash,
                 provisional,
                 figures: ctx.figures,
             };

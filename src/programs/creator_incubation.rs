@@ -2,9 +2,10 @@
 //! earns the sum over the creators it incubates.
 
 use super::{plural, LineHead};
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
 use crate::input::InputFile;
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
 use crate::window::WindowId;
 
 pub struct CreatorIncubation;
@@ -12,13 +13,19 @@ pub struct CreatorIncubation;
 /// Creators named one by one in a basis sentence; the statement's detail lists them all.
 const BASIS_CREATORS: usize = 10;
 
-impl Program for CreatorIncubation {
-    fn ids(&self) -> &'static [&'static str] {
-        &["creator_incubation"]
-    }
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "creator_incubation",
+    title: "Creator incubation",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[InputFile::Creators, InputFile::CreatorGmvDaily],
+    book_section: "creator_incubation",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+};
 
-    fn needs(&self) -> &'static [InputFile] {
-        &[InputFile::Creators, InputFile::CreatorGmvDaily]
+impl Program for CreatorIncubation {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -143,9 +150,8 @@ impl Program for CreatorIncubation {
             ];
             let head = LineHead {
                 partner_id,
-                program: "creator_incubation",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures,
             };

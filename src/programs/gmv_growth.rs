@@ -1,17 +1,28 @@
 //! 1.1 GMV growth cash tiers: the increase of the partner's average daily GMV, Q4 over Q3.
 
 use super::LineHead;
+use super::{Cadence, Program, ProgramInfo};
 use crate::book::TierTable;
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
 use crate::money::{human_decimal, Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
 use crate::window::WindowId;
 use rust_decimal::Decimal;
 
 pub struct GmvGrowth;
 
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "gmv_growth",
+    title: "GMV growth cash tiers",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[],
+    book_section: "gmv_growth",
+    gmv_windows: |_, _| vec![WindowId::Q3, WindowId::Q4],
+};
+
 impl Program for GmvGrowth {
-    fn ids(&self) -> &'static [&'static str] {
-        &["gmv_growth"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -108,9 +119,8 @@ impl Program for GmvGrowth {
             };
             let head = LineHead {
                 partner_id,
-                program: "gmv_growth",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures,
             };

@@ -3,16 +3,47 @@
 //! partners ranked in the top band of every month.
 
 use super::{ended_months, LineHead};
+use super::{Cadence, Program, ProgramInfo};
 use crate::book::{Band, Bands, ShortVideo as Rules};
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
 use crate::input::DataSet;
 use crate::leaderboard::{self, rank_phrase, Ranked};
 use crate::money::{Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
 use crate::window::{Periods, Window, WindowId};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const TOP15: &str = "short_video_top15";
 pub const CONSISTENCY: &str = "short_video_consistency";
+
+pub const TOP15_INFO: ProgramInfo = ProgramInfo {
+    id: TOP15,
+    title: "Short-video top 15",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Month,
+    needs: &[],
+    book_section: "short_video_top15",
+    // The line's month against Q3.
+    gmv_windows: |period, periods| {
+        let mut w = vec![WindowId::Q3];
+        w.extend(super::month_of(period, periods).map(|i| WindowId::MONTHS[i]));
+        w
+    },
+};
+
+/// Issued once, with the last month.
+pub const CONSISTENCY_INFO: ProgramInfo = ProgramInfo {
+    id: CONSISTENCY,
+    title: "Short-video consistency bonus",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Quarter,
+    needs: &[],
+    book_section: "short_video_top15",
+    gmv_windows: |_, _| {
+        let mut w = vec![WindowId::Q3];
+        w.extend(WindowId::MONTHS);
+        w
+    },
+};
 
 pub struct ShortVideo;
 
@@ -194,9 +225,8 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
     let label = board.label();
     let head = LineHead {
         partner_id,
-        program: TOP15,
+        program: &TOP15_INFO,
         period: label.clone(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -303,9 +333,8 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
     let last = boards.last().expect("every month has a board");
     let head = LineHead {
         partner_id,
-        program: CONSISTENCY,
+        program: &CONSISTENCY_INFO,
         period: last.label(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -395,8 +424,8 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
 }
 
 impl Program for ShortVideo {
-    fn ids(&self) -> &'static [&'static str] {
-        &[TOP15, CONSISTENCY]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&TOP15_INFO, &CONSISTENCY_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {

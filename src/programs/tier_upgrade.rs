@@ -2,8 +2,9 @@
 //! kept on every day of the hold window.
 
 use super::LineHead;
-use crate::engine::{Context, Evaluation, Kind, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
 use crate::money::Money;
+use crate::payout::{Context, Evaluation, Kind, Step};
 use crate::window::{Window, WindowId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -47,13 +48,19 @@ pub(crate) fn holding(history: &[(NaiveDate, u8)], hold: Window) -> Holding {
     }
 }
 
-impl Program for TierUpgrade {
-    fn ids(&self) -> &'static [&'static str] {
-        &["tier_upgrade"]
-    }
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "tier_upgrade",
+    title: "Tier-upgrade bonus",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[crate::input::InputFile::PartnerTiers],
+    book_section: "tier_upgrade",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+};
 
-    fn needs(&self) -> &'static [crate::input::InputFile] {
-        &[crate::input::InputFile::PartnerTiers]
+impl Program for TierUpgrade {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -66,9 +73,8 @@ impl Program for TierUpgrade {
             let history = &partner.tiers;
             let head = LineHead {
                 partner_id,
-                program: "tier_upgrade",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional,
                 figures: ctx.figures,
             };
