@@ -1,7 +1,7 @@
 //! The program book: every rule number, window, tier, band and cap, as TOML.
 
 use crate::money::{human_decimal, Money};
-use crate::window::Window;
+pub use crate::window::Windows;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
@@ -159,105 +159,6 @@ impl Rules {
 pub struct Meta {
     pub name: String,
     pub currency: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Windows {
-    pub program: Window,
-    pub q3: Window,
-    pub q4: Window,
-    pub oct: Window,
-    pub nov: Window,
-    pub dec: Window,
-    pub bfcm: Window,
-}
-
-impl Windows {
-    /// The program's months in order, with their book keys.
-    pub fn months(&self) -> [(&'static str, Window); 3] {
-        [("oct", self.oct), ("nov", self.nov), ("dec", self.dec)]
-    }
-
-    /// The windows must describe one program: the months follow each other and together
-    /// are exactly q4, the baseline ends before q4 starts, and every window but the
-    /// baseline lies inside the program period (the --as-of range).
-    fn check_layout(&self) -> Result<(), Invalid> {
-        let months = self.months();
-        let (first, last) = (months[0], months[months.len() - 1]);
-        if first.1.start != self.q4.start {
-            return Err(invalid(
-                format!("windows.{}.start", first.0),
-                format!(
-                    "the first month starts {}, q4 starts {}: the months must together be q4",
-                    first.1.start, self.q4.start
-                ),
-            ));
-        }
-        for pair in months.windows(2) {
-            let ((before, a), (after, b)) = (pair[0], pair[1]);
-            if a.end.succ_opt() != Some(b.start) {
-                let relation = if b.start <= a.end {
-                    "overlaps"
-                } else {
-                    "leaves a gap after"
-                };
-                return Err(invalid(
-                    format!("windows.{after}.start"),
-                    format!(
-                        "{after} starts {} and {relation} {before} (ending {}): months must be consecutive",
-                        b.start, a.end
-                    ),
-                ));
-            }
-        }
-        if last.1.end != self.q4.end {
-            return Err(invalid(
-                format!("windows.{}.end", last.0),
-                format!(
-                    "the last month ends {}, q4 ends {}: the months must together be q4",
-                    last.1.end, self.q4.end
-                ),
-            ));
-        }
-        if self.q3.end >= self.q4.start {
-            return Err(invalid(
-                "windows.q3.end",
-                format!(
-                    "the baseline ends {}, not before q4 starts ({})",
-                    self.q3.end, self.q4.start
-                ),
-            ));
-        }
-        for (name, w) in self.named() {
-            if name == "program" || name == "q3" {
-                continue;
-            }
-            if w.start < self.program.start || w.end > self.program.end {
-                return Err(invalid(
-                    format!("windows.{name}"),
-                    format!(
-                        "{}..{} is not inside the program period {}..{}",
-                        w.start, w.end, self.program.start, self.program.end
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Every window with its book key, the program period first.
-    pub fn named(&self) -> [(&'static str, Window); 7] {
-        [
-            ("program", self.program),
-            ("q3", self.q3),
-            ("q4", self.q4),
-            ("oct", self.oct),
-            ("nov", self.nov),
-            ("dec", self.dec),
-            ("bfcm", self.bfcm),
-        ]
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -516,7 +417,9 @@ impl Rules {
                 ),
             ));
         }
-        self.windows.check_layout()?;
+        self.windows
+            .check_layout()
+            .map_err(|(k, m)| invalid(k, m))?;
         check_tiers("gmv_growth.tiers", &self.gmv_growth.tiers)?;
         check_tiers("tier_upgrade.bonus", &self.tier_upgrade.bonus)?;
         if !(1..=MAX_HOLD_DAYS).contains(&self.tier_upgrade.hold_days) {

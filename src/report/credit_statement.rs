@@ -12,6 +12,7 @@ use crate::input::PartnerData;
 use crate::money::Money;
 use crate::programs::affiliate::{self, Entitlement};
 use crate::programs::short_video::{self, band_ranks, Board, Standing};
+use crate::programs::Cadence;
 use crate::window::{Periods, WindowId};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use std::path::PathBuf;
@@ -77,6 +78,12 @@ pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<Statem
             let short_video = amount(short_video::TOP15);
             let affiliate = amount(affiliate::ID);
             let consistency = amount(short_video::CONSISTENCY);
+            // Every ad credit issued with the month, whichever program issues it.
+            let month_total = outcome
+                .lines_of(id)
+                .filter(|l| l.kind == Kind::AdCredit && l.period == label)
+                .map(|l| l.amount)
+                .sum();
             let quarter_to_date = outcome
                 .lines_of(id)
                 .filter(|l| l.kind == Kind::AdCredit && through.contains(&l.period))
@@ -88,7 +95,7 @@ pub fn rows(outcome: &Outcome, periods: &Periods, month: WindowId) -> Vec<Statem
                 short_video,
                 affiliate,
                 consistency,
-                total: short_video + affiliate + consistency,
+                total: month_total,
                 quarter_to_date,
             }
         })
@@ -449,12 +456,17 @@ fn affiliate_section(out: &mut String, row: &StatementRow, facts: &PartnerFacts)
     );
 }
 
-/// The programs a month's statement covers: the short-video and affiliate credits of the
-/// month, and the consistency bonus with the last month.
+/// The programs a month's statement covers: the ad credits issued monthly, and those
+/// issued once with the last month (the short-video consistency bonus).
 fn covered(program: &str, month: WindowId) -> bool {
-    program == short_video::TOP15
-        || program == affiliate::ID
-        || (program == short_video::CONSISTENCY && Some(&month) == WindowId::MONTHS.last())
+    crate::programs::info(program).is_some_and(|p| {
+        p.kind == Kind::AdCredit
+            && match p.cadence {
+                Cadence::Month => true,
+                Cadence::Quarter => Some(&month) == WindowId::MONTHS.last(),
+                Cadence::Bfcm => false,
+            }
+    })
 }
 
 /// The short-video leaderboard as a partner may see it: other partners are not named,
