@@ -11,5 +11,6 @@ pub mod payout;
 pub mod programs;
 pub mod progress;
 pub mod report;
+pub mod rules;
 pub mod scenario;
 pub mod window;

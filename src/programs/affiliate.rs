@@ -4,11 +4,12 @@
 
 use super::{ended_months, LineHead};
 use super::{Cadence, Program, ProgramInfo};
-use crate::book::Affiliate as Rules;
+use crate::field;
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{check_at_least_one, check_tiers, BookKey, Invalid, TierTable};
 use crate::window::{Periods, Window, WindowId};
 
 pub const ID: &str = "affiliate_credits";
@@ -28,6 +29,27 @@ pub const INFO: ProgramInfo = ProgramInfo {
 };
 
 pub struct AffiliateCredits;
+
+/// The book's `[affiliate_credits]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+    pub max_sellers: usize,
+}
+
+/// The section as the rule reads it.
+type Rules = Section;
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+    pub const MAX_SELLERS: BookKey = INFO.key(field!(Section, max_sellers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)?;
+        check_at_least_one(Self::MAX_SELLERS, self.max_sellers)
+    }
+}
 
 /// One seller's credit as of the end of a month.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,8 +252,8 @@ fn month_line(
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))
                 .source(format!("book {}", months_keys.join(" + "))),
             Step::new("credit tiers per seller", rules.tiers.describe())
-                .source("book affiliate_credits.tiers"),
-            Step::new("seller cap", cap.to_string()).source("book affiliate_credits.max_sellers"),
+                .source(Section::TIERS.cite()),
+            Step::new("seller cap", cap.to_string()).source(Section::MAX_SELLERS.cite()),
             Step::new(
                 "sellers with affiliate GMV",
                 now.sellers_with_gmv.to_string(),

@@ -4,14 +4,43 @@
 
 use super::{plural, LineHead};
 use super::{Cadence, Program, ProgramInfo};
-use crate::book::{Leaderboard, Rules};
+use crate::book::Rules;
+use crate::field;
 use crate::input::{InputFile, PartnerData};
 use crate::leaderboard::{rank, rank_phrase, Ranked};
 use crate::money::{human_decimal, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{check_bands, check_non_negative, de_decimal, Bands, BookKey, Invalid};
 use crate::window::{Window, WindowId};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+/// The book section of a BFCM leaderboard (`[bfcm_matchmaking]`,
+/// `[bfcm_live_championship]`): an eligibility floor on its metric and prizes by rank.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leaderboard {
+    #[serde(deserialize_with = "de_decimal")]
+    pub min_gmv: rust_decimal::Decimal,
+    pub prizes: Bands,
+}
+
+impl Leaderboard {
+    /// The key of `min_gmv` in the board's section.
+    pub const fn min_gmv_key(board: &ProgramInfo) -> BookKey {
+        board.key(field!(Leaderboard, min_gmv))
+    }
+
+    pub const fn prizes_key(board: &ProgramInfo) -> BookKey {
+        board.key(field!(Leaderboard, prizes))
+    }
+
+    /// `board` is the payout whose section this is.
+    pub fn validate(&self, board: &ProgramInfo) -> Result<(), Invalid> {
+        check_non_negative(Self::min_gmv_key(board), self.min_gmv)?;
+        check_bands(Self::prizes_key(board), &self.prizes)
+    }
+}
 
 /// A partner's standing on a board: the metric, an optional count that breaks ties on it
 /// (higher first), and the figures the metric is made of.
@@ -243,16 +272,19 @@ impl Board {
                 });
             let steps = || {
                 vec![
-                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new("BFCM window", bfcm.to_string())
+                        .source(crate::window_key!(bfcm).cite()),
                     Step::new(self.metric, self.with_count(s))
                         .source(self.source)
                         .children(s.parts.iter().cloned()),
-                    Step::new("eligibility floor", human_decimal(rules.min_gmv))
-                        .source(format!("book {key}.min_gmv (not prorated)")),
+                    Step::new("eligibility floor", human_decimal(rules.min_gmv)).source(format!(
+                        "{} (not prorated)",
+                        Leaderboard::min_gmv_key(self.program).cite()
+                    )),
                     Step::new("tie-breakers", self.tie_breakers),
                     Step::new("rank", rank_text),
                     Step::new("prizes", rules.prizes.describe())
-                        .source(format!("book {key}.prizes")),
+                        .source(Leaderboard::prizes_key(self.program).cite()),
                     Step::new("amount", amount.human()),
                 ]
             };

@@ -4,10 +4,11 @@
 use super::bfcm::bfcm_window;
 use super::{plural, LineHead};
 use super::{Cadence, Program, ProgramInfo};
-use crate::book::TierTable;
+use crate::field;
 use crate::input::SellerSums;
 use crate::money::{human_decimal, Exact, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::{check_non_negative, check_tiers, de_decimal, BookKey, Invalid, TierTable};
 use crate::window::{Window, WindowId};
 use rust_decimal::Decimal;
 
@@ -146,6 +147,28 @@ pub const INFO: ProgramInfo = ProgramInfo {
     gmv_windows: |_, _| vec![WindowId::Oct, WindowId::Bfcm],
 };
 
+/// The book's `[bfcm_seller_challenge]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    #[serde(deserialize_with = "de_decimal")]
+    pub large_min_avg_daily: Decimal,
+    pub large: TierTable,
+    pub small: TierTable,
+}
+
+impl Section {
+    pub const LARGE_MIN_AVG_DAILY: BookKey = INFO.key(field!(Section, large_min_avg_daily));
+    pub const LARGE: BookKey = INFO.key(field!(Section, large));
+    pub const SMALL: BookKey = INFO.key(field!(Section, small));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_non_negative(Self::LARGE_MIN_AVG_DAILY, self.large_min_avg_daily)?;
+        check_tiers(Self::LARGE, &self.large)?;
+        check_tiers(Self::SMALL, &self.small)
+    }
+}
+
 impl Program for BfcmSellerChallenge {
     fn payouts(&self) -> &'static [&'static ProgramInfo] {
         &[&INFO]
@@ -251,8 +274,10 @@ impl Program for BfcmSellerChallenge {
             });
             let steps = || {
                 vec![
-                    Step::new("October window", oct.to_string()).source("book windows.oct"),
-                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new("October window", oct.to_string())
+                        .source(crate::window_key!(oct).cite()),
+                    Step::new("BFCM window", bfcm.to_string())
+                        .source(crate::window_key!(bfcm).cite()),
                     Step::new(
                         "class line",
                         format!(
@@ -260,11 +285,11 @@ impl Program for BfcmSellerChallenge {
                             human_decimal(rules.large_min_avg_daily)
                         ),
                     )
-                    .source("book bfcm_seller_challenge.large_min_avg_daily"),
+                    .source(Section::LARGE_MIN_AVG_DAILY.cite()),
                     Step::new("large tiers (uplift)", rules.large.describe())
-                        .source("book bfcm_seller_challenge.large"),
+                        .source(Section::LARGE.cite()),
                     Step::new("small tiers (uplift)", rules.small.describe())
-                        .source("book bfcm_seller_challenge.small"),
+                        .source(Section::SMALL.cite()),
                     Step::new("sellers", sellers.len().to_string())
                         .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
                         .children(per_seller),

@@ -3,9 +3,11 @@
 
 use super::{plural, LineHead};
 use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::input::InputFile;
 use crate::money::{human_decimal, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::{check_tiers, BookKey, Invalid, TierTable};
 use crate::window::WindowId;
 
 pub struct CreatorIncubation;
@@ -22,6 +24,21 @@ pub const INFO: ProgramInfo = ProgramInfo {
     book_section: "creator_incubation",
     gmv_windows: ProgramInfo::no_gmv_windows,
 };
+
+/// The book's `[creator_incubation]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+}
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)
+    }
+}
 
 impl Program for CreatorIncubation {
     fn payouts(&self) -> &'static [&'static ProgramInfo] {
@@ -137,9 +154,9 @@ impl Program for CreatorIncubation {
                 )),
             }
             let steps = vec![
-                Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                Step::new("Q4 window", q4.to_string()).source(crate::window_key!(q4).cite()),
                 Step::new("tiers per target creator", tiers.describe())
-                    .source("book creator_incubation.tiers"),
+                    .source(Section::TIERS.cite()),
                 Step::new(
                     "creators",
                     format!("{targets} on the target list, {off_list} not"),

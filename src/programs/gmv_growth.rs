@@ -2,9 +2,11 @@
 
 use super::LineHead;
 use super::{Cadence, Program, ProgramInfo};
-use crate::book::TierTable;
+use crate::field;
 use crate::money::{human_decimal, Exact, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::BookKey;
+use crate::rules::{check_tiers, Invalid, TierTable};
 use crate::window::WindowId;
 use rust_decimal::Decimal;
 
@@ -19,6 +21,21 @@ pub const INFO: ProgramInfo = ProgramInfo {
     book_section: "gmv_growth",
     gmv_windows: |_, _| vec![WindowId::Q3, WindowId::Q4],
 };
+
+/// The book's `[gmv_growth]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+}
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)
+    }
+}
 
 impl Program for GmvGrowth {
     fn payouts(&self) -> &'static [&'static ProgramInfo] {
@@ -66,14 +83,14 @@ impl Program for GmvGrowth {
             };
             let steps = || {
                 vec![
-                    Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
+                    Step::new("Q3 window", q3.to_string()).source(crate::window_key!(q3).cite()),
                     Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
                     Step::new("Q3 average daily gmv", avg3.human()).source(format!(
                         "{} / {} days",
                         sum3.human(),
                         q3.days()
                     )),
-                    Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                    Step::new("Q4 window", q4.to_string()).source(crate::window_key!(q4).cite()),
                     Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
                     Step::new("Q4 average daily gmv", avg4.human()).source(format!(
                         "{} / {} days",
@@ -90,11 +107,11 @@ impl Program for GmvGrowth {
                             sum3,
                             q3.days(),
                         )),
-                    Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
+                    Step::new("tiers", tiers.describe()).source(Section::TIERS.cite()),
                     Step::new(
                         "tier met",
                         hit.map_or("none".to_string(), |(i, t)| {
-                            format!("gmv_growth.tiers[{i}]: >= {}", human_decimal(t.min))
+                            format!("{}: >= {}", Section::TIERS.at(i), human_decimal(t.min))
                         }),
                     ),
                     Step::new("amount", amount.human()),
@@ -155,7 +172,8 @@ fn exact_tests(
             let ok = lhs.as_decimal() >= rhs;
             Step::new(
                 format!(
-                    "exact test at gmv_growth.tiers[{i}] (>= {})",
+                    "exact test at {} (>= {})",
+                    Section::TIERS.at(i),
                     human_decimal(t.min)
                 ),
                 format!(

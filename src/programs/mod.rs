@@ -5,12 +5,12 @@
 //! its program columns, order and titles from the payouts of the programs that ran.
 
 pub mod affiliate;
-mod bfcm;
-mod bfcm_seller;
-mod creator_incubation;
-mod gmv_growth;
+pub mod bfcm;
+pub mod bfcm_seller;
+pub mod creator_incubation;
+pub mod gmv_growth;
 pub mod short_video;
-mod tier_upgrade;
+pub mod tier_upgrade;
 
 pub use affiliate::AffiliateCredits;
 pub use bfcm::{BfcmLive, BfcmMatchmaking};
@@ -23,6 +23,7 @@ pub use tier_upgrade::TierUpgrade;
 use crate::input::InputFile;
 use crate::money::Money;
 pub use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::BookKey;
 use crate::window::{Periods, WindowId};
 use std::sync::OnceLock;
 
@@ -56,6 +57,15 @@ pub struct ProgramInfo {
 }
 
 impl ProgramInfo {
+    /// The book key of `field` of this payout's section; name the field with
+    /// [`field!`](crate::field), so that the compiler checks it.
+    pub const fn key(&self, field: &'static str) -> BookKey {
+        BookKey {
+            section: self.book_section,
+            field,
+        }
+    }
+
     /// A payout that reads no gmv_daily.csv window.
     pub fn no_gmv_windows(_period: &str, _periods: &Periods) -> Vec<WindowId> {
         Vec::new()
@@ -267,5 +277,36 @@ pub(crate) mod testkit {
                 .find(|l| l.partner_id == partner)
                 .expect("a line for the partner")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every payout names a section the book has, and no two payouts share an id.
+    #[test]
+    fn the_registry_names_book_sections_and_unique_ids() {
+        let book: toml::Value = toml::from_str(crate::book::EMBEDDED).expect("book");
+        let keys = crate::book::value_keys(&book);
+        for p in registry() {
+            let prefix = format!("{}.", p.book_section);
+            assert!(
+                keys.iter().any(|k| k.starts_with(&prefix)),
+                "{}: no [{}] in the book",
+                p.id,
+                p.book_section
+            );
+            assert_eq!(registry().iter().filter(|q| q.id == p.id).count(), 1);
+        }
+        assert_eq!(
+            gmv_growth::Section::TIERS.cite(),
+            "book gmv_growth.tiers",
+            "keys are the section and the field"
+        );
+        assert_eq!(
+            affiliate::Section::MAX_SELLERS.to_string(),
+            "affiliate_credits.max_sellers"
+        );
     }
 }

@@ -4,11 +4,14 @@
 
 use super::{ended_months, LineHead};
 use super::{Cadence, Program, ProgramInfo};
-use crate::book::{Band, Bands, ShortVideo as Rules};
+use crate::field;
 use crate::input::DataSet;
 use crate::leaderboard::{self, rank_phrase, Ranked};
 use crate::money::{Exact, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{
+    check_amount, check_at_least_one, check_bands, de_money, Band, Bands, BookKey, Invalid,
+};
 use crate::window::{Periods, Window, WindowId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,6 +49,32 @@ pub const CONSISTENCY_INFO: ProgramInfo = ProgramInfo {
 };
 
 pub struct ShortVideo;
+
+/// The book's `[short_video_top15]`: the monthly bands and the consistency bonus.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub bands: Bands,
+    pub consistency_top: usize,
+    #[serde(deserialize_with = "de_money")]
+    pub consistency_amount: Money,
+}
+
+/// The section as the rule reads it.
+type Rules = Section;
+
+impl Section {
+    pub const BANDS: BookKey = TOP15_INFO.key(field!(Section, bands));
+    pub const CONSISTENCY_TOP: BookKey = CONSISTENCY_INFO.key(field!(Section, consistency_top));
+    pub const CONSISTENCY_AMOUNT: BookKey =
+        CONSISTENCY_INFO.key(field!(Section, consistency_amount));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_bands(Self::BANDS, &self.bands)?;
+        check_at_least_one(Self::CONSISTENCY_TOP, self.consistency_top)?;
+        check_amount(Self::CONSISTENCY_AMOUNT, self.consistency_amount)
+    }
+}
 
 /// One partner's short-video figures for one month.
 #[derive(Clone, Debug)]
@@ -259,7 +288,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                 e.month_sum.human(),
                 board.window.days()
             )),
-            Step::new("Q3 window", board.q3.to_string()).source("book windows.q3"),
+            Step::new("Q3 window", board.q3.to_string()).source(crate::window_key!(q3).cite()),
             Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
             Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
                 "{} / {} days",
@@ -283,7 +312,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                     .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
             )
             .source("increment desc, then month short_video_gmv sum desc, then partner_id asc"),
-            Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
+            Step::new("bands", rules.bands.describe()).source(Section::BANDS.cite()),
             Step::new("amount", amount.human()),
         ]
     };
@@ -383,11 +412,11 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             .collect();
         steps.push(
             Step::new("required", format!("rank 1–{top} in every month"))
-                .source("book short_video_top15.consistency_top"),
+                .source(Section::CONSISTENCY_TOP.cite()),
         );
         steps.push(
             Step::new("bonus", rules.consistency_amount.human())
-                .source("book short_video_top15.consistency_amount"),
+                .source(Section::CONSISTENCY_AMOUNT.cite()),
         );
         steps.push(Step::new("amount", amount.human()));
         steps

@@ -3,8 +3,10 @@
 
 use super::LineHead;
 use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::money::Money;
 use crate::payout::{Context, Evaluation, Kind, Step};
+use crate::rules::{check_tiers, invalid, BookKey, Invalid, TierTable};
 use crate::window::{Window, WindowId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -58,6 +60,33 @@ pub const INFO: ProgramInfo = ProgramInfo {
     gmv_windows: ProgramInfo::no_gmv_windows,
 };
 
+/// Longest hold window of the tier upgrade.
+pub const MAX_HOLD_DAYS: i64 = 366;
+
+/// The book's `[tier_upgrade]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub hold_days: i64,
+    pub bonus: TierTable,
+}
+
+impl Section {
+    pub const HOLD_DAYS: BookKey = INFO.key(field!(Section, hold_days));
+    pub const BONUS: BookKey = INFO.key(field!(Section, bonus));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::BONUS, &self.bonus)?;
+        if !(1..=MAX_HOLD_DAYS).contains(&self.hold_days) {
+            return Err(invalid(
+                Self::HOLD_DAYS.to_string(),
+                format!("must be from 1 to {MAX_HOLD_DAYS}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Program for TierUpgrade {
     fn payouts(&self) -> &'static [&'static ProgramInfo] {
         &[&INFO]
@@ -89,7 +118,8 @@ impl Program for TierUpgrade {
             };
             let mut steps = vec![
                 Step::new("tier history", history_text.clone()).source("partner_tiers.csv"),
-                Step::new("baseline end", prior_end.to_string()).source("book windows.q3.end"),
+                Step::new("baseline end", prior_end.to_string())
+                    .source(format!("{}.end", crate::window_key!(q3).cite())),
             ];
             let prior_max = history
                 .iter()
@@ -109,8 +139,10 @@ impl Program for TierUpgrade {
                     .source(format!("highest tier held on any date up to {prior_end}")),
             );
             steps.push(Step::new("hold window", hold.to_string()).source(format!(
-                "book tier_upgrade.hold_days = {}, ending {}",
-                rules.hold_days, hold.end
+                "{} = {}, ending {}",
+                Section::HOLD_DAYS.cite(),
+                rules.hold_days,
+                hold.end
             )));
             steps.push(
                 Step::new(
@@ -160,7 +192,7 @@ impl Program for TierUpgrade {
             };
             steps.push(
                 Step::new("bonus by held tier", rules.bonus.describe())
-                    .source("book tier_upgrade.bonus"),
+                    .source(Section::BONUS.cite()),
             );
             steps.push(Step::new("amount", amount.human()));
             lines.push(head.line(amount, basis, || steps));

@@ -107,7 +107,7 @@ fn programs(r: &Rules) -> Vec<(&'static str, String, String)> {
     let sv = &r.short_video_top15;
     let aff = &r.affiliate_credits;
     let sc = &r.bfcm_seller_challenge;
-    let leaderboard = |key: &str, lb: &crate::book::Leaderboard, metric: &str| {
+    let leaderboard = |key: &str, lb: &crate::programs::bfcm::Leaderboard, metric: &str| {
         format!(
             "leaderboard on the partner's {metric} in BFCM, entered from {} {}: {} {}",
             human_decimal(lb.min_gmv),
