@@ -256,6 +256,10 @@ mod tests {
         needs: &[],
         book_section: "dummy_bonus",
         gmv_windows: ProgramInfo::no_gmv_windows,
+        rule: |_, _| programs::RuleText {
+            issued: "ad credit, q4".into(),
+            text: "a flat 123.45".into(),
+        },
     };
 
     impl Program for Dummy {

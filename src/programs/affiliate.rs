@@ -26,6 +26,18 @@ pub const INFO: ProgramInfo = ProgramInfo {
         let upto = super::month_of(period, periods).unwrap_or(WindowId::MONTHS.len() - 1);
         WindowId::MONTHS[..=upto].to_vec()
     },
+    rule: |r, mark| super::RuleText {
+        issued: "ad credit, monthly true-up".into(),
+        text: format!(
+            "per seller on its cumulative affiliate GMV since {}: {} {}; at most {} sellers \
+             per partner {}, the highest credits kept",
+            r.windows.q4.start,
+            r.affiliate_credits.tiers.describe(),
+            mark(Section::TIERS),
+            r.affiliate_credits.max_sellers,
+            mark(Section::MAX_SELLERS)
+        ),
+    },
 };
 
 pub struct AffiliateCredits;

@@ -122,6 +122,7 @@ pub const MATCHMAKING_INFO: ProgramInfo = ProgramInfo {
     needs: &[InputFile::Matchmaking],
     book_section: "bfcm_matchmaking",
     gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| leaderboard_rule(&MATCHMAKING_INFO, &r.bfcm_matchmaking, "matched GMV", mark),
 };
 
 pub const LIVE_INFO: ProgramInfo = ProgramInfo {
@@ -132,7 +133,33 @@ pub const LIVE_INFO: ProgramInfo = ProgramInfo {
     needs: &[],
     book_section: "bfcm_live_championship",
     gmv_windows: |_, _| vec![WindowId::Bfcm],
+    rule: |r, mark| {
+        leaderboard_rule(
+            &LIVE_INFO,
+            &r.bfcm_live_championship,
+            "live-stream GMV",
+            mark,
+        )
+    },
 };
+
+fn leaderboard_rule(
+    board: &ProgramInfo,
+    lb: &Leaderboard,
+    metric: &str,
+    mark: &super::Mark,
+) -> super::RuleText {
+    super::RuleText {
+        issued: "cash, bfcm".into(),
+        text: format!(
+            "leaderboard on the partner's {metric} in BFCM, entered from {} {}: {} {}",
+            human_decimal(lb.min_gmv),
+            mark(Leaderboard::min_gmv_key(board)),
+            lb.prizes.describe(),
+            mark(Leaderboard::prizes_key(board))
+        ),
+    }
+}
 
 impl Program for BfcmMatchmaking {
     fn payouts(&self) -> &'static [&'static ProgramInfo] {

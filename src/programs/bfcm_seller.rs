@@ -145,6 +145,22 @@ pub const INFO: ProgramInfo = ProgramInfo {
     needs: &[],
     book_section: "bfcm_seller_challenge",
     gmv_windows: |_, _| vec![WindowId::Oct, WindowId::Bfcm],
+    rule: |r, mark| {
+        let sc = &r.bfcm_seller_challenge;
+        super::RuleText {
+            issued: "cash, bfcm".into(),
+            text: format!(
+                "per seller, uplift = BFCM average daily GMV / October's − 1; large sellers \
+                 (October average daily GMV >= {} {}): {} {}; small sellers: {} {}",
+                human_decimal(sc.large_min_avg_daily),
+                mark(Section::LARGE_MIN_AVG_DAILY),
+                sc.large.describe(),
+                mark(Section::LARGE),
+                sc.small.describe(),
+                mark(Section::SMALL)
+            ),
+        }
+    },
 };
 
 /// The book's `[bfcm_seller_challenge]`.

@@ -23,6 +23,15 @@ pub const INFO: ProgramInfo = ProgramInfo {
     needs: &[InputFile::Creators, InputFile::CreatorGmvDaily],
     book_section: "creator_incubation",
     gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "per target-list creator on the creator's Q4 GMV: {} {}; the partner earns the \
+             sum over its creators",
+            r.creator_incubation.tiers.describe(),
+            mark(Section::TIERS)
+        ),
+    },
 };
 
 /// The book's `[creator_incubation]`.

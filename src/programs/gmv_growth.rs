@@ -20,6 +20,14 @@ pub const INFO: ProgramInfo = ProgramInfo {
     needs: &[],
     book_section: "gmv_growth",
     gmv_windows: |_, _| vec![WindowId::Q3, WindowId::Q4],
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "increment of the partner's average daily GMV, Q4 over the Q3 baseline: {} {}",
+            r.gmv_growth.tiers.describe(),
+            mark(Section::TIERS)
+        ),
+    },
 };
 
 /// The book's `[gmv_growth]`.

@@ -20,6 +20,7 @@ pub use gmv_growth::GmvGrowth;
 pub use short_video::ShortVideo;
 pub use tier_upgrade::TierUpgrade;
 
+use crate::book::Rules;
 use crate::input::InputFile;
 use crate::money::Money;
 pub use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
@@ -54,6 +55,20 @@ pub struct ProgramInfo {
     /// The windows of gmv_daily.csv a line of `period` sums (cut at the evaluation date
     /// by the caller); a day without rows in them is noted on the line with --allow-gaps.
     pub gmv_windows: fn(period: &str, periods: &Periods) -> Vec<WindowId>,
+    /// The rule as the Rules page states it, with the book's numbers, each followed by
+    /// `mark(key)` (whether it is published or assumed).
+    pub rule: fn(rules: &Rules, mark: &Mark) -> RuleText,
+}
+
+/// Marks a book value by its provenance, e.g. `(A)`.
+pub type Mark<'a> = dyn Fn(BookKey) -> String + 'a;
+
+/// A payout's line on the Rules page.
+pub struct RuleText {
+    /// Kind and cadence: `cash, q4`, `ad credit, monthly`.
+    pub issued: String,
+    /// The rule in a sentence.
+    pub text: String,
 }
 
 impl ProgramInfo {

@@ -31,6 +31,15 @@ pub const TOP15_INFO: ProgramInfo = ProgramInfo {
         w.extend(super::month_of(period, periods).map(|i| WindowId::MONTHS[i]));
         w
     },
+    rule: |r, mark| super::RuleText {
+        issued: "ad credit, monthly".into(),
+        text: format!(
+            "rank by the month's average daily short-video GMV increment over Q3 (positive \
+             only): {} {}",
+            r.short_video_top15.bands.describe(),
+            mark(Section::BANDS)
+        ),
+    },
 };
 
 /// Issued once, with the last month.
@@ -45,6 +54,26 @@ pub const CONSISTENCY_INFO: ProgramInfo = ProgramInfo {
         let mut w = vec![WindowId::Q3];
         w.extend(WindowId::MONTHS);
         w
+    },
+    rule: |r, mark| {
+        let months: Vec<String> = r
+            .windows
+            .months()
+            .iter()
+            .map(|(_, m)| m.month_label())
+            .collect();
+        let sv = &r.short_video_top15;
+        super::RuleText {
+            issued: format!("ad credit, {}", months.last().cloned().unwrap_or_default()),
+            text: format!(
+                "ranked in the top {} {} in every month ({}) → {} {}",
+                sv.consistency_top,
+                mark(Section::CONSISTENCY_TOP),
+                months.join(", "),
+                sv.consistency_amount.human(),
+                mark(Section::CONSISTENCY_AMOUNT)
+            ),
+        }
     },
 };
 

@@ -58,6 +58,19 @@ pub const INFO: ProgramInfo = ProgramInfo {
     needs: &[crate::input::InputFile::PartnerTiers],
     book_section: "tier_upgrade",
     gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "a first-time move above the highest partner tier held up to {}, kept on every \
+             day of the last {} days {} up to the evaluation date, pays by the tier kept: \
+             {} {}",
+            r.windows.q3.end,
+            r.tier_upgrade.hold_days,
+            mark(Section::HOLD_DAYS),
+            r.tier_upgrade.bonus.describe(),
+            mark(Section::BONUS)
+        ),
+    },
 };
 
 /// Longest hold window of the tier upgrade.
