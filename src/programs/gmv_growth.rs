@@ -6,11 +6,47 @@ use crate::field;
 use crate::money::{human_decimal, Exact, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Step};
 use crate::rules::BookKey;
-use crate::rules::{check_tiers, Invalid, TierTable};
+use crate::rules::{check_tiers, Invalid, Tier, TierTable};
 use crate::window::WindowId;
 use rust_decimal::Decimal;
 
 pub struct GmvGrowth;
+
+/// The rule (1.1): the increment is the partner's average daily GMV in Q4 minus its average
+/// daily GMV in Q3, each the window's sum over its calendar days; the highest tier whose
+/// threshold the increment meets (compared exactly) pays, below the first tier nothing.
+pub fn decide(sums: Sums, tiers: &TierTable) -> Growth<'_> {
+    let q3 = Exact::average(sums.q3, sums.q3_days);
+    let q4 = Exact::average(sums.q4, sums.q4_days);
+    let increment = q4.minus(q3);
+    let tier = tiers.lookup(|min| increment.meets(min));
+    Growth {
+        q3,
+        q4,
+        increment,
+        tier,
+        amount: tier.map_or(Money::ZERO, |(_, t)| t.amount),
+    }
+}
+
+/// A partner's GMV sums over Q3 and Q4 (cut at the evaluation date) and their days.
+#[derive(Clone, Copy)]
+pub struct Sums {
+    pub q3: Money,
+    pub q3_days: i64,
+    pub q4: Money,
+    pub q4_days: i64,
+}
+
+/// What the rule decided for one partner.
+pub struct Growth<'a> {
+    pub q3: Exact,
+    pub q4: Exact,
+    pub increment: Exact,
+    /// The tier met, with its index.
+    pub tier: Option<(usize, &'a Tier)>,
+    pub amount: Money,
+}
 
 pub const INFO: ProgramInfo = ProgramInfo {
     id: "gmv_growth",
@@ -62,11 +98,18 @@ impl Program for GmvGrowth {
         for (partner_id, partner) in &ctx.data.partners {
             let sum3 = partner.total(WindowId::Q3).gmv;
             let sum4 = partner.total(WindowId::Q4).gmv;
-            let avg3 = Exact::average(sum3, q3.days());
-            let avg4 = Exact::average(sum4, q4.days());
-            let increment = avg4.minus(avg3);
-            let hit = tiers.lookup(|min| increment.meets(min));
-            let amount = hit.map_or(Money::ZERO, |(_, t)| t.amount);
+            let growth = decide(
+                Sums {
+                    q3: sum3,
+                    q3_days: q3.days(),
+                    q4: sum4,
+                    q4_days: q4.days(),
+                },
+                tiers,
+            );
+            // The explanation of the decision.
+            let (avg3, avg4, increment) = (growth.q3, growth.q4, growth.increment);
+            let (hit, amount) = (growth.tier, growth.amount);
             let figures = format!(
                 "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
                 avg4.human(),
