@@ -42,6 +42,53 @@ pub const INFO: ProgramInfo = ProgramInfo {
 
 pub struct AffiliateCredits;
 
+/// The rule (1.4): as of the end of a month, each seller earns the highest tier its
+/// affiliate GMV since the first month meets; of the sellers who earn a credit, the partner
+/// keeps at most `max_sellers`: the highest credits, then the highest GMV, then seller_id.
+/// The entitlement is the sum of the kept credits; a month issues its growth over the
+/// previous month's (see [`month_pair`]). `through` is the first month up to the evaluated one.
+pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -> Entitlement {
+    let mut qualifying = Vec::new();
+    let mut sellers_with_gmv = 0;
+    let mut best_unqualified: Option<SellerCredit> = None;
+    // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
+    for (seller_id, sums) in &partner.sellers {
+        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
+        if !cumulative.is_positive() {
+            continue;
+        }
+        sellers_with_gmv += 1;
+        let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
+        let seller = SellerCredit {
+            seller_id: seller_id.clone(),
+            cumulative,
+            credit,
+        };
+        if credit.is_positive() {
+            qualifying.push(seller);
+        } else if best_unqualified
+            .as_ref()
+            .is_none_or(|b| cumulative > b.cumulative)
+        {
+            best_unqualified = Some(seller);
+        }
+    }
+    let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
+        b.credit
+            .cmp(&a.credit)
+            .then(b.cumulative.cmp(&a.cumulative))
+            .then(a.seller_id.as_bytes().cmp(b.seller_id.as_bytes()))
+    });
+    let amount = kept.iter().map(|s| s.credit).sum();
+    Entitlement {
+        kept,
+        dropped,
+        amount,
+        sellers_with_gmv,
+        best_unqualified,
+    }
+}
+
 /// The book's `[affiliate_credits]`.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,51 +168,6 @@ pub fn status(position: usize, kept: bool, cap: usize) -> String {
         format!("kept: {} by credit", ordinal(position))
     } else {
         format!("dropped: {} by credit, cap {cap}", ordinal(position))
-    }
-}
-
-/// The partner's entitlement over the months `through` (the first month up to the
-/// evaluated one): each seller's credit by the tiers on its cumulative affiliate GMV, the
-/// best `max_sellers` kept by credit desc, cumulative GMV desc, seller_id asc.
-pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -> Entitlement {
-    let mut qualifying = Vec::new();
-    let mut sellers_with_gmv = 0;
-    let mut best_unqualified: Option<SellerCredit> = None;
-    // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
-    for (seller_id, sums) in &partner.sellers {
-        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
-        if !cumulative.is_positive() {
-            continue;
-        }
-        sellers_with_gmv += 1;
-        let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
-        let seller = SellerCredit {
-            seller_id: seller_id.clone(),
-            cumulative,
-            credit,
-        };
-        if credit.is_positive() {
-            qualifying.push(seller);
-        } else if best_unqualified
-            .as_ref()
-            .is_none_or(|b| cumulative > b.cumulative)
-        {
-            best_unqualified = Some(seller);
-        }
-    }
-    let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
-        b.credit
-            .cmp(&a.credit)
-            .then(b.cumulative.cmp(&a.cumulative))
-            .then(a.seller_id.as_bytes().cmp(b.seller_id.as_bytes()))
-    });
-    let amount = kept.iter().map(|s| s.credit).sum();
-    Entitlement {
-        kept,
-        dropped,
-        amount,
-        sellers_with_gmv,
-        best_unqualified,
     }
 }
 

@@ -42,6 +42,23 @@ impl Leaderboard {
     }
 }
 
+/// The rule (6a, 6c): the partners whose BFCM metric meets the floor (never prorated) are
+/// ranked by the metric, then by the board's count (more first), then by partner_id;
+/// each rank is paid its band's prize (`Bands::pay`), ranks past the last band nothing.
+fn standings<'a>(
+    scores: &BTreeMap<&'a str, Score>,
+    floor: rust_decimal::Decimal,
+) -> Vec<Ranked<&'a str>> {
+    let eligible: Vec<&str> = scores
+        .iter()
+        .filter(|(_, s)| s.metric.as_decimal() >= floor)
+        .map(|(id, _)| *id)
+        .collect();
+    rank(eligible, |a, b| {
+        better(&scores[a], &scores[b]).then(a.cmp(b))
+    })
+}
+
 /// A partner's standing on a board: the metric, an optional count that breaks ties on it
 /// (higher first), and the figures the metric is made of.
 struct Score {
@@ -209,14 +226,7 @@ impl Board {
             .iter()
             .map(|(id, p)| (id.as_str(), (self.score)(p)))
             .collect();
-        let eligible: Vec<&str> = scores
-            .iter()
-            .filter(|(_, s)| s.metric.as_decimal() >= rules.min_gmv)
-            .map(|(id, _)| *id)
-            .collect();
-        let ranked = rank(eligible, |a, b| {
-            better(&scores[a], &scores[b]).then(a.cmp(b))
-        });
+        let ranked = standings(&scores, rules.min_gmv);
         let entrants = ranked.len();
         let paid = rules.prizes.paid_ranks().min(entrants);
         let rank_of: BTreeMap<&str, usize> = ranked.iter().map(|r| (r.item, r.rank)).collect();

@@ -14,48 +14,10 @@ use rust_decimal::Decimal;
 
 pub struct BfcmSellerChallenge;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    Large,
-    Small,
-}
-
-impl Class {
-    fn name(self) -> &'static str {
-        match self {
-            Class::Large => "large",
-            Class::Small => "small",
-        }
-    }
-}
-
-/// Where a seller landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    /// Zero October GMV: no uplift can be measured.
-    NotEligible,
-    /// Below the class's first uplift tier.
-    Below,
-    /// Met tier `i` of the class's table (the highest met).
-    Tier(usize),
-}
-
-struct Seller<'a> {
-    id: &'a str,
-    class: Class,
-    oct_sum: Money,
-    bfcm_sum: Money,
-    /// BFCM average over October average, exactly; `None` with zero October GMV.
-    ratio: Option<Exact>,
-    outcome: Outcome,
-    amount: Money,
-}
-
-/// `+25%` for an uplift threshold of 0.25.
-fn uplift_text(r: Decimal) -> String {
-    format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
-}
-
+/// The rule (6b): a seller is large when its October average daily GMV meets the book's
+/// threshold, else small; a seller without October GMV is not eligible. Its uplift is its
+/// BFCM average daily GMV over its October average, minus one, compared exactly; it is paid
+/// the highest tier of its class the uplift meets. A partner earns the sum over its sellers.
 fn judge<'a>(
     id: &'a str,
     sums: &SellerSums,
@@ -99,6 +61,48 @@ fn judge<'a>(
         outcome: hit.map_or(Outcome::Below, |(i, _)| Outcome::Tier(i)),
         amount: hit.map_or(Money::ZERO, |(_, t)| t.amount),
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Large,
+    Small,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Large => "large",
+            Class::Small => "small",
+        }
+    }
+}
+
+/// Where a seller landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Zero October GMV: no uplift can be measured.
+    NotEligible,
+    /// Below the class's first uplift tier.
+    Below,
+    /// Met tier `i` of the class's table (the highest met).
+    Tier(usize),
+}
+
+struct Seller<'a> {
+    id: &'a str,
+    class: Class,
+    oct_sum: Money,
+    bfcm_sum: Money,
+    /// BFCM average over October average, exactly; `None` with zero October GMV.
+    ratio: Option<Exact>,
+    outcome: Outcome,
+    amount: Money,
+}
+
+/// `+25%` for an uplift threshold of 0.25.
+fn uplift_text(r: Decimal) -> String {
+    format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
 }
 
 /// `3 large sellers: 1 at ≥ +100% (12,000.00), 2 below +25%`.

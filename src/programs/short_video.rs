@@ -151,7 +151,10 @@ pub struct Board {
 }
 
 impl Board {
-    /// Ranks every partner of `data` for `month` (a month that has ended) against `q3`.
+    /// The rule (1.3): a partner's increment for a month is its average daily short-video
+    /// GMV in the month minus its average in Q3; partners with a positive increment are
+    /// ranked by it, then by the month's short-video sum, then by partner_id, and each rank
+    /// is paid its band. Ranks every partner of `data` for `month` (a month that has ended).
     pub fn new(data: &DataSet, month: WindowId, window: Window, q3: Window) -> Board {
         let mut eligible = Vec::new();
         let mut ineligible = Vec::new();
