@@ -1,14 +1,15 @@
 //! The program book: every rule number, window, tier, band and cap, as TOML.
 
-use crate::money::{human_decimal, Money};
-use crate::window::Window;
+use crate::programs::{
+    affiliate, bfcm, bfcm_seller, creator_incubation, gmv_growth, short_video, tier_upgrade,
+};
+use crate::rules::{invalid, Invalid};
+pub use crate::rules::{Band, Bands, Tier, TierTable, MAX_BOOK_NUMBER};
+pub use crate::window::Windows;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-#[cfg(test)]
-use std::str::FromStr;
 use thiserror::Error;
 
 /// The Q4 2025 book, the default for every run.
@@ -43,14 +44,16 @@ pub struct Book {
 pub struct Rules {
     pub book: Meta,
     pub windows: Windows,
-    pub gmv_growth: GmvGrowth,
-    pub tier_upgrade: TierUpgrade,
-    pub short_video_top15: ShortVideo,
-    pub affiliate_credits: Affiliate,
-    pub creator_incubation: CreatorIncubation,
-    pub bfcm_matchmaking: Leaderboard,
-    pub bfcm_seller_challenge: SellerChallenge,
-    pub bfcm_live_championship: Leaderboard,
+    // One section per program, each a type of its program's file, named as the program's
+    // `ProgramInfo::book_section` (a test checks the two agree).
+    pub gmv_growth: gmv_growth::Section,
+    pub tier_upgrade: tier_upgrade::Section,
+    pub short_video_top15: short_video::Section,
+    pub affiliate_credits: affiliate::Section,
+    pub creator_incubation: creator_incubation::Section,
+    pub bfcm_matchmaking: bfcm::Leaderboard,
+    pub bfcm_seller_challenge: bfcm_seller::Section,
+    pub bfcm_live_championship: bfcm::Leaderboard,
     /// Where each value comes from, by book key (`"windows.q3"`, `"gmv_growth.tiers"`).
     pub provenance: BTreeMap<String, Provenance>,
     /// The sources the provenance cites, by id.
@@ -162,261 +165,6 @@ pub struct Meta {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Windows {
-    pub program: Window,
-    pub q3: Window,
-    pub q4: Window,
-    pub oct: Window,
-    pub nov: Window,
-    pub dec: Window,
-    pub bfcm: Window,
-}
-
-impl Windows {
-    /// The program's months in order, with their book keys.
-    pub fn months(&self) -> [(&'static str, Window); 3] {
-        [("oct", self.oct), ("nov", self.nov), ("dec", self.dec)]
-    }
-
-    /// The windows must describe one program: the months follow each other and together
-    /// are exactly q4, the baseline ends before q4 starts, and every window but the
-    /// baseline lies inside the program period (the --as-of range).
-    fn check_layout(&self) -> Result<(), Invalid> {
-        let months = self.months();
-        let (first, last) = (months[0], months[months.len() - 1]);
-        if first.1.start != self.q4.start {
-            return Err(invalid(
-                format!("windows.{}.start", first.0),
-                format!(
-                    "the first month starts {}, q4 starts {}: the months must together be q4",
-                    first.1.start, self.q4.start
-                ),
-            ));
-        }
-        for pair in months.windows(2) {
-            let ((before, a), (after, b)) = (pair[0], pair[1]);
-            if a.end.succ_opt() != Some(b.start) {
-                let relation = if b.start <= a.end {
-                    "overlaps"
-                } else {
-                    "leaves a gap after"
-                };
-                return Err(invalid(
-                    format!("windows.{after}.start"),
-                    format!(
-                        "{after} starts {} and {relation} {before} (ending {}): months must be consecutive",
-                        b.start, a.end
-                    ),
-                ));
-            }
-        }
-        if last.1.end != self.q4.end {
-            return Err(invalid(
-                format!("windows.{}.end", last.0),
-                format!(
-                    "the last month ends {}, q4 ends {}: the months must together be q4",
-                    last.1.end, self.q4.end
-                ),
-            ));
-        }
-        if self.q3.end >= self.q4.start {
-            return Err(invalid(
-                "windows.q3.end",
-                format!(
-                    "the baseline ends {}, not before q4 starts ({})",
-                    self.q3.end, self.q4.start
-                ),
-            ));
-        }
-        for (name, w) in self.named() {
-            if name == "program" || name == "q3" {
-                continue;
-            }
-            if w.start < self.program.start || w.end > self.program.end {
-                return Err(invalid(
-                    format!("windows.{name}"),
-                    format!(
-                        "{}..{} is not inside the program period {}..{}",
-                        w.start, w.end, self.program.start, self.program.end
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Every window with its book key, the program period first.
-    pub fn named(&self) -> [(&'static str, Window); 7] {
-        [
-            ("program", self.program),
-            ("q3", self.q3),
-            ("q4", self.q4),
-            ("oct", self.oct),
-            ("nov", self.nov),
-            ("dec", self.dec),
-            ("bfcm", self.bfcm),
-        ]
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GmvGrowth {
-    pub tiers: TierTable,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TierUpgrade {
-    pub hold_days: i64,
-    pub bonus: TierTable,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ShortVideo {
-    pub bands: Bands,
-    pub consistency_top: usize,
-    #[serde(deserialize_with = "de_money")]
-    pub consistency_amount: Money,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Affiliate {
-    pub tiers: TierTable,
-    pub max_sellers: usize,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreatorIncubation {
-    pub tiers: TierTable,
-}
-
-/// A leaderboard with an eligibility floor on its metric and prizes by rank.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Leaderboard {
-    #[serde(deserialize_with = "de_decimal")]
-    pub min_gmv: Decimal,
-    pub prizes: Bands,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SellerChallenge {
-    #[serde(deserialize_with = "de_decimal")]
-    pub large_min_avg_daily: Decimal,
-    pub large: TierTable,
-    pub small: TierTable,
-}
-
-/// Tiers sorted by ascending `min`; the highest one met pays.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct TierTable(pub Vec<Tier>);
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tier {
-    #[serde(deserialize_with = "de_decimal")]
-    pub min: Decimal,
-    #[serde(deserialize_with = "de_money")]
-    pub amount: Money,
-}
-
-impl TierTable {
-    /// The highest tier whose threshold `is_met`, with its index; `None` below the first.
-    pub fn lookup(&self, is_met: impl Fn(Decimal) -> bool) -> Option<(usize, &Tier)> {
-        self.0.iter().enumerate().rev().find(|(_, t)| is_met(t.min))
-    }
-
-    /// The amount paid, zero below the first tier.
-    pub fn pay(&self, is_met: impl Fn(Decimal) -> bool) -> Money {
-        self.lookup(is_met).map_or(Money::ZERO, |(_, t)| t.amount)
-    }
-
-    pub fn first_min(&self) -> Option<Decimal> {
-        self.0.first().map(|t| t.min)
-    }
-
-    pub fn max_amount(&self) -> Money {
-        self.0.iter().map(|t| t.amount).max().unwrap_or(Money::ZERO)
-    }
-
-    /// `>= 3,000 → 5,000; >= 10,000 → 10,000` — for explanations.
-    pub fn describe(&self) -> String {
-        self.0
-            .iter()
-            .map(|t| format!(">= {} → {}", human_decimal(t.min), t.amount.human()))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-/// Prize bands by rank, sorted and non-overlapping.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Bands(pub Vec<Band>);
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Band {
-    pub from: usize,
-    pub to: usize,
-    #[serde(deserialize_with = "de_money")]
-    pub amount: Money,
-}
-
-impl Bands {
-    pub fn lookup(&self, rank: usize) -> Option<(usize, &Band)> {
-        self.0
-            .iter()
-            .enumerate()
-            .find(|(_, b)| b.from <= rank && rank <= b.to)
-    }
-
-    pub fn pay(&self, rank: usize) -> Money {
-        self.lookup(rank).map_or(Money::ZERO, |(_, b)| b.amount)
-    }
-
-    /// The last rank that pays anything.
-    pub fn paid_ranks(&self) -> usize {
-        self.0.iter().map(|b| b.to).max().unwrap_or(0)
-    }
-
-    pub fn max_amount(&self) -> Money {
-        self.0.iter().map(|b| b.amount).max().unwrap_or(Money::ZERO)
-    }
-
-    pub fn describe(&self) -> String {
-        self.0
-            .iter()
-            .map(|b| {
-                let ranks = if b.from == b.to {
-                    format!("rank {}", b.from)
-                } else {
-                    format!("ranks {}–{}", b.from, b.to)
-                };
-                format!("{ranks} → {}", b.amount.human())
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-/// A book number, read as a scenario's numbers are (`number::decimal`).
-fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    crate::number::decimal(&toml::Value::deserialize(d)?).map_err(serde::de::Error::custom)
-}
-
-fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
-    de_decimal(d).map(Money::new)
-}
-
 impl Book {
     pub fn embedded() -> Book {
         Book::from_toml(EMBEDDED, "embedded").expect("the embedded book is valid")
@@ -465,21 +213,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Largest number a book may hold (a threshold or an amount): far above any real rule, and
-/// low enough that no sum or cross-multiplication of the programs can overflow.
-pub const MAX_BOOK_NUMBER: i64 = 1_000_000_000_000;
-
 /// Longest stretch the windows may cover together: day-indexed bookkeeping is sized by it.
 pub const MAX_WINDOW_SPAN_DAYS: i64 = 731;
-
-/// Longest hold window of the tier upgrade.
-pub const MAX_HOLD_DAYS: i64 = 366;
-
-type Invalid = (String, String);
-
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
-    (key.into(), message.into())
-}
 
 impl Rules {
     fn validate(&self) -> Result<(), Invalid> {
@@ -503,172 +238,28 @@ impl Rules {
                 ),
             ));
         }
-        self.windows.check_layout()?;
-        check_tiers("gmv_growth.tiers", &self.gmv_growth.tiers)?;
-        check_tiers("tier_upgrade.bonus", &self.tier_upgrade.bonus)?;
-        if !(1..=MAX_HOLD_DAYS).contains(&self.tier_upgrade.hold_days) {
-            return Err(invalid(
-                "tier_upgrade.hold_days",
-                format!("must be from 1 to {MAX_HOLD_DAYS}"),
-            ));
-        }
-        check_bands("short_video_top15.bands", &self.short_video_top15.bands)?;
-        check_at_least_one(
-            "short_video_top15.consistency_top",
-            self.short_video_top15.consistency_top,
-        )?;
-        check_amount(
-            "short_video_top15.consistency_amount",
-            self.short_video_top15.consistency_amount,
-        )?;
-        check_tiers("affiliate_credits.tiers", &self.affiliate_credits.tiers)?;
-        check_at_least_one(
-            "affiliate_credits.max_sellers",
-            self.affiliate_credits.max_sellers,
-        )?;
-        check_tiers("creator_incubation.tiers", &self.creator_incubation.tiers)?;
-        for (name, lb) in [
-            ("bfcm_matchmaking", &self.bfcm_matchmaking),
-            ("bfcm_live_championship", &self.bfcm_live_championship),
-        ] {
-            check_non_negative(&format!("{name}.min_gmv"), lb.min_gmv)?;
-            check_bands(&format!("{name}.prizes"), &lb.prizes)?;
-        }
-        let sc = &self.bfcm_seller_challenge;
-        check_non_negative(
-            "bfcm_seller_challenge.large_min_avg_daily",
-            sc.large_min_avg_daily,
-        )?;
-        check_tiers("bfcm_seller_challenge.large", &sc.large)?;
-        check_tiers("bfcm_seller_challenge.small", &sc.small)?;
+        self.windows
+            .check_layout()
+            .map_err(|(k, m)| invalid(k, m))?;
+        // Each program checks its own section.
+        self.gmv_growth.validate()?;
+        self.tier_upgrade.validate()?;
+        self.short_video_top15.validate()?;
+        self.affiliate_credits.validate()?;
+        self.creator_incubation.validate()?;
+        self.bfcm_matchmaking.validate(&bfcm::MATCHMAKING_INFO)?;
+        self.bfcm_seller_challenge.validate()?;
+        self.bfcm_live_championship.validate(&bfcm::LIVE_INFO)?;
         Ok(())
     }
-}
-
-/// A book number: not negative, and at most `MAX_BOOK_NUMBER`.
-fn check_non_negative(key: &str, value: Decimal) -> Result<(), Invalid> {
-    if value.is_sign_negative() && !value.is_zero() {
-        return Err(invalid(key, format!("{value} is negative")));
-    }
-    if value > Decimal::from(MAX_BOOK_NUMBER) {
-        return Err(invalid(
-            key,
-            format!("{value} is above the largest number a book may hold ({MAX_BOOK_NUMBER})"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_amount(key: &str, amount: Money) -> Result<(), Invalid> {
-    let value = amount.as_decimal();
-    check_non_negative(key, value)?;
-    if value.fract() != Decimal::ZERO {
-        return Err(invalid(
-            key,
-            format!("{value} is not a whole-dollar amount"),
-        ));
-    }
-    Ok(())
-}
-
-/// A count the rule cannot do without (a cap, a top N): at least one.
-fn check_at_least_one(key: &str, value: usize) -> Result<(), Invalid> {
-    if value == 0 {
-        return Err(invalid(key, "must be at least 1"));
-    }
-    Ok(())
-}
-
-fn check_tiers(key: &str, tiers: &TierTable) -> Result<(), Invalid> {
-    if tiers.0.is_empty() {
-        return Err(invalid(key, "has no tier: a rule that can never pay"));
-    }
-    let mut previous: Option<Decimal> = None;
-    for (i, tier) in tiers.0.iter().enumerate() {
-        check_non_negative(&format!("{key}[{i}].min"), tier.min)?;
-        check_amount(&format!("{key}[{i}].amount"), tier.amount)?;
-        if let Some(prev) = previous {
-            if tier.min <= prev {
-                return Err(invalid(
-                    format!("{key}[{i}].min"),
-                    format!(
-                        "tiers must be sorted by ascending min without overlap ({} after {})",
-                        tier.min, prev
-                    ),
-                ));
-            }
-        }
-        previous = Some(tier.min);
-        // A higher tier paying less would make a monthly true-up (affiliate credits) issue
-        // a negative amount, and more GMV pay less.
-        if let Some(lower) = i.checked_sub(1).map(|j| &tiers.0[j]) {
-            if tier.amount < lower.amount {
-                return Err(invalid(
-                    format!("{key}[{i}].amount"),
-                    format!(
-                        "a higher tier must not pay less than the one below ({} after {})",
-                        tier.amount.as_decimal(),
-                        lower.amount.as_decimal()
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_bands(key: &str, bands: &Bands) -> Result<(), Invalid> {
-    if bands.0.is_empty() {
-        return Err(invalid(
-            key,
-            "has no band: a leaderboard that can never pay",
-        ));
-    }
-    let mut previous_to = 0;
-    for (i, band) in bands.0.iter().enumerate() {
-        check_amount(&format!("{key}[{i}].amount"), band.amount)?;
-        if band.from < 1 || band.to < band.from {
-            return Err(invalid(
-                format!("{key}[{i}]"),
-                format!(
-                    "ranks {}..{} are not a range starting at 1 or later",
-                    band.from, band.to
-                ),
-            ));
-        }
-        if band.from <= previous_to {
-            return Err(invalid(
-                format!("{key}[{i}].from"),
-                format!(
-                    "bands must be sorted by rank without overlap (rank {} after rank {})",
-                    band.from, previous_to
-                ),
-            ));
-        }
-        previous_to = band.to;
-        if let Some(better) = i.checked_sub(1).map(|j| &bands.0[j]) {
-            if band.amount > better.amount {
-                return Err(invalid(
-                    format!("{key}[{i}].amount"),
-                    format!(
-                        "a worse rank must not pay more than a better one ({} for ranks {}..{} after {} for ranks {}..{})",
-                        band.amount.as_decimal(),
-                        band.from,
-                        band.to,
-                        better.amount.as_decimal(),
-                        better.from,
-                        better.to
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
 
     fn with(replace: &str, by: &str) -> Result<Book, BookError> {
         assert!(

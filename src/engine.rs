@@ -1,161 +1,13 @@
-//! Runs every program of the book over the aggregated inputs and collects payout lines.
+//! Runs programs over the aggregated inputs and collects their payout lines. What a program
+//! is and what it produces live below it (`programs`, `payout`); this module only runs them.
 
 use crate::book::Rules;
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
-use crate::programs;
-use crate::window::{Periods, WindowId};
-use serde::Serialize;
+pub use crate::payout::{Context, Detail, Evaluation, Kind, Line, Skip, Step};
+use crate::programs::{self, Program, ProgramInfo};
+use crate::window::Periods;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Cash,
-    AdCredit,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Cash => "cash",
-            Kind::AdCredit => "ad_credit",
-        }
-    }
-}
-
-/// Program ids of payout lines, in report order.
-pub const PROGRAM_IDS: [&str; 9] = [
-    "gmv_growth",
-    "tier_upgrade",
-    "short_video_top15",
-    "short_video_consistency",
-    "affiliate_credits",
-    "creator_incubation",
-    "bfcm_matchmaking",
-    "bfcm_seller_challenge",
-    "bfcm_live_championship",
-];
-
-pub fn program_order(id: &str) -> usize {
-    PROGRAM_IDS
-        .iter()
-        .position(|p| *p == id)
-        .unwrap_or(usize::MAX)
-}
-
-/// One figure of a computation, with the book value or input it came from, and the
-/// figures it was made of.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Step {
-    pub label: String,
-    pub value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub children: Vec<Step>,
-}
-
-impl Step {
-    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Step {
-        Step {
-            label: label.into(),
-            value: value.into(),
-            source: None,
-            children: Vec::new(),
-        }
-    }
-
-    pub fn source(mut self, source: impl Into<String>) -> Step {
-        self.source = Some(source.into());
-        self
-    }
-
-    pub fn child(mut self, step: Step) -> Step {
-        self.children.push(step);
-        self
-    }
-
-    pub fn children(mut self, steps: impl IntoIterator<Item = Step>) -> Step {
-        self.children.extend(steps);
-        self
-    }
-}
-
-/// A small table behind a line: the sellers, creators or ranks that decided it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Detail {
-    pub title: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Detail {
-    pub fn new(title: impl Into<String>, columns: &[&str], rows: Vec<Vec<String>>) -> Detail {
-        Detail {
-            title: title.into(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
-            rows,
-        }
-    }
-}
-
-/// One payout line: (partner, program, period).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Line {
-    pub partner_id: String,
-    pub program: &'static str,
-    pub period: String,
-    pub kind: Kind,
-    pub amount: Money,
-    pub provisional: bool,
-    pub basis: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<Step>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Detail>,
-}
-
-/// What a program sees.
-pub struct Context<'a> {
-    pub rules: &'a Rules,
-    pub periods: &'a Periods,
-    pub data: &'a DataSet,
-    /// Build each line's figure tree and detail table. Only statements and `explain` show
-    /// them; the payout table, CSV and JSON need amounts and bases only, and building
-    /// them for every partner is most of a large run's evaluation time.
-    pub figures: bool,
-}
-
-/// A program's answer for a whole run.
-pub enum Evaluation {
-    Lines(Vec<Line>),
-    /// Nothing to pay yet (e.g. the window starts after --as-of); the reason says why.
-    NotEvaluated(String),
-    /// The program cannot run; listed under `skipped` with the reason.
-    Skipped(String),
-}
-
-pub trait Program: Send + Sync {
-    /// The program ids its lines carry (most programs have one).
-    fn ids(&self) -> &'static [&'static str];
-    /// Optional input files without which the program cannot run.
-    fn needs(&self) -> &'static [InputFile] {
-        &[]
-    }
-    fn evaluate(&self, ctx: &Context) -> Evaluation;
-    /// Ids of a program that ran but that have no lines in this run (e.g. a bonus issued
-    /// with a month that has not ended), with the reason; listed under `not_evaluated`.
-    fn not_evaluated(&self, _ctx: &Context) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Skip {
-    pub program: &'static str,
-    pub reason: String,
-}
 
 #[derive(Debug)]
 pub struct Outcome {
@@ -164,6 +16,9 @@ pub struct Outcome {
     pub not_evaluated: Vec<Skip>,
     /// Every partner of the run with its display name.
     pub partners: BTreeMap<String, String>,
+    /// The payouts of the programs the run was given, in report order, whether they wrote
+    /// lines, were skipped or not evaluated: every output lists its programs from here.
+    pub programs: Vec<&'static ProgramInfo>,
 }
 
 impl Outcome {
@@ -191,6 +46,23 @@ impl Outcome {
             .sum()
     }
 
+    /// The payouts that ran (neither skipped nor not evaluated), in report order: the
+    /// columns of the payout table and the keys of `by_program`.
+    pub fn evaluated(&self) -> impl Iterator<Item = &'static ProgramInfo> + '_ {
+        self.programs
+            .iter()
+            .copied()
+            .filter(|p| !self.is_skipped(p.id))
+    }
+
+    /// The report position of a payout id (unknown ids last).
+    pub fn order(&self, program: &str) -> usize {
+        self.programs
+            .iter()
+            .position(|p| p.id == program)
+            .unwrap_or(usize::MAX)
+    }
+
     pub fn is_skipped(&self, program: &str) -> bool {
         self.skipped
             .iter()
@@ -213,7 +85,7 @@ fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> 
             let Some(program) = programs.get(i) else {
                 return done;
             };
-            let runs = program.needs().iter().all(|f| ctx.data.present(*f));
+            let runs = programs::needs(program.as_ref()).all(|f| ctx.data.present(f));
             let result = runs.then(|| {
                 let evaluation = program.evaluate(ctx);
                 let not_evaluated = match evaluation {
@@ -237,7 +109,20 @@ fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> 
     slots
 }
 
+/// Runs every registered program (`programs::all`).
 pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> Outcome {
+    run_programs(&programs::all(), rules, periods, data, figures)
+}
+
+/// Runs `programs`, in report order. The outcome lists their payouts, so a program given
+/// here appears in every output.
+pub fn run_programs(
+    programs: &[Box<dyn Program>],
+    rules: &Rules,
+    periods: &Periods,
+    data: &DataSet,
+    figures: bool,
+) -> Outcome {
     let ctx = Context {
         rules,
         periods,
@@ -253,19 +138,20 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
             .iter()
             .map(|(id, p)| (id.clone(), p.name.clone().unwrap_or_default()))
             .collect(),
+        programs: programs
+            .iter()
+            .flat_map(|p| p.payouts().iter().copied())
+            .collect(),
     };
-    let programs = programs::all();
-    let results = evaluate_all(&programs, &ctx);
+    let results = evaluate_all(programs, &ctx);
     for (program, result) in programs.iter().zip(results) {
         let Some((evaluation, not_evaluated)) = result else {
-            let file = program
-                .needs()
-                .iter()
-                .find(|f| !data.present(**f))
+            let file = programs::needs(program.as_ref())
+                .find(|f| !data.present(*f))
                 .expect("a program is only left out for a missing file");
-            for id in program.ids() {
+            for info in program.payouts() {
                 outcome.skipped.push(Skip {
-                    program: id,
+                    program: info.id,
                     reason: format!("no {}", file.name()),
                 });
             }
@@ -279,74 +165,50 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
                 }
             }
             Evaluation::NotEvaluated(reason) => {
-                for id in program.ids() {
+                for info in program.payouts() {
                     outcome.not_evaluated.push(Skip {
-                        program: id,
+                        program: info.id,
                         reason: reason.clone(),
                     });
                 }
             }
             Evaluation::Skipped(reason) => {
-                for id in program.ids() {
+                for info in program.payouts() {
                     outcome.skipped.push(Skip {
-                        program: id,
+                        program: info.id,
                         reason: reason.clone(),
                     });
                 }
             }
         }
     }
-    note_gaps(&mut outcome.lines, periods, data);
+    note_gaps(&mut outcome.lines, &outcome.programs, periods, data);
     // Partner, then report order of the program, then period (the program's place is only
     // looked up between lines of one partner).
-    outcome.lines.sort_by(|a, b| {
+    let order = |id: &str| outcome.programs.iter().position(|p| p.id == id);
+    let mut lines = std::mem::take(&mut outcome.lines);
+    lines.sort_by(|a, b| {
         a.partner_id
             .cmp(&b.partner_id)
-            .then_with(|| program_order(a.program).cmp(&program_order(b.program)))
+            .then_with(|| order(a.program).cmp(&order(b.program)))
             .then_with(|| a.period.cmp(&b.period))
     });
+    outcome.lines = lines;
     outcome
 }
 
-/// The windows of gmv_daily.csv a line's figures are summed over (cut at the evaluation
-/// date): growth compares Q4 with Q3; a short-video month is ranked against Q3; affiliate
-/// credits are cumulative from October; the seller challenge compares BFCM with October;
-/// the live championship sums BFCM. Tiers, creators and matchmaking read other files.
-pub fn gmv_windows(program: &str, period: &str, periods: &Periods) -> Vec<WindowId> {
-    let month_of = |label: &str| {
-        WindowId::MONTHS
-            .into_iter()
-            .position(|m| periods.full(m).month_label() == label)
-    };
-    match program {
-        "gmv_growth" => vec![WindowId::Q3, WindowId::Q4],
-        "short_video_top15" => {
-            let mut w = vec![WindowId::Q3];
-            w.extend(month_of(period).map(|i| WindowId::MONTHS[i]));
-            w
-        }
-        "short_video_consistency" => {
-            let mut w = vec![WindowId::Q3];
-            w.extend(WindowId::MONTHS);
-            w
-        }
-        "affiliate_credits" => {
-            let upto = month_of(period).unwrap_or(WindowId::MONTHS.len() - 1);
-            WindowId::MONTHS[..=upto].to_vec()
-        }
-        "bfcm_seller_challenge" => vec![WindowId::Oct, WindowId::Bfcm],
-        "bfcm_live_championship" => vec![WindowId::Bfcm],
-        _ => Vec::new(),
-    }
-}
-
-/// With gaps accepted (--allow-gaps), every line whose gmv_daily windows hold a day
-/// without rows says how many such days its figures counted as days without sales.
 /// The step a line carries when days of its windows had no gmv_daily.csv rows
 /// (`--allow-gaps`).
 pub const GAP_STEP: &str = "days without rows";
 
-fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
+/// With gaps accepted (--allow-gaps), every line whose gmv_daily windows hold a day
+/// without rows says how many such days its figures counted as days without sales.
+fn note_gaps(
+    lines: &mut [Line],
+    registry: &[&'static ProgramInfo],
+    periods: &Periods,
+    data: &DataSet,
+) {
     let Some(coverage) = data
         .files
         .get(&InputFile::GmvDaily)
@@ -360,7 +222,10 @@ fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
         let note = notes
             .entry((line.program, line.period.clone()))
             .or_insert_with(|| {
-                let windows = gmv_windows(line.program, &line.period, periods)
+                let windows = registry
+                    .iter()
+                    .find(|p| p.id == line.program)
+                    .map_or(Vec::new(), |p| (p.gmv_windows)(&line.period, periods))
                     .into_iter()
                     .filter_map(|w| periods.cut(w));
                 match coverage.missing_days_in(windows) {
@@ -378,5 +243,114 @@ fn note_gaps(lines: &mut [Line], periods: &Periods, data: &DataSet) {
                 line.steps.push(Step::new(GAP_STEP, note.clone()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programs::testkit::{gmv, Fixture};
+    use crate::programs::{Cadence, LineHead};
+    use crate::report::{self, explain_text, payouts_table, RunInfo};
+
+    /// A program that exists only in this test: a flat 123.45 ad credit per partner.
+    struct Dummy;
+
+    const DUMMY: ProgramInfo = ProgramInfo {
+        id: "dummy_bonus",
+        title: "Dummy bonus",
+        kind: Kind::AdCredit,
+        cadence: Cadence::Quarter,
+        needs: &[],
+        book_section: "dummy_bonus",
+        gmv_windows: ProgramInfo::no_gmv_windows,
+        rule: |_, _| programs::RuleText {
+            issued: "ad credit, q4".into(),
+            text: "a flat 123.45".into(),
+        },
+    };
+
+    impl Program for Dummy {
+        fn payouts(&self) -> &'static [&'static ProgramInfo] {
+            &[&DUMMY]
+        }
+
+        fn evaluate(&self, ctx: &Context) -> Evaluation {
+            let lines = ctx
+                .data
+                .partners
+                .keys()
+                .map(|partner_id| {
+                    let head = LineHead {
+                        partner_id,
+                        program: &DUMMY,
+                        period: "q4".into(),
+                        provisional: false,
+                        figures: ctx.figures,
+                    };
+                    head.line(Money::from_cents(12_345), "a flat bonus".into(), || {
+                        vec![Step::new("amount", "123.45")]
+                    })
+                })
+                .collect();
+            Evaluation::Lines(lines)
+        }
+    }
+
+    /// Registering a program is all it takes for every output to show it: the outputs
+    /// list the payouts of the programs the engine ran, not a list of their own.
+    #[test]
+    fn a_program_given_to_the_engine_appears_in_every_output() {
+        let mut f = Fixture::new("2025-12-31");
+        f.daily("2025-10-01", "2025-10-01", |d| gmv(d, "P1", "S1", "100.00"));
+        let mut list = programs::all();
+        list.push(Box::new(Dummy));
+        let outcome = run_programs(&list, &f.book.rules, &f.periods, &f.data, true);
+        assert_eq!(outcome.programs.last().map(|p| p.id), Some("dummy_bonus"));
+        assert_eq!(
+            outcome.total(Some("P1"), Kind::AdCredit),
+            Money::from_cents(12_345)
+        );
+
+        let table = payouts_table(&outcome);
+        let header = table.lines().next().expect("header");
+        assert!(header.trim_end().ends_with("| dummy_bonus |"), "{table}");
+        let last_cell = |row: &str| {
+            row.trim_end()
+                .trim_end_matches('|')
+                .rsplit('|')
+                .next()
+                .map(|c| c.trim().to_string())
+        };
+        let p1 = table
+            .lines()
+            .find(|l| l.starts_with("| P1 "))
+            .expect("P1 row");
+        assert_eq!(last_cell(p1).as_deref(), Some("123.45"), "{table}");
+
+        let info = RunInfo {
+            as_of: f.periods.as_of,
+            book: &f.book,
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&report::payouts_json(&outcome, &info)).expect("json");
+        assert_eq!(
+            json["partners"][0]["by_program"]["dummy_bonus"],
+            serde_json::json!("123.45"),
+            "{json}"
+        );
+
+        let explained = explain_text(&outcome, &info, "P1");
+        assert!(
+            explained.contains("└─ dummy_bonus q4: 123.45 ad credit"),
+            "{explained}"
+        );
+
+        let csv = report::payouts_csv(&outcome);
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("P1,,dummy_bonus,q4,ad_credit,123.45,false,")),
+            "{csv}"
+        );
     }
 }

@@ -66,6 +66,111 @@ impl fmt::Display for Window {
     }
 }
 
+/// A refusal of the book's windows: the key and why.
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> (String, String) {
+    (key.into(), message.into())
+}
+
+/// The book's `[windows]`: inclusive date ranges by name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Windows {
+    pub program: Window,
+    pub q3: Window,
+    pub q4: Window,
+    pub oct: Window,
+    pub nov: Window,
+    pub dec: Window,
+    pub bfcm: Window,
+}
+
+impl Windows {
+    /// The program's months in order, with their book keys.
+    pub fn months(&self) -> [(&'static str, Window); 3] {
+        [("oct", self.oct), ("nov", self.nov), ("dec", self.dec)]
+    }
+
+    /// The windows must describe one program (an error names the book key): the months follow each other and together
+    /// are exactly q4, the baseline ends before q4 starts, and every window but the
+    /// baseline lies inside the program period (the --as-of range).
+    pub(crate) fn check_layout(&self) -> Result<(), (String, String)> {
+        let months = self.months();
+        let (first, last) = (months[0], months[months.len() - 1]);
+        if first.1.start != self.q4.start {
+            return Err(invalid(
+                format!("windows.{}.start", first.0),
+                format!(
+                    "the first month starts {}, q4 starts {}: the months must together be q4",
+                    first.1.start, self.q4.start
+                ),
+            ));
+        }
+        for pair in months.windows(2) {
+            let ((before, a), (after, b)) = (pair[0], pair[1]);
+            if a.end.succ_opt() != Some(b.start) {
+                let relation = if b.start <= a.end {
+                    "overlaps"
+                } else {
+                    "leaves a gap after"
+                };
+                return Err(invalid(
+                    format!("windows.{after}.start"),
+                    format!(
+                        "{after} starts {} and {relation} {before} (ending {}): months must be consecutive",
+                        b.start, a.end
+                    ),
+                ));
+            }
+        }
+        if last.1.end != self.q4.end {
+            return Err(invalid(
+                format!("windows.{}.end", last.0),
+                format!(
+                    "the last month ends {}, q4 ends {}: the months must together be q4",
+                    last.1.end, self.q4.end
+                ),
+            ));
+        }
+        if self.q3.end >= self.q4.start {
+            return Err(invalid(
+                "windows.q3.end",
+                format!(
+                    "the baseline ends {}, not before q4 starts ({})",
+                    self.q3.end, self.q4.start
+                ),
+            ));
+        }
+        for (name, w) in self.named() {
+            if name == "program" || name == "q3" {
+                continue;
+            }
+            if w.start < self.program.start || w.end > self.program.end {
+                return Err(invalid(
+                    format!("windows.{name}"),
+                    format!(
+                        "{}..{} is not inside the program period {}..{}",
+                        w.start, w.end, self.program.start, self.program.end
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every window with its book key, the program period first.
+    pub fn named(&self) -> [(&'static str, Window); 7] {
+        [
+            ("program", self.program),
+            ("q3", self.q3),
+            ("q4", self.q4),
+            ("oct", self.oct),
+            ("nov", self.nov),
+            ("dec", self.dec),
+            ("bfcm", self.bfcm),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +279,7 @@ pub struct Periods {
 }
 
 impl Periods {
-    pub fn new(windows: &crate::book::Windows, as_of: NaiveDate) -> Periods {
+    pub fn new(windows: &Windows, as_of: NaiveDate) -> Periods {
         let full = [
             windows.q3,
             windows.q4,

@@ -82,7 +82,7 @@ fn gmv_growth_figures_of_a_sample_partner() {
 fn every_program_is_listed_with_its_amount_or_the_reason_it_did_not_run() {
     let (code, out, _) = explain(&[SAMPLE, "--partner", "P05"]);
     assert_eq!(code, 0);
-    for program in tsp_payout::engine::PROGRAM_IDS {
+    for program in tsp_payout::programs::registry().iter().map(|p| p.id) {
         let listed = out.lines().any(|l| {
             l.starts_with(&format!("├─ {program}")) || l.starts_with(&format!("└─ {program}"))
         });

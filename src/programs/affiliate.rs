@@ -3,16 +3,112 @@
 //! month issues the growth of the entitlement since the month before.
 
 use super::LineHead;
-use crate::book::Affiliate as Rules;
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{check_at_least_one, check_tiers, BookKey, Invalid, TierTable};
 use crate::window::{Periods, WindowId};
 
 pub const ID: &str = "affiliate_credits";
 
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: ID,
+    title: "Affiliate credits",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Month,
+    needs: &[],
+    book_section: "affiliate_credits",
+    // Cumulative from the first month to the line's month.
+    gmv_windows: |period, periods| {
+        let upto = super::month_of(period, periods).unwrap_or(WindowId::MONTHS.len() - 1);
+        WindowId::MONTHS[..=upto].to_vec()
+    },
+    rule: |r, mark| super::RuleText {
+        issued: "ad credit, monthly true-up".into(),
+        text: format!(
+            "per seller on its cumulative affiliate GMV since {}: {} {}; at most {} sellers \
+             per partner {}, the highest credits kept",
+            r.windows.q4.start,
+            r.affiliate_credits.tiers.describe(),
+            mark(Section::TIERS),
+            r.affiliate_credits.max_sellers,
+            mark(Section::MAX_SELLERS)
+        ),
+    },
+};
+
 pub struct AffiliateCredits;
+
+/// The rule (1.4): as of the end of a month, each seller earns the highest tier its
+/// affiliate GMV since the first month meets; of the sellers who earn a credit, the partner
+/// keeps at most `max_sellers`: the highest credits, then the highest GMV, then seller_id.
+/// The entitlement is the sum of the kept credits; a month issues its growth over the
+/// previous month's (see [`month_pair`]). `through` is the first month up to the evaluated one.
+pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -> Entitlement {
+    let mut qualifying = Vec::new();
+    let mut sellers_with_gmv = 0;
+    let mut best_unqualified: Option<SellerCredit> = None;
+    // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
+    for (seller_id, sums) in &partner.sellers {
+        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
+        if !cumulative.is_positive() {
+            continue;
+        }
+        sellers_with_gmv += 1;
+        let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
+        let seller = SellerCredit {
+            seller_id: seller_id.clone(),
+            cumulative,
+            credit,
+        };
+        if credit.is_positive() {
+            qualifying.push(seller);
+        } else if best_unqualified
+            .as_ref()
+            .is_none_or(|b| cumulative > b.cumulative)
+        {
+            best_unqualified = Some(seller);
+        }
+    }
+    let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
+        b.credit
+            .cmp(&a.credit)
+            .then(b.cumulative.cmp(&a.cumulative))
+            .then(a.seller_id.as_bytes().cmp(b.seller_id.as_bytes()))
+    });
+    let amount = kept.iter().map(|s| s.credit).sum();
+    Entitlement {
+        kept,
+        dropped,
+        amount,
+        sellers_with_gmv,
+        best_unqualified,
+    }
+}
+
+/// The book's `[affiliate_credits]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+    pub max_sellers: usize,
+}
+
+/// The section as the rule reads it.
+type Rules = Section;
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+    pub const MAX_SELLERS: BookKey = INFO.key(field!(Section, max_sellers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)?;
+        check_at_least_one(Self::MAX_SELLERS, self.max_sellers)
+    }
+}
 
 /// One seller's credit as of the end of a month.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,51 +168,6 @@ pub fn status(position: usize, kept: bool, cap: usize) -> String {
         format!("kept: {} by credit", ordinal(position))
     } else {
         format!("dropped: {} by credit, cap {cap}", ordinal(position))
-    }
-}
-
-/// The partner's entitlement over the months `through` (the first month up to the
-/// evaluated one): each seller's credit by the tiers on its cumulative affiliate GMV, the
-/// best `max_sellers` kept by credit desc, cumulative GMV desc, seller_id asc.
-pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -> Entitlement {
-    let mut qualifying = Vec::new();
-    let mut sellers_with_gmv = 0;
-    let mut best_unqualified: Option<SellerCredit> = None;
-    // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
-    for (seller_id, sums) in &partner.sellers {
-        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
-        if !cumulative.is_positive() {
-            continue;
-        }
-        sellers_with_gmv += 1;
-        let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
-        let seller = SellerCredit {
-            seller_id: seller_id.clone(),
-            cumulative,
-            credit,
-        };
-        if credit.is_positive() {
-            qualifying.push(seller);
-        } else if best_unqualified
-            .as_ref()
-            .is_none_or(|b| cumulative > b.cumulative)
-        {
-            best_unqualified = Some(seller);
-        }
-    }
-    let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
-        b.credit
-            .cmp(&a.credit)
-            .then(b.cumulative.cmp(&a.cumulative))
-            .then(a.seller_id.as_bytes().cmp(b.seller_id.as_bytes()))
-    });
-    let amount = kept.iter().map(|s| s.credit).sum();
-    Entitlement {
-        kept,
-        dropped,
-        amount,
-        sellers_with_gmv,
-        best_unqualified,
     }
 }
 
@@ -190,8 +241,8 @@ fn month_line(
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))
                 .source(format!("book {}", months_keys.join(" + "))),
             Step::new("credit tiers per seller", rules.tiers.describe())
-                .source("book affiliate_credits.tiers"),
-            Step::new("seller cap", cap.to_string()).source("book affiliate_credits.max_sellers"),
+                .source(Section::TIERS.cite()),
+            Step::new("seller cap", cap.to_string()).source(Section::MAX_SELLERS.cite()),
             Step::new(
                 "sellers with affiliate GMV",
                 now.sellers_with_gmv.to_string(),
@@ -224,9 +275,8 @@ fn month_line(
     };
     let head = LineHead {
         partner_id,
-        program: ID,
+        program: &INFO,
         period: label.clone(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -254,8 +304,8 @@ fn month_line(
 }
 
 impl Program for AffiliateCredits {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ID]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {

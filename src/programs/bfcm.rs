@@ -3,14 +3,61 @@
 //! prizes by rank band; they differ only in the metric and its tie-breakers.
 
 use super::{plural, LineHead};
-use crate::book::{Leaderboard, Rules};
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::book::Rules;
+use crate::field;
 use crate::input::{InputFile, PartnerData};
 use crate::leaderboard::{rank, rank_phrase, Ranked};
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{check_bands, check_non_negative, de_decimal, Bands, BookKey, Invalid};
 use crate::window::{Window, WindowId};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+/// The book section of a BFCM leaderboard (`[bfcm_matchmaking]`,
+/// `[bfcm_live_championship]`): an eligibility floor on its metric and prizes by rank.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leaderboard {
+    #[serde(deserialize_with = "de_decimal")]
+    pub min_gmv: rust_decimal::Decimal,
+    pub prizes: Bands,
+}
+
+impl Leaderboard {
+    /// The key of `min_gmv` in the board's section.
+    pub const fn min_gmv_key(board: &ProgramInfo) -> BookKey {
+        board.key(field!(Leaderboard, min_gmv))
+    }
+
+    pub const fn prizes_key(board: &ProgramInfo) -> BookKey {
+        board.key(field!(Leaderboard, prizes))
+    }
+
+    /// `board` is the payout whose section this is.
+    pub fn validate(&self, board: &ProgramInfo) -> Result<(), Invalid> {
+        check_non_negative(Self::min_gmv_key(board), self.min_gmv)?;
+        check_bands(Self::prizes_key(board), &self.prizes)
+    }
+}
+
+/// The rule (6a, 6c): the partners whose BFCM metric meets the floor (never prorated) are
+/// ranked by the metric, then by the board's count (more first), then by partner_id;
+/// each rank is paid its band's prize (`Bands::pay`), ranks past the last band nothing.
+fn standings<'a>(
+    scores: &BTreeMap<&'a str, Score>,
+    floor: rust_decimal::Decimal,
+) -> Vec<Ranked<&'a str>> {
+    let eligible: Vec<&str> = scores
+        .iter()
+        .filter(|(_, s)| s.metric.as_decimal() >= floor)
+        .map(|(id, _)| *id)
+        .collect();
+    rank(eligible, |a, b| {
+        better(&scores[a], &scores[b]).then(a.cmp(b))
+    })
+}
 
 /// A partner's standing on a board: the metric, an optional count that breaks ties on it
 /// (higher first), and the figures the metric is made of.
@@ -22,7 +69,7 @@ struct Score {
 
 /// What sets one BFCM leaderboard apart from the other.
 struct Board {
-    program: &'static str,
+    program: &'static ProgramInfo,
     /// The metric in a sentence: "matched BFCM GMV".
     metric: &'static str,
     /// Where the metric comes from, for explanations.
@@ -39,7 +86,7 @@ struct Board {
 pub struct BfcmMatchmaking;
 
 const MATCHMAKING: Board = Board {
-    program: "bfcm_matchmaking",
+    program: &MATCHMAKING_INFO,
     metric: "matched BFCM GMV",
     source: "matchmaking.csv gmv",
     count: "pair",
@@ -66,7 +113,7 @@ const MATCHMAKING: Board = Board {
 pub struct BfcmLive;
 
 const LIVE: Board = Board {
-    program: "bfcm_live_championship",
+    program: &LIVE_INFO,
     metric: "live GMV",
     source: "gmv_daily.csv live_gmv",
     count: "",
@@ -84,13 +131,56 @@ const LIVE: Board = Board {
     },
 };
 
-impl Program for BfcmMatchmaking {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_matchmaking"]
-    }
+pub const MATCHMAKING_INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_matchmaking",
+    title: "BFCM creator matchmaking",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[InputFile::Matchmaking],
+    book_section: "bfcm_matchmaking",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| leaderboard_rule(&MATCHMAKING_INFO, &r.bfcm_matchmaking, "matched GMV", mark),
+};
 
-    fn needs(&self) -> &'static [InputFile] {
-        &[InputFile::Matchmaking]
+pub const LIVE_INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_live_championship",
+    title: "BFCM live-stream championship",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[],
+    book_section: "bfcm_live_championship",
+    gmv_windows: |_, _| vec![WindowId::Bfcm],
+    rule: |r, mark| {
+        leaderboard_rule(
+            &LIVE_INFO,
+            &r.bfcm_live_championship,
+            "live-stream GMV",
+            mark,
+        )
+    },
+};
+
+fn leaderboard_rule(
+    board: &ProgramInfo,
+    lb: &Leaderboard,
+    metric: &str,
+    mark: &super::Mark,
+) -> super::RuleText {
+    super::RuleText {
+        issued: "cash, bfcm".into(),
+        text: format!(
+            "leaderboard on the partner's {metric} in BFCM, entered from {} {}: {} {}",
+            human_decimal(lb.min_gmv),
+            mark(Leaderboard::min_gmv_key(board)),
+            lb.prizes.describe(),
+            mark(Leaderboard::prizes_key(board))
+        ),
+    }
+}
+
+impl Program for BfcmMatchmaking {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&MATCHMAKING_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -99,8 +189,8 @@ impl Program for BfcmMatchmaking {
 }
 
 impl Program for BfcmLive {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_live_championship"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&LIVE_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -129,21 +219,14 @@ impl Board {
             Err(not_evaluated) => return not_evaluated,
         };
         let rules = (self.rules)(ctx.rules);
-        let key = self.program;
+        let key = self.program.book_section;
         let scores: BTreeMap<&str, Score> = ctx
             .data
             .partners
             .iter()
             .map(|(id, p)| (id.as_str(), (self.score)(p)))
             .collect();
-        let eligible: Vec<&str> = scores
-            .iter()
-            .filter(|(_, s)| s.metric.as_decimal() >= rules.min_gmv)
-            .map(|(id, _)| *id)
-            .collect();
-        let ranked = rank(eligible, |a, b| {
-            better(&scores[a], &scores[b]).then(a.cmp(b))
-        });
+        let ranked = standings(&scores, rules.min_gmv);
         let entrants = ranked.len();
         let paid = rules.prizes.paid_ranks().min(entrants);
         let rank_of: BTreeMap<&str, usize> = ranked.iter().map(|r| (r.item, r.rank)).collect();
@@ -226,16 +309,19 @@ impl Board {
                 });
             let steps = || {
                 vec![
-                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new("BFCM window", bfcm.to_string())
+                        .source(crate::window_key!(bfcm).cite()),
                     Step::new(self.metric, self.with_count(s))
                         .source(self.source)
                         .children(s.parts.iter().cloned()),
-                    Step::new("eligibility floor", human_decimal(rules.min_gmv))
-                        .source(format!("book {key}.min_gmv (not prorated)")),
+                    Step::new("eligibility floor", human_decimal(rules.min_gmv)).source(format!(
+                        "{} (not prorated)",
+                        Leaderboard::min_gmv_key(self.program).cite()
+                    )),
                     Step::new("tie-breakers", self.tie_breakers),
                     Step::new("rank", rank_text),
                     Step::new("prizes", rules.prizes.describe())
-                        .source(format!("book {key}.prizes")),
+                        .source(Leaderboard::prizes_key(self.program).cite()),
                     Step::new("amount", amount.human()),
                 ]
             };
@@ -243,7 +329,6 @@ impl Board {
                 partner_id,
                 program: self.program,
                 period: "bfcm".into(),
-                kind: Kind::Cash,
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
                 figures: ctx.figures,
             };

@@ -3,57 +3,21 @@
 
 use super::bfcm::bfcm_window;
 use super::{plural, LineHead};
-use crate::book::TierTable;
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::input::SellerSums;
 use crate::money::{human_decimal, Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::{check_non_negative, check_tiers, de_decimal, BookKey, Invalid, TierTable};
 use crate::window::{Window, WindowId};
 use rust_decimal::Decimal;
 
 pub struct BfcmSellerChallenge;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    Large,
-    Small,
-}
-
-impl Class {
-    fn name(self) -> &'static str {
-        match self {
-            Class::Large => "large",
-            Class::Small => "small",
-        }
-    }
-}
-
-/// Where a seller landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    /// Zero October GMV: no uplift can be measured.
-    NotEligible,
-    /// Below the class's first uplift tier.
-    Below,
-    /// Met tier `i` of the class's table (the highest met).
-    Tier(usize),
-}
-
-struct Seller<'a> {
-    id: &'a str,
-    class: Class,
-    oct_sum: Money,
-    bfcm_sum: Money,
-    /// BFCM average over October average, exactly; `None` with zero October GMV.
-    ratio: Option<Exact>,
-    outcome: Outcome,
-    amount: Money,
-}
-
-/// `+25%` for an uplift threshold of 0.25.
-fn uplift_text(r: Decimal) -> String {
-    format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
-}
-
+/// The rule (6b): a seller is large when its October average daily GMV meets the book's
+/// threshold, else small; a seller without October GMV is not eligible. Its uplift is its
+/// BFCM average daily GMV over its October average, minus one, compared exactly; it is paid
+/// the highest tier of its class the uplift meets. A partner earns the sum over its sellers.
 fn judge<'a>(
     id: &'a str,
     sums: &SellerSums,
@@ -99,6 +63,48 @@ fn judge<'a>(
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Large,
+    Small,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Large => "large",
+            Class::Small => "small",
+        }
+    }
+}
+
+/// Where a seller landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Zero October GMV: no uplift can be measured.
+    NotEligible,
+    /// Below the class's first uplift tier.
+    Below,
+    /// Met tier `i` of the class's table (the highest met).
+    Tier(usize),
+}
+
+struct Seller<'a> {
+    id: &'a str,
+    class: Class,
+    oct_sum: Money,
+    bfcm_sum: Money,
+    /// BFCM average over October average, exactly; `None` with zero October GMV.
+    ratio: Option<Exact>,
+    outcome: Outcome,
+    amount: Money,
+}
+
+/// `+25%` for an uplift threshold of 0.25.
+fn uplift_text(r: Decimal) -> String {
+    format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
+}
+
 /// `3 large sellers: 1 at ≥ +100% (12,000.00), 2 below +25%`.
 fn class_phrase(class: Class, sellers: &[&Seller], tiers: &TierTable) -> Option<String> {
     if sellers.is_empty() {
@@ -135,9 +141,57 @@ fn class_phrase(class: Class, sellers: &[&Seller], tiers: &TierTable) -> Option<
     ))
 }
 
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "bfcm_seller_challenge",
+    title: "BFCM seller challenge",
+    kind: Kind::Cash,
+    cadence: Cadence::Bfcm,
+    needs: &[],
+    book_section: "bfcm_seller_challenge",
+    gmv_windows: |_, _| vec![WindowId::Oct, WindowId::Bfcm],
+    rule: |r, mark| {
+        let sc = &r.bfcm_seller_challenge;
+        super::RuleText {
+            issued: "cash, bfcm".into(),
+            text: format!(
+                "per seller, uplift = BFCM average daily GMV / October's − 1; large sellers \
+                 (October average daily GMV >= {} {}): {} {}; small sellers: {} {}",
+                human_decimal(sc.large_min_avg_daily),
+                mark(Section::LARGE_MIN_AVG_DAILY),
+                sc.large.describe(),
+                mark(Section::LARGE),
+                sc.small.describe(),
+                mark(Section::SMALL)
+            ),
+        }
+    },
+};
+
+/// The book's `[bfcm_seller_challenge]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    #[serde(deserialize_with = "de_decimal")]
+    pub large_min_avg_daily: Decimal,
+    pub large: TierTable,
+    pub small: TierTable,
+}
+
+impl Section {
+    pub const LARGE_MIN_AVG_DAILY: BookKey = INFO.key(field!(Section, large_min_avg_daily));
+    pub const LARGE: BookKey = INFO.key(field!(Section, large));
+    pub const SMALL: BookKey = INFO.key(field!(Section, small));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_non_negative(Self::LARGE_MIN_AVG_DAILY, self.large_min_avg_daily)?;
+        check_tiers(Self::LARGE, &self.large)?;
+        check_tiers(Self::SMALL, &self.small)
+    }
+}
+
 impl Program for BfcmSellerChallenge {
-    fn ids(&self) -> &'static [&'static str] {
-        &["bfcm_seller_challenge"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -240,8 +294,10 @@ impl Program for BfcmSellerChallenge {
             });
             let steps = || {
                 vec![
-                    Step::new("October window", oct.to_string()).source("book windows.oct"),
-                    Step::new("BFCM window", bfcm.to_string()).source("book windows.bfcm"),
+                    Step::new("October window", oct.to_string())
+                        .source(crate::window_key!(oct).cite()),
+                    Step::new("BFCM window", bfcm.to_string())
+                        .source(crate::window_key!(bfcm).cite()),
                     Step::new(
                         "class line",
                         format!(
@@ -249,11 +305,11 @@ impl Program for BfcmSellerChallenge {
                             human_decimal(rules.large_min_avg_daily)
                         ),
                     )
-                    .source("book bfcm_seller_challenge.large_min_avg_daily"),
+                    .source(Section::LARGE_MIN_AVG_DAILY.cite()),
                     Step::new("large tiers (uplift)", rules.large.describe())
-                        .source("book bfcm_seller_challenge.large"),
+                        .source(Section::LARGE.cite()),
                     Step::new("small tiers (uplift)", rules.small.describe())
-                        .source("book bfcm_seller_challenge.small"),
+                        .source(Section::SMALL.cite()),
                     Step::new("sellers", sellers.len().to_string())
                         .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
                         .children(per_seller),
@@ -262,9 +318,8 @@ impl Program for BfcmSellerChallenge {
             };
             let head = LineHead {
                 partner_id,
-                program: "bfcm_seller_challenge",
+                program: &INFO,
                 period: "bfcm".into(),
-                kind: Kind::Cash,
                 provisional,
                 figures: ctx.figures,
             };

@@ -2,23 +2,85 @@
 //! earns the sum over the creators it incubates.
 
 use super::{plural, LineHead};
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
-use crate::input::InputFile;
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
+use crate::input::{Creator, InputFile};
 use crate::money::{human_decimal, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::{check_tiers, BookKey, Invalid, Tier, TierTable};
 use crate::window::WindowId;
 
 pub struct CreatorIncubation;
 
+/// The rule (1.5): a creator the partner incubates that is on TikTok's target list is paid
+/// the highest tier its Q4 GMV meets, nothing below the first; a creator off the list is
+/// not paid. The partner earns the sum over its creators.
+pub fn decide<'a>(creator: &Creator, tiers: &'a TierTable) -> Paid<'a> {
+    if !creator.target_list {
+        return Paid::OffList;
+    }
+    match tiers.lookup(|min| creator.q4_gmv.as_decimal() >= min) {
+        Some((_, tier)) => Paid::Tier(tier),
+        None => Paid::BelowFirstTier,
+    }
+}
+
+/// What one creator earns its partner.
+pub enum Paid<'a> {
+    OffList,
+    BelowFirstTier,
+    Tier(&'a Tier),
+}
+
+impl Paid<'_> {
+    pub fn amount(&self) -> Money {
+        match self {
+            Paid::Tier(t) => t.amount,
+            _ => Money::ZERO,
+        }
+    }
+}
+
 /// Creators named one by one in a basis sentence; the statement's detail lists them all.
 const BASIS_CREATORS: usize = 10;
 
-impl Program for CreatorIncubation {
-    fn ids(&self) -> &'static [&'static str] {
-        &["creator_incubation"]
-    }
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "creator_incubation",
+    title: "Creator incubation",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[InputFile::Creators, InputFile::CreatorGmvDaily],
+    book_section: "creator_incubation",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "per target-list creator on the creator's Q4 GMV: {} {}; the partner earns the \
+             sum over its creators",
+            r.creator_incubation.tiers.describe(),
+            mark(Section::TIERS)
+        ),
+    },
+};
 
-    fn needs(&self) -> &'static [InputFile] {
-        &[InputFile::Creators, InputFile::CreatorGmvDaily]
+/// The book's `[creator_incubation]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+}
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)
+    }
+}
+
+impl Program for CreatorIncubation {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -30,127 +92,81 @@ impl Program for CreatorIncubation {
         let first_min = tiers.first_min();
         let mut lines = Vec::new();
         for (partner_id, partner) in &ctx.data.partners {
-            let mut total = Money::ZERO;
-            let mut phrases = Vec::new();
-            let mut off_list = 0usize;
-            let mut rows = Vec::new();
-            let mut per_creator = Vec::new();
-            for (creator_id, c) in &partner.creators {
-                let gmv = c.q4_gmv;
-                if !c.target_list {
-                    off_list += 1;
-                    rows.push(vec![
-                        creator_id.clone(),
-                        "false".into(),
-                        gmv.plain(),
-                        c.q4_rows.to_string(),
-                        "not on the target list".into(),
-                        Money::ZERO.plain(),
-                    ]);
-                    per_creator.push(
-                        Step::new(creator_id.clone(), "not on the target list → 0.00")
-                            .source("creators.csv"),
-                    );
-                    continue;
-                }
-                let hit = tiers.lookup(|min| gmv.as_decimal() >= min);
-                let amount = hit.map_or(Money::ZERO, |(_, t)| t.amount);
-                total += amount;
-                let tier = match (hit, first_min) {
-                    (Some((_, t)), _) => format!("≥ {}", human_decimal(t.min)),
-                    (None, Some(min)) => format!("below {}", human_decimal(min)),
-                    (None, None) => "no tiers".into(),
-                };
-                let label = if phrases.is_empty() { " Q4 GMV" } else { "" };
-                let mut phrase =
-                    format!("{creator_id}{label} {} → {}", gmv.human(), amount.human());
-                if hit.is_none() {
-                    if c.q4_rows == 0 {
-                        phrase.push_str(" (no Q4 GMV rows)");
-                    } else {
-                        phrase.push_str(&format!(" ({tier})"));
+            let decided: Vec<(&String, &Creator, Paid)> = partner
+                .creators
+                .iter()
+                .map(|(id, c)| (id, c, decide(c, tiers)))
+                .collect();
+            let total: Money = decided.iter().map(|(_, _, paid)| paid.amount()).sum();
+            let targets = decided.iter().filter(|(_, c, _)| c.target_list).count();
+            let off_list = decided.len() - targets;
+            let tier = |paid: &Paid| match (paid, first_min) {
+                (Paid::Tier(t), _) => format!("≥ {}", human_decimal(t.min)),
+                (_, Some(min)) => format!("below {}", human_decimal(min)),
+                (_, None) => "no tiers".into(),
+            };
+            let basis = basis(&decided, off_list, &tier);
+            let steps = || {
+                let per_creator = decided.iter().map(|(creator_id, c, paid)| {
+                    if !c.target_list {
+                        return Step::new(creator_id.to_string(), "not on the target list → 0.00")
+                            .source("creators.csv");
                     }
-                }
-                phrases.push(phrase);
-                rows.push(vec![
-                    creator_id.clone(),
-                    "true".into(),
-                    gmv.plain(),
-                    c.q4_rows.to_string(),
-                    tier.clone(),
-                    amount.plain(),
-                ]);
-                per_creator.push(
                     Step::new(
-                        creator_id.clone(),
-                        format!("Q4 GMV {} ({tier}) → {}", gmv.human(), amount.human()),
+                        creator_id.to_string(),
+                        format!(
+                            "Q4 GMV {} ({}) → {}",
+                            c.q4_gmv.human(),
+                            tier(paid),
+                            paid.amount().human()
+                        ),
                     )
                     // Cited by id, not line: the same data in another row order gives the
                     // same statement.
                     .source(format!(
                         "creators.csv; creator_gmv_daily.csv, {} row(s) in {q4}",
                         c.q4_rows
-                    )),
-                );
-            }
-            let targets = phrases.len();
-            let mut basis = if targets == 0 {
-                String::from("no target-list creators")
-            } else {
-                let shown = phrases
-                    .iter()
-                    .take(BASIS_CREATORS)
-                    .cloned()
-                    .collect::<Vec<_>>();
-                let mut s = format!(
-                    "{}: {}",
-                    plural(targets, "target creator"),
-                    shown.join("; ")
-                );
-                if targets > BASIS_CREATORS {
-                    s.push_str(&format!(
-                        "; … and {} more (see statement)",
-                        targets - BASIS_CREATORS
-                    ));
-                }
-                s
+                    ))
+                });
+                vec![
+                    Step::new("Q4 window", q4.to_string()).source(crate::window_key!(q4).cite()),
+                    Step::new("tiers per target creator", tiers.describe())
+                        .source(Section::TIERS.cite()),
+                    Step::new(
+                        "creators",
+                        format!("{targets} on the target list, {off_list} not"),
+                    )
+                    .source("creators.csv")
+                    .children(per_creator),
+                    Step::new("amount", total.human()).source("sum over target creators"),
+                ]
             };
-            match (targets, off_list) {
-                (_, 0) if partner.creators.is_empty() => {
-                    basis = "no creators in creators.csv".into()
-                }
-                (_, 0) => {}
-                (0, k) => basis.push_str(&format!(
-                    " ({} not on the target list)",
-                    plural(k, "creator")
-                )),
-                (_, k) => basis.push_str(&format!(
-                    "; {} not on the target list",
-                    plural(k, "creator")
-                )),
-            }
-            let steps = vec![
-                Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
-                Step::new("tiers per target creator", tiers.describe())
-                    .source("book creator_incubation.tiers"),
-                Step::new(
-                    "creators",
-                    format!("{targets} on the target list, {off_list} not"),
-                )
-                .source("creators.csv")
-                .children(per_creator),
-                Step::new("amount", total.human()).source("sum over target creators"),
-            ];
             let head = LineHead {
                 partner_id,
-                program: "creator_incubation",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures,
             };
-            let mut line = head.line(total, basis, || steps);
+            let mut line = head.line(total, basis, steps);
             line.detail = head.detail(|| {
+                let rows = decided
+                    .iter()
+                    .map(|(creator_id, c, paid)| {
+                        vec![
+                            creator_id.to_string(),
+                            c.target_list.to_string(),
+                            c.q4_gmv.plain(),
+                            c.q4_rows.to_string(),
+                            if c.target_list {
+                                tier(paid)
+                            } else {
+                                "not on the target list".into()
+                            },
+                            paid.amount().plain(),
+                        ]
+                    })
+                    .collect();
                 Detail::new(
                     format!("creators incubated, Q4 GMV over {q4}"),
                     &[
@@ -170,10 +186,74 @@ impl Program for CreatorIncubation {
     }
 }
 
+/// The line's basis: each target creator's Q4 GMV and amount (the first few), and the
+/// creators off the list.
+fn basis(
+    decided: &[(&String, &Creator, Paid)],
+    off_list: usize,
+    tier: &dyn Fn(&Paid) -> String,
+) -> String {
+    let phrases: Vec<String> = decided
+        .iter()
+        .filter(|(_, c, _)| c.target_list)
+        .enumerate()
+        .map(|(i, (creator_id, c, paid))| {
+            let label = if i == 0 { " Q4 GMV" } else { "" };
+            let mut phrase = format!(
+                "{creator_id}{label} {} → {}",
+                c.q4_gmv.human(),
+                paid.amount().human()
+            );
+            if matches!(paid, Paid::BelowFirstTier) {
+                if c.q4_rows == 0 {
+                    phrase.push_str(" (no Q4 GMV rows)");
+                } else {
+                    phrase.push_str(&format!(" ({})", tier(paid)));
+                }
+            }
+            phrase
+        })
+        .collect();
+    let targets = phrases.len();
+    let mut basis = if targets == 0 {
+        String::from("no target-list creators")
+    } else {
+        let shown = phrases
+            .iter()
+            .take(BASIS_CREATORS)
+            .cloned()
+            .collect::<Vec<_>>();
+        let mut s = format!(
+            "{}: {}",
+            plural(targets, "target creator"),
+            shown.join("; ")
+        );
+        if targets > BASIS_CREATORS {
+            s.push_str(&format!(
+                "; … and {} more (see statement)",
+                targets - BASIS_CREATORS
+            ));
+        }
+        s
+    };
+    match (targets, off_list) {
+        (_, 0) if decided.is_empty() => basis = "no creators in creators.csv".into(),
+        (_, 0) => {}
+        (0, k) => basis.push_str(&format!(
+            " ({} not on the target list)",
+            plural(k, "creator")
+        )),
+        (_, k) => basis.push_str(&format!(
+            "; {} not on the target list",
+            plural(k, "creator")
+        )),
+    }
+    basis
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Creator;
     use crate::programs::testkit::*;
 
     /// A fixture with `(partner, creator, target_list, q4_gmv, q4_rows)` creators.

@@ -1,17 +1,89 @@
 //! 1.1 GMV growth cash tiers: the increase of the partner's average daily GMV, Q4 over Q3.
 
 use super::LineHead;
-use crate::book::TierTable;
-use crate::engine::{Context, Detail, Evaluation, Kind, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::money::{human_decimal, Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::rules::BookKey;
+use crate::rules::{check_tiers, Invalid, Tier, TierTable};
 use crate::window::WindowId;
 use rust_decimal::Decimal;
 
 pub struct GmvGrowth;
 
+/// The rule (1.1): the increment is the partner's average daily GMV in Q4 minus its average
+/// daily GMV in Q3, each the window's sum over its calendar days; the highest tier whose
+/// threshold the increment meets (compared exactly) pays, below the first tier nothing.
+pub fn decide(sums: Sums, tiers: &TierTable) -> Growth<'_> {
+    let q3 = Exact::average(sums.q3, sums.q3_days);
+    let q4 = Exact::average(sums.q4, sums.q4_days);
+    let increment = q4.minus(q3);
+    let tier = tiers.lookup(|min| increment.meets(min));
+    Growth {
+        q3,
+        q4,
+        increment,
+        tier,
+        amount: tier.map_or(Money::ZERO, |(_, t)| t.amount),
+    }
+}
+
+/// A partner's GMV sums over Q3 and Q4 (cut at the evaluation date) and their days.
+#[derive(Clone, Copy)]
+pub struct Sums {
+    pub q3: Money,
+    pub q3_days: i64,
+    pub q4: Money,
+    pub q4_days: i64,
+}
+
+/// What the rule decided for one partner.
+pub struct Growth<'a> {
+    pub q3: Exact,
+    pub q4: Exact,
+    pub increment: Exact,
+    /// The tier met, with its index.
+    pub tier: Option<(usize, &'a Tier)>,
+    pub amount: Money,
+}
+
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "gmv_growth",
+    title: "GMV growth cash tiers",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[],
+    book_section: "gmv_growth",
+    gmv_windows: |_, _| vec![WindowId::Q3, WindowId::Q4],
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "increment of the partner's average daily GMV, Q4 over the Q3 baseline: {} {}",
+            r.gmv_growth.tiers.describe(),
+            mark(Section::TIERS)
+        ),
+    },
+};
+
+/// The book's `[gmv_growth]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub tiers: TierTable,
+}
+
+impl Section {
+    pub const TIERS: BookKey = INFO.key(field!(Section, tiers));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::TIERS, &self.tiers)
+    }
+}
+
 impl Program for GmvGrowth {
-    fn ids(&self) -> &'static [&'static str] {
-        &["gmv_growth"]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -26,11 +98,18 @@ impl Program for GmvGrowth {
         for (partner_id, partner) in &ctx.data.partners {
             let sum3 = partner.total(WindowId::Q3).gmv;
             let sum4 = partner.total(WindowId::Q4).gmv;
-            let avg3 = Exact::average(sum3, q3.days());
-            let avg4 = Exact::average(sum4, q4.days());
-            let increment = avg4.minus(avg3);
-            let hit = tiers.lookup(|min| increment.meets(min));
-            let amount = hit.map_or(Money::ZERO, |(_, t)| t.amount);
+            let growth = decide(
+                Sums {
+                    q3: sum3,
+                    q3_days: q3.days(),
+                    q4: sum4,
+                    q4_days: q4.days(),
+                },
+                tiers,
+            );
+            // The explanation of the decision.
+            let (avg3, avg4, increment) = (growth.q3, growth.q4, growth.increment);
+            let (hit, amount) = (growth.tier, growth.amount);
             let figures = format!(
                 "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
                 avg4.human(),
@@ -55,14 +134,14 @@ impl Program for GmvGrowth {
             };
             let steps = || {
                 vec![
-                    Step::new("Q3 window", q3.to_string()).source("book windows.q3"),
+                    Step::new("Q3 window", q3.to_string()).source(crate::window_key!(q3).cite()),
                     Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
                     Step::new("Q3 average daily gmv", avg3.human()).source(format!(
                         "{} / {} days",
                         sum3.human(),
                         q3.days()
                     )),
-                    Step::new("Q4 window", q4.to_string()).source("book windows.q4"),
+                    Step::new("Q4 window", q4.to_string()).source(crate::window_key!(q4).cite()),
                     Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
                     Step::new("Q4 average daily gmv", avg4.human()).source(format!(
                         "{} / {} days",
@@ -79,11 +158,11 @@ impl Program for GmvGrowth {
                             sum3,
                             q3.days(),
                         )),
-                    Step::new("tiers", tiers.describe()).source("book gmv_growth.tiers"),
+                    Step::new("tiers", tiers.describe()).source(Section::TIERS.cite()),
                     Step::new(
                         "tier met",
                         hit.map_or("none".to_string(), |(i, t)| {
-                            format!("gmv_growth.tiers[{i}]: >= {}", human_decimal(t.min))
+                            format!("{}: >= {}", Section::TIERS.at(i), human_decimal(t.min))
                         }),
                     ),
                     Step::new("amount", amount.human()),
@@ -108,9 +187,8 @@ impl Program for GmvGrowth {
             };
             let head = LineHead {
                 partner_id,
-                program: "gmv_growth",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures,
             };
@@ -145,7 +223,8 @@ fn exact_tests(
             let ok = lhs.as_decimal() >= rhs;
             Step::new(
                 format!(
-                    "exact test at gmv_growth.tiers[{i}] (>= {})",
+                    "exact test at {} (>= {})",
+                    Section::TIERS.at(i),
                     human_decimal(t.min)
                 ),
                 format!(

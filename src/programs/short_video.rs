@@ -3,18 +3,107 @@
 //! partners ranked in the top band of every month.
 
 use super::LineHead;
-use crate::book::{Band, Bands, ShortVideo as Rules};
-use crate::engine::{Context, Detail, Evaluation, Kind, Line, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::input::DataSet;
 use crate::leaderboard::{self, rank_phrase, Ranked};
 use crate::money::{Exact, Money};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::rules::{
+    check_amount, check_at_least_one, check_bands, de_money, Band, Bands, BookKey, Invalid,
+};
 use crate::window::{Periods, Window, WindowId};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const TOP15: &str = "short_video_top15";
 pub const CONSISTENCY: &str = "short_video_consistency";
 
+pub const TOP15_INFO: ProgramInfo = ProgramInfo {
+    id: TOP15,
+    title: "Short-video top 15",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Month,
+    needs: &[],
+    book_section: "short_video_top15",
+    // The line's month against Q3.
+    gmv_windows: |period, periods| {
+        let mut w = vec![WindowId::Q3];
+        w.extend(super::month_of(period, periods).map(|i| WindowId::MONTHS[i]));
+        w
+    },
+    rule: |r, mark| super::RuleText {
+        issued: "ad credit, monthly".into(),
+        text: format!(
+            "rank by the month's average daily short-video GMV increment over Q3 (positive \
+             only): {} {}",
+            r.short_video_top15.bands.describe(),
+            mark(Section::BANDS)
+        ),
+    },
+};
+
+/// Issued once, with the last month.
+pub const CONSISTENCY_INFO: ProgramInfo = ProgramInfo {
+    id: CONSISTENCY,
+    title: "Short-video consistency bonus",
+    kind: Kind::AdCredit,
+    cadence: Cadence::Quarter,
+    needs: &[],
+    book_section: "short_video_top15",
+    gmv_windows: |_, _| {
+        let mut w = vec![WindowId::Q3];
+        w.extend(WindowId::MONTHS);
+        w
+    },
+    rule: |r, mark| {
+        let months: Vec<String> = r
+            .windows
+            .months()
+            .iter()
+            .map(|(_, m)| m.month_label())
+            .collect();
+        let sv = &r.short_video_top15;
+        super::RuleText {
+            issued: format!("ad credit, {}", months.last().cloned().unwrap_or_default()),
+            text: format!(
+                "ranked in the top {} {} in every month ({}) → {} {}",
+                sv.consistency_top,
+                mark(Section::CONSISTENCY_TOP),
+                months.join(", "),
+                sv.consistency_amount.human(),
+                mark(Section::CONSISTENCY_AMOUNT)
+            ),
+        }
+    },
+};
+
 pub struct ShortVideo;
+
+/// The book's `[short_video_top15]`: the monthly bands and the consistency bonus.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub bands: Bands,
+    pub consistency_top: usize,
+    #[serde(deserialize_with = "de_money")]
+    pub consistency_amount: Money,
+}
+
+/// The section as the rule reads it.
+type Rules = Section;
+
+impl Section {
+    pub const BANDS: BookKey = TOP15_INFO.key(field!(Section, bands));
+    pub const CONSISTENCY_TOP: BookKey = CONSISTENCY_INFO.key(field!(Section, consistency_top));
+    pub const CONSISTENCY_AMOUNT: BookKey =
+        CONSISTENCY_INFO.key(field!(Section, consistency_amount));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_bands(Self::BANDS, &self.bands)?;
+        check_at_least_one(Self::CONSISTENCY_TOP, self.consistency_top)?;
+        check_amount(Self::CONSISTENCY_AMOUNT, self.consistency_amount)
+    }
+}
 
 /// One partner's short-video figures for one month.
 #[derive(Clone, Debug)]
@@ -62,7 +151,10 @@ pub struct Board {
 }
 
 impl Board {
-    /// Ranks every partner of `data` for `month` (a month that has ended) against `q3`.
+    /// The rule (1.3): a partner's increment for a month is its average daily short-video
+    /// GMV in the month minus its average in Q3; partners with a positive increment are
+    /// ranked by it, then by the month's short-video sum, then by partner_id, and each rank
+    /// is paid its band. Ranks every partner of `data` for `month` (a month that has ended).
     pub fn new(data: &DataSet, month: WindowId, window: Window, q3: Window) -> Board {
         let mut eligible = Vec::new();
         let mut ineligible = Vec::new();
@@ -194,9 +286,8 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
     let label = board.label();
     let head = LineHead {
         partner_id,
-        program: TOP15,
+        program: &TOP15_INFO,
         period: label.clone(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -229,7 +320,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                 e.month_sum.human(),
                 board.window.days()
             )),
-            Step::new("Q3 window", board.q3.to_string()).source("book windows.q3"),
+            Step::new("Q3 window", board.q3.to_string()).source(crate::window_key!(q3).cite()),
             Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
             Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
                 "{} / {} days",
@@ -256,7 +347,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
             .child(Step::new("partners ranked", of.to_string()))
             .child(
                 Step::new("ranks paid", rules.bands.paid_ranks().to_string())
-                    .source("book short_video_top15.bands"),
+                    .source(Section::BANDS.cite()),
             )
             .children(standing.rank().map(|r| {
                 Step::new(
@@ -267,7 +358,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                         .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b)),
                 )
             })),
-            Step::new("bands", rules.bands.describe()).source("book short_video_top15.bands"),
+            Step::new("bands", rules.bands.describe()).source(Section::BANDS.cite()),
             Step::new("amount", amount.human()),
         ]
     };
@@ -317,9 +408,8 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
     let last = boards.last().expect("every month has a board");
     let head = LineHead {
         partner_id,
-        program: CONSISTENCY,
+        program: &CONSISTENCY_INFO,
         period: last.label(),
-        kind: Kind::AdCredit,
         provisional: false,
         figures,
     };
@@ -368,12 +458,12 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             .collect();
         steps.push(
             Step::new("required", format!("rank 1–{top} in every month"))
-                .source("book short_video_top15.consistency_top")
+                .source(Section::CONSISTENCY_TOP.cite())
                 .child(Step::new("last rank counted", top.to_string())),
         );
         steps.push(
             Step::new("bonus", rules.consistency_amount.human())
-                .source("book short_video_top15.consistency_amount"),
+                .source(Section::CONSISTENCY_AMOUNT.cite()),
         );
         steps.push(Step::new("amount", amount.human()));
         steps
@@ -410,8 +500,8 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
 }
 
 impl Program for ShortVideo {
-    fn ids(&self) -> &'static [&'static str] {
-        &[TOP15, CONSISTENCY]
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&TOP15_INFO, &CONSISTENCY_INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {

@@ -2,13 +2,52 @@
 //! kept on every day of the hold window.
 
 use super::LineHead;
-use crate::engine::{Context, Evaluation, Kind, Program, Step};
+use super::{Cadence, Program, ProgramInfo};
+use crate::field;
 use crate::money::Money;
+use crate::payout::{Context, Evaluation, Kind, Step};
+use crate::rules::{check_tiers, invalid, BookKey, Invalid, TierTable};
 use crate::window::{Window, WindowId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub struct TierUpgrade;
+
+/// The rule (1.2): a partner with a tier on or before the end of the baseline is paid when
+/// the lowest tier it held on every day of the hold window is above the highest tier it
+/// held up to the end of the baseline; it is paid the bonus of that held tier.
+pub(crate) fn decide(
+    history: &[(NaiveDate, u8)],
+    baseline_end: NaiveDate,
+    hold: Window,
+    bonus: &TierTable,
+) -> Decision {
+    let prior_max = history
+        .iter()
+        .filter(|(effective, _)| *effective <= baseline_end)
+        .map(|(_, tier)| *tier)
+        .max();
+    let holding = holding(history, hold);
+    let amount = match (prior_max, holding.held) {
+        (Some(prior_max), Some(held)) if held > prior_max => {
+            bonus.pay(|min| Decimal::from(held) >= min)
+        }
+        _ => Money::ZERO,
+    };
+    Decision {
+        prior_max,
+        holding,
+        amount,
+    }
+}
+
+/// What the rule decided for one partner.
+pub(crate) struct Decision {
+    /// The highest tier held up to the end of the baseline; `None`: not eligible.
+    pub prior_max: Option<u8>,
+    pub holding: Holding,
+    pub amount: Money,
+}
 
 /// The tier in force on `date`: the row with the latest effective date on or before it.
 fn tier_on(history: &[(NaiveDate, u8)], date: NaiveDate) -> Option<u8> {
@@ -47,13 +86,59 @@ pub(crate) fn holding(history: &[(NaiveDate, u8)], hold: Window) -> Holding {
     }
 }
 
-impl Program for TierUpgrade {
-    fn ids(&self) -> &'static [&'static str] {
-        &["tier_upgrade"]
-    }
+pub const INFO: ProgramInfo = ProgramInfo {
+    id: "tier_upgrade",
+    title: "Tier-upgrade bonus",
+    kind: Kind::Cash,
+    cadence: Cadence::Quarter,
+    needs: &[crate::input::InputFile::PartnerTiers],
+    book_section: "tier_upgrade",
+    gmv_windows: ProgramInfo::no_gmv_windows,
+    rule: |r, mark| super::RuleText {
+        issued: "cash, q4".into(),
+        text: format!(
+            "a first-time move above the highest partner tier held up to {}, kept on every \
+             day of the last {} days {} up to the evaluation date, pays by the tier kept: \
+             {} {}",
+            r.windows.q3.end,
+            r.tier_upgrade.hold_days,
+            mark(Section::HOLD_DAYS),
+            r.tier_upgrade.bonus.describe(),
+            mark(Section::BONUS)
+        ),
+    },
+};
 
-    fn needs(&self) -> &'static [crate::input::InputFile] {
-        &[crate::input::InputFile::PartnerTiers]
+/// Longest hold window of the tier upgrade.
+pub const MAX_HOLD_DAYS: i64 = 366;
+
+/// The book's `[tier_upgrade]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub hold_days: i64,
+    pub bonus: TierTable,
+}
+
+impl Section {
+    pub const HOLD_DAYS: BookKey = INFO.key(field!(Section, hold_days));
+    pub const BONUS: BookKey = INFO.key(field!(Section, bonus));
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_tiers(Self::BONUS, &self.bonus)?;
+        if !(1..=MAX_HOLD_DAYS).contains(&self.hold_days) {
+            return Err(invalid(
+                Self::HOLD_DAYS.to_string(),
+                format!("must be from 1 to {MAX_HOLD_DAYS}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Program for TierUpgrade {
+    fn payouts(&self) -> &'static [&'static ProgramInfo] {
+        &[&INFO]
     }
 
     fn evaluate(&self, ctx: &Context) -> Evaluation {
@@ -64,103 +149,110 @@ impl Program for TierUpgrade {
         let mut lines = Vec::new();
         for (partner_id, partner) in &ctx.data.partners {
             let history = &partner.tiers;
+            let d = decide(history, prior_end, hold, &rules.bonus);
             let head = LineHead {
                 partner_id,
-                program: "tier_upgrade",
+                program: &INFO,
                 period: "q4".into(),
-                kind: Kind::Cash,
                 provisional,
                 figures: ctx.figures,
             };
-            let history_text = if history.is_empty() {
-                "no rows".to_string()
-            } else {
-                history
-                    .iter()
-                    .map(|(d, t)| format!("tier {t} from {d}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let mut steps = vec![
-                Step::new("tier history", history_text.clone()).source("partner_tiers.csv"),
-                Step::new("baseline end", prior_end.to_string()).source("book windows.q3.end"),
-            ];
-            let prior_max = history
-                .iter()
-                .filter(|(d, _)| *d <= prior_end)
-                .map(|(_, t)| *t)
-                .max();
-            let Some(prior_max) = prior_max else {
-                let basis =
-                    format!("not eligible: no tier on or before {prior_end} ({history_text})");
-                steps.push(Step::new("amount", Money::ZERO.human()));
-                lines.push(head.line(Money::ZERO, basis, || steps));
-                continue;
-            };
-            let h = holding(history, hold);
-            steps.push(
-                Step::new("prior max tier", prior_max.to_string())
-                    .source(format!("highest tier held on any date up to {prior_end}")),
-            );
-            steps.push(Step::new("hold window", hold.to_string()).source(format!(
-                "book tier_upgrade.hold_days = {}, ending {}",
-                rules.hold_days, hold.end
-            )));
-            steps.push(
-                Step::new(
-                    "held tier",
-                    h.held
-                        .map_or("none (a day without a tier)".into(), |t| t.to_string()),
-                )
-                .source("lowest tier held on any day of the hold window"),
-            );
-            let (amount, basis) = match h.held {
-                Some(held) if held > prior_max => {
-                    let bonus = rules
-                        .bonus
-                        .lookup(|min| Decimal::from(held) >= min)
-                        .map_or(Money::ZERO, |(_, t)| t.amount);
-                    let mut basis = format!(
-                        "held tier {held} on every day of {hold}, above prior max tier {prior_max} → tier-{held} bonus {}",
-                        bonus.human()
-                    );
-                    if h.peak > Some(held) {
-                        basis.push_str(&format!(
-                            " (tier {} held {} of {} days)",
-                            h.peak.unwrap_or(held),
-                            h.peak_days,
-                            hold.days()
-                        ));
-                    }
-                    (bonus, basis)
-                }
-                _ => match h.peak {
-                    Some(peak) if peak > prior_max => (
-                        Money::ZERO,
-                        format!(
-                            "held tier {peak} for {} of the required {} days (prior max tier {prior_max}, hold window {hold})",
-                            h.peak_days,
-                            hold.days()
-                        ),
-                    ),
-                    _ => (
-                        Money::ZERO,
-                        format!(
-                            "not a first-time upgrade: held tier {} not above prior max tier {prior_max} (up to {prior_end})",
-                            h.held.or(h.peak).map_or("none".into(), |t| t.to_string())
-                        ),
-                    ),
-                },
-            };
-            steps.push(
-                Step::new("bonus by held tier", rules.bonus.describe())
-                    .source("book tier_upgrade.bonus"),
-            );
-            steps.push(Step::new("amount", amount.human()));
-            lines.push(head.line(amount, basis, || steps));
+            let history_text = history_text(history);
+            let basis = basis(&d, &history_text, prior_end, hold);
+            let steps = || steps(&d, history_text.clone(), prior_end, hold, rules);
+            lines.push(head.line(d.amount, basis, steps));
         }
         Evaluation::Lines(lines)
     }
+}
+
+/// `tier 2 from 2025-01-01, tier 4 from 2025-12-05`.
+fn history_text(history: &[(NaiveDate, u8)]) -> String {
+    if history.is_empty() {
+        return "no rows".to_string();
+    }
+    history
+        .iter()
+        .map(|(d, t)| format!("tier {t} from {d}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The line's basis: the held tier paid, or why nothing is.
+fn basis(d: &Decision, history_text: &str, prior_end: NaiveDate, hold: Window) -> String {
+    let Some(prior_max) = d.prior_max else {
+        return format!("not eligible: no tier on or before {prior_end} ({history_text})");
+    };
+    let h = &d.holding;
+    match h.held {
+        Some(held) if held > prior_max => {
+            let mut basis = format!(
+                "held tier {held} on every day of {hold}, above prior max tier {prior_max} → tier-{held} bonus {}",
+                d.amount.human()
+            );
+            if h.peak > Some(held) {
+                basis.push_str(&format!(
+                    " (tier {} held {} of {} days)",
+                    h.peak.unwrap_or(held),
+                    h.peak_days,
+                    hold.days()
+                ));
+            }
+            basis
+        }
+        _ => match h.peak {
+            Some(peak) if peak > prior_max => format!(
+                "held tier {peak} for {} of the required {} days (prior max tier {prior_max}, hold window {hold})",
+                h.peak_days,
+                hold.days()
+            ),
+            _ => format!(
+                "not a first-time upgrade: held tier {} not above prior max tier {prior_max} (up to {prior_end})",
+                h.held.or(h.peak).map_or("none".into(), |t| t.to_string())
+            ),
+        },
+    }
+}
+
+/// The figure tree, for statements and `explain`.
+fn steps(
+    d: &Decision,
+    history_text: String,
+    prior_end: NaiveDate,
+    hold: Window,
+    rules: &Section,
+) -> Vec<Step> {
+    let mut steps = vec![
+        Step::new("tier history", history_text).source("partner_tiers.csv"),
+        Step::new("baseline end", prior_end.to_string())
+            .source(format!("{}.end", crate::window_key!(q3).cite())),
+    ];
+    if let Some(prior_max) = d.prior_max {
+        steps.push(
+            Step::new("prior max tier", prior_max.to_string())
+                .source(format!("highest tier held on any date up to {prior_end}")),
+        );
+        steps.push(Step::new("hold window", hold.to_string()).source(format!(
+            "{} = {}, ending {}",
+            Section::HOLD_DAYS.cite(),
+            rules.hold_days,
+            hold.end
+        )));
+        steps.push(
+            Step::new(
+                "held tier",
+                d.holding
+                    .held
+                    .map_or("none (a day without a tier)".into(), |t| t.to_string()),
+            )
+            .source("lowest tier held on any day of the hold window"),
+        );
+        steps.push(
+            Step::new("bonus by held tier", rules.bonus.describe()).source(Section::BONUS.cite()),
+        );
+    }
+    steps.push(Step::new("amount", d.amount.human()));
+    steps
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
 use super::{csv_string, Cell, RunInfo};
 use crate::engine::{Detail, Kind, Line, Outcome, Skip, Step};
 use crate::money::Money;
+use crate::programs::Cadence;
 use crate::programs::{affiliate, short_video};
 use crate::window::{Periods, WindowId};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
@@ -312,7 +313,7 @@ fn gaps_note(out: &mut String, facts: &PartnerFacts) {
             let step = find_step(&l.steps, crate::engine::GAP_STEP)?;
             Some(format!(
                 "- {}: {}\n",
-                html::program_title(l.program),
+                crate::programs::title(l.program),
                 step.value
             ))
         })
@@ -511,12 +512,17 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
     );
 }
 
-/// The programs whose "not priced" notes a month's statement carries: those of its
-/// amount columns, the consistency bonus only with the last month.
+/// The programs a month's statement covers: the ad credits issued monthly, and those
+/// issued once with the last month (the short-video consistency bonus).
 fn covered(program: &str, month: WindowId) -> bool {
-    program == short_video::TOP15
-        || program == affiliate::ID
-        || (program == short_video::CONSISTENCY && Some(&month) == WindowId::MONTHS.last())
+    crate::programs::info(program).is_some_and(|p| {
+        p.kind == Kind::AdCredit
+            && match p.cadence {
+                Cadence::Month => true,
+                Cadence::Quarter => Some(&month) == WindowId::MONTHS.last(),
+                Cadence::Bfcm => false,
+            }
+    })
 }
 
 /// html/YYYY-MM/<partner>.html for every partner of the run and html/YYYY-MM/index.html:
@@ -635,6 +641,7 @@ mod tests {
             skipped: Vec::new(),
             not_evaluated: Vec::new(),
             partners: BTreeMap::from([("P1".to_string(), String::new())]),
+            programs: crate::programs::registry().to_vec(),
         };
         let row = &rows(&outcome, &periods, WindowId::Nov)[0];
         assert_eq!(row.short_video, Money::dollars(2_000));

@@ -3,7 +3,7 @@
 
 use super::escape::shown;
 use super::RunInfo;
-use crate::engine::{Detail, Kind, Line, Outcome, Step, PROGRAM_IDS};
+use crate::engine::{Detail, Kind, Line, Outcome, Step};
 
 /// A node of the printed tree: a text line, then an optional preformatted block (a detail
 /// table), then child nodes.
@@ -188,7 +188,7 @@ pub fn explain_text(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> Stri
             .map(|s| s.reason.clone())
     };
     let mut nodes = Vec::new();
-    for program in PROGRAM_IDS {
+    for program in outcome.programs.iter().map(|p| p.id) {
         let lines: Vec<&Line> = outcome
             .lines_of(partner_id)
             .filter(|l| l.program == program)

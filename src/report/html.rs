@@ -6,9 +6,10 @@
 //! period. Every value that can come from input passes through [`escape_html`].
 
 use crate::book::Book;
-use crate::engine::{program_order, Detail, Kind, Line, Skip, Step};
+use crate::engine::{Detail, Kind, Line, Skip, Step};
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
+use crate::programs;
 use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -140,22 +141,6 @@ pub fn page_href(partner_id: &str) -> String {
     page_file(partner_id).replace('%', "%25")
 }
 
-/// Human name of a program id; an unknown id is shown as it is.
-pub fn program_title(id: &str) -> &str {
-    match id {
-        "gmv_growth" => "GMV growth cash tiers",
-        "tier_upgrade" => "Tier-upgrade bonus",
-        "short_video_top15" => "Short-video top 15",
-        "short_video_consistency" => "Short-video consistency bonus",
-        "affiliate_credits" => "Affiliate credits",
-        "creator_incubation" => "Creator incubation",
-        "bfcm_matchmaking" => "BFCM creator matchmaking",
-        "bfcm_seller_challenge" => "BFCM seller challenge",
-        "bfcm_live_championship" => "BFCM live-stream championship",
-        other => other,
-    }
-}
-
 /// `q4` → `Q4`, `bfcm` → `BFCM`, `2025-11` → `November 2025`; anything else as it is.
 pub fn period_label(period: &str) -> String {
     match period {
@@ -247,7 +232,7 @@ impl Doc {
         for s in skipped {
             self.put(format_args!(
                 "<li>{} <span class=\"muted\">({})</span>: {}</li>\n",
-                Esc(program_title(s.program)),
+                Esc(programs::title(s.program)),
                 Esc(s.program),
                 Esc(&s.reason)
             ));
@@ -341,7 +326,7 @@ impl Doc {
     fn line(&mut self, l: &Line) {
         self.put(format_args!(
             "<section class=\"line\">\n<div class=\"line-head\"><h3>{} · {}",
-            Esc(program_title(l.program)),
+            Esc(programs::title(l.program)),
             Esc(&period_label(&l.period))
         ));
         if l.provisional {
@@ -410,7 +395,7 @@ pub fn partner_page(input: &PageInput) -> String {
 
     // Summary: one row per program, in report order, then the totals by kind.
     let mut programs: Vec<&str> = input.lines.iter().map(|l| l.program).collect();
-    programs.sort_by_key(|p| program_order(p));
+    programs.sort_by_key(|p| crate::programs::position(p));
     programs.dedup();
     doc.0.push_str(
         "<h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Program</th><th>Kind</th>\
@@ -424,7 +409,7 @@ pub fn partner_page(input: &PageInput) -> String {
         let periods: Vec<String> = lines.iter().map(|l| period_label(&l.period)).collect();
         doc.put(format_args!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
-            Esc(program_title(p)),
+            Esc(programs::title(p)),
             Esc(&kinds.join(", ")),
             Esc(&periods.join(", ")),
             Esc(&amount.human())

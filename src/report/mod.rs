@@ -18,7 +18,7 @@ pub use output::{
 pub use tables::{payouts_table, reconciliation_text, skipped_text};
 
 use crate::book::Book;
-use crate::engine::{Kind, Line, Outcome, Skip, PROGRAM_IDS};
+use crate::engine::{Kind, Line, Outcome, Skip};
 use crate::input::{DataSet, FileReport, InputFile, Reject, Tally};
 use crate::money::Money;
 use chrono::NaiveDate;
@@ -148,10 +148,11 @@ fn totals(outcome: &Outcome, partner: Option<&str>) -> Value {
 
 fn by_program(outcome: &Outcome, partner: &str) -> Value {
     let mut map = serde_json::Map::new();
-    for id in PROGRAM_IDS {
-        if !outcome.is_skipped(id) {
-            map.insert(id.to_string(), json!(outcome.program_total(partner, id)));
-        }
+    for p in outcome.evaluated() {
+        map.insert(
+            p.id.to_string(),
+            json!(outcome.program_total(partner, p.id)),
+        );
     }
     Value::Object(map)
 }

@@ -3,8 +3,8 @@
 //! prints it; the README's "default book" section is this page for the embedded book.
 
 use crate::book::{Book, Rules};
-use crate::money::{human_decimal, Money};
 use crate::report::escape::md_text;
+use crate::rules::BookKey;
 use std::fmt::Write as _;
 
 /// The Markdown Rules page of `book`.
@@ -95,125 +95,17 @@ fn window_title(key: &str) -> &'static str {
     }
 }
 
-fn money(amount: Money) -> String {
-    amount.human()
-}
-
-/// Each program's id, kind and cadence, and its rule in a sentence with the book's numbers.
+/// Each payout's id, kind and cadence, and its rule in a sentence with the book's numbers,
+/// in report order, as its program states it.
 fn programs(r: &Rules) -> Vec<(&'static str, String, String)> {
-    let w = &r.windows;
-    let months: Vec<String> = w.months().iter().map(|(_, m)| m.month_label()).collect();
-    let last_month = months.last().cloned().unwrap_or_default();
-    let sv = &r.short_video_top15;
-    let aff = &r.affiliate_credits;
-    let sc = &r.bfcm_seller_challenge;
-    let leaderboard = |key: &str, lb: &crate::book::Leaderboard, metric: &str| {
-        format!(
-            "leaderboard on the partner's {metric} in BFCM, entered from {} {}: {} {}",
-            human_decimal(lb.min_gmv),
-            mark(r, &format!("{key}.min_gmv")),
-            lb.prizes.describe(),
-            mark(r, &format!("{key}.prizes"))
-        )
-    };
-    vec![
-        (
-            "gmv_growth",
-            "cash, q4".into(),
-            format!(
-                "increment of the partner's average daily GMV, Q4 over the Q3 baseline: {} {}",
-                r.gmv_growth.tiers.describe(),
-                mark(r, "gmv_growth.tiers")
-            ),
-        ),
-        (
-            "tier_upgrade",
-            "cash, q4".into(),
-            format!(
-                "a first-time move above the highest partner tier held up to {}, kept on every \
-                 day of the last {} days {} up to the evaluation date, pays by the tier kept: \
-                 {} {}",
-                w.q3.end,
-                r.tier_upgrade.hold_days,
-                mark(r, "tier_upgrade.hold_days"),
-                r.tier_upgrade.bonus.describe(),
-                mark(r, "tier_upgrade.bonus")
-            ),
-        ),
-        (
-            "short_video_top15",
-            "ad credit, monthly".into(),
-            format!(
-                "rank by the month's average daily short-video GMV increment over Q3 (positive \
-                 only): {} {}",
-                sv.bands.describe(),
-                mark(r, "short_video_top15.bands")
-            ),
-        ),
-        (
-            "short_video_consistency",
-            format!("ad credit, {last_month}"),
-            format!(
-                "ranked in the top {} {} in every month ({}) → {} {}",
-                sv.consistency_top,
-                mark(r, "short_video_top15.consistency_top"),
-                months.join(", "),
-                money(sv.consistency_amount),
-                mark(r, "short_video_top15.consistency_amount")
-            ),
-        ),
-        (
-            "affiliate_credits",
-            "ad credit, monthly true-up".into(),
-            format!(
-                "per seller on its cumulative affiliate GMV since {}: {} {}; at most {} sellers \
-                 per partner {}, the highest credits kept",
-                w.q4.start,
-                aff.tiers.describe(),
-                mark(r, "affiliate_credits.tiers"),
-                aff.max_sellers,
-                mark(r, "affiliate_credits.max_sellers")
-            ),
-        ),
-        (
-            "creator_incubation",
-            "cash, q4".into(),
-            format!(
-                "per target-list creator on the creator's Q4 GMV: {} {}; the partner earns the \
-                 sum over its creators",
-                r.creator_incubation.tiers.describe(),
-                mark(r, "creator_incubation.tiers")
-            ),
-        ),
-        (
-            "bfcm_matchmaking",
-            "cash, bfcm".into(),
-            leaderboard("bfcm_matchmaking", &r.bfcm_matchmaking, "matched GMV"),
-        ),
-        (
-            "bfcm_seller_challenge",
-            "cash, bfcm".into(),
-            format!(
-                "per seller, uplift = BFCM average daily GMV / October's − 1; large sellers \
-                 (October average daily GMV >= {} {}): {} {}; small sellers: {} {}",
-                human_decimal(sc.large_min_avg_daily),
-                mark(r, "bfcm_seller_challenge.large_min_avg_daily"),
-                sc.large.describe(),
-                mark(r, "bfcm_seller_challenge.large"),
-                sc.small.describe(),
-                mark(r, "bfcm_seller_challenge.small")
-            ),
-        ),
-        (
-            "bfcm_live_championship",
-            "cash, bfcm".into(),
-            leaderboard(
-                "bfcm_live_championship",
-                &r.bfcm_live_championship,
-                "live-stream GMV",
-            ),
-        ),
-    ]
+    let mark = |key: BookKey| mark(r, &key.to_string());
+    crate::programs::registry()
+        .iter()
+        .map(|p| {
+            let rule = (p.rule)(r, &mark);
+            (p.id, rule.issued, rule.text)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Human-readable tables for the terminal.
 
 use super::escape::shown;
-use crate::engine::{Kind, Line, Outcome, PROGRAM_IDS};
+use crate::engine::{Kind, Line, Outcome};
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
@@ -9,11 +9,7 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 /// One row per partner: cash total, ad-credit total and each evaluated program's amount,
 /// then a totals row and the programs that were skipped or not evaluated.
 pub fn payouts_table(outcome: &Outcome) -> String {
-    let programs: Vec<&str> = PROGRAM_IDS
-        .iter()
-        .copied()
-        .filter(|p| !outcome.is_skipped(p))
-        .collect();
+    let programs: Vec<&str> = outcome.evaluated().map(|p| p.id).collect();
     let mut table = Table::new();
     table
         .load_preset(presets::ASCII_MARKDOWN)

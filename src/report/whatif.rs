@@ -3,7 +3,7 @@
 
 use super::escape::shown;
 use super::{csv_string, pretty, skips, RunInfo};
-use crate::engine::{program_order, Kind, Outcome, Skip};
+use crate::engine::{Kind, Outcome, Skip};
 use crate::input::Channels;
 use crate::money::Money;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
@@ -59,10 +59,13 @@ pub struct Comparison {
 /// run only counts as zero in the other.
 pub fn compare(baseline: &Outcome, scenario: &Outcome) -> Comparison {
     let mut acc: BTreeMap<(String, usize, &'static str), (Kind, Money, Money)> = BTreeMap::new();
+    // Both runs list the same programs; a program only one of them ran sorts by its place
+    // in that one.
+    let order = |p: &str| baseline.order(p).min(scenario.order(p));
     for (side, outcome) in [(0, baseline), (1, scenario)] {
         for l in &outcome.lines {
             let e = acc
-                .entry((l.partner_id.clone(), program_order(l.program), l.program))
+                .entry((l.partner_id.clone(), order(l.program), l.program))
                 .or_insert((l.kind, Money::ZERO, Money::ZERO));
             if side == 0 {
                 e.1 += l.amount;
@@ -362,6 +365,7 @@ mod tests {
                 .iter()
                 .map(|p| (p.to_string(), format!("name {p}")))
                 .collect::<BTreeMap<_, _>>(),
+            programs: crate::programs::registry().to_vec(),
         }
     }
 

@@ -1,0 +1,123 @@
+//! What programs produce: payout lines with the figures behind them, and what a program
+//! sees while it evaluates. Programs, the engine and the reports all depend on this module;
+//! it depends on none of them.
+
+use crate::book::Rules;
+use crate::input::DataSet;
+use crate::money::Money;
+use crate::window::Periods;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Cash,
+    AdCredit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cash => "cash",
+            Kind::AdCredit => "ad_credit",
+        }
+    }
+}
+
+/// One figure of a computation, with the book value or input it came from, and the
+/// figures it was made of.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Step {
+    pub label: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Step>,
+}
+
+impl Step {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Step {
+        Step {
+            label: label.into(),
+            value: value.into(),
+            source: None,
+            children: Vec::new(),
+        }
+    }
+
+    pub fn source(mut self, source: impl Into<String>) -> Step {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn child(mut self, step: Step) -> Step {
+        self.children.push(step);
+        self
+    }
+
+    pub fn children(mut self, steps: impl IntoIterator<Item = Step>) -> Step {
+        self.children.extend(steps);
+        self
+    }
+}
+
+/// A small table behind a line: the sellers, creators or ranks that decided it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Detail {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Detail {
+    pub fn new(title: impl Into<String>, columns: &[&str], rows: Vec<Vec<String>>) -> Detail {
+        Detail {
+            title: title.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+        }
+    }
+}
+
+/// One payout line: (partner, program, period).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Line {
+    pub partner_id: String,
+    pub program: &'static str,
+    pub period: String,
+    pub kind: Kind,
+    pub amount: Money,
+    pub provisional: bool,
+    pub basis: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
+}
+
+/// What a program sees.
+pub struct Context<'a> {
+    pub rules: &'a Rules,
+    pub periods: &'a Periods,
+    pub data: &'a DataSet,
+    /// Build each line's figure tree and detail table. Only statements and `explain` show
+    /// them; the payout table, CSV and JSON need amounts and bases only, and building
+    /// them for every partner is most of a large run's evaluation time.
+    pub figures: bool,
+}
+
+/// A program's answer for a whole run.
+pub enum Evaluation {
+    Lines(Vec<Line>),
+    /// Nothing to pay yet (e.g. the window starts after --as-of); the reason says why.
+    NotEvaluated(String),
+    /// The program cannot run; listed under `skipped` with the reason.
+    Skipped(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub program: &'static str,
+    pub reason: String,
+}
