@@ -729,17 +729,22 @@ impl Adjust for Scenario {
         }
         let max = Decimal::from(MAX_FACTOR);
         let mut combined = Decimal::ONE;
-        let mut applied = Vec::new();
         for (i, a) in self.adjustments.iter().enumerate() {
             if !a.matches(&row) {
                 continue;
             }
-            applied.push(format!("adjust[{i}]"));
             if a.factor > Decimal::ONE {
                 // Each factor is at most MAX_FACTOR, so the product before the check stays
                 // at most MAX_FACTOR² and never overflows.
                 combined = combined.checked_mul(a.factor).unwrap_or(Decimal::MAX);
                 if combined > max {
+                    // Named only now, and only the factors that count towards the bound.
+                    let applied: Vec<String> = self.adjustments[..=i]
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.matches(&row) && a.factor > Decimal::ONE)
+                        .map(|(j, _)| format!("adjust[{j}]"))
+                        .collect();
                     let _ = self.overflow.set(format!(
                         "{} together scale the row of {}, partner {}, seller {} by more than \
                          {MAX_FACTOR} (factors above 1 multiply to {}); at most {MAX_FACTOR} in all",

@@ -588,6 +588,18 @@ fn added_rows_that_overlap_each_other_must_say_add_to() {
 /// 1,000; beyond, the run is refused (exit 2) instead of overflowing.
 #[test]
 fn combined_factors_are_bounded_and_never_overflow() {
+    // A factor of 1 or less does not count towards the bound, and is not named.
+    let scenario = format!(
+        "[[adjust]]\npartner = \"P1\"\nfactor = 0.5\n{}",
+        "[[adjust]]\npartner = \"P1\"\nfactor = 1000\n".repeat(2)
+    );
+    let (code, _, err) = tiny_whatif_threads(&scenario, "1");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(" adjust[1], adjust[2] together scale the row of")
+            && !err.contains("adjust[0]"),
+        "{err}"
+    );
     let six = "[[adjust]]\npartner = \"P1\"\nfactor = 1000\n".repeat(6);
     for threads in ["1", "4"] {
         let (code, out, err) = tiny_whatif_threads(&six, threads);
