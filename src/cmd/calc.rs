@@ -26,16 +26,7 @@ pub struct Args {
 
 /// Computes every program, writes the run's files with --out, and prints the payouts.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.to.out {
-        let inputs: Vec<&Path> = [
-            Some(args.data.data_dir.as_path()),
-            args.data.book.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        report::check_apart(dir, &inputs)?;
-    }
+    args.to.check_apart(&args.data, &[])?;
     let book = load_book(args.data.book.as_deref())?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.

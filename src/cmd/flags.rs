@@ -1,7 +1,7 @@
 //! Flags several commands share, each defined once and flattened into the commands.
 
 use clap::ValueEnum;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The data, evaluation date and book every computing command reads.
 #[derive(clap::Args)]
@@ -44,6 +44,25 @@ pub(crate) struct OutFlags {
     /// month's files), or everything in a directory that holds files but no manifest.json.
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+impl OutFlags {
+    /// Refuses an --out that is, or holds, one of the run's inputs (the data directory,
+    /// the book, and `more`, e.g. a scenario), before any data is read: replacing it would
+    /// delete them.
+    pub(crate) fn check_apart(
+        &self,
+        data: &DataFlags,
+        more: &[&Path],
+    ) -> Result<(), crate::report::OutputError> {
+        let Some(dir) = &self.out else {
+            return Ok(());
+        };
+        let mut inputs = vec![data.data_dir.as_path()];
+        inputs.extend(data.book.as_deref());
+        inputs.extend_from_slice(more);
+        crate::report::check_apart(dir, &inputs)
+    }
 }
 
 /// What `calc` and `whatif` print on standard output.

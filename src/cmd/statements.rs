@@ -7,7 +7,7 @@ use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
 use crate::window::{Periods, WindowId};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The monthly ad-credit statement: short-video, affiliate and consistency credits per
 /// partner for one ended month, with the quarter to date; with --out
@@ -58,16 +58,7 @@ fn statement_month(periods: &Periods, label: &str) -> Result<WindowId, AppError>
 /// The monthly ad-credit statement: printed, and with --out written as
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.to.out {
-        let inputs: Vec<&Path> = [
-            Some(args.data.data_dir.as_path()),
-            args.data.book.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        report::check_apart(dir, &inputs)?;
-    }
+    args.to.check_apart(&args.data, &[])?;
     let book = load_book(args.data.book.as_deref())?;
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;

@@ -6,7 +6,7 @@ use super::{emit, emit_human, note, AppError};
 use crate::input::{self, DataSet};
 use crate::report::{self, RunFiles, RunKind};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Dry run: compare the payouts as they are with the payouts under a scenario
 /// (GMV adjustments, added rows, dropped partners, book overrides); with --out
@@ -37,17 +37,8 @@ fn q4_inputs(data: &DataSet) -> input::Channels {
 /// Runs the data as given and under the scenario, and compares the two per partner and
 /// program. Writes whatif.csv and manifest.json only with --out.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    if let Some(dir) = &args.to.out {
-        let inputs: Vec<&Path> = [
-            Some(args.data.data_dir.as_path()),
-            args.data.book.as_deref(),
-            Some(args.scenario.as_path()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        report::check_apart(dir, &inputs)?;
-    }
+    args.to
+        .check_apart(&args.data, &[args.scenario.as_path()])?;
     let scenario = load_scenario(&args.scenario)?;
     let book = BookText::read(args.data.book.as_deref())?;
     let (base_book, _) = book.book(None)?;
