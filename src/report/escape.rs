@@ -44,17 +44,23 @@ pub fn is_hidden(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
-/// Writes `s` with every [`is_hidden`] character as `\u{…}` (lower-case hex, as Rust
-/// writes it), keeping line breaks when `keep_newlines`.
-fn write_shown(out: &mut impl Write, s: &str, keep_newlines: bool) -> fmt::Result {
+/// Writes `s` with every [`is_hidden`] character that `kept` does not keep as `\u{…}`
+/// (lower-case hex, as Rust writes it).
+fn write_escaped(out: &mut impl Write, s: &str, kept: impl Fn(char) -> bool) -> fmt::Result {
     let mut rest = s;
-    while let Some(i) = rest.find(|c: char| is_hidden(c) && !(keep_newlines && c == '\n')) {
+    while let Some(i) = rest.find(|c: char| is_hidden(c) && !kept(c)) {
         out.write_str(&rest[..i])?;
         let c = rest[i..].chars().next().expect("a character at i");
         write!(out, "\\u{{{:x}}}", c as u32)?;
         rest = &rest[i + c.len_utf8()..];
     }
     out.write_str(rest)
+}
+
+/// Writes `s` with every [`is_hidden`] character as `\u{…}`, keeping line breaks when
+/// `keep_newlines`.
+fn write_shown(out: &mut impl Write, s: &str, keep_newlines: bool) -> fmt::Result {
+    write_escaped(out, s, |c| keep_newlines && c == '\n')
 }
 
 fn shown_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
@@ -85,14 +91,7 @@ pub fn shown_lines(s: &str) -> Cow<'_, str> {
 /// Text in HTML: [`is_hidden`] characters as `\u{…}`, except the line breaks and tabs
 /// that HTML takes as spaces anyway.
 pub(crate) fn write_html_shown(out: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    let mut rest = s;
-    while let Some(i) = rest.find(|c: char| is_hidden(c) && !matches!(c, '\n' | '\t')) {
-        out.write_str(&rest[..i])?;
-        let c = rest[i..].chars().next().expect("a character at i");
-        write!(out, "\\u{{{:x}}}", c as u32)?;
-        rest = &rest[i + c.len_utf8()..];
-    }
-    out.write_str(rest)
+    write_escaped(out, s, |c| matches!(c, '\n' | '\t'))
 }
 
 /// ASCII punctuation always written with a backslash in Markdown text: the characters
