@@ -371,13 +371,11 @@ mod tests {
             .collect()
     }
 
-    /// Rows read when the fast path finishes the file, `None` when it hands it over.
-    fn split_rows(body: &str, parts: usize) -> Option<u64> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("gmv_daily.csv");
-        std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
+    /// Opens `path` as gmv_daily.csv under the embedded book and hands its part plan, and
+    /// the opened file, to `f`.
+    fn with_plan<T>(path: &std::path::Path, f: impl FnOnce(&Plan, &CsvFile) -> T) -> T {
         let file = InputFile::GmvDaily;
-        let csv = CsvFile::open(&path, file.name(), file.columns(), true)
+        let csv = CsvFile::open(path, file.name(), file.columns(), true)
             .unwrap()
             .unwrap();
         let book = crate::book::Book::embedded();
@@ -385,7 +383,17 @@ mod tests {
         let progress = Progress::new(false, 0, "");
         let layout = layout(file);
         let plan = Plan::of(&csv, &layout, &periods, &progress, true);
-        read(&plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
+        f(&plan, &csv)
+    }
+
+    /// Rows read when the fast path finishes the file, `None` when it hands it over.
+    fn split_rows(body: &str, parts: usize) -> Option<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gmv_daily.csv");
+        std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
+        with_plan(&path, |plan, _| {
+            read(plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
+        })
     }
 
     proptest::proptest! {
@@ -419,29 +427,22 @@ mod tests {
         let path = dir.path().join("gmv_daily.csv");
         let original = format!("{HEADER}{}", rows(500));
         std::fs::write(&path, &original).unwrap();
-        let file = InputFile::GmvDaily;
-        let csv = CsvFile::open(&path, file.name(), file.columns(), true)
-            .unwrap()
-            .unwrap();
-        let book = crate::book::Book::embedded();
-        let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
-        let progress = Progress::new(false, 0, "");
-        let layout = layout(file);
-        let plan = Plan::of(&csv, &layout, &periods, &progress, true);
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        f.write_all(rows(40).replace("2025-10", "2025-11").as_bytes())
-            .unwrap();
-        let whole = read(&plan, &GmvSink::new(None), 2).expect("plain file");
-        assert_eq!(whole.tally.rows.read, 500);
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(original.as_bytes());
-        let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(whole.sha256, Some(expected));
-        let err = csv.check_unchanged().unwrap_err().to_string();
-        assert!(err.contains("changed while it was read"), "{err}");
+        with_plan(&path, |plan, csv| {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(rows(40).replace("2025-10", "2025-11").as_bytes())
+                .unwrap();
+            let whole = read(plan, &GmvSink::new(None), 2).expect("plain file");
+            assert_eq!(whole.tally.rows.read, 500);
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(original.as_bytes());
+            let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(whole.sha256, Some(expected));
+            let err = csv.check_unchanged().unwrap_err().to_string();
+            assert!(err.contains("changed while it was read"), "{err}");
+        });
     }
 
     #[test]
