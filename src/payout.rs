@@ -96,6 +96,30 @@ pub struct Line {
     pub detail: Option<Detail>,
 }
 
+#[cfg(test)]
+impl Line {
+    /// A final line of whole dollars without figures, for report tests.
+    pub(crate) fn of_dollars(
+        partner_id: &str,
+        program: &'static str,
+        period: &str,
+        kind: Kind,
+        dollars: i64,
+    ) -> Line {
+        Line {
+            partner_id: partner_id.into(),
+            program,
+            period: period.into(),
+            kind,
+            amount: Money::dollars(dollars),
+            provisional: false,
+            basis: String::new(),
+            steps: Vec::new(),
+            detail: None,
+        }
+    }
+}
+
 /// What a program sees.
 pub struct Context<'a> {
     pub rules: &'a Rules,

@@ -609,17 +609,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn line(program: &'static str, period: &str, kind: Kind, dollars: i64) -> Line {
-        Line {
-            partner_id: "P1".into(),
-            program,
-            period: period.into(),
-            kind,
-            amount: Money::dollars(dollars),
-            provisional: false,
-            basis: String::new(),
-            steps: Vec::new(),
-            detail: None,
-        }
+        Line::of_dollars("P1", program, period, kind, dollars)
     }
 
     #[test]

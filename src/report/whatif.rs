@@ -343,17 +343,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn line(p: &str, program: &'static str, period: &str, kind: Kind, dollars: i64) -> Line {
-        Line {
-            partner_id: p.into(),
-            program,
-            period: period.into(),
-            kind,
-            amount: Money::dollars(dollars),
-            provisional: false,
-            basis: String::new(),
-            steps: Vec::new(),
-            detail: None,
-        }
+        Line::of_dollars(p, program, period, kind, dollars)
     }
 
     fn outcome(lines: Vec<Line>, partners: &[&str]) -> Outcome {
