@@ -795,3 +795,26 @@ fn the_new_run_keeps_the_permissions_of_out() {
     let mode = fs::metadata(scene.out()).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o750);
 }
+
+#[test]
+fn out_with_a_trailing_slash_or_dot_names_out_itself() {
+    let parent = tempfile::tempdir().unwrap();
+    let real = parent.path().join("real");
+    fs::create_dir(&real).unwrap();
+    let link = parent.path().join("LINK");
+    symlink(&real, &link).unwrap();
+    // `LINK/` is the link, never followed, as `LINK` is.
+    let res = calc(&fixture(), &parent.path().join("LINK/"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(74), "{err}");
+    assert!(err.contains("is a symbolic link (never followed)"), "{err}");
+    assert!(names(&real).is_empty());
+    // `OUT/.` with --force replaces OUT as `OUT` would.
+    let out = parent.path().join("run");
+    run_ok(&mut calc(&fixture(), &out));
+    run_ok(calc(&fixture(), &out.join(".")).arg("--force"));
+    assert_eq!(verify(&out).0, Some(0));
+    assert_eq!(names(parent.path()), ["LINK", "real", "run"]);
+}

@@ -229,6 +229,14 @@ struct Target {
 
 impl Target {
     fn of(dir: &Path) -> Result<Target, OutputError> {
+        // `OUT/` and `OUT/.` name OUT itself: without the trailing part a link is seen as
+        // a link (never followed) and a rename moves OUT, not `OUT/.`.
+        let normal: PathBuf = dir.components().collect();
+        let dir = if normal.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            normal.as_path()
+        };
         // `.`, `..` and the like have no name of their own: use the directory they name.
         let out = if dir.file_name().is_none() {
             fs::canonicalize(dir).map_err(io(dir))?
