@@ -323,7 +323,7 @@ fn files_without_a_header_are_bad_data() {
         ("\n\n  \n\t\n", "gmv_daily.csv:1: file has no header row"),
         (
             "2025-10-01,P1,S1,100.00,0,0,0\n",
-            "gmv_daily.csv:1: column date: required column is missing",
+            "gmv_daily.csv:1: required columns are missing from the header: date, partner_id, seller_id, gmv, short_video_gmv, live_gmv, affiliate_gmv; the header is: \"2025-10-01\"",
         ),
     ] {
         let dir = data_dir(&[("gmv_daily.csv", content)]);

@@ -5,6 +5,7 @@
 pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
+mod header;
 pub mod reader;
 mod split;
 mod tally;
@@ -445,7 +446,7 @@ fn closest_input(name: &str) -> Option<InputFile> {
 }
 
 /// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

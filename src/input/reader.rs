@@ -249,6 +249,17 @@ impl CsvFile {
         columns: &'static [&'static str],
         hash: bool,
     ) -> Result<Result<CsvFile, DataError>, InputError> {
+        Self::open_mapped(path, name, columns, &[], hash)
+    }
+
+    /// `open`, where `aliases[i]` are further names of `columns[i]` (columns.toml).
+    pub fn open_mapped(
+        path: &Path,
+        name: &'static str,
+        columns: &'static [&'static str],
+        aliases: &[Vec<String>],
+        hash: bool,
+    ) -> Result<Result<CsvFile, DataError>, InputError> {
         let io_err = |source| InputError::Io {
             file: name.to_string(),
             source,
@@ -316,34 +327,11 @@ impl CsvFile {
                 }
             }
         }
-        let mut positions = Vec::with_capacity(columns.len());
-        for col in columns {
-            let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == *col).collect();
-            match found.len() {
-                0 => {
-                    return Ok(Err(DataError {
-                        file: name,
-                        line: header_line,
-                        column: Some(col.to_string()),
-                        value: None,
-                        reason: "required column is missing from the header".into(),
-                    }))
-                }
-                1 => positions.push(found[0]),
-                _ => {
-                    return Ok(Err(DataError {
-                        file: name,
-                        line: header_line,
-                        column: Some(col.to_string()),
-                        value: None,
-                        reason: format!(
-                            "required column appears {} times in the header",
-                            found.len()
-                        ),
-                    }))
-                }
-            }
-        }
+        let positions =
+            match super::header::resolve(columns, aliases, &names, &super::header::csv_cell) {
+                Ok(positions) => positions,
+                Err(problem) => return Ok(Err(problem.error(name, header_line))),
+            };
         Ok(Ok(CsvFile {
             name,
             reader,
@@ -382,7 +370,7 @@ impl CsvFile {
                         errors: Vec::new(),
                         span,
                     };
-                    if self.record.len() != self.header_len {
+                    if !fits_header(&self.record, self.header_len) {
                         row.errors.push(DataError::row(
                             self.name,
                             row.line,
@@ -608,6 +596,17 @@ fn csv_error(name: &'static str, line: u64, e: &csv::Error) -> DataError {
         _ => format!("malformed CSV: {e}"),
     };
     DataError::row(name, line, reason)
+}
+
+/// A record has the header's cells, and maybe empty cells after them (spreadsheets write
+/// them).
+fn fits_header(record: &ByteRecord, header_len: usize) -> bool {
+    record.len() == header_len
+        || (record.len() > header_len
+            && record
+                .iter()
+                .skip(header_len)
+                .all(|c| trim_bytes(c).is_empty()))
 }
 
 /// Blank lines are skipped: a record with a single cell of only spaces/tabs.

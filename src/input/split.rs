@@ -320,11 +320,18 @@ impl<S: DatedSink> Part<S> {
         }
         self.empty_run = 0;
         if cells.len() != plan.header_len {
-            // Blank lines are skipped, as the careful path does.
-            return match cells {
-                [(a, b)] => text[*a..*b].iter().all(|c| *c == b' ' || *c == b'\t'),
-                _ => false,
-            };
+            let trailing = cells.get(plan.header_len..).unwrap_or_default();
+            if trailing.is_empty()
+                || !trailing
+                    .iter()
+                    .all(|(a, b)| super::reader::trim_bytes(&text[*a..*b]).is_empty())
+            {
+                // Blank lines are skipped, as the careful path does.
+                return match cells {
+                    [(a, b)] => text[*a..*b].iter().all(|c| *c == b' ' || *c == b'\t'),
+                    _ => false,
+                };
+            }
         }
         let cell = |col: usize| {
             let (a, b) = cells[plan.positions[col]];
