@@ -64,6 +64,7 @@ impl AppError {
             | AppError::Input(InputError::Scenario(_)) => 2,
             AppError::BookUnreadable { .. } | AppError::ScenarioUnreadable { .. } => 66,
             AppError::Input(InputError::OutOfRange(_))
+            | AppError::Input(InputError::Ambiguous(_))
             | AppError::BadData { .. }
             | AppError::ProblemsFound { .. } => 65,
             AppError::Input(_) => 66,

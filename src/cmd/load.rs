@@ -169,7 +169,7 @@ pub(crate) fn reject_problems(
         if file.required() && read == rejected {
             out.push(format!(
                 "{} has no accepted row ({}): there is nothing to pay on",
-                file.name(),
+                r.name,
                 if read == 0 {
                     "it holds no data rows".to_string()
                 } else {
@@ -179,7 +179,7 @@ pub(crate) fn reject_problems(
         } else if skip_invalid && max_rejects.exceeded(rejected, read) {
             out.push(format!(
                 "{}: {} rejected, more than --max-rejects {} allows: fix the export, or raise the limit",
-                file.name(),
+                r.name,
                 share_text(rejected, read),
                 max_rejects
             ));

@@ -44,6 +44,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     for n in &data.notes {
         note(err, &format!("note: {n}\n"));
     }
+    if let Some(columns) = &data.columns {
+        for line in columns.lines() {
+            note(err, &format!("columns.toml: {line}\n"));
+        }
+    }
     note(err, &report::reconciliation_text(&data));
     let mut text = errors_text(&data);
     // Whole-file problems: no accepted row, missing days (unless accepted).

@@ -10,7 +10,8 @@
 //! second, targeted pass to find and take back the row that came first.
 
 use super::coverage::{Coverage, DayCounts};
-use super::reader::{parse_cents_bytes, parse_date_bytes, CsvFile, Next, Row};
+use super::reader::{parse_cents_bytes, parse_date_bytes, Next, Row};
+use super::source::Source;
 use super::split;
 use super::{
     Channels, DataError, DataSet, Disposition, ExtraRow, FileReport, GmvRow, Ingest, InputError,
@@ -161,7 +162,7 @@ fn parse(row: &mut Row, layout: &Layout, text: &mut String) -> Rec {
 
 /// Turns records into batches of parsed rows.
 struct BatchReader {
-    csv: CsvFile,
+    csv: Source,
     layout: Layout,
     keep_raw: bool,
     progress: crate::progress::Progress,
@@ -176,7 +177,7 @@ impl BatchReader {
         while batch.items.len() < BATCH_ROWS {
             self.rows += 1;
             if self.rows.is_multiple_of(65_536) {
-                self.progress.tick(&self.csv.bytes_read);
+                self.progress.tick(self.csv.bytes_read());
             }
             let item = match self.csv.next_row() {
                 Next::End => break,
@@ -385,11 +386,10 @@ impl Ingest<'_> {
         let Some(csv) = self.open(path)? else {
             return Ok(Presence::new(self.periods));
         };
-        let progress =
-            crate::progress::Progress::new(self.opts.progress, csv.size, self.file.name());
+        let progress = crate::progress::Progress::new(self.opts.progress, csv.size(), self.name);
         let layout = layout(self.file);
-        if self.opts.threads > 1 {
-            let plan = split::Plan::of(&csv, &layout, self.periods, &progress, self.opts.hashes);
+        if let (true, Source::Csv(csv)) = (self.opts.threads > 1, &csv) {
+            let plan = split::Plan::of(csv, &layout, self.periods, &progress, self.opts.hashes);
             if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
                 progress.finish();
                 // The parts and the hash read the size the file had when opened.
@@ -476,8 +476,8 @@ impl Ingest<'_> {
         }
         reader.progress.finish();
         let BatchReader { csv, layout, .. } = reader;
-        self.report.unreadable |= csv.cut_short;
-        let stamp = csv.stamp;
+        self.report.unreadable |= csv.cut_short();
+        let stamp = csv.stamp();
         self.report.sha256 = csv.finish_sha256()?;
         if !duplicates.is_empty() {
             self.take_back_duplicates(path, stamp, sink, &layout, &duplicates, &mut tally)?;
@@ -500,6 +500,7 @@ impl Ingest<'_> {
                 line,
                 reason,
                 row: raw.unwrap_or_default(),
+                name: self.name,
             });
         }
     }
@@ -515,14 +516,14 @@ impl Ingest<'_> {
         duplicates: &Duplicates,
         tally: &mut CentTally,
     ) -> Result<(), InputError> {
-        let Ok(mut csv) = CsvFile::open(path, self.file.name(), self.file.columns(), false)? else {
+        let Some(mut csv) = self.reopen(path)? else {
             return Err(InputError::Changed {
-                file: self.file.name(),
+                file: self.name,
                 what: "its header changed".into(),
             });
         };
         // The second pass must read the very file the first one did.
-        stamp.same_as(&csv.stamp, self.file.name())?;
+        stamp.same_as(&csv.stamp(), self.name)?;
         let later_lines: FxHashSet<u64> =
             duplicates.values().flatten().map(|(l, _, _)| *l).collect();
         let mut firsts: FxHashMap<(usize, NaiveDate), u64> = FxHashMap::default();
@@ -572,11 +573,8 @@ impl Ingest<'_> {
                     .join(", ");
                 let plural = if members.len() > 2 { "lines" } else { "line" };
                 let reason = format!("duplicate key ({key_text}), also on {plural} {others}");
-                self.data.error(DataError::row(
-                    self.file.name(),
-                    *member_line,
-                    reason.clone(),
-                ));
+                self.data
+                    .error(DataError::row(self.name, *member_line, reason.clone()));
                 let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*member_span));
                 self.keep_reject(*member_line, reason, raw);
             }

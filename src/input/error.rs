@@ -13,6 +13,9 @@ pub struct DataError {
     pub column: Option<String>,
     pub value: Option<String>,
     pub reason: String,
+    /// Where the problem is when a line number does not say it: a sheet's cell
+    /// (`Sheet1!E14`) or a Parquet row (`row 1,041`).
+    pub at: Option<String>,
 }
 
 impl DataError {
@@ -23,6 +26,7 @@ impl DataError {
             column: None,
             value: None,
             reason: reason.into(),
+            at: None,
         }
     }
 
@@ -39,6 +43,7 @@ impl DataError {
             column: Some(column.to_string()),
             value: Some(value.to_string()),
             reason: reason.into(),
+            at: None,
         }
     }
 
@@ -74,7 +79,10 @@ fn quote(value: &str) -> String {
 
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.describe())
+        match &self.at {
+            Some(at) => write!(f, "{}: {at}: {}", self.file, self.describe()),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.describe()),
+        }
     }
 }
 
@@ -93,6 +101,9 @@ pub enum InputError {
     Scenario(String),
     #[error("{0}")]
     OutOfRange(String),
+    /// Two files of the data directory are the same input, or columns.toml cannot be used.
+    #[error("{0}")]
+    Ambiguous(String),
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,

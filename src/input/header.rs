@@ -126,7 +126,9 @@ fn details(
                 let have = &normalised[j];
                 let distance = super::edit_distance(have, &want);
                 let near = distance <= (want.len() / 3).max(2)
-                    || (have.len() >= 3 && (have.contains(&want) || want.contains(have.as_str())));
+                    || (have.len() >= 3
+                        && have.len() <= 2 * want.len()
+                        && (have.contains(&want) || want.contains(have.as_str())));
                 near.then_some((distance, j))
             })
             .min();

@@ -2,13 +2,17 @@
 //! contract, and folds it into per-(partner, seller, window) sums. Memory grows with the
 //! number of partners, sellers and creators, never with the number of rows.
 
+pub mod columns;
 pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
 mod header;
+mod parquet;
 pub mod reader;
+pub mod source;
 mod split;
 mod tally;
+mod xlsx;
 
 pub use coverage::Coverage;
 pub use error::{DataError, InputError};
@@ -18,6 +22,7 @@ use crate::money::Money;
 use crate::window::{Periods, WindowId, WINDOW_COUNT};
 use chrono::NaiveDate;
 use reader::{CsvFile, Next, Row};
+use source::{Located, Source};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -163,6 +168,8 @@ pub struct Reject {
     pub line: u64,
     pub reason: String,
     pub row: String,
+    /// The file's name as read (`gmv_daily.xlsx`).
+    pub name: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,6 +259,8 @@ pub struct DataSet {
     pub unmatched_creators: BTreeMap<String, (u64, Money)>,
     /// Remarks for stderr: files of the data directory that are not read.
     pub notes: Vec<String>,
+    /// The data directory's columns.toml, when it has one.
+    pub columns: Option<columns::ColumnMap>,
 }
 
 impl DataSet {
@@ -299,15 +308,16 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
     if !dir.is_dir() {
         return Err(InputError::MissingDir(dir.to_path_buf()));
     }
+    let columns = columns::ColumnMap::read(dir).map_err(InputError::Ambiguous)?;
     let mut data = DataSet {
         notes: unread_files(dir),
+        columns,
         ..DataSet::default()
     };
     for file in InputFile::ALL {
-        let path = dir.join(file.name());
         // Only a name that is not there at all is absent: a dangling link, a directory, a
         // FIFO or a file without read permission is an input that cannot be read.
-        if !exists(&path) {
+        let Some(located) = source::locate(dir, file)? else {
             if file.required() {
                 return Err(InputError::MissingFile {
                     file: file.name(),
@@ -316,15 +326,29 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             }
             data.files.insert(file, FileReport::absent(file));
             continue;
-        }
-        reader::check_openable(&path, file.name())?;
+        };
+        let path = located.path.clone();
+        reader::check_openable(&path, located.name)?;
         let first_error = data.errors.len();
+        let aliases = data
+            .columns
+            .as_ref()
+            .map(|c| c.aliases(file))
+            .unwrap_or_default();
+        let mut report = FileReport::present(file);
+        report.name = located.name;
         let mut ingest = Ingest {
             data: &mut data,
             file,
+            name: located.name,
+            located,
+            aliases,
+            spill: None,
+            places: None,
+            note: None,
             periods,
             opts,
-            report: FileReport::present(file),
+            report,
         };
         match file {
             InputFile::Partners => ingest.partners(&path)?,
@@ -353,10 +377,19 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             }
         }
         let report = ingest.report;
+        let places = ingest.places.take();
+        if let Some(note) = ingest.note.take() {
+            data.notes.push(note);
+        }
         data.files.insert(file, report);
         // Some problems (duplicate keys) are only known after the whole file was read;
         // report each file's problems in line order.
         data.errors[first_error..].sort_by_key(|e| e.line);
+        if let Some(places) = places {
+            for e in &mut data.errors[first_error..] {
+                e.at = Some(places.of(e));
+            }
+        }
     }
     if let Some(adjust) = opts.adjust {
         adjust.finish(&mut data).map_err(InputError::Scenario)?;
@@ -406,7 +439,12 @@ fn unread_files(dir: &Path) -> Vec<String> {
         .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
-        .filter(|n| InputFile::ALL.iter().all(|f| f.name() != n))
+        .filter(|n| {
+            n != columns::FILE_NAME
+                && InputFile::ALL
+                    .iter()
+                    .all(|f| source::Format::ALL.iter().all(|t| f.name_as(*t) != n))
+        })
         .collect();
     names.sort();
     // A directory of thousands of files is named in part: the notes only point the way.
@@ -416,7 +454,16 @@ fn unread_files(dir: &Path) -> Vec<String> {
         .into_iter()
         .take(MAX_NAMED)
         .map(|name| match closest_input(&name) {
-            Some(file) => format!("{name} is not read; did you mean {}?", file.name()),
+            Some(expected) => {
+                let stem = expected.split('.').next().unwrap_or_default();
+                let other_type = name.to_lowercase().starts_with(&format!("{stem}."));
+                let types = if other_type {
+                    " (inputs are read as .csv, .xlsx or .parquet)"
+                } else {
+                    ""
+                };
+                format!("{name} is not read{types}; did you mean {expected}?")
+            }
             None => format!("{name} is not read"),
         })
         .collect();
@@ -428,21 +475,29 @@ fn unread_files(dir: &Path) -> Vec<String> {
     notes
 }
 
-/// The input file whose name is nearest to `name`: one that holds its stem (`gmv_daily
-/// (1).csv`), or is within a third of its length in edits (letter case aside).
-fn closest_input(name: &str) -> Option<InputFile> {
+/// The input file name (in any of the file types) nearest to `name`: one that holds its
+/// stem (`gmv_daily (1).csv`), or is within a third of its length in edits (letter case
+/// aside).
+fn closest_input(name: &str) -> Option<&'static str> {
     let lower = name.to_lowercase();
     InputFile::ALL
         .iter()
-        .filter_map(|f| {
-            let expected = f.name();
-            let stem = expected.trim_end_matches(".csv");
+        .flat_map(|f| source::Format::ALL.map(|t| (f.stem(), f.name_as(t))))
+        .filter_map(|(stem, expected)| {
             let distance = edit_distance(&lower, expected);
-            let close = distance <= expected.len() / 3 || lower.contains(stem);
-            close.then_some((distance, *f))
+            let same_type = lower.ends_with(expected.rsplit('.').next().unwrap_or_default());
+            let close = distance <= expected.len() / 3 || (lower.contains(stem) && same_type);
+            close.then_some((distance, expected))
         })
         .min()
         .map(|(_, f)| f)
+        .or_else(|| {
+            // The stem with a type not read: the CSV name.
+            InputFile::ALL
+                .iter()
+                .find(|f| lower.contains(f.stem()))
+                .map(|f| f.name())
+        })
 }
 
 /// Levenshtein distance over characters.
@@ -474,20 +529,70 @@ pub enum Disposition {
 struct Ingest<'a> {
     data: &'a mut DataSet,
     file: InputFile,
+    /// The file's name as read (`gmv_daily.xlsx`).
+    name: &'static str,
+    located: Located,
+    /// Further names of each column (columns.toml).
+    aliases: Vec<Vec<String>>,
+    /// A table's rendered rows, kept for rejects.csv.
+    spill: Option<std::sync::Arc<source::Spill>>,
+    /// How a table's messages name places; set when a table is opened.
+    places: Option<source::Places>,
+    /// A remark about how the file was read (which sheet).
+    note: Option<String>,
     periods: &'a Periods,
     opts: &'a Options<'a>,
     report: FileReport,
 }
 
 impl Ingest<'_> {
-    fn open(&mut self, path: &Path) -> Result<Option<CsvFile>, InputError> {
-        match CsvFile::open(
-            path,
-            self.file.name(),
-            self.file.columns(),
-            self.opts.hashes,
-        )? {
-            Ok(csv) => Ok(Some(csv)),
+    fn open(&mut self, path: &Path) -> Result<Option<Source>, InputError> {
+        self.open_pass(path, true)
+    }
+
+    /// Opens the file again for a second pass over the same rows (without hashing).
+    fn reopen(&mut self, path: &Path) -> Result<Option<Source>, InputError> {
+        self.open_pass(path, false)
+    }
+
+    fn open_pass(&mut self, path: &Path, first: bool) -> Result<Option<Source>, InputError> {
+        let hash = first && self.opts.hashes;
+        let opened = match self.located.format {
+            source::Format::Csv => {
+                CsvFile::open_mapped(path, self.name, self.file.columns(), &self.aliases, hash)?
+                    .map(Source::Csv)
+            }
+            format => {
+                if first && self.opts.mode == Mode::SkipInvalid {
+                    let spill = source::Spill::new().map_err(|source| InputError::Io {
+                        file: format!("{} (a temporary file for its rows)", self.name),
+                        source,
+                    })?;
+                    self.spill = Some(spill);
+                }
+                let spill = self.spill.clone().map(|s| (s, first));
+                let table = if format == source::Format::Xlsx {
+                    xlsx::open(path, self.name, self.file, &self.aliases, spill, hash)?
+                } else {
+                    parquet::open(path, self.name, self.file, &self.aliases, spill, hash)?
+                };
+                match table {
+                    Ok((table, note)) => {
+                        self.places = Some(table.places.clone());
+                        if first {
+                            self.note = note;
+                        }
+                        Ok(Source::Table(Box::new(table)))
+                    }
+                    Err((e, places)) => {
+                        self.places = places;
+                        Err(e)
+                    }
+                }
+            }
+        };
+        match opened {
+            Ok(source) => Ok(Some(source)),
             Err(header_error) => {
                 // A header problem makes the whole file unreadable, in every mode.
                 self.report.unreadable = true;
@@ -514,6 +619,7 @@ impl Ingest<'_> {
                 line,
                 reason,
                 row: raw(),
+                name: self.name,
             });
         }
     }
@@ -550,7 +656,7 @@ impl Ingest<'_> {
         &mut self,
         path: &Path,
         parse: impl Fn(&mut Row) -> Option<T>,
-    ) -> Result<Option<(CsvFile, Parsed<T>)>, InputError> {
+    ) -> Result<Option<(Source, Parsed<T>)>, InputError> {
         let Some(mut csv) = self.open(path)? else {
             return Ok(None);
         };
@@ -589,7 +695,7 @@ impl Ingest<'_> {
                 }
             }
         }
-        self.report.unreadable |= csv.cut_short;
+        self.report.unreadable |= csv.cut_short();
         Ok(Some((csv, rows)))
     }
 
@@ -597,7 +703,7 @@ impl Ingest<'_> {
     /// is rejected, with `describe` naming the clash.
     fn unique_by<T, K: Ord + Clone>(
         &mut self,
-        csv: &CsvFile,
+        csv: &Source,
         rows: Parsed<T>,
         key: impl Fn(&T) -> K,
         describe: impl Fn(&K, &[(u64, &T)]) -> String,
@@ -617,7 +723,7 @@ impl Ingest<'_> {
             let reason = describe(&k, &members);
             for (line, span, _) in &group {
                 self.data
-                    .error(DataError::row(self.file.name(), *line, reason.clone()));
+                    .error(DataError::row(self.name, *line, reason.clone()));
                 self.reject(*line, reason.clone(), || csv.raw_text(*span), None);
             }
         }
@@ -625,7 +731,7 @@ impl Ingest<'_> {
         kept
     }
 
-    fn finish_small(&mut self, csv: CsvFile) -> Result<(), InputError> {
+    fn finish_small(&mut self, csv: Source) -> Result<(), InputError> {
         self.report.sha256 = csv.finish_sha256()?;
         Ok(())
     }

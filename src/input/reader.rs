@@ -119,6 +119,8 @@ pub struct Row<'a> {
     pub errors: Vec<DataError>,
     /// Byte range of the record in the file, to quote it verbatim in rejects.csv.
     pub span: (u64, u64),
+    /// Cells of a table that could not be made text: their error stands for the cell.
+    preset: &'a [(usize, DataError)],
 }
 
 pub enum Next<'a> {
@@ -369,6 +371,7 @@ impl CsvFile {
                         columns: self.columns,
                         errors: Vec::new(),
                         span,
+                        preset: &[],
                     };
                     if !fits_header(&self.record, self.header_len) {
                         row.errors.push(DataError::row(
@@ -633,8 +636,35 @@ pub fn trim_bytes(b: &[u8]) -> &[u8] {
 }
 
 impl<'a> Row<'a> {
+    /// A row of a table (a sheet or Parquet file) whose cells are given as text; `preset`
+    /// holds the errors of cells that have none.
+    pub(super) fn of_table(
+        file: &'static str,
+        line: u64,
+        record: &'a ByteRecord,
+        positions: &'a [usize],
+        columns: &'static [&'static str],
+        preset: &'a [(usize, DataError)],
+        span: (u64, u64),
+    ) -> Row<'a> {
+        Row {
+            file,
+            line,
+            record,
+            positions,
+            columns,
+            errors: Vec::new(),
+            span,
+            preset,
+        }
+    }
+
     /// The cell's bytes, trimmed of spaces and tabs; a missing cell is an error.
     fn raw_cell(&mut self, col: usize) -> Option<&'a [u8]> {
+        if let Some((_, e)) = self.preset.iter().find(|(c, _)| *c == col) {
+            self.errors.push(e.clone());
+            return None;
+        }
         match self.record.get(self.positions[col]) {
             Some(bytes) => Some(trim_bytes(bytes)),
             None => {

@@ -33,6 +33,8 @@ impl<T: Copy + Add<Output = T> + PartialEq> Tally<T> {
 #[derive(Clone, Debug)]
 pub struct FileReport {
     pub file: InputFile,
+    /// The file's name as read (`gmv_daily.xlsx`); the contract's CSV name when absent.
+    pub name: &'static str,
     pub present: bool,
     /// The file could not be read through (a bad header, a record over the size limit, an
     /// I/O error): rows past that point were never seen, so no mode may go on.
@@ -49,6 +51,7 @@ impl FileReport {
     pub fn absent(file: InputFile) -> FileReport {
         FileReport {
             file,
+            name: file.name(),
             present: false,
             unreadable: false,
             sha256: None,

@@ -63,8 +63,9 @@ impl<'a> Audit<'a> {
         let inputs = InputFile::ALL
             .iter()
             .map(|f| {
-                let sha = data.files.get(f).and_then(|r| r.sha256.as_deref());
-                (f.name(), sha)
+                let report = data.files.get(f);
+                let sha = report.and_then(|r| r.sha256.as_deref());
+                (report.map_or(f.name(), |r| r.name), sha)
             })
             .collect();
         let mut notes = Vec::new();

@@ -106,7 +106,7 @@ pub fn rejects_csv(rejects: &[Reject]) -> String {
         w.header(&["file", "line", "reason", "row"])?;
         for r in rejects {
             w.row([
-                Text(r.file.name()),
+                Text(r.name),
                 Figure(r.line.to_string()),
                 Text(&r.reason),
                 Text(&r.row),
@@ -228,7 +228,7 @@ fn tally_json<T: Serialize>(t: &Tally<T>) -> Value {
 
 fn file_json(report: &FileReport) -> Value {
     let mut v = json!({
-        "file": report.file.name(),
+        "file": report.name,
         "present": report.present,
         "sha256": report.sha256,
         "rows": tally_json(&report.rows),
@@ -284,8 +284,10 @@ pub fn manifest_json(
     let inputs: serde_json::Map<String, Value> = InputFile::ALL
         .iter()
         .map(|f| {
-            let sha = data.files.get(f).and_then(|r| r.sha256.clone());
-            (f.name().to_string(), json!(sha))
+            let report = data.files.get(f);
+            let sha = report.and_then(|r| r.sha256.clone());
+            let name = report.map_or(f.name(), |r| r.name);
+            (name.to_string(), json!(sha))
         })
         .collect();
     let reconciliation: Vec<Value> = InputFile::ALL
@@ -298,7 +300,7 @@ pub fn manifest_json(
         .iter()
         .map(|(c, (rows, gmv))| json!({"creator_id": c, "rows": rows, "gmv": gmv}))
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "tool": "tsp-payout",
         "version": env!("CARGO_PKG_VERSION"),
         "as_of": info.as_of.to_string(),
@@ -318,6 +320,9 @@ pub fn manifest_json(
         "totals": totals(outcome, None),
         "outputs": outputs,
     });
+    if let Some(columns) = &data.columns {
+        doc["columns_toml"] = json!({"sha256": columns.sha256, "names": columns.lines()});
+    }
     pretty(&doc)
 }
 

@@ -120,12 +120,7 @@ pub fn reconciliation_text(data: &DataSet) -> String {
         let t = &r.rows;
         out.push_str(&format!(
             "  {:<22} rows {} = {} + {} + {} + {}",
-            file.name(),
-            t.read,
-            t.used,
-            t.outside,
-            t.unmatched,
-            t.rejected
+            r.name, t.read, t.used, t.outside, t.unmatched, t.rejected
         ));
         if file.has_gmv() {
             let g = &r.gmv;

@@ -1,0 +1,360 @@
+//! Parquet files (`.parquet`), read one row group at a time (memory holds one row group's
+//! columns). Amounts may be decimals (exact), integers (cents) or text; a floating-point
+//! amount column is refused whole: its values are not the cents that were meant. Dates may
+//! be `date32`, timestamps at midnight, or ISO text. Rows are counted from 1.
+
+use super::error::{DataError, InputError};
+use super::source::{Cell, Numbers, Opened, Opening, Places, Rows, Spill, Table};
+use super::InputFile;
+use chrono::NaiveDate;
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, DataType, FixedLenByteArray};
+use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+use parquet::schema::types::ColumnDescPtr;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How a column's values read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Meaning {
+    Date,
+    Decimal(u32),
+    /// Integers; cents in an amount column.
+    Integer,
+    Text,
+    Bool,
+    Float,
+    /// A timestamp in units per second since the epoch.
+    Timestamp(i64),
+    Other,
+}
+
+pub(super) fn meaning(col: &ColumnDescPtr) -> Meaning {
+    let physical = col.physical_type();
+    match col.logical_type_ref() {
+        Some(LogicalType::Date) => return Meaning::Date,
+        Some(LogicalType::Decimal(d)) => return Meaning::Decimal(d.scale.max(0) as u32),
+        Some(LogicalType::Timestamp(t)) => {
+            return Meaning::Timestamp(match t.unit {
+                TimeUnit::MILLIS => 1_000,
+                TimeUnit::MICROS => 1_000_000,
+                TimeUnit::NANOS => 1_000_000_000,
+            })
+        }
+        Some(LogicalType::String | LogicalType::Enum | LogicalType::Json) => return Meaning::Text,
+        _ => {}
+    }
+    match col.converted_type() {
+        ConvertedType::DATE => return Meaning::Date,
+        ConvertedType::DECIMAL => return Meaning::Decimal(col.type_scale().max(0) as u32),
+        ConvertedType::TIMESTAMP_MILLIS => return Meaning::Timestamp(1_000),
+        ConvertedType::TIMESTAMP_MICROS => return Meaning::Timestamp(1_000_000),
+        _ => {}
+    }
+    match physical {
+        Physical::INT32 | Physical::INT64 => Meaning::Integer,
+        Physical::BYTE_ARRAY => Meaning::Text,
+        Physical::BOOLEAN => Meaning::Bool,
+        Physical::FLOAT | Physical::DOUBLE => Meaning::Float,
+        _ => Meaning::Other,
+    }
+}
+
+/// One column of a row group: its values (nulls left out) and definition levels.
+pub(super) enum Values {
+    Bool(Vec<bool>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    Bytes(Vec<ByteArray>),
+    Fixed(Vec<FixedLenByteArray>),
+    None,
+}
+
+pub(super) struct Column {
+    pub values: Values,
+    /// Empty when the column has no nulls to tell (required columns).
+    pub defs: Vec<i16>,
+    pub max_def: i16,
+    pub meaning: Meaning,
+}
+
+fn read_all<T: DataType>(
+    mut reader: ColumnReaderImpl<T>,
+    rows: usize,
+    defs: &mut Vec<i16>,
+    nullable: bool,
+) -> parquet::errors::Result<Vec<T::T>> {
+    let mut values = Vec::with_capacity(rows);
+    let mut read = 0;
+    while read < rows {
+        let (records, _, _) = reader.read_records(
+            rows - read,
+            nullable.then_some(&mut *defs),
+            None,
+            &mut values,
+        )?;
+        if records == 0 {
+            break;
+        }
+        read += records;
+    }
+    Ok(values)
+}
+
+/// Reads leaf column `i` of a row group whole.
+pub(super) fn read_column(
+    group: &dyn RowGroupReader,
+    i: usize,
+    desc: &ColumnDescPtr,
+    rows: usize,
+) -> parquet::errors::Result<Column> {
+    let max_def = desc.max_def_level();
+    let nullable = max_def > 0;
+    let mut defs = Vec::new();
+    let values = match group.get_column_reader(i)? {
+        ColumnReader::BoolColumnReader(r) => Values::Bool(read_all(r, rows, &mut defs, nullable)?),
+        ColumnReader::Int32ColumnReader(r) => Values::I32(read_all(r, rows, &mut defs, nullable)?),
+        ColumnReader::Int64ColumnReader(r) => Values::I64(read_all(r, rows, &mut defs, nullable)?),
+        ColumnReader::FloatColumnReader(r) => Values::F32(read_all(r, rows, &mut defs, nullable)?),
+        ColumnReader::DoubleColumnReader(r) => Values::F64(read_all(r, rows, &mut defs, nullable)?),
+        ColumnReader::ByteArrayColumnReader(r) => {
+            Values::Bytes(read_all(r, rows, &mut defs, nullable)?)
+        }
+        ColumnReader::FixedLenByteArrayColumnReader(r) => {
+            Values::Fixed(read_all(r, rows, &mut defs, nullable)?)
+        }
+        ColumnReader::Int96ColumnReader(_) => Values::None,
+    };
+    Ok(Column {
+        values,
+        defs,
+        max_def,
+        meaning: meaning(desc),
+    })
+}
+
+/// A big-endian two's-complement integer (a decimal's unscaled value); `None` past i128.
+pub(super) fn be_int(bytes: &[u8]) -> Option<i128> {
+    if bytes.is_empty() || bytes.len() > 16 {
+        return None;
+    }
+    let negative = bytes[0] & 0x80 != 0;
+    let mut buf = [if negative { 0xFF } else { 0 }; 16];
+    buf[16 - bytes.len()..].copy_from_slice(bytes);
+    Some(i128::from_be_bytes(buf))
+}
+
+pub(super) fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")
+}
+
+fn date_of_days(days: i64) -> Cell {
+    epoch()
+        .checked_add_signed(chrono::TimeDelta::days(days))
+        .map_or_else(
+            || Cell::Invalid(format!("{days} is not a date")),
+            Cell::Date,
+        )
+}
+
+fn timestamp(value: i64, per_second: i64) -> Cell {
+    let per_day = per_second * 86_400;
+    let (days, rest) = (value.div_euclid(per_day), value.rem_euclid(per_day));
+    match date_of_days(days) {
+        Cell::Date(d) if rest == 0 => Cell::Date(d),
+        Cell::Date(d) => {
+            let secs = rest / per_second;
+            Cell::DateTime(format!(
+                "{d} {:02}:{:02}:{:02}",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            ))
+        }
+        other => other,
+    }
+}
+
+impl Column {
+    /// The `k`th value's cell (`k` counts non-null values).
+    fn cell(&self, k: usize) -> Cell {
+        let m = self.meaning;
+        let int = |v: i64| match m {
+            Meaning::Date => date_of_days(v),
+            Meaning::Decimal(scale) => Cell::Decimal {
+                unscaled: v.into(),
+                scale,
+            },
+            Meaning::Timestamp(per_second) => timestamp(v, per_second),
+            _ => Cell::Int(v),
+        };
+        let bytes = |b: &[u8]| match m {
+            Meaning::Decimal(scale) => match be_int(b) {
+                Some(unscaled) => Cell::Decimal { unscaled, scale },
+                None => Cell::Invalid("is a decimal too large to be an amount".into()),
+            },
+            _ => match std::str::from_utf8(b) {
+                Ok(s) => Cell::Text(s.to_string()),
+                Err(_) => Cell::Invalid(format!(
+                    "{:?} is not valid UTF-8",
+                    String::from_utf8_lossy(b)
+                )),
+            },
+        };
+        match &self.values {
+            Values::Bool(v) => Cell::Bool(v[k]),
+            Values::I32(v) => int(v[k].into()),
+            Values::I64(v) => int(v[k]),
+            Values::F32(v) => Cell::Float(v[k].into()),
+            Values::F64(v) => Cell::Float(v[k]),
+            Values::Bytes(v) => bytes(v[k].data()),
+            Values::Fixed(v) => bytes(v[k].data()),
+            Values::None => Cell::Invalid("is of a type that is not read (INT96)".into()),
+        }
+    }
+}
+
+struct ParquetRows {
+    reader: SerializedFileReader<File>,
+    leaves: Vec<(usize, ColumnDescPtr)>,
+    group: usize,
+    columns: Vec<Column>,
+    /// Next value of each column, and rows of the group read.
+    next_value: Vec<usize>,
+    row_in_group: usize,
+    rows_in_group: usize,
+    row: u64,
+    bytes: u64,
+}
+
+impl ParquetRows {
+    fn load_group(&mut self) -> Result<bool, String> {
+        let meta = self.reader.metadata();
+        if self.group >= meta.num_row_groups() {
+            return Ok(false);
+        }
+        let group_meta = meta.row_group(self.group);
+        let rows = group_meta.num_rows().max(0) as usize;
+        self.bytes += group_meta.compressed_size().max(0) as u64;
+        let group = self
+            .reader
+            .get_row_group(self.group)
+            .map_err(|e| format!("row group {}: {e}", self.group + 1))?;
+        self.columns.clear();
+        for (i, desc) in &self.leaves {
+            self.columns.push(
+                read_column(&*group, *i, desc, rows)
+                    .map_err(|e| format!("row group {}: {e}", self.group + 1))?,
+            );
+        }
+        self.next_value = vec![0; self.columns.len()];
+        self.row_in_group = 0;
+        self.rows_in_group = rows;
+        self.group += 1;
+        Ok(true)
+    }
+}
+
+impl Rows for ParquetRows {
+    fn next_row(&mut self, cells: &mut Vec<Cell>) -> Result<Option<u64>, String> {
+        while self.row_in_group >= self.rows_in_group {
+            if !self.load_group()? {
+                return Ok(None);
+            }
+        }
+        cells.clear();
+        let r = self.row_in_group;
+        for (c, column) in self.columns.iter().enumerate() {
+            let present = column.defs.is_empty() || column.defs.get(r) == Some(&column.max_def);
+            if present {
+                let k = self.next_value[c];
+                self.next_value[c] += 1;
+                cells.push(column.cell(k));
+            } else {
+                cells.push(Cell::Empty);
+            }
+        }
+        self.row_in_group += 1;
+        self.row += 1;
+        Ok(Some(self.row))
+    }
+
+    fn progress(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// The file's top-level leaf columns (nested ones are not read): index and descriptor.
+pub(super) fn leaves(reader: &SerializedFileReader<File>) -> Vec<(usize, ColumnDescPtr)> {
+    let schema = reader.metadata().file_metadata().schema_descr();
+    (0..schema.num_columns())
+        .map(|i| (i, schema.column(i)))
+        .filter(|(_, c)| c.max_rep_level() == 0 && c.path().parts().len() == 1)
+        .collect()
+}
+
+/// Opens `path` as a Parquet file and resolves its columns.
+pub(super) fn open(
+    path: &Path,
+    name: &'static str,
+    file: InputFile,
+    aliases: &[Vec<String>],
+    spill: Option<(Arc<Spill>, bool)>,
+    hash: bool,
+) -> Result<Opening, InputError> {
+    let raw = super::reader::open_regular(path, name)?;
+    let for_reader = raw.try_clone().map_err(|source| InputError::Io {
+        file: name.to_string(),
+        source,
+    })?;
+    let schema_error =
+        |reason: String| Ok(Err((DataError::row(name, 1, reason), Some(Places::Schema))));
+    let reader = match SerializedFileReader::new(for_reader) {
+        Ok(r) => r,
+        Err(e) => return schema_error(format!("is not a readable Parquet file ({e})")),
+    };
+    let leaves = leaves(&reader);
+    let header: Vec<String> = leaves.iter().map(|(_, c)| c.name().to_string()).collect();
+    let refuse = leaves
+        .iter()
+        .filter(|(_, c)| meaning(c) == Meaning::Float)
+        .map(|(_, c)| {
+            (
+                c.name().to_string(),
+                format!(
+                    "column {:?} holds floating-point numbers, which cannot hold cents \
+                     exactly; export amounts as decimal, integer cents or text",
+                    c.name()
+                ),
+            )
+        })
+        .collect();
+    let rows = ParquetRows {
+        reader,
+        leaves,
+        group: 0,
+        columns: Vec::new(),
+        next_value: Vec::new(),
+        row_in_group: 0,
+        rows_in_group: 0,
+        row: 0,
+        bytes: 0,
+    };
+    let opened = Opened {
+        rows: Box::new(rows),
+        header,
+        header_line: 1,
+        numbers: Numbers::Cents,
+        cell_name: Box::new(|j| format!("column {}", j + 1)),
+        places_for: Box::new(|_| Places::Rows),
+        refuse,
+    };
+    match Table::new(opened, name, file, aliases, raw, spill, hash)? {
+        Ok(table) => Ok(Ok((table, None))),
+        Err(e) => Ok(Err((e, Some(Places::Schema)))),
+    }
+}

@@ -1,0 +1,252 @@
+//! Excel workbooks (`.xlsx`): the sheet named like the file, else the first sheet; its
+//! first non-empty row is the header. The sheet is read cell by cell on a thread of its
+//! own (the workbook's XML is parsed while the rows before are checked and summed), and
+//! handed over in batches of rows, so memory holds the workbook file and a few batches.
+
+use super::error::{DataError, InputError};
+use super::header::normalise;
+use super::source::{column_letters, Cell, Numbers, Opened, Opening, Places, Rows, Spill, Table};
+use super::InputFile;
+use calamine::{DataRef, Reader, Xlsx};
+use std::io::{Cursor, Read};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+/// Rows per batch handed from the reading thread.
+const BATCH_ROWS: usize = 1024;
+/// Batches in flight: bounds memory whatever the sheet's size.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+type Batch = Vec<(u64, Vec<Cell>)>;
+type Message = Result<Batch, String>;
+
+struct SheetRows {
+    rx: mpsc::Receiver<Message>,
+    batch: std::vec::IntoIter<(u64, Vec<Cell>)>,
+    done: bool,
+}
+
+impl Rows for SheetRows {
+    fn next_row(&mut self, cells: &mut Vec<Cell>) -> Result<Option<u64>, String> {
+        loop {
+            if let Some((line, row)) = self.batch.next() {
+                *cells = row;
+                return Ok(Some(line));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.rx.recv() {
+                Ok(Ok(batch)) => self.batch = batch.into_iter(),
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+/// A cell of the sheet as the contract reads it.
+fn cell_of(value: &DataRef) -> Cell {
+    match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Int(i) => Cell::Int(*i),
+        DataRef::Float(f) => Cell::Float(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
+            match chrono::NaiveDate::from_ymd_opt(y.into(), m.into(), day.into()) {
+                Some(date) if (h, min, s, ms) == (0, 0, 0, 0) => Cell::Date(date),
+                Some(date) => Cell::DateTime(format!("{date} {h:02}:{min:02}:{s:02}")),
+                None => Cell::Invalid(format!("{} is not a date", d.as_f64())),
+            }
+        }
+        DataRef::DateTime(d) => Cell::Invalid(format!(
+            "{} is a duration, not a date or an amount",
+            d.as_f64()
+        )),
+        DataRef::DateTimeIso(s) => match super::reader::parse_date(s) {
+            Some(d) => Cell::Date(d),
+            None => Cell::DateTime(s.clone()),
+        },
+        DataRef::DurationIso(s) => {
+            Cell::Invalid(format!("{s} is a duration, not a date or an amount"))
+        }
+        DataRef::Error(e) => Cell::Invalid(format!("is the spreadsheet error {e}")),
+    }
+}
+
+/// Reads the sheet on its own thread, sending rows (header first) in batches.
+fn read_sheet(mut book: Xlsx<Cursor<Vec<u8>>>, sheet: String, tx: mpsc::SyncSender<Message>) {
+    let mut reader = match book.worksheet_cells_reader(&sheet) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Err(e.to_string()));
+            return;
+        }
+    };
+    let mut batch: Batch = Vec::with_capacity(BATCH_ROWS);
+    let mut row: Vec<Cell> = Vec::new();
+    let mut current: Option<u32> = None;
+    loop {
+        let next = match reader.next_cell() {
+            Ok(next) => next,
+            Err(e) => {
+                if let Some(r) = current {
+                    batch.push((u64::from(r) + 1, std::mem::take(&mut row)));
+                }
+                let _ = tx.send(Ok(batch));
+                let _ = tx.send(Err(e.to_string()));
+                return;
+            }
+        };
+        let Some(cell) = next else { break };
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(done) = current {
+                batch.push((u64::from(done) + 1, std::mem::take(&mut row)));
+                if batch.len() >= BATCH_ROWS {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    if tx.send(Ok(full)).is_err() {
+                        return; // the rows are no longer wanted
+                    }
+                }
+            }
+            current = Some(r);
+        }
+        let c = c as usize;
+        if row.len() <= c {
+            row.resize(c + 1, Cell::Empty);
+        }
+        row[c] = cell_of(cell.get_value());
+    }
+    if let Some(r) = current {
+        batch.push((u64::from(r) + 1, row));
+    }
+    let _ = tx.send(Ok(batch));
+}
+
+/// Opens `path` as a workbook and resolves its header. Outer error: the file cannot be
+/// used at all; inner error: a data error of the file (with how its places are named).
+pub(super) fn open(
+    path: &Path,
+    name: &'static str,
+    file: InputFile,
+    aliases: &[Vec<String>],
+    spill: Option<(Arc<Spill>, bool)>,
+    hash: bool,
+) -> Result<Opening, InputError> {
+    let io_err = |source| InputError::Io {
+        file: name.to_string(),
+        source,
+    };
+    let raw = super::reader::open_regular(path, name)?;
+    let size = raw.metadata().map_err(io_err)?.len();
+    if size == 0 {
+        return Ok(Err((
+            DataError::row(name, 1, "file is empty (no workbook)"),
+            None,
+        )));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    (&raw).take(size).read_to_end(&mut bytes).map_err(io_err)?;
+    let book = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(book) => book,
+        Err(e) => {
+            return Ok(Err((
+                DataError::row(name, 1, format!("is not a readable .xlsx workbook ({e})")),
+                None,
+            )))
+        }
+    };
+    let sheets = book.sheet_names();
+    let stem = file.stem();
+    let Some(sheet) = sheets
+        .iter()
+        .find(|s| normalise(s) == stem)
+        .or_else(|| sheets.first())
+        .cloned()
+    else {
+        return Ok(Err((
+            DataError::row(name, 1, "workbook has no sheet"),
+            None,
+        )));
+    };
+    let note = (sheets.len() > 1).then(|| {
+        format!(
+            "{name}: sheet {sheet:?} is read, of {} sheets (a sheet named {stem} is read, else the first)",
+            sheets.len()
+        )
+    });
+    let (tx, rx) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
+    let thread_sheet = sheet.clone();
+    std::thread::Builder::new()
+        .name(format!("read {name}"))
+        .spawn(move || read_sheet(book, thread_sheet, tx))
+        .map_err(io_err)?;
+    let mut rows = SheetRows {
+        rx,
+        batch: Vec::new().into_iter(),
+        done: false,
+    };
+    let sheet_places = |letters| Places::Sheet {
+        sheet: sheet.clone(),
+        letters,
+    };
+    // The header: the first row with a non-empty cell.
+    let mut cells = Vec::new();
+    let header_line = loop {
+        match rows.next_row(&mut cells) {
+            Ok(Some(line)) if cells.iter().any(|c| !matches!(c, Cell::Empty)) => break line,
+            Ok(Some(_)) => continue,
+            Ok(None) => {
+                return Ok(Err((
+                    DataError::row(name, 1, format!("sheet {sheet:?} has no header row")),
+                    Some(sheet_places(Vec::new())),
+                )))
+            }
+            Err(e) => {
+                return Ok(Err((
+                    DataError::row(name, 1, format!("cannot read sheet {sheet:?}: {e}")),
+                    Some(sheet_places(Vec::new())),
+                )))
+            }
+        }
+    };
+    let header: Vec<String> = cells
+        .iter()
+        .map(|c| match c {
+            Cell::Text(s) => s.clone(),
+            other => other.text(None, Numbers::Dollars).unwrap_or_default(),
+        })
+        .collect();
+    let sheet_for_places = sheet.clone();
+    let opened = Opened {
+        rows: Box::new(rows),
+        header,
+        header_line,
+        numbers: Numbers::Dollars,
+        cell_name: Box::new(move |j| format!("{}{header_line}", column_letters(j))),
+        places_for: Box::new(move |placed| Places::Sheet {
+            sheet: sheet_for_places.clone(),
+            letters: placed
+                .iter()
+                .map(|(c, p)| (*c, column_letters(*p)))
+                .collect(),
+        }),
+        refuse: Vec::new(),
+    };
+    let places = sheet_places(Vec::new());
+    match Table::new(opened, name, file, aliases, raw, spill, hash)? {
+        Ok(table) => Ok(Ok((table, note))),
+        Err(e) => Ok(Err((e, Some(places)))),
+    }
+}
