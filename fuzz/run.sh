@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gmv_daily partner_tiers creators creator_gmv_daily matchmaking partners book)
+[ ${#targets[@]} -gt 0 ] || targets=(gmv_daily partner_tiers creators creator_gmv_daily matchmaking partners gmv_daily_xlsx gmv_daily_parquet book)
 fixtures=../fixtures/q4-sample
 
 seed() { # seed TARGET NAME CONTROL_BYTE FILE_OR_TEXT_CMD...
@@ -20,6 +20,17 @@ seed() { # seed TARGET NAME CONTROL_BYTE FILE_OR_TEXT_CMD...
 
 for t in "${targets[@]}"; do
   case "$t" in
+    gmv_daily_xlsx|gmv_daily_parquet)
+      # Seed: a small generated export written as a workbook and as Parquet.
+      seeds="$PWD/corpus/seed-data"
+      if [ ! -d "$seeds-xlsx" ]; then
+        (cd .. && cargo run -q --release --example gen_bench_data -- "$seeds" 200 20 40 \
+          && cargo run -q --release --example gen_bench_formats -- "$seeds") >/dev/null
+      fi
+      ext="${t#gmv_daily_}"
+      seed "$t" strict 00 < "$seeds-$ext/gmv_daily.$ext"
+      seed "$t" skip 01 < "$seeds-$ext/gmv_daily.$ext"
+      ;;
     book)
       seed book text 00 < ../book/q4-2025.toml
       printf '\x01' > corpus/book/seed-tweak-none

@@ -510,3 +510,97 @@ fn parquet_errors_name_the_row_and_float_amounts_are_refused() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("gmv 124.45 = 124.45"), "{err}");
 }
+
+/// gmv_daily.parquet of text columns that may be null, in row groups of `group` rows.
+fn text_parquet(dir: &Path, rows: &[[Option<&str>; 7]], group: usize) {
+    let fields: Vec<String> = GMV_HEADER
+        .trim_end()
+        .split(',')
+        .map(|c| format!("optional binary {c} (UTF8);"))
+        .collect();
+    let schema = format!("message m {{ {} }}", fields.join(" "));
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+    let file = std::fs::File::create(dir.join("gmv_daily.parquet")).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .unwrap();
+    for chunk in rows.chunks(group) {
+        let mut g = writer.next_row_group().unwrap();
+        let mut c = 0;
+        while let Some(mut column) = g.next_column().unwrap() {
+            let values: Vec<ByteArray> = chunk
+                .iter()
+                .filter_map(|r| r[c].map(ByteArray::from))
+                .collect();
+            let defs: Vec<i16> = chunk.iter().map(|r| i16::from(r[c].is_some())).collect();
+            column
+                .typed::<ByteArrayType>()
+                .write_batch(&values, Some(&defs), None)
+                .unwrap();
+            column.close().unwrap();
+            c += 1;
+        }
+        g.close().unwrap();
+    }
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_rows_the_fast_path_cannot_take_are_named_by_the_careful_path() {
+    let row = |day: u32, seller: &'static str| -> [Option<&'static str>; 7] {
+        let date: &'static str = Box::leak(format!("2025-10-{day:02}").into_boxed_str());
+        [
+            Some(date),
+            Some("P1"),
+            Some(seller),
+            Some("$1,000.50"),
+            Some("1"),
+            Some("0"),
+            Some("0"),
+        ]
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<_> = (1..=20).map(|d| row(d, "S1")).collect();
+    // Row 25 repeats row 5's key, in another row group; row 30 has no seller.
+    rows.extend((1..=10).map(|d| row(d, "S2")));
+    rows[24] = row(5, "S1");
+    rows[29][2] = None;
+    text_parquet(dir.path(), &rows, 8);
+    for threads in ["1", "2"] {
+        let out = bin()
+            .env("TSP_PAYOUT_THREADS", threads)
+            .args(["validate", "--allow-gaps"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(65));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("gmv_daily.parquet: row 5: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on line 25"),
+            "{text}"
+        );
+        assert!(
+            text.contains("gmv_daily.parquet: row 30: column seller_id: \"\" is empty"),
+            "{text}"
+        );
+    }
+    // Without them, both paths agree on the sums (the fast path reads it).
+    rows[24] = row(25, "S2");
+    rows[29][2] = Some("S3");
+    text_parquet(dir.path(), &rows, 8);
+    let csv: String = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = r.iter().map(|c| format!("\"{}\"", c.unwrap())).collect();
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let csv_dir = data_dir(&[("gmv_daily.csv", &format!("{GMV_HEADER}{csv}"))]);
+    let (expected, _) = calc_out(csv_dir.path(), &["--allow-gaps"]);
+    let (got, err) = calc_out(dir.path(), &["--allow-gaps"]);
+    assert!(err.contains("gmv_daily.parquet      rows 30 = 30"), "{err}");
+    assert_eq!(
+        std::fs::read(got.path().join("run/payouts.csv")).unwrap(),
+        std::fs::read(expected.path().join("run/payouts.csv")).unwrap()
+    );
+}

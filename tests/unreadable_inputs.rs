@@ -119,6 +119,7 @@ fn files_not_read_are_named_with_the_closest_expected_name() {
         "Creators.CSV",
         "notes.txt",
         ".DS_Store",
+        "gmv_daily.xls",
     ] {
         fs::write(dir.path().join(name), "x\n").unwrap();
     }
@@ -132,6 +133,9 @@ fn files_not_read_are_named_with_the_closest_expected_name() {
             "Creators.CSV is not read; did you mean creators.csv?",
         ))
         .stderr(predicate::str::contains("notes.txt is not read\n"))
+        .stderr(predicate::str::contains(
+            "gmv_daily.xls is not read (inputs are read as .csv, .xlsx or .parquet); did you mean gmv_daily.xlsx?",
+        ))
         .stderr(predicate::str::contains(".DS_Store").not())
         .stderr(predicate::str::contains("old is not read").not());
 }

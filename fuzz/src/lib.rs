@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tsp_payout::book::Book;
 use tsp_payout::engine::{self, Outcome};
+use tsp_payout::input::source::Format;
 use tsp_payout::input::{self, Channels, DataSet, FileReport, GmvRow, InputFile, Mode, Options};
 use tsp_payout::money::Money;
 use tsp_payout::report::{self, RunInfo};
@@ -76,11 +77,20 @@ fn data_dir() -> &'static Path {
 /// Ingests `data` as `file` (its first byte picks the mode and the evaluation date) and
 /// checks the run's invariants.
 pub fn ingest(file: InputFile, data: &[u8]) {
+    ingest_as(file, Format::Csv, data);
+}
+
+/// Ingests `data` as `file` in `format` (`gmv_daily.xlsx`, `gmv_daily.parquet`): the CSV
+/// of the base set steps aside while it is read.
+pub fn ingest_as(file: InputFile, format: Format, data: &[u8]) {
     let Some((&control, body)) = data.split_first() else {
         return;
     };
     let dir = data_dir();
-    let path = dir.join(file.name());
+    let path = dir.join(file.name_as(format));
+    if format != Format::Csv {
+        std::fs::remove_file(dir.join(file.name())).expect("set the base file aside");
+    }
     std::fs::write(&path, body).expect("write fuzz input");
     let book = book();
     let program = book.rules.windows.program;
@@ -105,7 +115,10 @@ pub fn ingest(file: InputFile, data: &[u8]) {
     let loaded = input::load(dir, &periods, &opts);
     // Restore the base file so that the next input of another target starts clean.
     let base = BASE.iter().find(|(f, _)| *f == file).expect("base").1;
-    std::fs::write(&path, base).expect("restore base file");
+    if format != Format::Csv {
+        std::fs::remove_file(&path).expect("remove fuzz input");
+    }
+    std::fs::write(dir.join(file.name()), base).expect("restore base file");
     let data = match loaded {
         Ok(data) => data,
         Err(input::InputError::Io { .. }) => return,

@@ -88,10 +88,10 @@ struct Batch {
 
 /// How a dated file's columns map onto `Rec`: `date`, then `ids` id columns, then amounts.
 pub(super) struct Layout {
-    ids: usize,
-    amounts: usize,
+    pub(super) ids: usize,
+    pub(super) amounts: usize,
     /// gmv_daily: each channel amount must be at most the row's gmv.
-    channels_within_gmv: bool,
+    pub(super) channels_within_gmv: bool,
 }
 
 pub(super) fn layout(file: InputFile) -> Layout {
@@ -388,9 +388,26 @@ impl Ingest<'_> {
         };
         let progress = crate::progress::Progress::new(self.opts.progress, csv.size(), self.name);
         let layout = layout(self.file);
-        if let (true, Source::Csv(csv)) = (self.opts.threads > 1, &csv) {
-            let plan = split::Plan::of(csv, &layout, self.periods, &progress, self.opts.hashes);
-            if let Some(whole) = split::read(&plan, sink, self.opts.threads) {
+        let fast = match &csv {
+            Source::Csv(csv) if self.opts.threads > 1 => {
+                let plan = split::Plan::of(csv, &layout, self.periods, &progress, self.opts.hashes);
+                split::read(&plan, sink, self.opts.threads)
+            }
+            Source::Table(table) if self.located.format == super::source::Format::Parquet => {
+                let plan = super::parquet::fast::Plan {
+                    file: &table.file,
+                    size: table.size,
+                    positions: table.positions(),
+                    layout: &layout,
+                    periods: self.periods,
+                    hash: self.opts.hashes,
+                };
+                super::parquet::fast::read(&plan, sink, self.opts.threads)
+            }
+            _ => None,
+        };
+        {
+            if let Some(whole) = fast {
                 progress.finish();
                 // The parts and the hash read the size the file had when opened.
                 csv.check_unchanged()?;

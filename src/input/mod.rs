@@ -456,7 +456,11 @@ fn unread_files(dir: &Path) -> Vec<String> {
         .map(|name| match closest_input(&name) {
             Some(expected) => {
                 let stem = expected.split('.').next().unwrap_or_default();
-                let other_type = name.to_lowercase().starts_with(&format!("{stem}."));
+                let lower = name.to_lowercase();
+                let read_type = source::Format::ALL
+                    .iter()
+                    .any(|t| lower.ends_with(&format!(".{}", t.extension())));
+                let other_type = lower.starts_with(&format!("{stem}.")) && !read_type;
                 let types = if other_type {
                     " (inputs are read as .csv, .xlsx or .parquet)"
                 } else {

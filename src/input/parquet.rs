@@ -358,3 +358,286 @@ pub(super) fn open(
         Err(e) => Ok(Err((e, Some(Places::Schema)))),
     }
 }
+
+/// The fast path for a dated Parquet file: row groups are cut into one run per thread,
+/// each run's columns decoded a batch at a time straight into the sums (no text), and the
+/// runs' sums merged in file order while the calling thread hashes the file. As with CSV
+/// (`split`), it only finishes on files where nothing needs a row number: no null, no
+/// value the careful path would refuse or show differently, no duplicate key. On anything
+/// else it gives up, and the careful path reads the file from the start.
+pub(super) mod fast {
+    use super::super::coverage::DayCounts;
+    use super::super::dated::{CentTally, DatedSink, Layout, Presence, View};
+    use super::super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
+    use super::super::split::Whole;
+    use super::{be_int, epoch, leaves, meaning, Meaning};
+    use crate::window::Periods;
+    use chrono::NaiveDate;
+    use parquet::column::reader::ColumnReader;
+    use parquet::data_type::{ByteArray, FixedLenByteArray};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use std::fs::File;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Rows decoded at once per column: bounds memory whatever the row group's size.
+    const BATCH: usize = 1 << 16;
+
+    /// Amounts at or above this many cents are refused by the cell parser.
+    const MAX_CENTS: i64 = 100_000_000_000_000;
+
+    enum Buf {
+        I32(Vec<i32>),
+        I64(Vec<i64>),
+        Bytes(Vec<ByteArray>),
+        Fixed(Vec<FixedLenByteArray>),
+    }
+
+    struct Col {
+        reader: ColumnReader,
+        buf: Buf,
+        meaning: Meaning,
+    }
+
+    impl Col {
+        /// Reads up to `n` values; `None` on an error or an unexpected type.
+        fn fill(&mut self, n: usize) -> Option<usize> {
+            macro_rules! read {
+                ($r:expr, $v:expr) => {{
+                    $v.clear();
+                    let (records, values, _) = $r.read_records(n, None, None, $v).ok()?;
+                    (records == values).then_some(records)
+                }};
+            }
+            match (&mut self.reader, &mut self.buf) {
+                (ColumnReader::Int32ColumnReader(r), Buf::I32(v)) => read!(r, v),
+                (ColumnReader::Int64ColumnReader(r), Buf::I64(v)) => read!(r, v),
+                (ColumnReader::ByteArrayColumnReader(r), Buf::Bytes(v)) => read!(r, v),
+                (ColumnReader::FixedLenByteArrayColumnReader(r), Buf::Fixed(v)) => read!(r, v),
+                _ => None,
+            }
+        }
+
+        fn bytes(&self, i: usize) -> Option<&[u8]> {
+            match &self.buf {
+                Buf::Bytes(v) => Some(v[i].data()),
+                Buf::Fixed(v) => Some(v[i].data()),
+                _ => None,
+            }
+        }
+
+        fn int(&self, i: usize) -> Option<i64> {
+            match &self.buf {
+                Buf::I32(v) => Some(v[i].into()),
+                Buf::I64(v) => Some(v[i]),
+                _ => None,
+            }
+        }
+
+        fn date(&self, i: usize, days_from_ce: i32) -> Option<NaiveDate> {
+            match self.meaning {
+                Meaning::Date => {
+                    let days = i32::try_from(self.int(i)?).ok()?;
+                    NaiveDate::from_num_days_from_ce_opt(days.checked_add(days_from_ce)?)
+                }
+                Meaning::Text => parse_date_bytes(trim_bytes(self.bytes(i)?)),
+                _ => None,
+            }
+        }
+
+        fn cents(&self, i: usize) -> Option<i64> {
+            let cents = match self.meaning {
+                Meaning::Integer => self.int(i)?,
+                Meaning::Decimal(scale) => {
+                    let unscaled = match &self.buf {
+                        Buf::I32(_) | Buf::I64(_) => i128::from(self.int(i)?),
+                        _ => be_int(self.bytes(i)?)?,
+                    };
+                    let cents = if scale <= 2 {
+                        unscaled.checked_mul(10i128.checked_pow(2 - scale)?)?
+                    } else {
+                        let unit = 10i128.checked_pow(scale - 2)?;
+                        if unscaled % unit != 0 {
+                            return None;
+                        }
+                        unscaled / unit
+                    };
+                    i64::try_from(cents).ok()?
+                }
+                Meaning::Text => parse_cents_bytes(trim_bytes(self.bytes(i)?)).ok()?,
+                _ => return None,
+            };
+            (0..MAX_CENTS).contains(&cents).then_some(cents)
+        }
+    }
+
+    struct Run<S> {
+        sink: S,
+        presence: Presence,
+        tally: CentTally,
+        days: DayCounts,
+    }
+
+    /// What every run needs to know.
+    pub(in crate::input) struct Plan<'a> {
+        pub file: &'a File,
+        pub size: u64,
+        /// Header (leaf) index of each column of the file's layout, in order.
+        pub positions: &'a [usize],
+        pub layout: &'a Layout,
+        pub periods: &'a Periods,
+        pub hash: bool,
+    }
+
+    /// Reads the file in up to `parts` runs of row groups; `None` when the careful path
+    /// must read it instead. `sink` only provides empty sinks of its kind.
+    pub(in crate::input) fn read<S: DatedSink>(
+        plan: &Plan,
+        sink: &S,
+        parts: usize,
+    ) -> Option<Whole<S>> {
+        let reader = SerializedFileReader::new(plan.file.try_clone().ok()?).ok()?;
+        let groups = reader.metadata().num_row_groups();
+        let parts = parts.clamp(1, groups.max(1));
+        let given_up = AtomicBool::new(false);
+        let (done, sha256) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..parts)
+                .map(|k| {
+                    let range = (k * groups / parts)..((k + 1) * groups / parts);
+                    let part = sink.part();
+                    let given_up = &given_up;
+                    scope.spawn(move || {
+                        let done = read_run(plan, range, part, given_up);
+                        if done.is_none() {
+                            given_up.store(true, Ordering::Relaxed);
+                        }
+                        done
+                    })
+                })
+                .collect();
+            let sha256 = plan
+                .hash
+                .then(|| sha256_of(plan.file, plan.size, &given_up));
+            let done: Vec<_> = workers
+                .into_iter()
+                .map(|w| w.join().expect("a run's thread does not panic"))
+                .collect();
+            (done, sha256)
+        });
+        let mut done = done.into_iter();
+        let mut whole = done.next()??;
+        for run in done {
+            let run = run?;
+            let map = whole.sink.absorb(run.sink);
+            if !whole.presence.absorb(&run.presence, &map) {
+                return None;
+            }
+            whole.tally.absorb(&run.tally);
+            whole.days.absorb(&run.days);
+        }
+        Some(Whole {
+            sink: whole.sink,
+            presence: whole.presence,
+            tally: whole.tally,
+            days: whole.days,
+            sha256: match sha256 {
+                None => None,
+                Some(Ok(Some(hash))) => Some(hash),
+                Some(_) => return None,
+            },
+        })
+    }
+
+    fn read_run<S: DatedSink>(
+        plan: &Plan,
+        groups: std::ops::Range<usize>,
+        sink: S,
+        given_up: &AtomicBool,
+    ) -> Option<Run<S>> {
+        let reader = SerializedFileReader::new(plan.file.try_clone().ok()?).ok()?;
+        let leaves = leaves(&reader);
+        let layout = plan.layout;
+        let mut run = Run {
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+        };
+        let days_from_ce = chrono::Datelike::num_days_from_ce(&epoch());
+        let id_range = 1..1 + layout.ids;
+        for g in groups {
+            let group = reader.get_row_group(g).ok()?;
+            let rows = usize::try_from(group.metadata().num_rows()).ok()?;
+            let mut cols = Vec::with_capacity(plan.positions.len());
+            for &p in plan.positions {
+                let (index, desc) = &leaves[p];
+                // A null would be an empty cell: the careful path names its row.
+                if desc.max_def_level() > 0
+                    && group
+                        .metadata()
+                        .column(*index)
+                        .statistics()
+                        .is_none_or(|s| s.null_count_opt() != Some(0))
+                {
+                    return None;
+                }
+                let reader = group.get_column_reader(*index).ok()?;
+                let buf = match &reader {
+                    ColumnReader::Int32ColumnReader(_) => Buf::I32(Vec::new()),
+                    ColumnReader::Int64ColumnReader(_) => Buf::I64(Vec::new()),
+                    ColumnReader::ByteArrayColumnReader(_) => Buf::Bytes(Vec::new()),
+                    ColumnReader::FixedLenByteArrayColumnReader(_) => Buf::Fixed(Vec::new()),
+                    _ => return None,
+                };
+                cols.push(Col {
+                    reader,
+                    buf,
+                    meaning: meaning(desc),
+                });
+            }
+            let mut left = rows;
+            while left > 0 {
+                if given_up.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let want = left.min(BATCH);
+                for col in &mut cols {
+                    if col.fill(want)? != want {
+                        return None;
+                    }
+                }
+                for i in 0..want {
+                    let date = cols[0].date(i, days_from_ce)?;
+                    let mut ids: [&[u8]; 3] = [b""; 3];
+                    for (slot, c) in ids.iter_mut().zip(id_range.clone()) {
+                        let id = trim_bytes(cols[c].bytes(i)?);
+                        if id.is_empty() {
+                            return None;
+                        }
+                        *slot = id;
+                    }
+                    let mut amounts = [0i64; 4];
+                    for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+                        *amount = cols[1 + layout.ids + k].cents(i)?;
+                    }
+                    if layout.channels_within_gmv
+                        && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
+                    {
+                        return None;
+                    }
+                    let view = View { date, ids, amounts };
+                    let gmv = amounts[0];
+                    run.tally.add_read(gmv);
+                    let key = run.sink.key(&view)?;
+                    if !run.presence.insert(key, date, plan.periods) {
+                        return None;
+                    }
+                    let d = run.sink.apply(key, &view, plan.periods, 1);
+                    run.tally.add_disposed(d, gmv);
+                    run.days.mark(date, plan.periods);
+                }
+                left -= want;
+            }
+        }
+        Some(run)
+    }
+}

@@ -542,6 +542,11 @@ impl Table {
         (start, self.spill_len)
     }
 
+    /// Header index of each column of the contract, in order.
+    pub(super) fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
     pub(super) fn raw_text(&self, span: (u64, u64)) -> String {
         match &self.spill {
             Some((spill, _)) => super::reader::raw_text(&spill.file, span),
