@@ -69,7 +69,10 @@ fn thousands_of_us_dates_are_one_line_with_a_hint_in_every_command() {
     assert_eq!(out.status.code(), Some(65));
     let text = stdout(&out);
     assert!(text.contains(summary), "{text}");
-    assert!(text.contains("12000 problem(s) in 1 file(s) checked"), "{text}");
+    assert!(
+        text.contains("12000 problem(s) in 1 file(s) checked"),
+        "{text}"
+    );
 
     // --all: every row, past the 10,000 kept by default, each saying what it looks like.
     let out = run(&["validate", "--allow-gaps", "--all"], dir.path());
@@ -191,7 +194,10 @@ fn a_utf16_file_is_named_with_or_without_its_mark() {
         )),
         "{err}"
     );
-    let err = header_problem("partners.csv", &utf16le("partner_id,partner_name\nP1,A\n", false));
+    let err = header_problem(
+        "partners.csv",
+        &utf16le("partner_id,partner_name\nP1,A\n", false),
+    );
     assert!(
         err.contains(&format!(
             "partners.csv:1: the file is UTF-16 text (little-endian, without a byte-order \
@@ -209,8 +215,9 @@ fn a_windows_1252_file_is_named_in_its_header_and_in_its_cells() {
     );
     assert!(
         err.contains(&format!(
-            "partners.csv:1: the file is not UTF-8; it looks like Windows-1252 text (its \
-             header reads \"partner_id,partner_name,Société\"): {RESAVE}"
+            "partners.csv:1: header cell 3 is not valid UTF-8; the file looks like \
+             Windows-1252 text, not UTF-8 (its header reads \"partner_id,partner_name,Société\"): \
+             {RESAVE}"
         )),
         "{err}"
     );
@@ -274,7 +281,10 @@ fn thousands_commas_stay_accepted_amounts() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     // 100 + 100 + 1,234 + 45,615.49 dollars read and used.
-    assert!(err.contains("gmv 47,049.49 = 47,049.49 + 0.00 + 0.00 + 0.00"), "{err}");
+    assert!(
+        err.contains("gmv 47,049.49 = 47,049.49 + 0.00 + 0.00 + 0.00"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -27,8 +27,31 @@ pub(crate) fn explain_header(path: &Path, error: DataError) -> DataError {
         return error;
     }
     match head(path).as_deref().and_then(diagnose) {
-        Some(reason) => DataError::row(error.file, error.line, reason),
+        // The cell that is not UTF-8 is worth naming too.
+        Some(Diagnosis::Cp1252(reason)) => {
+            let reason = format!("{}; {reason}", error.describe());
+            DataError::row(error.file, error.line, reason)
+        }
+        Some(Diagnosis::Format(reason)) => DataError::row(error.file, error.line, reason),
         None => error,
+    }
+}
+
+/// What the first bytes tell.
+#[derive(Debug, PartialEq, Eq)]
+enum Diagnosis {
+    /// Not a comma-separated UTF-8 file at all: the header's own problem says nothing more.
+    Format(String),
+    /// UTF-8 except for some bytes, which read as Windows-1252.
+    Cp1252(String),
+}
+
+impl Diagnosis {
+    #[cfg(test)]
+    fn text(self) -> String {
+        match self {
+            Diagnosis::Format(s) | Diagnosis::Cp1252(s) => s,
+        }
     }
 }
 
@@ -41,11 +64,11 @@ fn head(path: &Path) -> Option<Vec<u8>> {
 }
 
 /// What is wrong with a file that starts with `head`, if it is one of the known cases.
-fn diagnose(head: &[u8]) -> Option<String> {
+fn diagnose(head: &[u8]) -> Option<Diagnosis> {
     if let Some(which) = utf16(head) {
-        return Some(format!(
+        return Some(Diagnosis::Format(format!(
             "the file is UTF-16 text ({which}), not UTF-8: {RESAVE}"
-        ));
+        )));
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head
@@ -60,11 +83,11 @@ fn diagnose(head: &[u8]) -> Option<String> {
         Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&line[..e.valid_up_to()]),
         Err(_) => {
             let decoded = cp1252(line)?;
-            return Some(format!(
-                "the file is not UTF-8; it looks like Windows-1252 text (its header reads \
-                 {:?}): {RESAVE}",
+            return Some(Diagnosis::Cp1252(format!(
+                "the file looks like Windows-1252 text, not UTF-8 (its header reads {:?}): \
+                 {RESAVE}",
                 cut(&decoded, 60)
-            ));
+            )));
         }
     };
     let count = |c: char| text.matches(c).count();
@@ -79,11 +102,11 @@ fn diagnose(head: &[u8]) -> Option<String> {
         return None;
     }
     let names: Vec<&str> = text.split(sep).map(str::trim).take(4).collect();
-    Some(format!(
+    Some(Diagnosis::Format(format!(
         "the header's cells are separated by {name}, not commas (it reads {}{}): {RESAVE}",
         names.join(", "),
         if n >= 4 { ", …" } else { "" }
-    ))
+    )))
 }
 
 /// `Some(which)` when `head` is UTF-16: a byte-order mark, or text where every other byte
@@ -177,13 +200,13 @@ mod tests {
     #[test]
     fn utf16_is_named_with_or_without_a_mark() {
         let header = "date,partner_id,seller_id,gmv\r\n2025-10-01,P1,S1,5\r\n";
-        let with = diagnose(&utf16le(header, true)).unwrap();
+        let with = diagnose(&utf16le(header, true)).unwrap().text();
         assert_eq!(
             with,
             "the file is UTF-16 text (little-endian, with a byte-order mark), not UTF-8: \
              save it as \"CSV UTF-8 (comma delimited)\""
         );
-        let without = diagnose(&utf16le(header, false)).unwrap();
+        let without = diagnose(&utf16le(header, false)).unwrap().text();
         assert!(
             without.contains("little-endian, without a byte-order mark"),
             "{without}"
@@ -192,20 +215,24 @@ mod tests {
         for unit in header.encode_utf16() {
             be.extend_from_slice(&unit.to_be_bytes());
         }
-        assert!(diagnose(&be).unwrap().contains("big-endian"));
+        assert!(diagnose(&be).unwrap().text().contains("big-endian"));
         // Some zero bytes in a binary file are not UTF-16.
         assert_eq!(utf16(b"date\0,partner_id,seller_id\0"), None);
     }
 
     #[test]
     fn another_delimiter_is_named() {
-        let semi = diagnose(b"date;partner_id;seller_id;gmv;live_gmv\n2025-10-01;P1\n").unwrap();
+        let semi = diagnose(b"date;partner_id;seller_id;gmv;live_gmv\n2025-10-01;P1\n")
+            .unwrap()
+            .text();
         assert_eq!(
             semi,
             "the header's cells are separated by semicolons (;), not commas (it reads date, \
              partner_id, seller_id, gmv, …): save it as \"CSV UTF-8 (comma delimited)\""
         );
-        let tabs = diagnose(b"\xEF\xBB\xBFpartner_id\tpartner_name\r\nP1\tOne\r\n").unwrap();
+        let tabs = diagnose(b"\xEF\xBB\xBFpartner_id\tpartner_name\r\nP1\tOne\r\n")
+            .unwrap()
+            .text();
         assert!(
             tabs.starts_with(
                 "the header's cells are separated by tabs, not commas (it reads partner_id, \
@@ -222,12 +249,14 @@ mod tests {
     #[test]
     fn windows_1252_is_named() {
         let header = b"date,partner_id,seller_id,gmv,Umsatz \x80,caf\xe9\n";
-        let text = diagnose(header).unwrap();
         assert_eq!(
-            text,
-            "the file is not UTF-8; it looks like Windows-1252 text (its header reads \
-             \"date,partner_id,seller_id,gmv,Umsatz €,café\"): save it as \"CSV UTF-8 (comma \
-             delimited)\""
+            diagnose(header),
+            Some(Diagnosis::Cp1252(
+                "the file looks like Windows-1252 text, not UTF-8 (its header reads \
+                 \"date,partner_id,seller_id,gmv,Umsatz €,café\"): save it as \"CSV UTF-8 \
+                 (comma delimited)\""
+                    .into()
+            ))
         );
         assert_eq!(
             cp1252(b"Caf\xe9 \x93quoted\x94").as_deref(),
