@@ -237,6 +237,13 @@ fn thousands(int: &str, sep: char) -> Option<String> {
 /// label that starts so, counted only in a cell that was refused itself, so that a row of
 /// a partner named "Total Wellness" is not taken for one).
 fn is_summary_label(cell: &str, refused: bool) -> bool {
+    // Every label starts with one of these letters: most cells are passed over unread.
+    if !cell
+        .trim_start()
+        .starts_with(['t', 'T', 'g', 'G', 's', 'S'])
+    {
+        return false;
+    }
     let label = cell
         .trim()
         .trim_end_matches(':')
