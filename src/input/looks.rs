@@ -74,7 +74,13 @@ pub(crate) fn hint(example: &DataError) -> Option<String> {
 
 const DATE_RULE: &str = "dates must be YYYY-MM-DD";
 
+/// Longest value looked at: every known look is far shorter, and a huge cell costs nothing.
+const LONGEST_LOOKED_AT: usize = 64;
+
 fn date_look(value: &str) -> Option<Look> {
+    if value.len() > LONGEST_LOOKED_AT {
+        return None;
+    }
     let look = |what: String| {
         Some(Look {
             what,
@@ -180,6 +186,9 @@ fn has_month_name(value: &str) -> bool {
 const AMOUNT_RULE: &str = "amounts use a point for cents";
 
 fn amount_look(value: &str) -> Option<Look> {
+    if value.len() > LONGEST_LOOKED_AT {
+        return None;
+    }
     let body = value.strip_prefix('$').unwrap_or(value);
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let look = |what: String| {
@@ -322,6 +331,7 @@ mod tests {
                 Some("a date with a month name (write it as YYYY-MM-DD)"),
             ),
             ("July", None),
+            (&"7/1/2025 ".repeat(20), None),
         ];
         for (value, expected) in cases {
             assert_eq!(
