@@ -18,10 +18,11 @@ const BUT: &str = " but looks like ";
 
 /// What a refused value looks like, worded for its row and for the hint under a group.
 struct Look {
-    /// After "looks like": `M/D/YYYY`, `a decimal comma (amounts use a point: 45615.49)`.
+    /// After "looks like" in the row's reason: `M/D/YYYY`, `a decimal comma (amounts use
+    /// a point: 45615.49)`.
     what: String,
-    /// The rule the hint starts with: `dates must be YYYY-MM-DD`.
-    rule: &'static str,
+    /// The hint under a group of rows like it: the rule and what the value looks like.
+    hint: String,
 }
 
 /// The reason for a cell that is not a date: what it looks like when that is clear.
@@ -61,18 +62,8 @@ pub(crate) fn hint(example: &DataError) -> Option<String> {
     } else {
         return None;
     };
-    let mut hint = format!("{}; {value} looks like {}", look.rule, look.what);
-    if example.reason.starts_with(NOT_AN_AMOUNT) && look.what.contains("decimal comma") {
-        // The same export may hold values that are also valid with a thousands comma.
-        hint.push_str(
-            "; re-export the whole file with points: a value such as 1,500 is read as \
-             one thousand five hundred",
-        );
-    }
-    Some(hint)
+    Some(look.hint)
 }
-
-const DATE_RULE: &str = "dates must be YYYY-MM-DD";
 
 /// Longest value looked at: every known look is far shorter, and a huge cell costs nothing.
 const LONGEST_LOOKED_AT: usize = 64;
@@ -81,27 +72,38 @@ fn date_look(value: &str) -> Option<Look> {
     if value.len() > LONGEST_LOOKED_AT {
         return None;
     }
-    let look = |what: String| {
+    let look = |what: String, like: &str| {
         Some(Look {
             what,
-            rule: DATE_RULE,
+            hint: format!("dates must be YYYY-MM-DD; {value} looks like {like}"),
         })
     };
     if let Some(date) = date_with_time(value) {
-        return look(format!(
-            "a date with a time of day (write the date alone: {date})"
-        ));
+        return look(
+            format!("a date with a time of day (write the date alone: {date})"),
+            "a date with a time of day",
+        );
     }
     if let Some(pattern) = numeric_date_pattern(value) {
-        return look(pattern);
+        return look(pattern.clone(), &pattern);
     }
     if let Some(date) = spreadsheet_serial(value) {
-        return look(format!(
-            "a spreadsheet date number ({value} is {date}): format the column as YYYY-MM-DD"
-        ));
+        return look(
+            format!(
+                "a spreadsheet date number ({value} is {date}): format the column as \
+                 YYYY-MM-DD"
+            ),
+            &format!(
+                "a spreadsheet date number ({date}): format the column as YYYY-MM-DD before \
+                 saving"
+            ),
+        );
     }
     if has_month_name(value) {
-        return look("a date with a month name (write it as YYYY-MM-DD)".to_string());
+        return look(
+            "a date with a month name (write it as YYYY-MM-DD)".to_string(),
+            "a date with a month name",
+        );
     }
     None
 }
@@ -183,27 +185,27 @@ fn has_month_name(value: &str) -> bool {
             .any(|word| word.len() >= 3 && MONTHS.iter().any(|m| word.starts_with(m)))
 }
 
-const AMOUNT_RULE: &str = "amounts use a point for cents";
-
 fn amount_look(value: &str) -> Option<Look> {
     if value.len() > LONGEST_LOOKED_AT {
         return None;
     }
     let body = value.strip_prefix('$').unwrap_or(value);
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let look = |what: String| {
+    // The same export may hold values that are also valid with a thousands comma.
+    let decimal_comma = |what: String, point: String| {
         Some(Look {
-            what,
-            rule: AMOUNT_RULE,
+            hint: format!(
+                "{value} looks like {what}; amounts use a point: {point}; re-export the whole \
+                 file with points, as a value such as 1,500 is read as one thousand five hundred"
+            ),
+            what: format!("{what} (amounts use a point: {point})"),
         })
     };
     if let Some((int, cents)) = body.rsplit_once(',') {
         // One or two digits after the comma: never a group of thousands.
         if (1..=2).contains(&cents.len()) && digits(cents) {
             if digits(int) {
-                return look(format!(
-                    "a decimal comma (amounts use a point: {int}.{cents})"
-                ));
+                return decimal_comma("a decimal comma".into(), format!("{int}.{cents}"));
             }
             for (sep, name) in [
                 ('.', "points"),
@@ -212,10 +214,10 @@ fn amount_look(value: &str) -> Option<Look> {
                 ('\u{202f}', "spaces"),
             ] {
                 if let Some(whole) = thousands(int, sep) {
-                    return look(format!(
-                        "a decimal comma with {name} between thousands (amounts use a \
-                         point: {whole}.{cents})"
-                    ));
+                    return decimal_comma(
+                        format!("a decimal comma with {name} between thousands"),
+                        format!("{whole}.{cents}"),
+                    );
                 }
             }
         }
@@ -223,10 +225,14 @@ fn amount_look(value: &str) -> Option<Look> {
     // `1.234.567`: points between thousands (one point could be a decimal point).
     if body.matches('.').count() >= 2 {
         if let Some(whole) = thousands(body, '.') {
-            return look(format!(
-                "points between thousands (write {whole} or {})",
-                crate::money::human_decimal(whole.parse().ok()?)
-            ));
+            let grouped = crate::money::human_decimal(whole.parse().ok()?);
+            return Some(Look {
+                what: format!("points between thousands (write {whole} or {grouped})"),
+                hint: format!(
+                    "thousands are separated by commas or not at all; {value} looks like \
+                     {grouped} with points between thousands"
+                ),
+            });
         }
     }
     None
@@ -402,13 +408,21 @@ mod tests {
             "45615,49",
             amount_reason("45615,49", NOT_AN_AMOUNT),
         );
-        let text = hint(&amount).unwrap();
-        assert!(
-            text.starts_with(
-                "amounts use a point for cents; 45615,49 looks like a decimal comma \
-                 (amounts use a point: 45615.49); re-export"
-            ),
-            "{text}"
+        assert_eq!(
+            hint(&amount).as_deref(),
+            Some(
+                "45615,49 looks like a decimal comma; amounts use a point: 45615.49; re-export \
+                 the whole file with points, as a value such as 1,500 is read as one thousand \
+                 five hundred"
+            )
+        );
+        let serial = DataError::cell("g.csv", 2, "date", "45839", date_reason("45839"));
+        assert_eq!(
+            hint(&serial).as_deref(),
+            Some(
+                "dates must be YYYY-MM-DD; 45839 looks like a spreadsheet date number \
+                 (2025-07-01): format the column as YYYY-MM-DD before saving"
+            )
         );
         let plain = DataError::cell("g.csv", 2, "gmv", "oops", NOT_AN_AMOUNT);
         assert_eq!(hint(&plain), None);
