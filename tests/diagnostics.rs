@@ -299,3 +299,25 @@ fn a_partner_named_like_a_total_keeps_its_own_problem() {
         "{text}"
     );
 }
+
+#[test]
+fn small_files_name_totals_rows_and_spreadsheet_dates_too() {
+    let tiers = "partner_id,effective_date,tier\nP1,45839,2\nP1,2025-01-01,2\nTotal,,\n";
+    let dir = data_dir(&[
+        ("gmv_daily.csv", &us_dates(0)),
+        ("partner_tiers.csv", tiers),
+    ]);
+    let out = run(&["validate", "--allow-gaps"], dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(65), "{text}");
+    for expected in [
+        "partner_tiers.csv:2: column effective_date: \"45839\" is not a date (YYYY-MM-DD) but \
+         looks like a spreadsheet date number (45839 is 2025-07-01): format the column as \
+         YYYY-MM-DD\n",
+        "partner_tiers.csv:4: column partner_id: \"Total\" looks like a total or summary row, \
+         not data: delete such rows from the export\n",
+        "2 problem(s) in 2 file(s) checked",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
