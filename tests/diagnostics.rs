@@ -321,3 +321,37 @@ fn small_files_name_totals_rows_and_spreadsheet_dates_too() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+/// A file written with decimal commas cannot be half-read: "1,500" in it means 1.5 but
+/// would pass as 1500.00, so --skip-invalid refuses it whatever --max-rejects allows.
+#[test]
+fn a_file_with_decimal_commas_is_refused_even_when_skipping_invalid_rows() {
+    let mut gmv = us_dates(0);
+    gmv.push_str("2025-10-03,P1,S1,\"1,500\",0,0,0\n");
+    gmv.push_str("2025-10-04,P1,S1,\"2,25\",0,0,0\n");
+    let dir = data_dir(&[("gmv_daily.csv", &gmv)]);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("run");
+    let result = run(
+        &[
+            "calc",
+            "--allow-gaps",
+            "--skip-invalid",
+            "--max-rejects",
+            "100%",
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains(
+            "gmv_daily.csv: amounts are written with decimal commas (1 row(s), first at line 5): \
+             an amount like 1,500 in it would be read as 1500.00"
+        ),
+        "{err}"
+    );
+    assert!(!target.exists(), "nothing is written");
+}

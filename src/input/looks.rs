@@ -13,6 +13,8 @@ pub(crate) const NOT_AN_AMOUNT: &str = "is not an amount";
 /// Reason of a row that holds a totals label, replacing the row's other problems.
 pub(crate) const SUMMARY_ROW: &str =
     "looks like a total or summary row, not data: delete such rows from the export";
+/// What a reason says of an amount written with a decimal comma.
+pub(crate) const DECIMAL_COMMA: &str = "looks like a decimal comma";
 /// Where a cell reason says what the value looks like.
 const BUT: &str = " but looks like ";
 
