@@ -7,10 +7,13 @@ pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
 mod header;
+pub(crate) mod looks;
 mod parquet;
 pub mod reader;
+mod sniff;
 pub mod source;
 mod split;
+pub mod summary;
 mod tally;
 mod xlsx;
 
@@ -237,6 +240,9 @@ pub struct Options<'a> {
     pub threads: usize,
     /// Compute each file's sha256 (for the outputs that record it).
     pub hashes: bool,
+    /// Keep every problem in `DataSet::errors`, not only the first `MAX_ERRORS_KEPT`
+    /// (`validate --all`); the summary counts every one either way.
+    pub every_error: bool,
 }
 
 /// The largest GMV of one partner over one window (after a scenario's changes), in
@@ -254,6 +260,9 @@ pub struct DataSet {
     pub files: BTreeMap<InputFile, FileReport>,
     pub errors: Vec<DataError>,
     pub error_count: usize,
+    /// Every problem, grouped for people to read.
+    pub error_summary: summary::ErrorSummary,
+    keep_every_error: bool,
     pub rejects: Vec<Reject>,
     /// Creator GMV rows of creators missing from creators.csv: (rows, gmv) by creator.
     pub unmatched_creators: BTreeMap<String, (u64, Money)>,
@@ -261,6 +270,8 @@ pub struct DataSet {
     pub notes: Vec<String>,
     /// The data directory's columns.toml, when it has one.
     pub columns: Option<columns::ColumnMap>,
+    /// How the table being read names places (`Sheet1!E14`); `None` for CSV.
+    places: Option<source::Places>,
 }
 
 impl DataSet {
@@ -288,9 +299,13 @@ impl DataSet {
         self.partner(id)
     }
 
-    fn error(&mut self, e: DataError) {
+    fn error(&mut self, mut e: DataError) {
+        if let Some(places) = &self.places {
+            e.at = Some(places.of(&e));
+        }
         self.error_count += 1;
-        if self.errors.len() < MAX_ERRORS_KEPT {
+        self.error_summary.add(&e);
+        if self.keep_every_error || self.errors.len() < MAX_ERRORS_KEPT {
             self.errors.push(e);
         }
     }
@@ -312,6 +327,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
     let mut data = DataSet {
         notes: unread_files(dir),
         columns,
+        keep_every_error: opts.every_error,
         ..DataSet::default()
     };
     for file in InputFile::ALL {
@@ -344,7 +360,6 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             located,
             aliases,
             spill: None,
-            places: None,
             note: None,
             periods,
             opts,
@@ -377,19 +392,14 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
             }
         }
         let report = ingest.report;
-        let places = ingest.places.take();
         if let Some(note) = ingest.note.take() {
             data.notes.push(note);
         }
+        data.places = None;
         data.files.insert(file, report);
         // Some problems (duplicate keys) are only known after the whole file was read;
         // report each file's problems in line order.
         data.errors[first_error..].sort_by_key(|e| e.line);
-        if let Some(places) = places {
-            for e in &mut data.errors[first_error..] {
-                e.at = Some(places.of(e));
-            }
-        }
     }
     if let Some(adjust) = opts.adjust {
         adjust.finish(&mut data).map_err(InputError::Scenario)?;
@@ -540,8 +550,6 @@ struct Ingest<'a> {
     aliases: Vec<Vec<String>>,
     /// A table's rendered rows, kept for rejects.csv.
     spill: Option<std::sync::Arc<source::Spill>>,
-    /// How a table's messages name places; set when a table is opened.
-    places: Option<source::Places>,
     /// A remark about how the file was read (which sheet).
     note: Option<String>,
     periods: &'a Periods,
@@ -582,14 +590,14 @@ impl Ingest<'_> {
                 };
                 match table {
                     Ok((table, note)) => {
-                        self.places = Some(table.places.clone());
+                        self.data.places = Some(table.places.clone());
                         if first {
                             self.note = note;
                         }
                         Ok(Source::Table(Box::new(table)))
                     }
                     Err((e, places)) => {
-                        self.places = places;
+                        self.data.places = places;
                         Err(e)
                     }
                 }
@@ -600,7 +608,7 @@ impl Ingest<'_> {
             Err(header_error) => {
                 // A header problem makes the whole file unreadable, in every mode.
                 self.report.unreadable = true;
-                self.data.error(header_error);
+                self.data.error(sniff::explain_header(path, header_error));
                 Ok(None)
             }
         }
@@ -680,7 +688,7 @@ impl Ingest<'_> {
                     self.read(None);
                     let parsed = parse(&mut row);
                     let (line, span) = (row.line, row.span);
-                    let mut errors = std::mem::take(&mut row.errors);
+                    let mut errors = row.take_errors();
                     // Small files: every row's line is worth reading back exactly.
                     let (line, span) = csv.locate(line, span);
                     for e in &mut errors {
