@@ -16,6 +16,78 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The file for the Parquet reader, read at given positions (`pread`): readers on several
+/// threads never move one another's position, as handles cloned from one `File` would.
+/// Its length is the size the file had when opened (a file changed since is refused by its
+/// stamp).
+pub(super) struct PreadFile {
+    file: Arc<File>,
+    len: u64,
+}
+
+impl PreadFile {
+    pub(super) fn new(file: &File, len: u64) -> std::io::Result<PreadFile> {
+        Ok(PreadFile {
+            file: Arc::new(file.try_clone()?),
+            len,
+        })
+    }
+}
+
+pub(super) struct PreadReader {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl std::io::Read for PreadReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = (self.end.saturating_sub(self.pos)).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl parquet::file::reader::Length for PreadFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl parquet::file::reader::ChunkReader for PreadFile {
+    type T = std::io::BufReader<PreadReader>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(std::io::BufReader::with_capacity(
+            1 << 16,
+            PreadReader {
+                file: self.file.clone(),
+                pos: start,
+                end: self.len,
+            },
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        use std::os::unix::fs::FileExt;
+        if start.saturating_add(length as u64) > self.len {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at {start} are past the file's end"
+            )));
+        }
+        let mut buf = vec![0u8; length];
+        self.file
+            .read_exact_at(&mut buf, start)
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
+        Ok(bytes::Bytes::from(buf))
+    }
+}
+
 /// How a column's values read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Meaning {
@@ -219,7 +291,7 @@ impl Column {
 }
 
 struct ParquetRows {
-    reader: SerializedFileReader<File>,
+    reader: SerializedFileReader<PreadFile>,
     leaves: Vec<(usize, ColumnDescPtr)>,
     group: usize,
     columns: Vec<Column>,
@@ -289,7 +361,7 @@ impl Rows for ParquetRows {
 }
 
 /// The file's top-level leaf columns (nested ones are not read): index and descriptor.
-pub(super) fn leaves(reader: &SerializedFileReader<File>) -> Vec<(usize, ColumnDescPtr)> {
+pub(super) fn leaves(reader: &SerializedFileReader<PreadFile>) -> Vec<(usize, ColumnDescPtr)> {
     let schema = reader.metadata().file_metadata().schema_descr();
     (0..schema.num_columns())
         .map(|i| (i, schema.column(i)))
@@ -307,10 +379,12 @@ pub(super) fn open(
     hash: bool,
 ) -> Result<Opening, InputError> {
     let raw = super::reader::open_regular(path, name)?;
-    let for_reader = raw.try_clone().map_err(|source| InputError::Io {
+    let io_err = |source| InputError::Io {
         file: name.to_string(),
         source,
-    })?;
+    };
+    let size = raw.metadata().map_err(io_err)?.len();
+    let for_reader = PreadFile::new(&raw, size).map_err(io_err)?;
     let schema_error =
         |reason: String| Ok(Err((DataError::row(name, 1, reason), Some(Places::Schema))));
     let reader = match SerializedFileReader::new(for_reader) {
@@ -370,7 +444,7 @@ pub(super) mod fast {
     use super::super::dated::{CentTally, DatedSink, Layout, Presence, View};
     use super::super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
     use super::super::split::Whole;
-    use super::{be_int, epoch, leaves, meaning, Meaning};
+    use super::{be_int, epoch, leaves, meaning, Meaning, PreadFile};
     use crate::window::Periods;
     use chrono::NaiveDate;
     use parquet::column::reader::ColumnReader;
@@ -401,11 +475,23 @@ pub(super) mod fast {
     impl Col {
         /// Reads up to `n` values; `None` on an error or an unexpected type.
         fn fill(&mut self, n: usize) -> Option<usize> {
+            // A call may stop at a page's end: read on until `n` or the column's end.
             macro_rules! read {
                 ($r:expr, $v:expr) => {{
                     $v.clear();
-                    let (records, values, _) = $r.read_records(n, None, None, $v).ok()?;
-                    (records == values).then_some(records)
+                    let mut read = 0;
+                    while read < n {
+                        let (records, values, _) =
+                            $r.read_records(n - read, None, None, $v).ok()?;
+                        if records == 0 {
+                            break;
+                        }
+                        if records != values {
+                            return None;
+                        }
+                        read += records;
+                    }
+                    Some(read)
                 }};
             }
             match (&mut self.reader, &mut self.buf) {
@@ -413,6 +499,20 @@ pub(super) mod fast {
                 (ColumnReader::Int64ColumnReader(r), Buf::I64(v)) => read!(r, v),
                 (ColumnReader::ByteArrayColumnReader(r), Buf::Bytes(v)) => read!(r, v),
                 (ColumnReader::FixedLenByteArrayColumnReader(r), Buf::Fixed(v)) => read!(r, v),
+                _ => None,
+            }
+        }
+
+        /// Skips `n` rows; returns how many were skipped.
+        fn skip(&mut self, n: usize) -> Option<usize> {
+            if n == 0 {
+                return Some(0);
+            }
+            match &mut self.reader {
+                ColumnReader::Int32ColumnReader(r) => r.skip_records(n).ok(),
+                ColumnReader::Int64ColumnReader(r) => r.skip_records(n).ok(),
+                ColumnReader::ByteArrayColumnReader(r) => r.skip_records(n).ok(),
+                ColumnReader::FixedLenByteArrayColumnReader(r) => r.skip_records(n).ok(),
                 _ => None,
             }
         }
@@ -495,14 +595,20 @@ pub(super) mod fast {
         sink: &S,
         parts: usize,
     ) -> Option<Whole<S>> {
-        let reader = SerializedFileReader::new(plan.file.try_clone().ok()?).ok()?;
-        let groups = reader.metadata().num_row_groups();
-        let parts = parts.clamp(1, groups.max(1));
+        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
+        let rows: usize = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+            .sum();
+        // Runs of equal rows, whatever the row groups: a run may start inside one.
+        let parts = parts.clamp(1, rows.max(1));
         let given_up = AtomicBool::new(false);
         let (done, sha256) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..parts)
                 .map(|k| {
-                    let range = (k * groups / parts)..((k + 1) * groups / parts);
+                    let range = (k * rows / parts)..((k + 1) * rows / parts);
                     let part = sink.part();
                     let given_up = &given_up;
                     scope.spawn(move || {
@@ -547,13 +653,14 @@ pub(super) mod fast {
         })
     }
 
+    /// Reads the file's rows `range` (counted from 0 over all row groups).
     fn read_run<S: DatedSink>(
         plan: &Plan,
-        groups: std::ops::Range<usize>,
+        range: std::ops::Range<usize>,
         sink: S,
         given_up: &AtomicBool,
     ) -> Option<Run<S>> {
-        let reader = SerializedFileReader::new(plan.file.try_clone().ok()?).ok()?;
+        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
         let leaves = leaves(&reader);
         let layout = plan.layout;
         let mut run = Run {
@@ -564,9 +671,19 @@ pub(super) mod fast {
         };
         let days_from_ce = chrono::Datelike::num_days_from_ce(&epoch());
         let id_range = 1..1 + layout.ids;
-        for g in groups {
+        let mut first_row = 0;
+        for g in 0..reader.metadata().num_row_groups() {
+            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
+            let group_range = first_row..first_row + group_rows;
+            first_row += group_rows;
+            let (from, to) = (
+                range.start.max(group_range.start),
+                range.end.min(group_range.end),
+            );
+            if from >= to {
+                continue;
+            }
             let group = reader.get_row_group(g).ok()?;
-            let rows = usize::try_from(group.metadata().num_rows()).ok()?;
             let mut cols = Vec::with_capacity(plan.positions.len());
             for &p in plan.positions {
                 let (index, desc) = &leaves[p];
@@ -588,13 +705,18 @@ pub(super) mod fast {
                     ColumnReader::FixedLenByteArrayColumnReader(_) => Buf::Fixed(Vec::new()),
                     _ => return None,
                 };
-                cols.push(Col {
+                let mut col = Col {
                     reader,
                     buf,
                     meaning: meaning(desc),
-                });
+                };
+                let skip = from - group_range.start;
+                if col.skip(skip)? != skip {
+                    return None;
+                }
+                cols.push(col);
             }
-            let mut left = rows;
+            let mut left = to - from;
             while left > 0 {
                 if given_up.load(Ordering::Relaxed) {
                     return None;
