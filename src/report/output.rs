@@ -1265,6 +1265,64 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Found>) {
 mod tests {
     use super::*;
 
+    /// A staging directory registered as a live run's, as `create_stage` leaves it.
+    fn live_stage(dir: &Path) -> PathBuf {
+        let stage = dir.join("stage");
+        fs::create_dir(&stage).unwrap();
+        staged().stages.push(stage.clone());
+        stage
+    }
+
+    #[test]
+    fn files_written_on_several_threads_are_listed_in_their_order() {
+        let files: Vec<(PathBuf, Content)> = (0..50)
+            .map(|i| {
+                let path = PathBuf::from(format!("d{}/f{i:02}.txt", i % 3));
+                let content = if i % 2 == 0 {
+                    Content::Text(format!("file {i}\n"))
+                } else {
+                    Content::Later(Box::new(move || "x".repeat(i)))
+                };
+                (path, content)
+            })
+            .collect();
+        let mut listed = Vec::new();
+        for threads in [1, 2, 3, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let entries = write_files(&stage, &files, threads).unwrap();
+            staged().forget_stage(&stage);
+            for ((rel, content), entry) in files.iter().zip(&entries) {
+                let bytes = fs::read(stage.join(rel)).unwrap();
+                assert_eq!(bytes, content.render().as_bytes());
+                assert_eq!(entry.path, rel_name(rel));
+                assert_eq!(entry.size, bytes.len() as u64);
+                assert_eq!(entry.sha256, sha256_hex(&bytes));
+            }
+            listed.push(entries);
+        }
+        assert!(listed.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn the_first_failing_file_in_order_is_the_error() {
+        // `a` is a file, so neither `a/x` nor `a/y` can be written.
+        let files: Vec<(PathBuf, Content)> = ["a", "b", "a/x", "c", "a/y", "d"]
+            .iter()
+            .map(|p| (PathBuf::from(p), Content::Text(p.to_string())))
+            .collect();
+        for threads in [1, 2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let e = write_files(&stage, &files, threads).unwrap_err();
+            staged().forget_stage(&stage);
+            let OutputError::Io { path, .. } = e else {
+                panic!("{e}")
+            };
+            assert_eq!(path, stage.join("a"), "{threads} threads");
+        }
+    }
+
     #[test]
     fn files_belong_to_the_month_they_name() {
         assert_eq!(
