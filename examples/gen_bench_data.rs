@@ -53,7 +53,7 @@ fn main() -> std::io::Result<()> {
     };
     let mut out = BufWriter::with_capacity(1 << 20, File::create(dir.join("gmv_daily.csv"))?);
     let mut line = String::new();
-    let mut emit = |out: &mut BufWriter<File>, line: &str| -> std::io::Result<()> {
+    let emit = |out: &mut BufWriter<File>, line: &str| -> std::io::Result<()> {
         if quoted {
             let cells: Vec<String> = line.split(',').map(|c| format!("\"{c}\"")).collect();
             write!(out, "{}\r\n", cells.join(","))
