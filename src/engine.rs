@@ -238,6 +238,9 @@ fn note_gaps(
             });
         if let Some(note) = note {
             line.basis = format!("{}; {note}", line.basis);
+            if let Some(b) = &mut line.partner_basis {
+                *b = format!("{b}; {note}");
+            }
             // Statements show steps, not the basis: the gap is a figure of its own there.
             if !line.steps.is_empty() {
                 line.steps.push(Step::new(GAP_STEP, note.clone()));

@@ -248,6 +248,7 @@ fn line(program: &'static str, period: &str, kind: Kind, cents: i64) -> Line {
         amount: Money::from_cents(cents),
         provisional: false,
         basis: "basis with <b> & \"quotes\"".into(),
+        partner_basis: None,
         steps: vec![Step::new("sum <a>", "1,234.50")
             .source("file & <b>")
             .child(Step::new("part", "2025-10-01..2025-10-31 (31 days)"))],
@@ -277,6 +278,7 @@ fn renders_any_lines_with_detail_tables() {
             vec!["S<1>".into(), "30,000.00".into(), "1,000.00".into()],
             vec!["007".into(), "2,500.00".into(), "234.50".into()],
         ],
+        amount_columns: Vec::new(),
     });
     let video = line("short_video_top15", "2025-11", Kind::AdCredit, 500_000);
     let lines = [&video, &affiliate];

@@ -179,6 +179,7 @@ impl LineHead<'_> {
             amount,
             provisional: self.provisional,
             basis,
+            partner_basis: None,
             steps,
             detail: None,
         }

@@ -372,9 +372,9 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                 vec![
                     r.to_string(),
                     item.partner_id.clone(),
-                    item.increment.human(),
-                    item.month_sum.human(),
-                    rules.bands.pay(r).human(),
+                    item.increment.plain(),
+                    item.month_sum.plain(),
+                    rules.bands.pay(r).plain(),
                 ]
             })
             .collect()
@@ -392,6 +392,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
             ],
             rows(),
         )
+        .amounts(&["increment", "short_video_gmv", "amount"])
     });
     line
 }
@@ -482,7 +483,7 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
                         || "not ranked".into(),
                         |r| format!("{r} of {}", b.ranked.len()),
                     ),
-                    e.entry().increment.human(),
+                    e.entry().increment.plain(),
                     if in_top(r) { "yes" } else { "no" }.to_string(),
                 ]
             })
@@ -495,6 +496,7 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             &["month", "rank", "increment", "in top"],
             rows(),
         )
+        .amounts(&["increment"])
     });
     line
 }

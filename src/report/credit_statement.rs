@@ -363,11 +363,12 @@ fn short_video_section(out: &mut String, row: &StatementRow, facts: &PartnerFact
         "- Bands: {}\n- Order: increment, then the month's short-video GMV, then partner id\n",
         figure(steps, "bands")
     ));
-    let Some(detail) = line.detail.as_ref().filter(|d| !d.rows.is_empty()) else {
+    let Some(detail) = super::partner_view::detail(line).filter(|d| !d.rows.is_empty()) else {
         return;
     };
+    let detail = &detail;
     out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
-    let ids = column(detail, "partner_id");
+    let ids = column(detail, super::partner_view::PARTNER_COLUMN);
     let increments = column(detail, "increment");
     let amounts = column(detail, "amount");
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -407,7 +408,7 @@ fn consistency_section(out: &mut String, facts: &PartnerFacts) {
         figure(&line.steps, "bonus"),
         line.amount.human()
     ));
-    let rows: Vec<Vec<String>> = match &line.detail {
+    let rows: Vec<Vec<String>> = match &super::partner_view::detail(line) {
         Some(d) => {
             let (ranks, in_top) = (column(d, "rank"), column(d, "in top"));
             column(d, "month")
@@ -466,8 +467,8 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
         figure(steps, "qualifying sellers"),
         line.amount.human()
     ));
-    let sellers = line.detail.as_ref().filter(|d| !d.rows.is_empty());
-    let Some(detail) = sellers else {
+    let sellers = super::partner_view::detail(line).filter(|d| !d.rows.is_empty());
+    let Some(detail) = &sellers else {
         let best = match find_step(steps, "highest seller below the first tier") {
             Some(s) => format!(
                 "; the highest was {} with {}",

@@ -6,12 +6,11 @@
 //! period. Every value that can come from input passes through [`escape_html`].
 
 use crate::book::Book;
-use crate::engine::{Detail, Kind, Line, Skip, Step};
+use crate::engine::{Kind, Line, Skip, Step};
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
 use crate::programs;
 use chrono::NaiveDate;
-use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 /// The stylesheet every page carries inline.
@@ -179,24 +178,6 @@ fn cell_class(cell: &str) -> &'static str {
     }
 }
 
-/// A detail table as the partner it belongs to may see it: a leaderboard keeps every
-/// rank's figures, but its `partner_id` column, headed `partner`, shows only this
-/// partner's own id and `—` for the others. (The auditor's copy with every id is the
-/// line's detail in statements/<partner_id>.json.)
-fn unnamed<'d>(detail: &'d Detail, partner_id: &str) -> Cow<'d, Detail> {
-    let Some(i) = detail.columns.iter().position(|c| c == "partner_id") else {
-        return Cow::Borrowed(detail);
-    };
-    let mut d = detail.clone();
-    d.columns[i] = "partner".into();
-    for row in &mut d.rows {
-        if let Some(id) = row.get_mut(i).filter(|id| id.as_str() != partner_id) {
-            *id = "—".into();
-        }
-    }
-    Cow::Owned(d)
-}
-
 /// An HTML document under construction. Writing to a `String` cannot fail, so the
 /// `fmt::Result`s are dropped in one place.
 struct Doc(String);
@@ -337,10 +318,9 @@ impl Doc {
              <p class=\"basis\">{}</p>\n",
             kind_label(l.kind),
             Esc(&l.amount.human()),
-            Esc(&l.basis)
+            Esc(super::partner_view::basis(l))
         ));
-        if let Some(d) = &l.detail {
-            let d = unnamed(d, &l.partner_id);
+        if let Some(d) = super::partner_view::detail(l).filter(|d| !d.rows.is_empty()) {
             self.put(format_args!("<p class=\"caption\">{}</p>\n", Esc(&d.title)));
             self.detail_table(&d.columns, &d.rows);
         }
@@ -558,24 +538,6 @@ mod tests {
         assert_eq!(page_file("a b"), "a%20b.html");
         assert_eq!(page_href("a b"), "a%2520b.html");
         assert_eq!(page_href("index"), "%2569ndex.html");
-    }
-
-    #[test]
-    fn leaderboards_name_only_the_partner_itself() {
-        let detail = Detail::new(
-            "board",
-            &["rank", "partner_id", "amount"],
-            vec![
-                vec!["1".into(), "P2".into(), "5,000.00".into()],
-                vec!["2".into(), "P1".into(), "4,000.00".into()],
-            ],
-        );
-        let shown = unnamed(&detail, "P1");
-        assert_eq!(shown.columns, ["rank", "partner", "amount"]);
-        assert_eq!(shown.rows[0], ["1", "—", "5,000.00"]);
-        assert_eq!(shown.rows[1], ["2", "P1", "4,000.00"]);
-        let sellers = Detail::new("sellers", &["seller_id"], vec![vec!["S1".into()]]);
-        assert!(matches!(unnamed(&sellers, "P1"), Cow::Borrowed(_)));
     }
 
     #[test]

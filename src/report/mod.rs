@@ -6,6 +6,7 @@ pub(crate) mod escape;
 mod explain;
 pub mod html;
 mod output;
+pub(crate) mod partner_view;
 pub mod rules_page;
 mod tables;
 pub(crate) mod whatif;
