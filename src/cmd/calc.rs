@@ -22,6 +22,10 @@ pub struct Args {
     /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
     #[arg(long, requires = "out")]
     html: bool,
+    /// In the table, list only the N partners with the largest totals (cash + ad credits),
+    /// largest first; the TOTAL rows still count every partner.
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
 }
 
 /// Computes every program, writes the run's files with --out, and prints the payouts.
@@ -41,7 +45,14 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     }
     let info = run.info();
     let result = match args.format {
-        Format::Table => emit_human(out, &report::payouts_table(&run.outcome)),
+        Format::Table => emit_human(
+            out,
+            &report::payouts_table(
+                &run.outcome,
+                run.periods.as_of,
+                report::TableRows { top: args.top },
+            ),
+        ),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.
             note(err, &report::skipped_text(&run.outcome));
@@ -125,6 +136,13 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
                 run.outcome.total(Some(id), engine::Kind::Cash),
                 run.outcome.total(Some(id), engine::Kind::AdCredit),
             ],
+            provisional: [engine::Kind::Cash, engine::Kind::AdCredit]
+                .map(|kind| {
+                    run.outcome
+                        .lines_of(id)
+                        .any(|l| l.kind == kind && l.provisional)
+                })
+                .to_vec(),
         });
     }
     let index_title = format!("{} payout statements", run.book.rules.book.name);

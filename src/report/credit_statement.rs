@@ -581,6 +581,8 @@ pub fn html_pages(
             partner_name: &row.partner_name,
             href: html::page_href(id),
             amounts: row.amounts().to_vec(),
+            // A month's credits are issued only once it has ended.
+            provisional: Vec::new(),
         });
     }
     let index_title = format!("Ad-credit statements, {}", html::period_label(&label));

@@ -121,6 +121,25 @@ pub struct IndexRow<'a> {
     /// Link to the partner's page, as [`page_href`] gives it.
     pub href: String,
     pub amounts: Vec<Money>,
+    /// For each amount, whether it includes a provisional line (shown with `*`).
+    pub provisional: Vec<bool>,
+}
+
+/// An amount for a page: with the provisional mark `*` when it includes a provisional line.
+fn amount_text(amount: Money, provisional: bool) -> String {
+    if provisional {
+        format!("{}{}", amount.human(), super::tables::PROVISIONAL_MARK)
+    } else {
+        amount.human()
+    }
+}
+
+/// The legend of the provisional mark, for a page that shows it.
+fn provisional_notice(doc: &mut Doc, as_of: &str) {
+    doc.put(format_args!(
+        "<p class=\"notice\">Amounts marked * (provisional) include lines computed over windows \
+         not yet complete on {as_of}; they can still change.</p>\n"
+    ));
 }
 
 /// The file name of a partner's page: `report::file_stem` plus `.html`; a stem that would
@@ -366,10 +385,7 @@ pub fn partner_page(input: &PageInput) -> String {
     facts.extend([("Period", input.period), ("As of", &as_of)]);
     doc.facts(&facts);
     if input.lines.iter().any(|l| l.provisional) {
-        doc.put(format_args!(
-            "<p class=\"notice\">Amounts marked provisional are computed over windows not \
-             yet complete on {as_of} and can still change.</p>\n"
-        ));
+        provisional_notice(&mut doc, &as_of);
     }
     doc.0.push_str("</header>\n");
 
@@ -392,7 +408,7 @@ pub fn partner_page(input: &PageInput) -> String {
             Esc(programs::title(p)),
             Esc(&kinds.join(", ")),
             Esc(&periods.join(", ")),
-            Esc(&amount.human())
+            Esc(&amount_text(amount, lines.iter().any(|l| l.provisional)))
         ));
     }
     if programs.is_empty() {
@@ -411,20 +427,21 @@ pub fn partner_page(input: &PageInput) -> String {
     };
     // A kind the page has no line of (cash on a monthly ad-credit statement) gets no total.
     let has = |kind: Kind| input.lines.iter().any(|l| l.kind == kind);
-    let mut totals: Vec<(&str, Money)> = [
+    let provisional = |kind: Kind| input.lines.iter().any(|l| l.kind == kind && l.provisional);
+    let mut totals: Vec<(&str, String)> = [
         (Kind::Cash, "Cash total"),
         (Kind::AdCredit, "Ad-credit total"),
     ]
     .into_iter()
     .filter(|(kind, _)| has(*kind))
-    .map(|(kind, label)| (label, total(kind)))
+    .map(|(kind, label)| (label, amount_text(total(kind), provisional(kind))))
     .collect();
-    totals.extend(input.extra_totals.iter().copied());
+    totals.extend(input.extra_totals.iter().map(|(l, a)| (*l, a.human())));
     for (label, amount) in totals {
         doc.put(format_args!(
             "<tr><th colspan=\"3\">{}</th><td class=\"num\">{}</td></tr>\n",
             Esc(label),
-            Esc(&amount.human())
+            Esc(&amount)
         ));
     }
     doc.0.push_str("</tfoot>\n</table>\n");
@@ -455,6 +472,10 @@ pub fn index_page(input: &IndexInput) -> String {
         ("As of", &as_of),
         ("Partners", &count),
     ]);
+    let any_provisional = input.rows.iter().any(|r| r.provisional.contains(&true));
+    if any_provisional {
+        provisional_notice(&mut doc, &as_of);
+    }
     doc.0.push_str(
         "</header>\n<h2>Partners</h2>\n<table class=\"index\">\n<thead><tr>\
          <th>Partner ID</th><th>Partner name</th>",
@@ -464,6 +485,7 @@ pub fn index_page(input: &IndexInput) -> String {
     }
     doc.0.push_str("</tr></thead>\n<tbody>\n");
     let mut sums = vec![Money::ZERO; input.columns.len()];
+    let mut sums_provisional = vec![false; input.columns.len()];
     for r in input.rows {
         doc.put(format_args!(
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td>",
@@ -472,10 +494,15 @@ pub fn index_page(input: &IndexInput) -> String {
             Esc(r.partner_name)
         ));
         for (i, a) in r.amounts.iter().enumerate() {
+            let provisional = r.provisional.get(i).copied().unwrap_or(false);
             if let Some(s) = sums.get_mut(i) {
                 *s += *a;
+                sums_provisional[i] |= provisional;
             }
-            doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&a.human())));
+            doc.put(format_args!(
+                "<td class=\"num\">{}</td>",
+                Esc(&amount_text(*a, provisional))
+            ));
         }
         doc.0.push_str("</tr>\n");
     }
@@ -483,8 +510,11 @@ pub fn index_page(input: &IndexInput) -> String {
         "</tbody>\n<tfoot>\n<tr><th>Total</th><th>{} partners</th>",
         input.rows.len()
     ));
-    for s in &sums {
-        doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&s.human())));
+    for (s, provisional) in sums.iter().zip(&sums_provisional) {
+        doc.put(format_args!(
+            "<td class=\"num\">{}</td>",
+            Esc(&amount_text(*s, *provisional))
+        ));
     }
     doc.0.push_str("</tr>\n</tfoot>\n</table>\n");
     doc.skipped(input.skipped);

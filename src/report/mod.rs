@@ -16,7 +16,7 @@ pub use output::{
     check_apart, clean_up_on_interrupt, verify, write_run, OutputError, RunFiles, RunKind,
     Verified, VerifyError,
 };
-pub use tables::{payouts_table, reconciliation_text, skipped_text};
+pub use tables::{payouts_table, reconciliation_text, skipped_text, TableRows};
 
 use crate::book::Book;
 use crate::engine::{Kind, Line, Outcome, Skip};
