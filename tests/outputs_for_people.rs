@@ -6,6 +6,7 @@ mod common;
 
 use common::{bin, data_dir, fixture, GMV_HEADER};
 use std::fs;
+use std::path::Path;
 
 fn stdout_of(args: &[&str]) -> String {
     let out = bin().args(args).output().expect("run tsp-payout");
@@ -259,4 +260,136 @@ fn two_thousand_partners_fit_and_top_lists_the_largest() {
         whole.lines().filter(|l| l.starts_with("| P")).count(),
         6_000
     );
+}
+
+fn scenario(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name)
+        .to_str()
+        .expect("utf-8 path")
+        .to_string()
+}
+
+#[test]
+fn whatif_shows_the_rows_that_change_and_the_budget_by_program_and_kind() {
+    let s = scenario("p01-doubles-short-video.toml");
+    let table = stdout_of(&["whatif", &sample(), "--scenario", &s]);
+    assert!(table.contains(
+        "partner × program amounts that change: 1 of 108 rows (107 unchanged not shown; --all lists every row)\n"
+    ), "{table}");
+    let partner_rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| P")).collect();
+    assert_eq!(
+        partner_rows,
+        ["| P01        | Brightline Commerce | bfcm_seller_challenge | 31,000.00 | 41,000.00 | +10,000.00 |"]
+    );
+    assert!(
+        table.contains(
+            "| bfcm_seller_challenge   | cash      | 139,000.00 | 149,000.00 | +10,000.00 |"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "| short_video_top15       | ad_credit |  85,000.00 |  85,000.00 |       0.00 |"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "| TOTAL                   | cash      | 448,500.00 | 458,500.00 | +10,000.00 |"
+        ),
+        "{table}"
+    );
+
+    let all = stdout_of(&["whatif", &sample(), "--scenario", &s, "--all"]);
+    assert!(
+        all.contains("every partner × program (108 rows, 107 unchanged)\n"),
+        "{all}"
+    );
+    assert_eq!(all.lines().filter(|l| l.starts_with("| P")).count(), 108);
+
+    let csv = stdout_of(&["whatif", &sample(), "--scenario", &s, "--format", "csv"]);
+    assert!(csv.starts_with(
+        "\u{feff}partner_id,partner_name,program,kind,baseline,scenario,difference\n"
+    ));
+    assert!(csv.contains(
+        "\nP01,Brightline Commerce,bfcm_seller_challenge,cash,31000.00,41000.00,10000.00\n"
+    ));
+    assert!(csv
+        .contains("\nP01,Brightline Commerce,affiliate_credits,ad_credit,3000.00,3000.00,0.00\n"));
+    assert_eq!(csv.lines().count(), 109);
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+#[test]
+fn every_csv_output_starts_with_a_utf8_byte_order_mark() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let data = data_dir(&[(
+        "gmv_daily.csv",
+        &format!("{GMV_HEADER}2025-10-01,P1,S1,100.00,0.00,0.00,0.00\n2025-10-02,P1,S1,x,0.00,0.00,0.00\n"),
+    )]);
+    let run = |args: &[&str], dir: &Path| {
+        bin()
+            .args(args)
+            .arg(data.path())
+            .args([
+                "--allow-gaps",
+                "--skip-invalid",
+                "--max-rejects",
+                "5",
+                "--out",
+            ])
+            .arg(dir)
+            .output()
+            .expect("run")
+    };
+    let calc = run(&["calc", "--format", "csv"], &out.path().join("calc"));
+    assert!(
+        calc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&calc.stderr)
+    );
+    assert!(calc.stdout.starts_with(BOM));
+    let statements = run(
+        &["statements", "--month", "2025-10"],
+        &out.path().join("st"),
+    );
+    assert!(
+        statements.status.success(),
+        "{}",
+        String::from_utf8_lossy(&statements.stderr)
+    );
+    let scenario_file = out.path().join("s.toml");
+    fs::write(&scenario_file, "name = \"none\"\n").expect("scenario");
+    let whatif = run(
+        &[
+            "whatif",
+            "--scenario",
+            scenario_file.to_str().expect("utf-8"),
+        ],
+        &out.path().join("w"),
+    );
+    assert!(
+        whatif.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whatif.stderr)
+    );
+    for file in [
+        "calc/payouts.csv",
+        "calc/rejects.csv",
+        "st/credit_statement_2025-10.csv",
+        "st/rejects_2025-10.csv",
+        "w/whatif.csv",
+        "w/rejects.csv",
+    ] {
+        let bytes = fs::read(out.path().join(file)).expect(file);
+        assert!(bytes.starts_with(BOM), "{file}");
+        // Once, at the start only.
+        assert!(!bytes[3..].starts_with(BOM), "{file}");
+    }
+    // payouts.csv still reads back through the data reader's CSV rules: the header is found.
+    let rows = common::read_csv(&out.path().join("calc/payouts.csv"));
+    assert!(rows.iter().all(|r| r["partner_id"] == "P1"), "{rows:?}");
 }

@@ -23,6 +23,10 @@ pub struct Args {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// In the table, list every partner × program, not only those whose amount changes
+    /// (the CSV and JSON always hold every row).
+    #[arg(long)]
+    all: bool,
 }
 
 /// Q4 sums (cut at the evaluation date) of every partner and channel.
@@ -88,7 +92,14 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         report::write_run(dir, kind, &files, manifest, args.to.force)?;
     }
     match args.format {
-        Format::Table => emit_human(out, &report::whatif::whatif_table(&cmp, &info)),
+        Format::Table => emit_human(
+            out,
+            &report::whatif::whatif_table(
+                &cmp,
+                &info,
+                report::whatif::WhatifRows { all: args.all },
+            ),
+        ),
         Format::Csv => emit(out, &report::whatif::whatif_csv(&cmp)),
         Format::Json => emit(out, &report::whatif::whatif_json(&cmp, &info)),
     }
