@@ -1,6 +1,6 @@
 //! `calc`: every program's payouts, as a table, CSV or JSON; with --out the run's files.
 
-use super::flags::{DataFlags, Format, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{compute, load_book, Run, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine;
@@ -31,6 +31,7 @@ pub struct Args {
 /// Computes every program, writes the run's files with --out, and prints the payouts.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     args.to.check_apart(&args.data, &[])?;
+    args.to.preflight(KIND)?;
     let book = load_book(args.data.book.as_deref())?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.
@@ -41,7 +42,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     };
     let run = compute(book, &args.data, None, shown, err)?;
     if let Some(dir) = &args.to.out {
-        write_calc_files(&run, dir, args.to.force, args.html)?;
+        let names = write_calc_files(&run, dir, args.to.force, args.html)?;
+        if !args.data.quiet {
+            note(err, &written_text(dir, &names));
+        }
     }
     let info = run.info();
     let result = match args.format {
@@ -55,7 +59,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         ),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.
-            note(err, &report::skipped_text(&run.outcome));
+            if !args.data.quiet {
+                note(err, &report::skipped_text(&run.outcome));
+            }
             emit(out, &report::payouts_csv(&run.outcome))
         }
         Format::Json => emit(out, &report::payouts_json(&run.outcome, &info)),
@@ -66,8 +72,19 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     result
 }
 
-/// The calc outputs, and with `html` the HTML statements and their index.
-fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
+const KIND: RunKind = RunKind {
+    command: "calc",
+    month: None,
+};
+
+/// The calc outputs, and with `html` the HTML statements and their index; the names of
+/// the files written.
+fn write_calc_files(
+    run: &Run,
+    dir: &Path,
+    force: bool,
+    html: bool,
+) -> Result<Vec<String>, AppError> {
     assert!(
         run.shown.figures && run.shown.hashes,
         "statements show figures and the inputs' sha256"
@@ -85,12 +102,10 @@ fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<()
         add_calc_html(run, &mut files);
     }
     let manifest = run.finish_files(&mut files, "rejects.csv");
-    let kind = RunKind {
-        command: "calc",
-        month: None,
-    };
-    report::write_run(dir, kind, &files, manifest, force)?;
-    Ok(())
+    report::write_run(dir, KIND, &files, manifest, force)?;
+    let mut names = files.names();
+    names.push(report::MANIFEST.to_string());
+    Ok(names)
 }
 
 /// html/<partner>.html for every partner of the run, and html/index.html.

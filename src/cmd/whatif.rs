@@ -1,6 +1,6 @@
 //! `whatif`: the payouts as they are beside the payouts under a scenario.
 
-use super::flags::{DataFlags, Format, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{compute, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::input::{self, DataSet};
@@ -29,6 +29,11 @@ pub struct Args {
     all: bool,
 }
 
+const KIND: RunKind = RunKind {
+    command: "whatif",
+    month: None,
+};
+
 /// Q4 sums (cut at the evaluation date) of every partner and channel.
 fn q4_inputs(data: &DataSet) -> input::Channels {
     data.partners
@@ -43,6 +48,7 @@ fn q4_inputs(data: &DataSet) -> input::Channels {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     args.to
         .check_apart(&args.data, &[args.scenario.as_path()])?;
+    args.to.preflight(KIND)?;
     let scenario = load_scenario(&args.scenario)?;
     let book = BookText::read(args.data.book.as_deref())?;
     let (base_book, _) = book.book(None)?;
@@ -85,11 +91,12 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
         let base_manifest = baseline.finish_files(&mut files, "rejects.csv");
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
-        let kind = RunKind {
-            command: "whatif",
-            month: None,
-        };
-        report::write_run(dir, kind, &files, manifest, args.to.force)?;
+        report::write_run(dir, KIND, &files, manifest, args.to.force)?;
+        if !args.data.quiet {
+            let mut names = files.names();
+            names.push(report::MANIFEST.to_string());
+            note(err, &written_text(dir, &names));
+        }
     }
     match args.format {
         Format::Table => emit_human(

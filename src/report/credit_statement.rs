@@ -106,6 +106,55 @@ pub fn statement_csv(rows: &[StatementRow]) -> String {
     })
 }
 
+/// `statements --format json`: the month, the evaluation date, the book, the rows of the
+/// CSV (partners with a non-zero quarter to date) with plain amounts, and their totals.
+pub fn statement_json(
+    rows: &[StatementRow],
+    periods: &Periods,
+    month: WindowId,
+    info: &RunInfo,
+) -> String {
+    let window = periods.full(month);
+    let amounts = |r: &StatementRow| {
+        let [short_video, affiliate, consistency, total, quarter_to_date] = r.amounts();
+        serde_json::json!({
+            "short_video": short_video,
+            "affiliate": affiliate,
+            "consistency": consistency,
+            "total": total,
+            "quarter_to_date": quarter_to_date,
+        })
+    };
+    let listed: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| !r.quarter_to_date.is_zero())
+        .map(|r| {
+            let mut v = amounts(r);
+            v["partner_id"] = serde_json::json!(r.partner_id);
+            v["partner_name"] = serde_json::json!(r.partner_name);
+            v
+        })
+        .collect();
+    let sum = |i: usize| rows.iter().map(|r| r.amounts()[i]).sum::<Money>();
+    let doc = serde_json::json!({
+        "month": window.month_label(),
+        "start": window.start.to_string(),
+        "end": window.end.to_string(),
+        "as_of": info.as_of.to_string(),
+        "book_sha256": info.book.sha256,
+        "totals": {
+            "short_video": sum(0),
+            "affiliate": sum(1),
+            "consistency": sum(2),
+            "total": sum(3),
+            "quarter_to_date": sum(4),
+        },
+        "partners_not_listed": rows.len() - listed.len(),
+        "partners": listed,
+    });
+    super::pretty(&doc)
+}
+
 /// The statement for the terminal: the CSV's rows with thousands separators and a total.
 pub fn statement_table(
     rows: &[StatementRow],

@@ -13,8 +13,8 @@ pub(crate) mod whatif;
 
 pub use explain::explain_text;
 pub use output::{
-    check_apart, clean_up_on_interrupt, verify, write_run, OutputError, RunFiles, RunKind,
-    Verified, VerifyError,
+    check_apart, clean_up_on_interrupt, preflight, verify, write_run, OutputError, RunFiles,
+    RunKind, Verified, VerifyError, MANIFEST,
 };
 pub use tables::{payouts_table, reconciliation_text, skipped_text, TableRows};
 
