@@ -107,12 +107,24 @@ fn out_conflicts_are_found_before_any_data_is_read() {
     // A file where OUT goes, and a file where a parent of OUT goes.
     let file = tmp.path().join("a-file");
     fs::write(&file, "x").expect("file");
-    for out in [file.clone(), file.join("run")] {
-        let (code, _, err) = run(&["calc", &data_arg], Some(&out));
-        assert_eq!(code, 74, "{err}");
-        assert!(err.contains("not a directory"), "{err}");
-        assert!(!err.contains("gmv_daily.csv"), "data was read: {err}");
-    }
+    let (code, _, err) = run(&["calc", &data_arg], Some(&file));
+    assert_eq!(code, 74, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tsp-payout: {} is a file; --out must be a directory (or not exist yet)\n",
+            file.display()
+        )
+    );
+    let (code, _, err) = run(&["calc", &data_arg], Some(&file.join("run")));
+    assert_eq!(code, 74, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tsp-payout: {} is a file, where a parent directory of --out goes; --out must be a directory (or not exist yet)\n",
+            file.display()
+        )
+    );
 
     // A run already there, without --force: calc, and a statements month already held.
     let calc_run = tmp.path().join("calc");

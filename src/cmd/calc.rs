@@ -11,6 +11,11 @@ use std::path::{Path, PathBuf};
 /// Compute every program's payouts: a per-partner table, and with --out payouts.csv,
 /// statements/<partner_id>.json and manifest.json.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout calc exports/", "the payout table, evaluated at the end of the program"),
+    ("tsp-payout calc exports/ --as-of 2025-11-30 --top 20", "the 20 largest totals so far (amounts marked * are provisional)"),
+    ("tsp-payout calc exports/ --out run-q4 --html", "write payouts.csv, the statements and HTML pages to run-q4/"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,

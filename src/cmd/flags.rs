@@ -41,7 +41,8 @@ impl DataFlags {
 /// Where a command writes its files.
 #[derive(clap::Args)]
 pub(crate) struct OutFlags {
-    /// Write the command's files into this directory.
+    /// Write the command's files into this directory (created if missing; a file there is
+    /// refused). Problems with it are found before any data is read.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Replace the previous run in the --out directory (for statements: only the same

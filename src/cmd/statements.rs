@@ -13,6 +13,11 @@ use std::path::PathBuf;
 /// partner for one ended month, with the quarter to date; with --out
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout statements exports/ --month 2025-11", "November's ad credits per partner"),
+    ("tsp-payout statements exports/ --month 2025-12 --out credits --html", "December's CSV, Markdown and HTML statements into credits/ (other months there are kept)"),
+    ("tsp-payout statements exports/ --month 2025-10 --format csv > oct.csv", "October's statement as CSV"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,

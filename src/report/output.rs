@@ -439,10 +439,14 @@ pub fn preflight(dir: &Path, kind: RunKind, force: bool) -> Result<(), OutputErr
                 writable(ancestor)?;
                 break;
             }
-            Ok(_) => {
+            Ok(m) => {
                 return Err(OutputError::NotADirectory(
                     ancestor.to_path_buf(),
-                    "not a directory, where a parent directory of --out goes",
+                    if m.is_file() {
+                        "a file, where a parent directory of --out goes"
+                    } else {
+                        "not a directory, where a parent directory of --out goes"
+                    },
                 ))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -672,7 +676,12 @@ fn inspect(t: &Target) -> Result<Before, OutputError> {
         ));
     }
     if !meta.is_dir() {
-        return Err(OutputError::NotADirectory(t.out.clone(), "not a directory"));
+        let what = if meta.is_file() {
+            "a file"
+        } else {
+            "not a directory"
+        };
+        return Err(OutputError::NotADirectory(t.out.clone(), what));
     }
     let parent = fs::metadata(&t.parent).map_err(io(&t.parent))?;
     if parent.dev() != meta.dev() {
