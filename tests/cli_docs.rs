@@ -103,7 +103,7 @@ fn every_command_help_has_an_example_and_the_exit_codes() {
     ] {
         let help = long_help(command);
         assert!(
-            help.contains(&format!("Examples:\n  # "))
+            help.contains("Examples:\n  # ")
                 && help.contains(&format!("\n  tsp-payout {command} ")),
             "{command}: {help}"
         );

@@ -73,24 +73,19 @@ fn statements_print_table_csv_or_json() {
     assert_eq!(p01["quarter_to_date"], "13000.00");
     // The totals are those of the table's TOTAL row.
     let (_, table, _) = run(&["statements", &sample(), "--month", "2025-11"], None);
-    let total_row = table
-        .lines()
-        .find(|l| l.starts_with("| TOTAL"))
-        .expect("TOTAL row");
-    let total = doc["totals"]["total"].as_str().expect("total");
-    let human = {
-        let d: rust_decimal::Decimal = total.parse().expect("decimal");
-        let whole = d.trunc().to_string();
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{grouped}{}", &total[total.len() - 3..])
-    };
-    assert!(total_row.contains(&human), "{total_row} vs {total}");
+    assert!(table.contains(
+        "| TOTAL      | 12 partners                   |   31,000.00 | 18,250.00 |        0.00 | 49,250.00 |      105,750.00 |"
+    ), "{table}");
+    assert_eq!(
+        doc["totals"],
+        serde_json::json!({
+            "short_video": "31000.00",
+            "affiliate": "18250.00",
+            "consistency": "0.00",
+            "total": "49250.00",
+            "quarter_to_date": "105750.00",
+        })
+    );
 }
 
 /// A data directory that would fail on reading (no gmv_daily.csv: exit 66).
