@@ -173,6 +173,14 @@ fn partner_facing_outputs_never_name_another_partner() {
         ]
     );
     assert!(!p01.contains("96540.20"));
+    assert!(
+        p01.contains(
+            "then distinct (seller, creator) pairs with GMV &gt; 0 descending, then partner_id: \
+         your rank and the ranks next to it</p>"
+        ),
+        "{p01}"
+    );
+    assert!(!p01.contains("the paid ranks and the entrants next to this partner"));
 }
 
 #[test]

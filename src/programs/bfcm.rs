@@ -241,7 +241,7 @@ impl Board {
         columns.push("amount".into());
         let title = format!(
             "{key} leaderboard over {bfcm}, {entrants} eligible ({} ≥ {}), by {} descending, \
-             then {}: the paid ranks and the entrants next to this partner",
+             then {}{BOARD_ROWS}",
             self.metric,
             human_decimal(rules.min_gmv),
             self.metric,
@@ -365,6 +365,9 @@ impl Board {
         Evaluation::Lines(lines)
     }
 }
+
+/// The end of a board's detail title: which of its rows the detail holds.
+pub const BOARD_ROWS: &str = ": the paid ranks and the entrants next to this partner";
 
 /// Tied entrants shown in a basis sentence; the rest are counted.
 const TIES_SHOWN: usize = 5;

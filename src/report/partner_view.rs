@@ -34,6 +34,10 @@ pub fn detail(line: &Line) -> Option<Detail> {
         .and_then(|r| rank_of(r));
     let mut shown = d.clone();
     shown.columns[id_col] = PARTNER_COLUMN.into();
+    // The title says which rows the detail holds; the partner sees fewer.
+    if let Some(board) = d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
+        shown.title = format!("{board}: your rank and the ranks next to it");
+    }
     shown.rows = match own {
         None => Vec::new(),
         Some(own) => d

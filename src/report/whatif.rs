@@ -473,7 +473,7 @@ mod tests {
         assert_eq!(cmp.ad_credit.difference, Money::dollars(-250));
         assert_eq!(
             whatif_csv(&cmp).lines().nth(2),
-            Some("P1,name P1,affiliate_credits,750.00,500.00,-250.00")
+            Some("P1,name P1,affiliate_credits,ad_credit,750.00,500.00,-250.00")
         );
     }
 }
