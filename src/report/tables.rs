@@ -40,7 +40,22 @@ fn terminal_table(header: Vec<String>, rows: Vec<Vec<String>>, first_amount: usi
         .set_width(TABLE_WIDTH);
     let columns = header.len();
     table.set_header(header);
-    for row in rows {
+    // In a column with a marked amount, the others get a space in the mark's place, so
+    // that the decimal points line up.
+    let marked_columns: Vec<bool> = (0..columns)
+        .map(|i| {
+            i >= first_amount
+                && rows
+                    .iter()
+                    .any(|r| r.get(i).is_some_and(|c| c.ends_with(PROVISIONAL_MARK)))
+        })
+        .collect();
+    for mut row in rows {
+        for (i, cell) in row.iter_mut().enumerate() {
+            if marked_columns[i] && !cell.ends_with(PROVISIONAL_MARK) {
+                cell.push(' ');
+            }
+        }
         table.add_row(row);
     }
     for i in first_amount..columns {
@@ -256,4 +271,53 @@ pub fn reconciliation_text(data: &DataSet) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Outcome;
+
+    fn outcome() -> Outcome {
+        let growth = |partner: &str, dollars: i64, provisional: bool| {
+            let mut l = Line::of_dollars(partner, "gmv_growth", "q4", Kind::Cash, dollars);
+            l.provisional = provisional;
+            l
+        };
+        Outcome {
+            lines: vec![growth("P1", 100, true), growth("P2", 2_000, false)],
+            skipped: Vec::new(),
+            not_evaluated: Vec::new(),
+            partners: [("P1", "One"), ("P2", "Two")]
+                .map(|(id, name)| (id.to_string(), name.to_string()))
+                .into_iter()
+                .collect(),
+            programs: vec![crate::programs::info("gmv_growth").expect("gmv_growth")],
+        }
+    }
+
+    #[test]
+    fn marked_and_unmarked_amounts_line_up() {
+        let as_of = NaiveDate::from_ymd_opt(2025, 11, 30).expect("date");
+        let table = payouts_table(&outcome(), as_of, TableRows::default());
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| P")).collect();
+        assert_eq!(
+            rows[..2],
+            [
+                "| P1         | One          |   100.00* |      0.00 |   100.00* |",
+                "| P2         | Two          | 2,000.00  |      0.00 | 2,000.00  |",
+            ],
+            "{table}"
+        );
+        assert!(
+            table.contains("| TOTAL      | 2 partners   | 2,100.00* |      0.00 | 2,100.00* |"),
+            "{table}"
+        );
+        let top = payouts_table(&outcome(), as_of, TableRows { top: Some(1) });
+        assert!(
+            top.contains("1 of 2 partners shown, the largest totals first; 1 not shown"),
+            "{top}"
+        );
+        assert!(top.contains("| P2 ") && !top.contains("| P1 "), "{top}");
+    }
 }
