@@ -288,8 +288,14 @@ impl Run {
     }
 }
 
-/// Every kept problem, one per line, and how many more there were.
+/// The problems for people: alike ones counted together (see `input::summary`).
 pub(crate) fn errors_text(data: &DataSet) -> String {
+    data.error_summary.text()
+}
+
+/// Every kept problem, one per line, and how many more there were (`validate --all`
+/// keeps every one).
+pub(crate) fn every_error_text(data: &DataSet) -> String {
     let mut text = String::new();
     for e in &data.errors {
         text.push_str(&e.to_string());
@@ -338,6 +344,7 @@ pub(crate) fn compute(
         adjust,
         threads: ingest_threads(),
         hashes: shown.hashes,
+        every_error: false,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
     if !args.quiet {
