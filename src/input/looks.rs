@@ -13,6 +13,8 @@ pub(crate) const NOT_AN_AMOUNT: &str = "is not an amount";
 /// Reason of a row that holds a totals label, replacing the row's other problems.
 pub(crate) const SUMMARY_ROW: &str =
     "looks like a total or summary row, not data: delete such rows from the export";
+/// What a reason says of an amount written with a decimal comma.
+pub(crate) const DECIMAL_COMMA: &str = "looks like a decimal comma";
 /// Where a cell reason says what the value looks like.
 const BUT: &str = " but looks like ";
 
@@ -271,6 +273,12 @@ fn is_summary_label(cell: &str, refused: bool) -> bool {
         && ["total ", "totals ", "grand total ", "subtotal ", "summary "]
             .iter()
             .any(|p| label.starts_with(p)))
+}
+
+/// An id that is a totals label (`TOTAL`, `Grand Total:`): an export's totals row whose
+/// other cells all read as data, which would otherwise be paid as a partner or seller.
+pub(crate) fn is_totals_id(id: &str) -> bool {
+    is_summary_label(id, false)
 }
 
 /// A refused row whose cell `i` (of the file's columns, trimmed) is a totals label: its

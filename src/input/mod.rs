@@ -5,7 +5,7 @@
 pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
-mod looks;
+pub(crate) mod looks;
 pub mod reader;
 mod sniff;
 mod split;
