@@ -1,8 +1,8 @@
 //! `statements`: the monthly ad-credit statement of one ended month.
 
-use super::flags::{DataFlags, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{compute, load_book, resolve_as_of, Shown};
-use super::{emit_human, AppError};
+use super::{emit, emit_human, note, AppError};
 use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
 use crate::window::{Periods, WindowId};
@@ -13,6 +13,11 @@ use std::path::PathBuf;
 /// partner for one ended month, with the quarter to date; with --out
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout statements exports/ --month 2025-11", "November's ad credits per partner"),
+    ("tsp-payout statements exports/ --month 2025-12 --out credits --html", "December's CSV, Markdown and HTML statements into credits/ (other months there are kept)"),
+    ("tsp-payout statements exports/ --month 2025-10 --format csv > oct.csv", "October's statement as CSV"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,
@@ -25,6 +30,10 @@ pub struct Args {
     /// (needs --out).
     #[arg(long, requires = "out")]
     html: bool,
+    /// What to print on standard output: the table, the CSV of credit_statement_YYYY-MM.csv,
+    /// or JSON with the same rows and totals.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when
@@ -63,6 +72,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), &args.month)?;
+    args.to.preflight(RunKind {
+        command: "statements",
+        month: Some(&args.month),
+    })?;
     let shown = Shown {
         figures: true,
         hashes: args.to.out.is_some(),
@@ -120,11 +133,23 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             month: Some(&label),
         };
         report::write_run(dir, kind, &files, manifest, args.to.force)?;
+        if !args.data.quiet {
+            let mut names = files.names();
+            names.push(report::MANIFEST.to_string());
+            note(err, &written_text(dir, &names));
+        }
     }
-    emit_human(
-        out,
-        &credit_statement::statement_table(&rows, &run.periods, month, &info),
-    )
+    match args.format {
+        Format::Table => emit_human(
+            out,
+            &credit_statement::statement_table(&rows, &run.periods, month, &info),
+        ),
+        Format::Csv => emit(out, &credit_statement::statement_csv(&rows)),
+        Format::Json => emit(
+            out,
+            &credit_statement::statement_json(&rows, &run.periods, month, &info),
+        ),
+    }
 }
 
 /// The run manifest with the statement's month and totals.
