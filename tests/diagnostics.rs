@@ -355,3 +355,30 @@ fn a_file_with_decimal_commas_is_refused_even_when_skipping_invalid_rows() {
     );
     assert!(!target.exists(), "nothing is written");
 }
+
+/// A totals row whose date and amounts read as data would be paid as one more partner:
+/// it is refused in every mode, named by its id.
+#[test]
+fn a_totals_row_that_reads_as_data_is_refused_not_paid() {
+    let mut gmv = us_dates(0);
+    gmv.push_str("2025-10-03,TOTAL,ALL,\"1,000,000.00\",0,0,0\n");
+    gmv.push_str("2025-10-03,P2,Grand Total:,5.00,0,0,0\n");
+    let dir = data_dir(&[("gmv_daily.csv", &gmv)]);
+    for extra in [&[][..], &["--skip-invalid", "--max-rejects", "100%"][..]] {
+        let mut args = vec!["calc", "--allow-gaps", "--format", "csv"];
+        args.extend_from_slice(extra);
+        let out = run(&args, dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(65), "{extra:?}: {err}");
+        assert!(stdout(&out).is_empty(), "nothing is paid");
+        for expected in [
+            "partner_id \"TOTAL\" looks like a total or summary row",
+            "seller_id \"Grand Total:\" of partner \"P2\" looks like a total or summary row",
+        ] {
+            assert!(
+                err.contains(expected),
+                "{extra:?}: missing {expected:?} in {err}"
+            );
+        }
+    }
+}

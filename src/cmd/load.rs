@@ -160,7 +160,7 @@ pub(crate) fn reject_problems(
     skip_invalid: bool,
     max_rejects: MaxRejects,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = totals_rows(data);
     for (file, r) in &data.files {
         if !r.present || r.unreadable {
             continue;
@@ -195,6 +195,30 @@ pub(crate) fn reject_problems(
                 r.name,
                 share_text(rejected, read),
                 max_rejects
+            ));
+        }
+    }
+    out
+}
+
+/// Partners and sellers whose id is a totals label (`TOTAL`): a totals row whose date and
+/// amounts read as data would be paid as one more partner, in every mode.
+fn totals_rows(data: &DataSet) -> Vec<String> {
+    let mut out = Vec::new();
+    for (partner_id, partner) in &data.partners {
+        let sellers = partner
+            .sellers
+            .keys()
+            .filter(|s| input::looks::is_totals_id(s));
+        let named: Vec<String> = std::iter::once(partner_id)
+            .filter(|p| input::looks::is_totals_id(p))
+            .map(|p| format!("partner_id {p:?}"))
+            .chain(sellers.map(|s| format!("seller_id {s:?} of partner {partner_id:?}")))
+            .collect();
+        for what in named {
+            out.push(format!(
+                "{what} looks like a total or summary row, not data: delete such rows from \
+                 the export (totals are computed from the rows)"
             ));
         }
     }
@@ -363,17 +387,19 @@ pub(crate) fn compute(
         } else {
             Mode::Strict
         },
-        progress: true,
+        progress: !args.quiet,
         adjust,
         threads: ingest_threads(),
         hashes: shown.hashes,
         every_error: false,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
-    for n in &data.notes {
-        note(err, &format!("note: {n}\n"));
+    if !args.quiet {
+        for n in &data.notes {
+            note(err, &format!("note: {n}\n"));
+        }
+        note(err, &report::reconciliation_text(&data));
     }
-    note(err, &report::reconciliation_text(&data));
     let unreadable = data.files.values().any(|f| f.unreadable);
     if data.error_count > 0 && (!args.skip_invalid || unreadable) {
         print_errors(err, &data);

@@ -8,6 +8,7 @@ pub mod completions;
 mod error;
 pub mod explain;
 mod flags;
+mod help;
 mod load;
 pub mod man;
 pub mod statements;

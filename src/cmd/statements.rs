@@ -1,8 +1,8 @@
 //! `statements`: the monthly ad-credit statement of one ended month.
 
-use super::flags::{DataFlags, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{compute, load_book, resolve_as_of, Shown};
-use super::{emit_human, AppError};
+use super::{emit, emit_human, note, AppError};
 use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
 use crate::window::{Periods, WindowId};
@@ -13,6 +13,11 @@ use std::path::PathBuf;
 /// partner for one ended month, with the quarter to date; with --out
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout statements exports/ --month 2025-11", "November's ad credits per partner"),
+    ("tsp-payout statements exports/ --month 2025-12 --out credits --html", "December's CSV, Markdown and HTML statements into credits/ (other months there are kept)"),
+    ("tsp-payout statements exports/ --month 2025-10 --format csv > oct.csv", "October's statement as CSV"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,
@@ -25,6 +30,10 @@ pub struct Args {
     /// (needs --out).
     #[arg(long, requires = "out")]
     html: bool,
+    /// What to print on standard output: the table, the CSV of credit_statement_YYYY-MM.csv,
+    /// or JSON with the same rows and totals.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when
@@ -63,6 +72,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), &args.month)?;
+    args.to.preflight(RunKind {
+        command: "statements",
+        month: Some(&args.month),
+    })?;
     let shown = Shown {
         figures: true,
         hashes: args.to.out.is_some(),
@@ -72,32 +85,45 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = &args.to.out {
         let label = run.periods.full(month).month_label();
-        let mut files = RunFiles::default();
+        // Declared before the files, which render from it.
+        let audit = args
+            .html
+            .then(|| report::html::Audit::of(&run.book, &run.data, run.skip_invalid));
+        let mut files = RunFiles {
+            threads: super::load::ingest_threads(),
+            ..RunFiles::default()
+        };
         files.add(
             format!("credit_statement_{label}.csv"),
             credit_statement::statement_csv(&rows),
         );
+        let (run, info) = (&run, &info);
         for row in &rows {
-            let lines: Vec<&crate::engine::Line> = run.outcome.lines_of(&row.partner_id).collect();
-            let facts = credit_statement::PartnerFacts {
-                periods: &run.periods,
-                month,
-                lines: &lines,
-            };
-            files.add(
+            files.add_later(
                 PathBuf::from("statements")
                     .join(&label)
                     .join(format!("{}.md", report::file_stem(&row.partner_id))),
-                credit_statement::partner_markdown(row, &facts, &info),
+                move || {
+                    let lines: Vec<&crate::engine::Line> =
+                        run.outcome.lines_of(&row.partner_id).collect();
+                    let facts = credit_statement::PartnerFacts {
+                        periods: &run.periods,
+                        month,
+                        lines: &lines,
+                    };
+                    credit_statement::partner_markdown(row, &facts, info)
+                },
             );
         }
-        if args.html {
-            let audit = report::html::Audit::of(&run.book, &run.data, run.skip_invalid);
-            for (path, page) in
-                credit_statement::html_pages(&run.outcome, &run.periods, month, &rows, &audit)
-            {
-                files.add(path, page);
-            }
+        if let Some(audit) = &audit {
+            credit_statement::html_pages(
+                &run.outcome,
+                &run.periods,
+                month,
+                &rows,
+                audit,
+                &mut files,
+            );
         }
         // Each month keeps its own rejected rows: months accumulate in one directory.
         let rejects = format!("rejects_{label}.csv");
@@ -107,11 +133,23 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             month: Some(&label),
         };
         report::write_run(dir, kind, &files, manifest, args.to.force)?;
+        if !args.data.quiet {
+            let mut names = files.names();
+            names.push(report::MANIFEST.to_string());
+            note(err, &written_text(dir, &names));
+        }
     }
-    emit_human(
-        out,
-        &credit_statement::statement_table(&rows, &run.periods, month, &info),
-    )
+    match args.format {
+        Format::Table => emit_human(
+            out,
+            &credit_statement::statement_table(&rows, &run.periods, month, &info),
+        ),
+        Format::Csv => emit(out, &credit_statement::statement_csv(&rows)),
+        Format::Json => emit(
+            out,
+            &credit_statement::statement_json(&rows, &run.periods, month, &info),
+        ),
+    }
 }
 
 /// The run manifest with the statement's month and totals.

@@ -275,6 +275,12 @@ fn is_summary_label(cell: &str, refused: bool) -> bool {
             .any(|p| label.starts_with(p)))
 }
 
+/// An id that is a totals label (`TOTAL`, `Grand Total:`): an export's totals row whose
+/// other cells all read as data, which would otherwise be paid as a partner or seller.
+pub(crate) fn is_totals_id(id: &str) -> bool {
+    is_summary_label(id, false)
+}
+
 /// A refused row whose cell `i` (of the file's columns, trimmed) is a totals label: its
 /// problems become one, on that cell. `cell` gives `None` past the row's end.
 pub(crate) fn summary_row<'a>(

@@ -10,7 +10,7 @@
 
 use super::escape::{md_text, shown};
 use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
-use super::{csv_string, Cell, RunInfo};
+use super::{csv_string, Cell, RunFiles, RunInfo};
 use crate::engine::{Detail, Kind, Line, Outcome, Skip, Step};
 use crate::money::Money;
 use crate::programs::Cadence;
@@ -104,6 +104,55 @@ pub fn statement_csv(rows: &[StatementRow]) -> String {
         }
         Ok(())
     })
+}
+
+/// `statements --format json`: the month, the evaluation date, the book, the rows of the
+/// CSV (partners with a non-zero quarter to date) with plain amounts, and their totals.
+pub fn statement_json(
+    rows: &[StatementRow],
+    periods: &Periods,
+    month: WindowId,
+    info: &RunInfo,
+) -> String {
+    let window = periods.full(month);
+    let amounts = |r: &StatementRow| {
+        let [short_video, affiliate, consistency, total, quarter_to_date] = r.amounts();
+        serde_json::json!({
+            "short_video": short_video,
+            "affiliate": affiliate,
+            "consistency": consistency,
+            "total": total,
+            "quarter_to_date": quarter_to_date,
+        })
+    };
+    let listed: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| !r.quarter_to_date.is_zero())
+        .map(|r| {
+            let mut v = amounts(r);
+            v["partner_id"] = serde_json::json!(r.partner_id);
+            v["partner_name"] = serde_json::json!(r.partner_name);
+            v
+        })
+        .collect();
+    let sum = |i: usize| rows.iter().map(|r| r.amounts()[i]).sum::<Money>();
+    let doc = serde_json::json!({
+        "month": window.month_label(),
+        "start": window.start.to_string(),
+        "end": window.end.to_string(),
+        "as_of": info.as_of.to_string(),
+        "book_sha256": info.book.sha256,
+        "totals": {
+            "short_video": sum(0),
+            "affiliate": sum(1),
+            "consistency": sum(2),
+            "total": sum(3),
+            "quarter_to_date": sum(4),
+        },
+        "partners_not_listed": rows.len() - listed.len(),
+        "partners": listed,
+    });
+    super::pretty(&doc)
 }
 
 /// The statement for the terminal: the CSV's rows with thousands separators and a total.
@@ -363,11 +412,12 @@ fn short_video_section(out: &mut String, row: &StatementRow, facts: &PartnerFact
         "- Bands: {}\n- Order: increment, then the month's short-video GMV, then partner id\n",
         figure(steps, "bands")
     ));
-    let Some(detail) = line.detail.as_ref().filter(|d| !d.rows.is_empty()) else {
+    let Some(detail) = super::partner_view::detail(line).filter(|d| !d.rows.is_empty()) else {
         return;
     };
+    let detail = &detail;
     out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
-    let ids = column(detail, "partner_id");
+    let ids = column(detail, super::partner_view::PARTNER_COLUMN);
     let increments = column(detail, "increment");
     let amounts = column(detail, "amount");
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -407,7 +457,7 @@ fn consistency_section(out: &mut String, facts: &PartnerFacts) {
         figure(&line.steps, "bonus"),
         line.amount.human()
     ));
-    let rows: Vec<Vec<String>> = match &line.detail {
+    let rows: Vec<Vec<String>> = match &super::partner_view::detail(line) {
         Some(d) => {
             let (ranks, in_top) = (column(d, "rank"), column(d, "in top"));
             column(d, "month")
@@ -466,8 +516,8 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
         figure(steps, "qualifying sellers"),
         line.amount.human()
     ));
-    let sellers = line.detail.as_ref().filter(|d| !d.rows.is_empty());
-    let Some(detail) = sellers else {
+    let sellers = super::partner_view::detail(line).filter(|d| !d.rows.is_empty());
+    let Some(detail) = &sellers else {
         let best = match find_step(steps, "highest seller below the first tier") {
             Some(s) => format!(
                 "; the highest was {} with {}",
@@ -528,13 +578,15 @@ fn covered(program: &str, month: WindowId) -> bool {
 /// html/YYYY-MM/<partner>.html for every partner of the run and html/YYYY-MM/index.html:
 /// the month's ad-credit lines with their figures, the month total and the quarter to
 /// date, which are the amounts of the CSV row.
-pub fn html_pages(
-    outcome: &Outcome,
-    periods: &Periods,
+/// The pages are added to `files` and rendered when they are written.
+pub fn html_pages<'a>(
+    outcome: &'a Outcome,
+    periods: &'a Periods,
     month: WindowId,
-    rows: &[StatementRow],
-    audit: &Audit,
-) -> Vec<(PathBuf, String)> {
+    rows: &'a [StatementRow],
+    audit: &'a Audit,
+    files: &mut RunFiles<'a>,
+) {
     let window = periods.full(month);
     let label = window.month_label();
     let (_, span) = periods.months_through(month);
@@ -549,37 +601,46 @@ pub fn html_pages(
         .cloned()
         .collect();
     let dir = PathBuf::from("html").join(&label);
-    let mut pages = Vec::with_capacity(rows.len() + 1);
     let mut index_rows = Vec::with_capacity(rows.len());
+    // Shared by the pages, each rendered only when it is written.
+    let context = std::sync::Arc::new((
+        title,
+        period.clone(),
+        qtd_label,
+        skipped.clone(),
+        label.clone(),
+    ));
     for row in rows {
         let id = row.partner_id.as_str();
-        // Every ad-credit line of the month: the lines the month total adds up. The page
-        // renderer leaves other partners' ids out of the leaderboards.
-        let lines: Vec<&Line> = outcome
-            .lines_of(id)
-            .filter(|l| l.kind == Kind::AdCredit && l.period == label)
-            .collect();
-        let page = html::partner_page(&PageInput {
-            title: &title,
-            period: &period,
-            as_of: periods.as_of,
-            partner_id: id,
-            partner_name: &row.partner_name,
-            lines: &lines,
-            extra_totals: &[
-                ("Month total", row.total),
-                (&qtd_label, row.quarter_to_date),
-            ],
-            skipped: &skipped,
-            index_href: Some("index.html"),
-            audit,
+        let context = context.clone();
+        files.add_later(dir.join(html::page_file(id)), move || {
+            let (title, period, qtd_label, skipped, label) = &*context;
+            // Every ad-credit line of the month: the lines the month total adds up. The page
+            // renderer leaves other partners' ids out of the leaderboards.
+            let lines: Vec<&Line> = outcome
+                .lines_of(id)
+                .filter(|l| l.kind == Kind::AdCredit && l.period == *label)
+                .collect();
+            html::partner_page(&PageInput {
+                title,
+                period,
+                as_of: periods.as_of,
+                partner_id: id,
+                partner_name: &row.partner_name,
+                lines: &lines,
+                extra_totals: &[("Month total", row.total), (qtd_label, row.quarter_to_date)],
+                skipped,
+                index_href: Some("index.html"),
+                audit,
+            })
         });
-        pages.push((dir.join(html::page_file(id)), page));
         index_rows.push(IndexRow {
             partner_id: id,
             partner_name: &row.partner_name,
             href: html::page_href(id),
             amounts: row.amounts().to_vec(),
+            // A month's credits are issued only once it has ended.
+            provisional: Vec::new(),
         });
     }
     let index_title = format!("Ad-credit statements, {}", html::period_label(&label));
@@ -598,8 +659,7 @@ pub fn html_pages(
         skipped: &skipped,
         audit,
     });
-    pages.push((dir.join("index.html"), index));
-    pages
+    files.add(dir.join("index.html"), index);
 }
 
 #[cfg(test)]

@@ -140,13 +140,16 @@ pub enum OutputError {
 #[derive(Default)]
 pub struct RunFiles<'a> {
     pub files: Vec<(PathBuf, Content<'a>)>,
+    /// Threads that render and write the files (0 or 1: the calling thread alone). The
+    /// files, their order in the manifest and every byte are the same whatever the number.
+    pub threads: usize,
 }
 
 /// A file's content, or how to render it when it is written: a large run then holds one
-/// statement in memory at a time, not all of them.
+/// statement per writing thread in memory at a time, not all of them.
 pub enum Content<'a> {
     Text(String),
-    Later(Box<dyn Fn() -> String + 'a>),
+    Later(Box<dyn Fn() -> String + Send + Sync + 'a>),
 }
 
 impl Content<'_> {
@@ -164,7 +167,11 @@ impl<'a> RunFiles<'a> {
     }
 
     /// A file rendered only when it is written.
-    pub fn add_later(&mut self, path: impl Into<PathBuf>, render: impl Fn() -> String + 'a) {
+    pub fn add_later(
+        &mut self,
+        path: impl Into<PathBuf>,
+        render: impl Fn() -> String + Send + Sync + 'a,
+    ) {
         self.files
             .push((path.into(), Content::Later(Box::new(render))));
     }
@@ -425,6 +432,116 @@ pub fn write_run(
     result
 }
 
+/// Finds, before any data is read, what would refuse writing a run of `kind` into `dir`:
+/// a file, link or mount point where OUT goes, or a file where one of its parents goes; a
+/// lock held by another run (or a link or other file where the lock goes); a run OUT
+/// holds that may not be replaced (without `force`, or another command's); a directory of
+/// other files without `force`; or a nearest existing parent this process may not write
+/// in. The run is checked again, under the lock, when it is written.
+pub fn preflight(dir: &Path, kind: RunKind, force: bool) -> Result<(), OutputError> {
+    let t = Target::of(dir)?;
+    for ancestor in t.parent.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match fs::metadata(ancestor) {
+            Ok(m) if m.is_dir() => {
+                writable(ancestor)?;
+                break;
+            }
+            Ok(m) => {
+                return Err(OutputError::NotADirectory(
+                    ancestor.to_path_buf(),
+                    if m.is_file() {
+                        "a file, where a parent directory of --out goes"
+                    } else {
+                        "not a directory, where a parent directory of --out goes"
+                    },
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(ancestor)(e)),
+        }
+    }
+    lock_free(&t)?;
+    refusal(&t, kind, &inspect(&t)?, force)
+}
+
+/// An error unless this process may create entries in `dir`.
+fn writable(dir: &Path) -> Result<(), OutputError> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return Ok(());
+    };
+    // SAFETY: access(2) on a NUL-terminated path this function owns.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        return Err(io(dir)(std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// An error when the lock beside OUT is held by a running run, or something other than a
+/// regular file is in its place. Only tried (shared, non-blocking), never kept.
+fn lock_free(t: &Target) -> Result<(), OutputError> {
+    let path = t.beside(".lock");
+    match fs::symlink_metadata(&path) {
+        Err(_) => return Ok(()),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(OutputError::LockInTheWay(
+                path,
+                "a symbolic link (never followed)",
+            ))
+        }
+        Ok(m) if !m.is_file() => return Err(OutputError::LockInTheWay(path, "not a regular file")),
+        Ok(_) => {}
+    }
+    let Ok(mut file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(&path)
+    else {
+        // Gone since (its run ended), or unreadable: the write finds out under the lock.
+        return Ok(());
+    };
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a file descriptor this function owns; closing it releases the lock.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
+    if r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK) {
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        let pid = pid.trim();
+        return Err(OutputError::Locked {
+            dir: t.out.clone(),
+            pid: if pid.is_empty() { "unknown" } else { pid }.to_string(),
+            lock: path,
+        });
+    }
+    Ok(())
+}
+
+/// Why a run of `kind` may not replace what OUT holds, if it may not.
+fn refusal(t: &Target, kind: RunKind, before: &Before, force: bool) -> Result<(), OutputError> {
+    match before {
+        Before::Nothing | Before::Empty => Ok(()),
+        Before::Foreign if force => Ok(()),
+        Before::Foreign => Err(OutputError::NotARun(t.out.clone())),
+        Before::Run(previous) => {
+            let previous_command = previous["command"].as_str().unwrap_or("calc");
+            if previous_command != kind.command {
+                return Err(OutputError::OtherCommand {
+                    dir: t.out.clone(),
+                    previous: previous_command.to_string(),
+                    command: kind.command,
+                });
+            }
+            match kind.month {
+                None if !force => Err(OutputError::AlreadyARun(t.out.clone())),
+                Some(month) if !force && months_of(previous).contains_key(month) => {
+                    Err(OutputError::MonthHeld(t.out.clone(), month.to_string()))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// What OUT holds before the run.
 enum Before {
     Nothing,
@@ -442,6 +559,7 @@ fn transact(
 ) -> Result<(), OutputError> {
     recover(t)?;
     let before = inspect(t)?;
+    refusal(t, kind, &before, force)?;
     let mut carried: Vec<FileEntry> = Vec::new();
     let mut months = serde_json::Map::new();
     match &before {
@@ -494,10 +612,7 @@ fn transact(
         for old in &carried {
             entries.push(carry(t, &stage, old)?);
         }
-        for (rel, content) in &files.files {
-            let text = content.render();
-            entries.push(write_file(&stage, &rel_name(rel), text.as_bytes())?);
-        }
+        entries.extend(write_files(&stage, &files.files, files.threads)?);
         let manifest = final_manifest(manifest, kind, months, &entries);
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
         sync_tree(&stage)?;
@@ -565,7 +680,12 @@ fn inspect(t: &Target) -> Result<Before, OutputError> {
         ));
     }
     if !meta.is_dir() {
-        return Err(OutputError::NotADirectory(t.out.clone(), "not a directory"));
+        let what = if meta.is_file() {
+            "a file"
+        } else {
+            "not a directory"
+        };
+        return Err(OutputError::NotADirectory(t.out.clone(), what));
     }
     let parent = fs::metadata(&t.parent).map_err(io(&t.parent))?;
     if parent.dev() != meta.dev() {
@@ -747,8 +867,12 @@ fn final_permissions(t: &Target, stage: &Path, before: &Before) -> Result<(), Ou
 }
 
 /// Writes one file into the staging directory (creating its directories there), never
-/// through an existing name or link, synced; returns its manifest entry.
-fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, OutputError> {
+/// through an existing name or link; returns its manifest entry and the file to sync.
+fn write_unsynced(
+    stage: &Path,
+    rel: &str,
+    bytes: &[u8],
+) -> Result<(FileEntry, Unsynced), OutputError> {
     let parts: Vec<&str> = rel.split('/').collect();
     assert!(
         parts
@@ -782,15 +906,121 @@ fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, Output
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(&path)
         .map_err(io(&path))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(io(&path))?;
     drop(s);
-    Ok(FileEntry {
+    f.write_all(bytes).map_err(io(&path))?;
+    let entry = FileEntry {
         path: rel.to_string(),
         size: bytes.len() as u64,
         sha256: sha256_hex(bytes),
-    })
+    };
+    Ok((entry, Unsynced { file: f, path }))
+}
+
+/// A file written but not yet synced to disk.
+struct Unsynced {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl Unsynced {
+    fn sync(self) -> Result<(), OutputError> {
+        self.file.sync_all().map_err(io(&self.path))
+    }
+}
+
+/// Writes one file into the staging directory and syncs it; returns its manifest entry.
+fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, OutputError> {
+    let (entry, unsynced) = write_unsynced(stage, rel, bytes)?;
+    unsynced.sync()?;
+    Ok(entry)
+}
+
+/// Files that may wait for their sync at once: each holds a descriptor open.
+const SYNC_QUEUE: usize = 64;
+
+/// Threads that sync written files: a sync mostly waits on the disk, so a few of them
+/// keep it busy while the writing threads render the next files.
+const SYNC_THREADS: usize = 4;
+
+/// Renders, writes and syncs `files` into the staging directory on `threads` threads
+/// (partners' files are independent) and returns their manifest entries in the order of
+/// `files`. Each entry's sha256 is taken from the bytes as they are written. On failure
+/// the error of the first failing file in that order is returned.
+fn write_files(
+    stage: &Path,
+    files: &[(PathBuf, Content)],
+    threads: usize,
+) -> Result<Vec<FileEntry>, OutputError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    let writers = threads.clamp(1, files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let (to_sync, synced) = mpsc::sync_channel::<(usize, Unsynced)>(SYNC_QUEUE);
+    let synced = Mutex::new(synced);
+    let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
+    std::thread::scope(|scope| {
+        let syncers: Vec<_> = (0..SYNC_THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut errors = Vec::new();
+                    loop {
+                        let job = synced.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((i, file)) = job else { break };
+                        if let Err(e) = file.sync() {
+                            failed.store(true, Ordering::Relaxed);
+                            errors.push((i, Err(e)));
+                        }
+                    }
+                    errors
+                })
+            })
+            .collect();
+        let write = |to_sync: mpsc::SyncSender<(usize, Unsynced)>| {
+            let mut done = Vec::new();
+            while !failed.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((rel, content)) = files.get(i) else {
+                    break;
+                };
+                let text = content.render();
+                match write_unsynced(stage, &rel_name(rel), text.as_bytes()) {
+                    Ok((entry, file)) => {
+                        done.push((i, Ok(entry)));
+                        // The syncers end only when every sender is gone.
+                        let _ = to_sync.send((i, file));
+                    }
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        done.push((i, Err(e)));
+                    }
+                }
+            }
+            done
+        };
+        let helpers: Vec<_> = (1..writers)
+            .map(|_| {
+                let to_sync = to_sync.clone();
+                scope.spawn(move || write(to_sync))
+            })
+            .collect();
+        results.extend(write(to_sync));
+        for h in helpers.into_iter().chain(syncers) {
+            results.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+    // A file that failed its sync has an entry from its write as well: the error stands.
+    results.sort_by_key(|(i, r)| (*i, r.is_ok()));
+    let mut entries = Vec::with_capacity(files.len());
+    for (i, r) in results {
+        match r {
+            Ok(entry) if entries.len() == i => entries.push(entry),
+            Ok(_) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    assert_eq!(entries.len(), files.len(), "every file written");
+    Ok(entries)
 }
 
 /// Copies a file of another month from OUT into the staging directory, checked against
@@ -1150,6 +1380,64 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Found>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A staging directory registered as a live run's, as `create_stage` leaves it.
+    fn live_stage(dir: &Path) -> PathBuf {
+        let stage = dir.join("stage");
+        fs::create_dir(&stage).unwrap();
+        staged().stages.push(stage.clone());
+        stage
+    }
+
+    #[test]
+    fn files_written_on_several_threads_are_listed_in_their_order() {
+        let files: Vec<(PathBuf, Content)> = (0..50)
+            .map(|i| {
+                let path = PathBuf::from(format!("d{}/f{i:02}.txt", i % 3));
+                let content = if i % 2 == 0 {
+                    Content::Text(format!("file {i}\n"))
+                } else {
+                    Content::Later(Box::new(move || "x".repeat(i)))
+                };
+                (path, content)
+            })
+            .collect();
+        let mut listed = Vec::new();
+        for threads in [1, 2, 3, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let entries = write_files(&stage, &files, threads).unwrap();
+            staged().forget_stage(&stage);
+            for ((rel, content), entry) in files.iter().zip(&entries) {
+                let bytes = fs::read(stage.join(rel)).unwrap();
+                assert_eq!(bytes, content.render().as_bytes());
+                assert_eq!(entry.path, rel_name(rel));
+                assert_eq!(entry.size, bytes.len() as u64);
+                assert_eq!(entry.sha256, sha256_hex(&bytes));
+            }
+            listed.push(entries);
+        }
+        assert!(listed.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn the_first_failing_file_in_order_is_the_error() {
+        // `a` is a file, so neither `a/x` nor `a/y` can be written.
+        let files: Vec<(PathBuf, Content)> = ["a", "b", "a/x", "c", "a/y", "d"]
+            .iter()
+            .map(|p| (PathBuf::from(p), Content::Text(p.to_string())))
+            .collect();
+        for threads in [1, 2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let e = write_files(&stage, &files, threads).unwrap_err();
+            staged().forget_stage(&stage);
+            let OutputError::Io { path, .. } = e else {
+                panic!("{e}")
+            };
+            assert_eq!(path, stage.join("a"), "{threads} threads");
+        }
+    }
 
     #[test]
     fn files_belong_to_the_month_they_name() {
