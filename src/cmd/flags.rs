@@ -63,7 +63,12 @@ impl OutFlags {
         let Some(dir) = &self.out else {
             return Ok(());
         };
+        // A file of the data directory may be a link into OUT: it is an input too.
+        let entries: Vec<std::path::PathBuf> = std::fs::read_dir(&data.data_dir)
+            .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
         let mut inputs = vec![data.data_dir.as_path()];
+        inputs.extend(entries.iter().map(|p| p.as_path()));
         inputs.extend(data.book.as_deref());
         inputs.extend_from_slice(more);
         crate::report::check_apart(dir, &inputs)
