@@ -77,7 +77,11 @@ fn partner_files_stay_apart_on_case_insensitive_file_systems() {
     ] {
         let mut folded: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for entry in fs::read_dir(&dir).expect("read dir") {
-            let name = entry.expect("entry").file_name().into_string().expect("utf-8");
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8");
             folded
                 .entry(name.to_ascii_lowercase())
                 .or_default()
