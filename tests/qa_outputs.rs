@@ -51,7 +51,6 @@ fn an_input_file_linked_from_inside_out_is_never_replaced() {
 /// file: the second statement would replace the first, and `P1.html` would show p1's
 /// payouts to P1. Every partner's files must differ even ignoring letter case.
 #[test]
-#[ignore = "file names come from each id alone (report::file_stem); keeping P1 and p1 apart needs the run's whole id set at naming time, in calc, statements and the HTML pages"]
 fn partner_files_stay_apart_on_case_insensitive_file_systems() {
     let data = common::data_dir(&[("gmv_daily.csv", &gmv_for(&["P1", "p1"]))]);
     let root = tempfile::tempdir().expect("temp dir");

@@ -90,6 +90,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             format!("credit_statement_{label}.csv"),
             credit_statement::statement_csv(&rows),
         );
+        let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
         for row in &rows {
             let lines: Vec<&crate::engine::Line> = run.outcome.lines_of(&row.partner_id).collect();
             let facts = credit_statement::PartnerFacts {
@@ -100,7 +101,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             files.add(
                 PathBuf::from("statements")
                     .join(&label)
-                    .join(format!("{}.md", report::file_stem(&row.partner_id))),
+                    .join(format!("{}.md", stems[row.partner_id.as_str()])),
                 credit_statement::partner_markdown(row, &facts, &info),
             );
         }

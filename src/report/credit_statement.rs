@@ -601,8 +601,13 @@ pub fn html_pages(
     let dir = PathBuf::from("html").join(&label);
     let mut pages = Vec::with_capacity(rows.len() + 1);
     let mut index_rows = Vec::with_capacity(rows.len());
+    let stems = super::file_stems(outcome.partners.keys().map(String::as_str));
     for row in rows {
         let id = row.partner_id.as_str();
+        let stem = stems
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| super::file_stem(id));
         // Every ad-credit line of the month: the lines the month total adds up. The page
         // renderer leaves other partners' ids out of the leaderboards.
         let lines: Vec<&Line> = outcome
@@ -624,11 +629,11 @@ pub fn html_pages(
             index_href: Some("index.html"),
             audit,
         });
-        pages.push((dir.join(html::page_file(id)), page));
+        pages.push((dir.join(html::page_file_of(&stem)), page));
         index_rows.push(IndexRow {
             partner_id: id,
             partner_name: &row.partner_name,
-            href: html::page_href(id),
+            href: html::page_href_of(&stem),
             amounts: row.amounts().to_vec(),
             // A month's credits are issued only once it has ended.
             provisional: Vec::new(),
