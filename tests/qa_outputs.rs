@@ -102,3 +102,32 @@ fn partner_files_stay_apart_on_case_insensitive_file_systems() {
     ids.sort();
     assert_eq!(ids, ["P1", "p1"]);
 }
+
+/// A scenario whose book moves BFCM past --as-of leaves the BFCM programs not evaluated:
+/// their amounts are unknown, not zero. The budget impact must not report the baseline's
+/// BFCM prizes as saved (`bfcm_matchmaking … -71,000.00`, `cash -208,500.00`).
+#[test]
+#[ignore = "whatif's budget table counts a program the scenario does not evaluate as 0.00; showing it as not evaluated and leaving it out of the TOTAL difference is a change to the whatif report"]
+fn whatif_budget_never_counts_a_program_not_evaluated_as_saved() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let scenario = root.path().join("late-bfcm.toml");
+    fs::write(
+        &scenario,
+        "[book.windows]\nbfcm = { start = \"2025-11-25\", end = \"2025-12-01\" }\n",
+    )
+    .expect("write scenario");
+    let out = bin()
+        .args(["whatif", "-q", "--as-of", "2025-11-20", "--scenario"])
+        .arg(&scenario)
+        .arg(common::fixture())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).expect("utf-8");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| bfcm_matchmaking"))
+        .expect("budget row");
+    assert!(!row.contains("-71,000.00"), "{row}");
+    assert!(!table.contains("cash -208,500.00"), "{table}");
+}
