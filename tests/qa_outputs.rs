@@ -131,3 +131,32 @@ fn whatif_budget_never_counts_a_program_not_evaluated_as_saved() {
     assert!(!row.contains("-71,000.00"), "{row}");
     assert!(!table.contains("cash -208,500.00"), "{table}");
 }
+
+/// README: the reconciliation is printed on every run unless --quiet. `validate` prints it
+/// too, so it takes --quiet like the other commands; the problems still print, and the
+/// exit code still tells.
+#[test]
+fn validate_takes_quiet_and_still_reports_problems() {
+    let clean = bin()
+        .args(["validate", "-q"])
+        .arg(common::fixture())
+        .output()
+        .expect("run");
+    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&clean.stderr), "");
+    assert!(String::from_utf8_lossy(&clean.stdout).starts_with("ok: 6 file(s) checked"));
+
+    let bad = common::data_dir(&[(
+        "gmv_daily.csv",
+        &format!("{}7/1/2025,P1,S1,10.00,0,0,0\n", common::GMV_HEADER),
+    )]);
+    let run = bin()
+        .args(["validate", "--quiet", "--allow-gaps"])
+        .arg(bad.path())
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(65));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\"7/1/2025\" is not a date"), "{stdout}");
+    assert!(!String::from_utf8_lossy(&run.stderr).contains("reconciliation"));
+}
