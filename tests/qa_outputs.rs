@@ -160,3 +160,20 @@ fn validate_takes_quiet_and_still_reports_problems() {
     assert!(stdout.contains("\"7/1/2025\" is not a date"), "{stdout}");
     assert!(!String::from_utf8_lossy(&run.stderr).contains("reconciliation"));
 }
+
+/// A run kept inside the data directory (`calc data --out data/run`) is not an input of
+/// the next run: replacing it with --force goes on.
+#[test]
+fn a_run_kept_inside_the_data_directory_can_be_replaced() {
+    let data = common::data_dir(&[("gmv_daily.csv", &gmv_for(&["P1"]))]);
+    let out = data.path().join("run");
+    for _ in 0..2 {
+        bin()
+            .args(["calc", "-q", "--force", "--out"])
+            .arg(&out)
+            .arg(data.path())
+            .assert()
+            .success();
+    }
+    assert!(out.join("payouts.csv").is_file());
+}
