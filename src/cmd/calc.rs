@@ -99,10 +99,11 @@ fn write_calc_files(
         ..RunFiles::default()
     };
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
+    let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for partner in run.outcome.partners.keys() {
         let info = run.info();
         files.add_later(
-            PathBuf::from("statements").join(format!("{}.json", report::file_stem(partner))),
+            PathBuf::from("statements").join(format!("{}.json", stems[partner.as_str()])),
             move || report::statement_json(&run.outcome, &info, partner),
         );
     }
@@ -133,28 +134,33 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
     // Shared by the pages, each rendered only when it is written.
     let page_context = std::sync::Arc::new((audit, title, period.clone(), skipped));
     let mut rows = Vec::new();
+    let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for (id, name) in &run.outcome.partners {
         let context = page_context.clone();
-        files.add_later(PathBuf::from("html").join(html::page_file(id)), move || {
-            let (audit, title, period, skipped) = &*context;
-            let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
-            html::partner_page(&PageInput {
-                title,
-                period,
-                as_of: run.periods.as_of,
-                partner_id: id,
-                partner_name: name,
-                lines: &lines,
-                extra_totals: &[],
-                skipped,
-                index_href: Some("index.html"),
-                audit,
-            })
-        });
+        let stem = &stems[id.as_str()];
+        files.add_later(
+            PathBuf::from("html").join(html::page_file_of(stem)),
+            move || {
+                let (audit, title, period, skipped) = &*context;
+                let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
+                html::partner_page(&PageInput {
+                    title,
+                    period,
+                    as_of: run.periods.as_of,
+                    partner_id: id,
+                    partner_name: name,
+                    lines: &lines,
+                    extra_totals: &[],
+                    skipped,
+                    index_href: Some("index.html"),
+                    audit,
+                })
+            },
+        );
         rows.push(IndexRow {
             partner_id: id,
             partner_name: name,
-            href: html::page_href(id),
+            href: html::page_href_of(stem),
             amounts: vec![
                 run.outcome.total(Some(id), engine::Kind::Cash),
                 run.outcome.total(Some(id), engine::Kind::AdCredit),

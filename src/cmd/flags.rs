@@ -63,7 +63,17 @@ impl OutFlags {
         let Some(dir) = &self.out else {
             return Ok(());
         };
+        // A file of the data directory may be a link into OUT: it is an input too. (A
+        // directory there, e.g. OUT itself kept beside the exports, is not.)
+        let entries: Vec<std::path::PathBuf> = std::fs::read_dir(&data.data_dir)
+            .map(|dir| {
+                dir.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut inputs = vec![data.data_dir.as_path()];
+        inputs.extend(entries.iter().map(|p| p.as_path()));
         inputs.extend(data.book.as_deref());
         inputs.extend_from_slice(more);
         crate::report::check_apart(dir, &inputs)

@@ -97,12 +97,13 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             format!("credit_statement_{label}.csv"),
             credit_statement::statement_csv(&rows),
         );
+        let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
         let (run, info) = (&run, &info);
         for row in &rows {
             files.add_later(
                 PathBuf::from("statements")
                     .join(&label)
-                    .join(format!("{}.md", report::file_stem(&row.partner_id))),
+                    .join(format!("{}.md", stems[row.partner_id.as_str()])),
                 move || {
                     let lines: Vec<&crate::engine::Line> =
                         run.outcome.lines_of(&row.partner_id).collect();

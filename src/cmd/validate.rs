@@ -34,6 +34,10 @@ pub struct Args {
     /// same column) are counted together on one line with their first lines and a hint.
     #[arg(long)]
     all: bool,
+    /// Print no progress, reconciliation or notes on standard error; the problems and
+    /// warnings still print.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Checks every file and prints every problem; exit 65 when there is any.
@@ -43,7 +47,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let periods = Periods::new(&book.rules.windows, as_of);
     let opts = input::Options {
         mode: Mode::Strict,
-        progress: true,
+        progress: !args.quiet,
         adjust: None,
         threads: ingest_threads(),
         // validate shows no hashes.
@@ -51,15 +55,17 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         every_error: args.all,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
-    for n in &data.notes {
-        note(err, &format!("note: {n}\n"));
-    }
-    if let Some(columns) = &data.columns {
-        for line in columns.lines() {
-            note(err, &format!("columns.toml: {line}\n"));
+    if !args.quiet {
+        for n in &data.notes {
+            note(err, &format!("note: {n}\n"));
         }
+        if let Some(columns) = &data.columns {
+            for line in columns.lines() {
+                note(err, &format!("columns.toml: {line}\n"));
+            }
+        }
+        note(err, &report::reconciliation_text(&data));
     }
-    note(err, &report::reconciliation_text(&data));
     let mut text = if args.all {
         every_error_text(&data)
     } else {

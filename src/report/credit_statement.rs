@@ -610,10 +610,15 @@ pub fn html_pages<'a>(
         skipped.clone(),
         label.clone(),
     ));
+    let stems = super::file_stems(outcome.partners.keys().map(String::as_str));
     for row in rows {
         let id = row.partner_id.as_str();
+        let stem = stems
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| super::file_stem(id));
         let context = context.clone();
-        files.add_later(dir.join(html::page_file(id)), move || {
+        files.add_later(dir.join(html::page_file_of(&stem)), move || {
             let (title, period, qtd_label, skipped, label) = &*context;
             // Every ad-credit line of the month: the lines the month total adds up. The page
             // renderer leaves other partners' ids out of the leaderboards.
@@ -637,7 +642,7 @@ pub fn html_pages<'a>(
         index_rows.push(IndexRow {
             partner_id: id,
             partner_name: &row.partner_name,
-            href: html::page_href(id),
+            href: html::page_href_of(&stem),
             amounts: row.amounts().to_vec(),
             // A month's credits are issued only once it has ended.
             provisional: Vec::new(),

@@ -147,7 +147,11 @@ fn provisional_notice(doc: &mut Doc, as_of: &str) {
 /// be taken for the index page (`index`, in any case) gets its first letter
 /// percent-encoded, which no other partner id can produce.
 pub fn page_file(partner_id: &str) -> String {
-    let stem = super::file_stem(partner_id);
+    page_file_of(&super::file_stem(partner_id))
+}
+
+/// [`page_file`] of a stem from [`super::file_stems`].
+pub fn page_file_of(stem: &str) -> String {
     if stem.eq_ignore_ascii_case("index") {
         format!("%{:02X}{}.html", stem.as_bytes()[0], &stem[1..])
     } else {
@@ -157,7 +161,12 @@ pub fn page_file(partner_id: &str) -> String {
 
 /// A relative link to [`page_file`]: its `%` must itself be encoded in a URL.
 pub fn page_href(partner_id: &str) -> String {
-    page_file(partner_id).replace('%', "%25")
+    page_href_of(&super::file_stem(partner_id))
+}
+
+/// [`page_href`] of a stem from [`super::file_stems`].
+pub fn page_href_of(stem: &str) -> String {
+    page_file_of(stem).replace('%', "%25")
 }
 
 /// `q4` → `Q4`, `bfcm` → `BFCM`, `2025-11` → `November 2025`; anything else as it is.

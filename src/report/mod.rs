@@ -343,6 +343,30 @@ const MAX_STEM: usize = 180;
 /// stem over `MAX_STEM` bytes is cut and ends in `~` and 16 hex digits of the id's sha256:
 /// `~` is always encoded otherwise, so a cut stem never equals another id's whole one.
 pub fn file_stem(partner_id: &str) -> String {
+    stem(partner_id, false)
+}
+
+/// The file stems of a run's partners: [`file_stem`] of each id, except that ids whose
+/// stems are equal ignoring letter case (`P1`, `p1`), one file on case-insensitive file
+/// systems (macOS, Windows), each end in `~` and 16 hex digits of the id's sha256.
+pub fn file_stems<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeMap<&'a str, String> {
+    let mut stems: std::collections::BTreeMap<&str, String> =
+        ids.into_iter().map(|id| (id, file_stem(id))).collect();
+    let mut folded: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for stem in stems.values() {
+        *folded.entry(stem.to_ascii_lowercase()).or_default() += 1;
+    }
+    for (id, stem) in stems.iter_mut() {
+        if folded[&stem.to_ascii_lowercase()] > 1 {
+            *stem = self::stem(id, true);
+        }
+    }
+    stems
+}
+
+fn stem(partner_id: &str, hashed: bool) -> String {
     let safe = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
     let mut out = String::with_capacity(partner_id.len());
     for &b in partner_id.as_bytes() {
@@ -355,14 +379,16 @@ pub fn file_stem(partner_id: &str) -> String {
     if out.starts_with('.') {
         out.replace_range(0..1, "%2E");
     }
-    if out.len() > MAX_STEM {
+    if hashed || out.len() > MAX_STEM {
         use sha2::{Digest, Sha256};
-        let mut cut = MAX_STEM - 17;
-        // Never in the middle of a `%XX`.
-        if let Some(p) = out[cut - 2..cut].find('%') {
-            cut = cut - 2 + p;
+        if out.len() > MAX_STEM - 17 {
+            let mut cut = MAX_STEM - 17;
+            // Never in the middle of a `%XX`.
+            if let Some(p) = out[cut - 2..cut].find('%') {
+                cut = cut - 2 + p;
+            }
+            out.truncate(cut);
         }
-        out.truncate(cut);
         let digest = Sha256::digest(partner_id.as_bytes());
         out.push('~');
         out.extend(digest.iter().take(8).map(|b| format!("{b:02x}")));
@@ -399,5 +425,23 @@ mod tests {
             );
         }
         assert_eq!(file_stem(&"P".repeat(MAX_STEM)), "P".repeat(MAX_STEM));
+    }
+
+    #[test]
+    fn stems_equal_but_for_case_get_the_id_hash() {
+        let long = "p".repeat(MAX_STEM);
+        let upper = long.to_ascii_uppercase();
+        let stems = file_stems(["P1", "p1", "P2", long.as_str(), upper.as_str()]);
+        assert_eq!(stems["P2"], "P2");
+        assert!(stems["P1"].starts_with("P1~") && stems["p1"].starts_with("p1~"));
+        assert_ne!(
+            stems["P1"].to_ascii_lowercase(),
+            stems["p1"].to_ascii_lowercase()
+        );
+        assert_eq!(stems[long.as_str()].len(), MAX_STEM);
+        assert_ne!(
+            stems[long.as_str()].to_ascii_lowercase(),
+            stems[upper.as_str()].to_ascii_lowercase()
+        );
     }
 }
