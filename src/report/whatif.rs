@@ -54,17 +54,52 @@ pub struct Comparison {
     pub cash: Change,
     pub ad_credit: Change,
     pub by_program: BTreeMap<(usize, &'static str), Change>,
+    /// Payouts one run evaluated and the other skipped or did not evaluate, with why: an
+    /// amount against no evaluation is no change, so they are left out of rows and totals.
+    pub left_out: Vec<(&'static str, String)>,
 }
 
-/// Lines of both runs matched by (partner, program). A partner or program present in one
-/// run only counts as zero in the other.
+/// The payouts `outcome` skipped or did not evaluate, with the reason.
+fn unevaluated(outcome: &Outcome) -> BTreeMap<&'static str, &str> {
+    outcome
+        .skipped
+        .iter()
+        .chain(&outcome.not_evaluated)
+        .map(|s| (s.program, s.reason.as_str()))
+        .collect()
+}
+
+/// Payouts evaluated by one run only, with the side that did not and why.
+fn one_sided(baseline: &Outcome, scenario: &Outcome) -> Vec<(&'static str, String)> {
+    let (b, s) = (unevaluated(baseline), unevaluated(scenario));
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for (program, why) in &b {
+        if !s.contains_key(program) {
+            out.push((program, format!("not evaluated in the baseline: {why}")));
+        }
+    }
+    for (program, why) in &s {
+        if !b.contains_key(program) {
+            out.push((program, format!("not evaluated in the scenario: {why}")));
+        }
+    }
+    out.sort_by_key(|(p, _)| (baseline.order(p).min(scenario.order(p)), *p));
+    out
+}
+
+/// Lines of both runs matched by (partner, program). A partner present in one run only
+/// counts as zero in the other; a payout one run did not evaluate is left out.
 pub fn compare(baseline: &Outcome, scenario: &Outcome) -> Comparison {
+    let left_out = one_sided(baseline, scenario);
     let mut acc: BTreeMap<(String, usize, &'static str), (Kind, Money, Money)> = BTreeMap::new();
     // Both runs list the same programs; a program only one of them ran sorts by its place
     // in that one.
     let order = |p: &str| baseline.order(p).min(scenario.order(p));
     for (side, outcome) in [(0, baseline), (1, scenario)] {
         for l in &outcome.lines {
+            if left_out.iter().any(|(p, _)| *p == l.program) {
+                continue;
+            }
             let e = acc
                 .entry((l.partner_id.clone(), order(l.program), l.program))
                 .or_insert((l.kind, Money::ZERO, Money::ZERO));
@@ -88,6 +123,7 @@ pub fn compare(baseline: &Outcome, scenario: &Outcome) -> Comparison {
         cash: Change::default(),
         ad_credit: Change::default(),
         by_program: BTreeMap::new(),
+        left_out,
     };
     for ((partner_id, order, program), (kind, b, s)) in acc {
         match kind {
@@ -294,10 +330,17 @@ pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo, rows: WhatifRows) -> St
     out.push_str(&budget.to_string());
     out.push('\n');
     out.push_str(&format!(
-        "budget impact: cash {}, ad credits {}\n",
+        "budget impact: cash {}, ad credits {}{}\n",
         signed(cmp.cash.difference),
-        signed(cmp.ad_credit.difference)
+        signed(cmp.ad_credit.difference),
+        match cmp.left_out.len() {
+            0 => String::new(),
+            n => format!(" (payouts evaluated by both runs; {n} left out, below)"),
+        }
     ));
+    for (program, why) in &cmp.left_out {
+        out.push_str(&format!("left out of the comparison: {program} ({why})\n"));
+    }
     skip_lines(&mut out, "", info.baseline_skips);
     if info.scenario_skips != info.baseline_skips {
         skip_lines(&mut out, "scenario ", info.scenario_skips);
@@ -355,6 +398,7 @@ fn info_json(cmp: &Comparison, info: &WhatifInfo) -> serde_json::Map<String, Val
         "q4_input_sums": inputs,
         "totals": { "cash": cmp.cash, "ad_credit": cmp.ad_credit },
         "by_program": by_program,
+        "left_out": cmp.left_out.iter().map(|(p, why)| json!({"program": p, "reason": why})).collect::<Vec<_>>(),
         "skipped": { "baseline": skips(info.baseline_skips.0), "scenario": skips(info.scenario_skips.0) },
         "not_evaluated": { "baseline": skips(info.baseline_skips.1), "scenario": skips(info.scenario_skips.1) },
     });
