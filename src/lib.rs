@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod engine;
 pub mod input;
 pub(crate) mod leaderboard;
+pub mod ledger;
 pub mod money;
 pub(crate) mod number;
 pub mod payout;

@@ -326,6 +326,18 @@ pub(crate) fn compute(
     shown: Shown,
     err: &mut dyn Write,
 ) -> Result<Run, AppError> {
+    compute_issued(book, args, adjust, shown, &engine::Issued::NONE, err)
+}
+
+/// [`compute`] with what a ledger records as issued in closed periods.
+pub(crate) fn compute_issued(
+    book: Book,
+    args: &DataFlags,
+    adjust: Option<&dyn Adjust>,
+    shown: Shown,
+    issued: &engine::Issued,
+    err: &mut dyn Write,
+) -> Result<Run, AppError> {
     let as_of = resolve_as_of(&book, args.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
     let opts = input::Options {
@@ -372,7 +384,7 @@ pub(crate) fn compute(
         });
     }
     check_gaps(&data, &periods, args.allow_gaps, err)?;
-    let outcome = engine::run(&book.rules, &periods, &data, shown.figures);
+    let outcome = engine::run_issued(&book.rules, &periods, &data, shown.figures, issued);
     Ok(Run {
         book,
         periods,

@@ -511,6 +511,7 @@ mod tests {
             periods: &f.periods,
             data: &f.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         assert!(matches!(
             BfcmSellerChallenge.evaluate(&ctx),

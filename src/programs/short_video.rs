@@ -654,6 +654,7 @@ mod tests {
             periods: &f.periods,
             data: &f.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         let pending = ShortVideo.not_evaluated(&ctx);
         assert_eq!(pending.len(), 1);
@@ -666,6 +667,7 @@ mod tests {
             periods: &early.periods,
             data: &early.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         match ShortVideo.evaluate(&ctx) {
             Evaluation::NotEvaluated(reason) => {
