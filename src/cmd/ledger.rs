@@ -4,7 +4,7 @@
 //! Only `close` creates a ledger.
 
 use super::flags::DataFlags;
-use super::load::{compute_issued, load_book, resolve_as_of, Shown};
+use super::load::{compute, compute_issued, load_book, resolve_as_of, Run, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine::{Issued, Kind, Line, Outcome, Step};
 use crate::ledger::{self, CloseRecord, Closed, Ledger, Source};
@@ -57,6 +57,100 @@ impl LedgerFlags {
         let closed = ledger.closed()?;
         Ok(Some(Read { ledger, closed }))
     }
+}
+
+/// A run with the ledger applied: closed periods as issued, open ones computed with the
+/// affiliate true-up against the ledger; which is which (`None` without a ledger); and
+/// what the ledger's closed months issued.
+pub(crate) fn compute_with_ledger(
+    book: crate::book::Book,
+    data: &DataFlags,
+    flags: &LedgerFlags,
+    shown: Shown,
+    err: &mut dyn Write,
+) -> Result<(Run, Option<String>, Issued), AppError> {
+    let Some(read) = flags.open(err)? else {
+        let run = compute(book, data, None, shown, err)?;
+        return Ok((run, None, Issued::default()));
+    };
+    let as_of = resolve_as_of(&book, data.as_of)?;
+    let periods = Periods::new(&book.rules.windows, as_of);
+    let issued = read.issued(&periods)?;
+    let mut run = compute_issued(book, data, None, shown, &issued, err)?;
+    let closed = read.closed_in(&run.periods);
+    show_issued(&mut run.outcome, &closed, read.ledger.path(), shown.figures);
+    let provenance = provenance_text(&closed, &run.periods, read.ledger.path());
+    Ok((run, Some(provenance), issued))
+}
+
+/// `statements --month M` for a closed month: the files and table its close stored, as
+/// they were; the data is not read.
+pub(crate) fn closed_statement(
+    read: &Read,
+    closed: &Closed,
+    to: &super::flags::OutFlags,
+    html: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
+    let c = &closed.close;
+    note(
+        err,
+        &format!(
+            "{} is closed: the statement issued at {} from ledger {}; the data is not read\n",
+            c.period,
+            close_label(c),
+            read.ledger.path().display()
+        ),
+    );
+    let stored = read.ledger.files(c.id)?;
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let table = stored
+        .iter()
+        .find(|(p, _)| p == super::close::TABLE_FILE)
+        .map(|(_, b)| text(b))
+        .unwrap_or_default();
+    if let Some(dir) = &to.out {
+        let mut files = crate::report::RunFiles::default();
+        for (path, bytes) in &stored {
+            if path == super::close::TABLE_FILE || (!html && path.starts_with("html/")) {
+                continue;
+            }
+            files.add(path.as_str(), text(bytes));
+        }
+        let inputs: serde_json::Map<String, serde_json::Value> = read
+            .ledger
+            .inputs(c.id)?
+            .into_iter()
+            .map(|f| (f.file, serde_json::json!(f.sha256)))
+            .collect();
+        let lines = &closed.lines;
+        let doc = serde_json::json!({
+            "tool": "tsp-payout",
+            "version": env!("CARGO_PKG_VERSION"),
+            "as_of": c.as_of,
+            "book": {"name": c.book_name, "sha256": c.book_sha256},
+            "inputs": inputs,
+            "statement": {
+                "month": c.period,
+                "total": lines.iter().map(|l| l.amount).sum::<Money>(),
+            },
+            "ledger": {
+                "path": read.ledger.path().display().to_string(),
+                "close": c.id,
+                "closed_at": c.closed_at,
+                "close_sha256": c.close_sha256,
+            },
+        });
+        let mut manifest = serde_json::to_string_pretty(&doc).expect("JSON of plain data");
+        manifest.push('\n');
+        let kind = crate::report::RunKind {
+            command: "statements",
+            month: Some(&c.period),
+        };
+        crate::report::write_run(dir, kind, &files, manifest, to.force)?;
+    }
+    emit_human(out, &table)
 }
 
 /// The month labels of the program, in order.

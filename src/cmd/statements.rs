@@ -1,7 +1,7 @@
 //! `statements`: the monthly ad-credit statement of one ended month.
 
 use super::flags::{DataFlags, OutFlags};
-use super::load::{compute, load_book, resolve_as_of, Shown};
+use super::load::{load_book, resolve_as_of, Shown};
 use super::{emit_human, AppError};
 use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
@@ -21,6 +21,8 @@ pub struct Args {
     month: String,
     #[command(flatten)]
     to: OutFlags,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
     /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
     /// (needs --out).
     #[arg(long, requires = "out")]
@@ -63,11 +65,21 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), &args.month)?;
+    // A closed month is the statement written at its close, whatever the data says now.
+    if let Some(read) = args.ledger.open(err)? {
+        if let Some(closed) = read.closed.get(&args.month) {
+            return super::ledger::closed_statement(&read, closed, &args.to, args.html, out, err);
+        }
+    }
     let shown = Shown {
         figures: true,
         hashes: args.to.out.is_some(),
     };
-    let run = compute(book, &args.data, None, shown, err)?;
+    let (run, provenance, _) =
+        super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
+    if let Some(p) = &provenance {
+        super::note(err, p);
+    }
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = &args.to.out {

@@ -1,7 +1,7 @@
 //! `whatif`: the payouts as they are beside the payouts under a scenario.
 
 use super::flags::{DataFlags, Format, OutFlags};
-use super::load::{compute, load_scenario, BookText, Shown};
+use super::load::{compute_issued, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::input::{self, DataSet};
 use crate::report::{self, RunFiles, RunKind};
@@ -23,6 +23,8 @@ pub struct Args {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
 }
 
 /// Q4 sums (cut at the evaluation date) of every partner and channel.
@@ -47,15 +49,22 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         figures: false,
         hashes: args.to.out.is_some(),
     };
-    let baseline = compute(base_book, &args.data, None, shown, err)?;
+    // With a ledger the baseline is what was issued for closed periods (computed for open
+    // ones), and the scenario is trued up against the ledger.
+    let (baseline, provenance, issued) =
+        super::ledger::compute_with_ledger(base_book, &args.data, &args.ledger, shown, err)?;
+    if let Some(p) = &provenance {
+        note(err, p);
+    }
     scenario.check_partners(&baseline.data)?;
     // Same files, so the same reconciliation and errors: shown only if this run fails.
     let mut diagnostics = Vec::new();
-    let alt = compute(
+    let alt = compute_issued(
         alt_book,
         &args.data,
         Some(&scenario),
         shown,
+        &issued,
         &mut diagnostics,
     )
     .inspect_err(|_| {
