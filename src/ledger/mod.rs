@@ -382,15 +382,17 @@ impl Ledger {
         };
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        // Every commit is on disk before the close reports success.
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql)?;
         let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
             version: 0,
         };
         ledger.check_header()?;
+        // Every commit is on disk before the close reports success.
+        ledger
+            .conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(sql)?;
         let tx = ledger
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
