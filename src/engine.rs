@@ -167,6 +167,10 @@ fn run_with(
             .flat_map(|p| p.payouts().iter().copied())
             .collect(),
     };
+    // Partners the ledger issued to are partners of the run, in the data or not.
+    for (partner_id, _) in issued.affiliate.keys() {
+        outcome.partners.entry(partner_id.clone()).or_default();
+    }
     let results = evaluate_all(programs, &ctx);
     for (program, result) in programs.iter().zip(results) {
         let Some((evaluation, not_evaluated)) = result else {

@@ -20,10 +20,11 @@ const OCTOBER: &[(&str, &str, &str, &str)] = &[
     ("2025-10-10", "P1", "S3", "30000.00"), // 1,000 → P1 issues 1,750
     ("2025-10-10", "P2", "S9", "26000.00"), // 1,000 → P2 issues 1,000
     ("2025-10-10", "P3", "S7", "2500.00"),  // 250 → P3 issues 250
+    ("2025-10-10", "P4", "S8", "10000.00"), // 500 → P4 issues 500
 ];
 
-/// October restated: S1 up, S3, S9 and S7 down; S2 unchanged. Then November, and
-/// December.
+/// October restated: S1 up, S3, S9 and S7 down; S2 unchanged; P4 gone from the export.
+/// Then November, and December.
 const RESTATED: &[(&str, &str, &str, &str)] = &[
     ("2025-10-10", "P1", "S1", "26000.00"), // 1,000 now (was 500)
     ("2025-10-10", "P1", "S2", "3000.00"),  // 250
@@ -100,7 +101,12 @@ fn november_is_trued_up_against_what_october_issued() {
     close(work.path(), &data, &ledger, "2025-10");
     assert_eq!(
         issued_affiliate(&ledger, "2025-10"),
-        map([("P1", 175_000), ("P2", 100_000), ("P3", 25_000)])
+        map([
+            ("P1", 175_000),
+            ("P2", 100_000),
+            ("P3", 25_000),
+            ("P4", 50_000)
+        ])
     );
 
     // The export is restated; October stays as issued.
@@ -108,16 +114,22 @@ fn november_is_trued_up_against_what_october_issued() {
     let stdout = close(work.path(), &data, &ledger, "2025-11");
     assert_eq!(
         issued_affiliate(&ledger, "2025-10"),
-        map([("P1", 175_000), ("P2", 100_000), ("P3", 25_000)]),
+        map([
+            ("P1", 175_000),
+            ("P2", 100_000),
+            ("P3", 25_000),
+            ("P4", 50_000)
+        ]),
         "October is never recomputed"
     );
     // P1: entitlement S1 1,000 + S2 1,000 + S3 250 = 2,250, issued before 1,750 → 500
     //     (a recompute against the restated October, 1,500, would have issued 750).
     // P2: entitlement 0 against 1,000 issued → nothing, 1,000 over-issued carried.
     // P3: entitlement 0 against 250 issued → nothing, 250 over-issued carried.
+    // P4, no longer in the export: 500 over-issued carried.
     assert_eq!(
         issued_affiliate(&ledger, "2025-11"),
-        map([("P1", 50_000), ("P2", 0), ("P3", 0)])
+        map([("P1", 50_000), ("P2", 0), ("P3", 0), ("P4", 0)])
     );
     assert_eq!(
         balances(&ledger, "2025-11"),
@@ -125,6 +137,7 @@ fn november_is_trued_up_against_what_october_issued() {
             ("P1", [225_000, 175_000, 50_000, 0]),
             ("P2", [0, 100_000, 0, 100_000]),
             ("P3", [0, 25_000, 0, 25_000]),
+            ("P4", [0, 50_000, 0, 50_000]),
         ])
     );
     // P1's sellers: S1 +500, S2 +750, S3 −750 (set against the others' growth) = 500.
@@ -173,9 +186,10 @@ fn november_is_trued_up_against_what_october_issued() {
     // P1: entitlement 2,250, issued before 2,250 → 0.
     // P2: S9 11,600 → 500, issued before 1,000 → 0, 500 recoverable.
     // P3: S7 31,000 → 1,000, issued before 250 → 750.
+    // P4: 500 recoverable.
     assert_eq!(
         issued_affiliate(&ledger, "2025-12"),
-        map([("P1", 0), ("P2", 0), ("P3", 75_000)])
+        map([("P1", 0), ("P2", 0), ("P3", 75_000), ("P4", 0)])
     );
     assert_eq!(
         balances(&ledger, "2025-12"),
@@ -183,6 +197,7 @@ fn november_is_trued_up_against_what_october_issued() {
             ("P1", [225_000, 225_000, 0, 0]),
             ("P2", [50_000, 100_000, 0, 50_000]),
             ("P3", [100_000, 25_000, 75_000, 0]),
+            ("P4", [0, 50_000, 0, 50_000]),
         ])
     );
     assert!(
@@ -277,6 +292,7 @@ fn drift_lists_what_the_restated_data_would_give() {
             "P1,affiliate_credits,2025-10,1,1750.00,1500.00,-250.00",
             "P2,affiliate_credits,2025-10,1,1000.00,0.00,-1000.00",
             "P3,affiliate_credits,2025-10,1,250.00,0.00,-250.00",
+            "P4,affiliate_credits,2025-10,1,500.00,0.00,-500.00",
         ],
         "{csv}"
     );
@@ -288,7 +304,7 @@ fn drift_lists_what_the_restated_data_would_give() {
         .output()
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.contains("3 changed"), "{text}");
+    assert!(text.contains("4 changed"), "{text}");
     assert!(
         text.contains("| P1         | affiliate_credits | 2025-10 | #1    | 1,750.00 | 1,500.00 |    -250.00 |"),
         "{text}"

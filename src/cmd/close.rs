@@ -228,7 +228,8 @@ fn affiliate_records(
     let label = run.periods.full(month).month_label();
     let rules = &run.book.rules.affiliate_credits;
     let (mut sellers, mut balances) = (Vec::new(), Vec::new());
-    for (partner_id, partner) in &run.data.partners {
+    let none = crate::input::PartnerData::default();
+    for (partner_id, partner) in affiliate::trued_up_partners(&run.data.partners, issued, &none) {
         let months = affiliate::partner_months(rules, &run.periods, partner_id, partner, issued);
         let Some(m) = months.into_iter().find(|m| m.month == month) else {
             continue;

@@ -59,19 +59,35 @@ impl LedgerFlags {
     }
 }
 
+/// What a reading command took from a ledger: the closed months' issues (for the true-up)
+/// and the closed periods shown as issued.
+pub(crate) struct Applied {
+    pub(crate) issued: Issued,
+    closed: BTreeMap<String, Closed>,
+    path: PathBuf,
+}
+
+impl Applied {
+    /// Shows the closed periods of another run of the same data (a scenario) as issued.
+    pub(crate) fn show_issued(&self, outcome: &mut Outcome, figures: bool) {
+        let closed = self.closed.iter().map(|(p, c)| (p.clone(), c)).collect();
+        show_issued(outcome, &closed, &self.path, figures);
+    }
+}
+
 /// A run with the ledger applied: closed periods as issued, open ones computed with the
 /// affiliate true-up against the ledger; which is which (`None` without a ledger); and
-/// what the ledger's closed months issued.
+/// what was taken from the ledger.
 pub(crate) fn compute_with_ledger(
     book: crate::book::Book,
     data: &DataFlags,
     flags: &LedgerFlags,
     shown: Shown,
     err: &mut dyn Write,
-) -> Result<(Run, Option<String>, Issued), AppError> {
+) -> Result<(Run, Option<String>, Option<Applied>), AppError> {
     let Some(read) = flags.open(err)? else {
         let run = compute(book, data, None, shown, err)?;
-        return Ok((run, None, Issued::default()));
+        return Ok((run, None, None));
     };
     let as_of = resolve_as_of(&book, data.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
@@ -80,7 +96,12 @@ pub(crate) fn compute_with_ledger(
     let closed = read.closed_in(&run.periods);
     show_issued(&mut run.outcome, &closed, read.ledger.path(), shown.figures);
     let provenance = provenance_text(&closed, &run.periods, read.ledger.path());
-    Ok((run, Some(provenance), issued))
+    let applied = Applied {
+        issued,
+        closed: closed.into_iter().map(|(p, c)| (p, c.clone())).collect(),
+        path: read.ledger.path().to_path_buf(),
+    };
+    Ok((run, Some(provenance), Some(applied)))
 }
 
 /// `statements --month M` for a closed month: the files and table its close stored, as

@@ -3,6 +3,7 @@
 use super::flags::{DataFlags, Format, OutFlags};
 use super::load::{compute_issued, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
+use crate::engine::Issued;
 use crate::input::{self, DataSet};
 use crate::report::{self, RunFiles, RunKind};
 use std::io::Write;
@@ -49,9 +50,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         figures: false,
         hashes: args.to.out.is_some(),
     };
-    // With a ledger the baseline is what was issued for closed periods (computed for open
-    // ones), and the scenario is trued up against the ledger.
-    let (baseline, provenance, issued) =
+    // With a ledger, closed periods are issued on both sides: the scenario moves the open
+    // ones, whose affiliate true-up is taken against what the ledger issued.
+    let (baseline, provenance, applied) =
         super::ledger::compute_with_ledger(base_book, &args.data, &args.ledger, shown, err)?;
     if let Some(p) = &provenance {
         note(err, p);
@@ -59,17 +60,22 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     scenario.check_partners(&baseline.data)?;
     // Same files, so the same reconciliation and errors: shown only if this run fails.
     let mut diagnostics = Vec::new();
-    let alt = compute_issued(
+    let nothing_closed = Issued::default();
+    let issued = applied.as_ref().map_or(&nothing_closed, |a| &a.issued);
+    let mut alt = compute_issued(
         alt_book,
         &args.data,
         Some(&scenario),
         shown,
-        &issued,
+        issued,
         &mut diagnostics,
     )
     .inspect_err(|_| {
         note(err, &String::from_utf8_lossy(&diagnostics));
     })?;
+    if let Some(a) = &applied {
+        a.show_issued(&mut alt.outcome, shown.figures);
+    }
     let cmp = report::whatif::compare(&baseline.outcome, &alt.outcome);
     let changes = scenario.describe();
     let info = report::whatif::WhatifInfo {

@@ -261,6 +261,28 @@ pub fn partner_months(
     out
 }
 
+/// The partners a month is trued up for: those of the data, and those a ledger issued
+/// credits to that a restated export no longer has (`none` stands for their data), so
+/// what they were issued is carried as over-issued. In partner_id order.
+pub fn trued_up_partners<'a>(
+    partners: &'a BTreeMap<String, PartnerData>,
+    issued: &'a Issued,
+    none: &'a PartnerData,
+) -> Vec<(&'a String, &'a PartnerData)> {
+    let mut out: Vec<(&String, &PartnerData)> = partners.iter().collect();
+    out.extend(
+        issued
+            .affiliate
+            .keys()
+            .map(|(partner_id, _)| partner_id)
+            .filter(|p| !partners.contains_key(*p))
+            .map(|p| (p, none)),
+    );
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// `1st`, `2nd`, `71st`, `112th`.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -498,7 +520,8 @@ impl Program for AffiliateCredits {
         // growth over the previous month's entitlement, as it always was.
         let ledger = !ctx.issued.closed_months.is_empty();
         let mut lines = Vec::new();
-        for (partner_id, partner) in &ctx.data.partners {
+        let none = PartnerData::default();
+        for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
             for m in partner_months(rules, periods, partner_id, partner, ctx.issued) {
                 lines.push(month_line(
                     rules,
