@@ -707,6 +707,102 @@ mod tests {
         );
     }
 
+    fn credit(seller: &str, dollars: i64) -> SellerCredit {
+        SellerCredit {
+            seller_id: seller.into(),
+            cumulative: Money::ZERO,
+            credit: Money::dollars(dollars),
+        }
+    }
+
+    #[test]
+    fn a_true_up_sets_sellers_restated_down_against_the_others() {
+        let now = Entitlement {
+            kept: vec![credit("S1", 1000), credit("S2", 500)],
+            amount: Money::dollars(1500),
+            ..Entitlement::default()
+        };
+        let before: BTreeMap<String, Money> = [
+            ("S1".to_string(), Money::dollars(500)),
+            ("S3".to_string(), Money::dollars(250)),
+        ]
+        .into();
+        let t = true_up(&now, &before);
+        assert_eq!(
+            (t.issued_before, t.issued, t.over_issued),
+            (Money::dollars(750), Money::dollars(750), Money::ZERO)
+        );
+        assert_eq!(
+            t.sellers,
+            [
+                ("S1".to_string(), Money::dollars(500)),
+                ("S2".to_string(), Money::dollars(500)),
+                ("S3".to_string(), Money::dollars(-250)),
+            ]
+        );
+        assert_eq!(t.sellers.iter().map(|s| s.1).sum::<Money>(), t.issued);
+        // Below what was issued: nothing issued, nothing changes hands, the rest carried.
+        let low = Entitlement {
+            kept: vec![credit("S1", 250)],
+            amount: Money::dollars(250),
+            ..Entitlement::default()
+        };
+        let t = true_up(&low, &before);
+        assert_eq!(
+            (t.issued, t.over_issued, t.sellers.len()),
+            (Money::ZERO, Money::dollars(500), 0)
+        );
+    }
+
+    #[test]
+    fn closed_months_are_taken_as_the_ledger_issued_them() {
+        let mut f = Fixture::new("2025-12-31");
+        add(&mut f, "2025-10-03", "P1", "S1", "30000.00"); // 1,000 in October
+        add(&mut f, "2025-11-03", "P1", "S2", "2000.00"); // 250 in November
+                                                          // The ledger issued only 250 for S1 in October (an export since restated up).
+        let mut issued = Issued::default();
+        issued.closed_months.insert("2025-10".into());
+        issued.affiliate.insert(
+            ("P1".into(), "2025-10".into()),
+            [("S1".to_string(), Money::dollars(250))].into(),
+        );
+        let rules = &f.book.rules.affiliate_credits;
+        let months = partner_months(rules, &f.periods, "P1", &f.data.partners["P1"], &issued);
+        let issues: Vec<Money> = months.iter().map(|m| m.true_up.issued).collect();
+        // October as computed now (the close's figures stand in the ledger); November:
+        // 1,250 − 250 issued; December: 1,250 − (250 + 1,000) = 0.
+        assert_eq!(
+            issues,
+            [Money::dollars(1000), Money::dollars(1000), Money::ZERO]
+        );
+        assert_eq!(
+            months[2].earlier,
+            [
+                ("2025-10".to_string(), true),
+                ("2025-11".to_string(), false)
+            ]
+        );
+        let ctx = Context {
+            rules: &f.book.rules,
+            periods: &f.periods,
+            data: &f.data,
+            figures: true,
+            issued: &issued,
+        };
+        let Evaluation::Lines(lines) = AffiliateCredits.evaluate(&ctx) else {
+            panic!("evaluated")
+        };
+        let nov = line(&lines, "P1", "2025-11");
+        assert_eq!(
+            nov.basis,
+            "entitlement 1,250.00 (2 of 2 qualifying sellers kept, cap 70) − issued before (2025-10 closed (ledger)) 250.00 = 1,000.00"
+        );
+        assert!(nov
+            .steps
+            .iter()
+            .any(|s| s.label == ISSUED_BEFORE && s.value == "250.00"));
+    }
+
     #[test]
     fn ordinals() {
         let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 71, 101, 111, 112, 113, 123]
