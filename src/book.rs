@@ -1,8 +1,6 @@
 //! The program book: every rule number, window, tier, band and cap, as TOML.
 
-use crate::programs::{
-    affiliate, bfcm, bfcm_seller, creator_incubation, gmv_growth, short_video, tier_upgrade,
-};
+use crate::programs::Sections;
 use crate::rules::{invalid, Invalid};
 pub use crate::rules::{Band, Bands, Tier, TierTable, MAX_BOOK_NUMBER};
 pub use crate::window::Windows;
@@ -39,25 +37,65 @@ pub struct Book {
     pub source_name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A whole book: its head (name, windows, provenance, sources) and the programs' sections.
+#[derive(Debug, Clone)]
 pub struct Rules {
     pub book: Meta,
     pub windows: Windows,
-    // One section per program, each a type of its program's file, named as the program's
-    // `ProgramInfo::book_section` (a test checks the two agree).
-    pub gmv_growth: gmv_growth::Section,
-    pub tier_upgrade: tier_upgrade::Section,
-    pub short_video_top15: short_video::Section,
-    pub affiliate_credits: affiliate::Section,
-    pub creator_incubation: creator_incubation::Section,
-    pub bfcm_matchmaking: bfcm::Leaderboard,
-    pub bfcm_seller_challenge: bfcm_seller::Section,
-    pub bfcm_live_championship: bfcm::Leaderboard,
+    /// One section per program, each a type of its program's file (see `programs::register!`).
+    pub programs: Sections,
     /// Where each value comes from, by book key (`"windows.q3"`, `"gmv_growth.tiers"`).
     pub provenance: BTreeMap<String, Provenance>,
     /// The sources the provenance cites, by id.
     pub sources: BTreeMap<String, Source>,
+}
+
+/// A program reads its section as `rules.<section>`.
+impl std::ops::Deref for Rules {
+    type Target = Sections;
+    fn deref(&self) -> &Sections {
+        &self.programs
+    }
+}
+
+/// The tables of a book that belong to no program.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head {
+    book: Meta,
+    windows: Windows,
+    provenance: BTreeMap<String, Provenance>,
+    sources: BTreeMap<String, Source>,
+}
+
+impl Head {
+    const TABLES: [&'static str; 4] = ["book", "windows", "provenance", "sources"];
+}
+
+impl Rules {
+    /// Splits the book's tables: the head's by name, every other table a program's section
+    /// (an unknown one is refused, naming the sections the programs read).
+    fn from_value(value: toml::Value) -> Result<Rules, toml::de::Error> {
+        let mut programs = match value {
+            toml::Value::Table(t) => t,
+            _ => return Err(serde::de::Error::custom("a book is a table of tables")),
+        };
+        let mut head = toml::Table::new();
+        for name in Head::TABLES {
+            if let Some(v) = programs.remove(name) {
+                head.insert(name.to_string(), v);
+            }
+        }
+        let head: Head = toml::Value::Table(head).try_into()?;
+        let programs: Sections = toml::Value::Table(programs).try_into()?;
+        Ok(Rules {
+            book: head.book,
+            windows: head.windows,
+            programs,
+            provenance: head.provenance,
+            sources: head.sources,
+        })
+    }
 }
 
 /// Whether a book value is published by the platform or this book's assumption.
@@ -186,12 +224,10 @@ impl Book {
         source_name: &str,
     ) -> Result<Book, BookError> {
         let keys = value_keys(&value);
-        let rules: Rules = value
-            .try_into()
-            .map_err(|e: toml::de::Error| BookError::Parse {
-                source_name: source_name.to_string(),
-                message: e.to_string().trim_end().to_string(),
-            })?;
+        let rules = Rules::from_value(value).map_err(|e: toml::de::Error| BookError::Parse {
+            source_name: source_name.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
         rules
             .validate()
             .and_then(|()| rules.check_provenance(&keys))
@@ -242,15 +278,7 @@ impl Rules {
             .check_layout()
             .map_err(|(k, m)| invalid(k, m))?;
         // Each program checks its own section.
-        self.gmv_growth.validate()?;
-        self.tier_upgrade.validate()?;
-        self.short_video_top15.validate()?;
-        self.affiliate_credits.validate()?;
-        self.creator_incubation.validate()?;
-        self.bfcm_matchmaking.validate(&bfcm::MATCHMAKING_INFO)?;
-        self.bfcm_seller_challenge.validate()?;
-        self.bfcm_live_championship.validate(&bfcm::LIVE_INFO)?;
-        Ok(())
+        self.programs.validate()
     }
 }
 

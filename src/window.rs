@@ -1,5 +1,6 @@
 //! Inclusive calendar-date windows and the arithmetic every program shares.
 
+use crate::rules::BookKey;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -252,15 +253,20 @@ impl WindowId {
     ];
     pub const MONTHS: [WindowId; 3] = [WindowId::Oct, WindowId::Nov, WindowId::Dec];
 
-    /// The book key of the window (`windows.<key>`).
+    /// The window's field of `[windows]` (`q3`, `oct`).
     pub fn key(self) -> &'static str {
+        self.book_key().field
+    }
+
+    /// The book key of the window (`windows.q3`), checked against [`Windows`]' fields.
+    pub fn book_key(self) -> BookKey {
         match self {
-            WindowId::Q3 => "q3",
-            WindowId::Q4 => "q4",
-            WindowId::Oct => "oct",
-            WindowId::Nov => "nov",
-            WindowId::Dec => "dec",
-            WindowId::Bfcm => "bfcm",
+            WindowId::Q3 => crate::window_key!(q3),
+            WindowId::Q4 => crate::window_key!(q4),
+            WindowId::Oct => crate::window_key!(oct),
+            WindowId::Nov => crate::window_key!(nov),
+            WindowId::Dec => crate::window_key!(dec),
+            WindowId::Bfcm => crate::window_key!(bfcm),
         }
     }
 }

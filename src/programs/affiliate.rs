@@ -406,10 +406,7 @@ fn month_line(
         }
         b
     };
-    let months_keys: Vec<String> = through
-        .iter()
-        .map(|m| format!("windows.{}", m.key()))
-        .collect();
+    let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
     let steps = || {
         let mut steps = vec![
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))

@@ -24,9 +24,62 @@ use crate::book::Rules;
 use crate::input::InputFile;
 use crate::money::Money;
 pub use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
-use crate::rules::BookKey;
+use crate::rules::{BookKey, Invalid};
 use crate::window::{Periods, WindowId};
 use std::sync::OnceLock;
+
+/// Registers every program, in report order, with the book section(s) it reads: the
+/// section's type (deserialized with unknown keys refused) and the check its program makes
+/// of it. This one list makes [`all`], the book's [`Sections`] and their validation, so a
+/// program cannot run without its section or have a section no run reads.
+macro_rules! register {
+    ($($program:path { $($section:ident: $ty:ty => $check:expr),+ $(,)? })*) => {
+        /// Every program, in report order.
+        pub fn all() -> Vec<Box<dyn Program>> {
+            vec![$(Box::new($program)),*]
+        }
+
+        /// The book's program sections, one field per section, as [`register!`] lists them.
+        #[derive(Debug, Clone, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Sections {
+            $($(pub $section: $ty,)+)*
+        }
+
+        impl Sections {
+            /// The names of the book's program sections.
+            pub const NAMES: &'static [&'static str] = &[$($(stringify!($section)),+),*];
+
+            /// Each program's checks of its own section.
+            pub fn validate(&self) -> Result<(), Invalid> {
+                $($({
+                    let check: fn(&$ty) -> Result<(), Invalid> = $check;
+                    check(&self.$section)?;
+                })+)*
+                Ok(())
+            }
+        }
+    };
+}
+
+register! {
+    GmvGrowth { gmv_growth: gmv_growth::Section => gmv_growth::Section::validate }
+    TierUpgrade { tier_upgrade: tier_upgrade::Section => tier_upgrade::Section::validate }
+    ShortVideo { short_video_top15: short_video::Section => short_video::Section::validate }
+    AffiliateCredits { affiliate_credits: affiliate::Section => affiliate::Section::validate }
+    CreatorIncubation {
+        creator_incubation: creator_incubation::Section => creator_incubation::Section::validate
+    }
+    BfcmMatchmaking {
+        bfcm_matchmaking: bfcm::Leaderboard => |s| s.validate(&bfcm::MATCHMAKING_INFO)
+    }
+    BfcmSellerChallenge {
+        bfcm_seller_challenge: bfcm_seller::Section => bfcm_seller::Section::validate
+    }
+    BfcmLive {
+        bfcm_live_championship: bfcm::Leaderboard => |s| s.validate(&bfcm::LIVE_INFO)
+    }
+}
 
 /// How often a payout is issued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,20 +193,6 @@ pub fn position(id: &str) -> usize {
         .iter()
         .position(|p| p.id == id)
         .unwrap_or(usize::MAX)
-}
-
-/// Every program, in report order.
-pub fn all() -> Vec<Box<dyn Program>> {
-    vec![
-        Box::new(GmvGrowth),
-        Box::new(TierUpgrade),
-        Box::new(ShortVideo),
-        Box::new(AffiliateCredits),
-        Box::new(CreatorIncubation),
-        Box::new(BfcmMatchmaking),
-        Box::new(BfcmSellerChallenge),
-        Box::new(BfcmLive),
-    ]
 }
 
 /// The fields every line needs; programs fill in the rest.
@@ -306,6 +345,15 @@ mod tests {
             );
             assert_eq!(registry().iter().filter(|q| q.id == p.id).count(), 1);
         }
+        // Each registered section is read by a payout of the programs, and each payout's
+        // section is registered: a section cannot be read by no program, nor a program run
+        // without its section.
+        let mut read: Vec<&str> = registry().iter().map(|p| p.book_section).collect();
+        read.sort_unstable();
+        read.dedup();
+        let mut registered = Sections::NAMES.to_vec();
+        registered.sort_unstable();
+        assert_eq!(read, registered);
         assert_eq!(
             gmv_growth::Section::TIERS.cite(),
             "book gmv_growth.tiers",

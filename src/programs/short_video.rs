@@ -15,6 +15,39 @@ use crate::rules::{
 use crate::window::{Periods, Window, WindowId};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The rule (1.3): a partner's increment for a month is its average daily short-video GMV
+/// in the month minus its average in Q3 (each a window's sum over its calendar days);
+/// partners with a positive increment are ranked by it, then by the month's short-video sum,
+/// then by partner_id, and each rank is paid its band ([`rank_outcome`]). Returns the
+/// ranked partners, best first, and those not ranked.
+pub fn rank_month(entries: impl Iterator<Item = Entry>) -> (Vec<Ranked<Entry>>, Vec<Entry>) {
+    let (eligible, ineligible): (Vec<Entry>, Vec<Entry>) =
+        entries.partition(|e| e.increment.is_positive());
+    let ranked = leaderboard::rank(eligible, |a, b| {
+        b.increment
+            .cmp(&a.increment)
+            .then(b.month_sum.cmp(&a.month_sum))
+            .then(a.partner_id.as_bytes().cmp(b.partner_id.as_bytes()))
+    });
+    (ranked, ineligible)
+}
+
+impl Entry {
+    /// A partner's figures from its (sum, days) of the month and of Q3.
+    pub fn new(partner_id: &str, month: (Money, i64), q3: (Money, i64)) -> Entry {
+        let month_avg = Exact::average(month.0, month.1);
+        let q3_avg = Exact::average(q3.0, q3.1);
+        Entry {
+            partner_id: partner_id.to_string(),
+            month_sum: month.0,
+            q3_sum: q3.0,
+            month_avg,
+            q3_avg,
+            increment: month_avg.minus(q3_avg),
+        }
+    }
+}
+
 pub const TOP15: &str = "short_video_top15";
 pub const CONSISTENCY: &str = "short_video_consistency";
 
@@ -151,40 +184,16 @@ pub struct Board {
 }
 
 impl Board {
-    /// The rule (1.3): a partner's increment for a month is its average daily short-video
-    /// GMV in the month minus its average in Q3; partners with a positive increment are
-    /// ranked by it, then by the month's short-video sum, then by partner_id, and each rank
-    /// is paid its band. Ranks every partner of `data` for `month` (a month that has ended).
+    /// Ranks every partner of `data` for `month` (a month that has ended) by [`rank_month`].
     pub fn new(data: &DataSet, month: WindowId, window: Window, q3: Window) -> Board {
-        let mut eligible = Vec::new();
-        let mut ineligible = Vec::new();
-        for (partner_id, partner) in &data.partners {
-            let month_sum = partner.total(month).short_video;
-            let q3_sum = partner.total(WindowId::Q3).short_video;
-            let month_avg = Exact::average(month_sum, window.days());
-            let q3_avg = Exact::average(q3_sum, q3.days());
-            let increment = month_avg.minus(q3_avg);
-            let entry = Entry {
-                partner_id: partner_id.clone(),
-                month_sum,
-                q3_sum,
-                month_avg,
-                q3_avg,
-                increment,
-            };
-            if increment.is_positive() {
-                eligible.push(entry);
-            } else {
-                ineligible.push(entry);
-            }
-        }
-        // Increment descending, then the month's short-video sum descending, then the id.
-        let ranked = leaderboard::rank(eligible, |a, b| {
-            b.increment
-                .cmp(&a.increment)
-                .then(b.month_sum.cmp(&a.month_sum))
-                .then(a.partner_id.as_bytes().cmp(b.partner_id.as_bytes()))
+        let entries = data.partners.iter().map(|(partner_id, partner)| {
+            Entry::new(
+                partner_id,
+                (partner.total(month).short_video, window.days()),
+                (partner.total(WindowId::Q3).short_video, q3.days()),
+            )
         });
+        let (ranked, ineligible) = rank_month(entries);
         let index = ranked
             .iter()
             .enumerate()
@@ -304,11 +313,10 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
         }
         None => (Money::ZERO, format!("increment not positive ({figures})")),
     };
-    let key = board.month.key();
     let steps = || {
         vec![
             Step::new(format!("{label} window"), board.window.to_string())
-                .source(format!("book windows.{key}")),
+                .source(board.month.book_key().cite()),
             Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
                 .source("gmv_daily.csv"),
             Step::new(
@@ -762,7 +770,7 @@ mod tests {
     #[test]
     fn consistency_top_comes_from_the_book() {
         let mut f = Fixture::new("2025-12-31");
-        f.book.rules.short_video_top15.consistency_top = 1;
+        f.book.rules.programs.short_video_top15.consistency_top = 1;
         f.daily("2025-10-01", "2025-12-31", |d| sv(d, "P1", "50.00"));
         f.daily("2025-10-01", "2025-12-31", |d| sv(d, "P2", "40.00"));
         let lines = lines_of(&f.run(&ShortVideo), CONSISTENCY, "2025-12");

@@ -224,8 +224,11 @@ fn steps(
 ) -> Vec<Step> {
     let mut steps = vec![
         Step::new("tier history", history_text).source("partner_tiers.csv"),
-        Step::new("baseline end", prior_end.to_string())
-            .source(format!("{}.end", crate::window_key!(q3).cite())),
+        Step::new("baseline end", prior_end.to_string()).source(format!(
+            "{}.{}",
+            crate::window_key!(q3).cite(),
+            crate::field!(crate::window::Window, end)
+        )),
     ];
     if let Some(prior_max) = d.prior_max {
         steps.push(
