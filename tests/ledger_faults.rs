@@ -125,7 +125,7 @@ proptest! {
 #[test]
 fn of_two_closes_of_one_period_at_once_exactly_one_succeeds() {
     let (work, data) = setup();
-    for round in 0..3 {
+    for round in 0..5 {
         let ledger = work.path().join(format!("race-{round}.ledger"));
         // Both start before either has created the file.
         let a = close_child(work.path(), &data, &ledger, "2025-10", 1);

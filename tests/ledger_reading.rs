@@ -150,6 +150,27 @@ fn calc_says_which_periods_are_issued_and_which_computed() {
         text.contains("  q4: open — computed from the data\n"),
         "{text}"
     );
+    // The run's manifest names the ledger and the close each closed period came from.
+    let out_dir = work.path().join("run");
+    tsp(work.path())
+        .args(["calc", "--allow-gaps", "--ledger"])
+        .arg(&ledger)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg(&data)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["ledger"]["closed"]["2025-10"]["close"], 1,
+        "{manifest}"
+    );
+    assert!(
+        manifest["ledger"]["closed"].get("2025-11").is_none(),
+        "{manifest}"
+    );
     // JSON: the issued October, then November against it: 1,000 − 500 issued = 500.
     let out = tsp(work.path())
         .args(["calc", "--allow-gaps", "--format", "json", "--ledger"])

@@ -96,6 +96,21 @@ pub(crate) fn compute_with_ledger(
     let closed = read.closed_in(&run.periods);
     show_issued(&mut run.outcome, &closed, read.ledger.path(), shown.figures);
     let provenance = provenance_text(&closed, &run.periods, read.ledger.path());
+    run.ledger = Some(serde_json::json!({
+        "path": read.ledger.path().display().to_string(),
+        "closed": closed
+            .iter()
+            .map(|(p, c)| {
+                let c = &c.close;
+                (p.clone(), serde_json::json!({
+                    "close": c.id,
+                    "closed_at": c.closed_at,
+                    "as_of": c.as_of,
+                    "close_sha256": c.close_sha256,
+                }))
+            })
+            .collect::<serde_json::Map<_, _>>(),
+    }));
     let applied = Applied {
         issued,
         closed: closed.into_iter().map(|(p, c)| (p, c.clone())).collect(),

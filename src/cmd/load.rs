@@ -251,6 +251,8 @@ pub(crate) struct Run {
     pub allow_gaps: bool,
     /// What was computed beyond amounts and bases.
     pub shown: Shown,
+    /// The ledger the run took closed periods from, for its manifest.
+    pub ledger: Option<serde_json::Value>,
 }
 
 impl Run {
@@ -275,6 +277,9 @@ impl Run {
         let mut doc: serde_json::Value =
             serde_json::from_str(&manifest).expect("the manifest is JSON");
         doc["allow_gaps"] = serde_json::json!(self.allow_gaps);
+        if let Some(ledger) = &self.ledger {
+            doc["ledger"] = ledger.clone();
+        }
         let mut text = serde_json::to_string_pretty(&doc).expect("JSON of plain data");
         text.push('\n');
         text
@@ -393,5 +398,6 @@ pub(crate) fn compute_issued(
         skip_invalid: args.skip_invalid,
         allow_gaps: args.allow_gaps,
         shown,
+        ledger: None,
     })
 }

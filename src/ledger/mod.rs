@@ -426,6 +426,15 @@ impl Ledger {
 
     /// The schema version, after checking the file is a ledger this version can read.
     fn check_header(&self) -> Result<i64, LedgerError> {
+        // One read transaction: a close creating the tables meanwhile is seen whole or not
+        // at all.
+        let snapshot = self.conn.unchecked_transaction().map_err(self.sql())?;
+        let version = self.read_header()?;
+        snapshot.commit().map_err(self.sql())?;
+        Ok(version)
+    }
+
+    fn read_header(&self) -> Result<i64, LedgerError> {
         let path = || self.path.clone();
         let header = |pragma: &str| -> Result<i64, LedgerError> {
             self.conn
