@@ -205,3 +205,25 @@ fn verify_finds_a_close_rewritten_with_fresh_hashes_by_the_chain() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stored_statement_path_that_would_leave_out_is_refused() {
+    let (work, data, ledger) = setup();
+    edit(
+        &ledger,
+        "UPDATE statement_files SET path = '../escaped.csv'
+         WHERE path = 'credit_statement_2025-10.csv';",
+    );
+    let out = work.path().join("out");
+    tsp(work.path())
+        .args(["statements", "--month", "2025-10", "--ledger"])
+        .arg(&ledger)
+        .arg("--out")
+        .arg(&out)
+        .arg(&data)
+        .assert()
+        .code(65)
+        .stderr(contains("stores a statement file named \"../escaped.csv\""));
+    assert!(!work.path().join("escaped.csv").exists());
+    assert!(!out.exists());
+}

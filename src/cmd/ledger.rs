@@ -152,6 +152,23 @@ pub(crate) fn closed_statement(
             if path == super::close::TABLE_FILE || (!html && path.starts_with("html/")) {
                 continue;
             }
+            // The paths come from the file: one that could leave --out is an edit.
+            let plain = !path.is_empty()
+                && !path.starts_with('/')
+                && !path.contains('\\')
+                && path
+                    .split('/')
+                    .all(|c| !c.is_empty() && c != "." && c != "..");
+            if !plain {
+                return Err(ledger::LedgerError::Foreign {
+                    path: read.ledger.path().to_path_buf(),
+                    why: format!(
+                        "close #{} stores a statement file named {path:?}; run `tsp-payout ledger verify`",
+                        c.id
+                    ),
+                }
+                .into());
+            }
             files.add(path.as_str(), text(bytes));
         }
         let inputs: serde_json::Map<String, serde_json::Value> = read
