@@ -74,7 +74,7 @@ proptest! {
         fs::write(dir.path().join("gmv_daily.csv"), &text).unwrap();
         let book = Book::embedded();
         let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
-        let opts = Options { mode: Mode::SkipInvalid, progress: false, adjust: None, threads: 2, hashes: true };
+        let opts = Options { mode: Mode::SkipInvalid, progress: false, adjust: None, threads: 2, hashes: true, every_error: false };
         let data = input::load(dir.path(), &periods, &opts).unwrap();
         let report = &data.files[&InputFile::GmvDaily];
         prop_assert!(report.balances(), "{:?}", report);

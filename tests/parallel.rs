@@ -82,6 +82,7 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
         adjust: None,
         threads: 2,
         hashes: true,
+        every_error: false,
     };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
     let data = input::load(&dir, &periods, &opts).unwrap();

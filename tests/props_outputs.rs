@@ -623,7 +623,7 @@ proptest! {
         let dir = write(gen.files(s), s);
         let book = Book::embedded();
         let periods = Periods::new(&book.rules.windows, as_of);
-        let opts = Options { mode: Mode::Strict, progress: false, adjust: None, threads: 2, hashes: false };
+        let opts = Options { mode: Mode::Strict, progress: false, adjust: None, threads: 2, hashes: false, every_error: false };
         let data = input::load(dir.path(), &periods, &opts).unwrap();
         prop_assert_eq!(data.error_count, 0);
         let outcome = engine::run(&book.rules, &periods, &data, true);

@@ -68,6 +68,7 @@ fn load(dir: &std::path::Path, threads: usize, mode: Mode) -> String {
         adjust: None,
         threads,
         hashes: true,
+        every_error: false,
     };
     match input::load(dir, &periods, &opts) {
         Ok(data) => format!("{data:?}"),

@@ -160,7 +160,7 @@ pub(crate) fn reject_problems(
     skip_invalid: bool,
     max_rejects: MaxRejects,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = totals_rows(data);
     for (file, r) in &data.files {
         if !r.present || r.unreadable {
             continue;
@@ -176,6 +176,19 @@ pub(crate) fn reject_problems(
                     format!("{} rejected", share_text(rejected, read))
                 }
             ));
+        } else if let Some(first) = decimal_comma_rows(data, *file).next() {
+            // In a file written with decimal commas, "1,500" means 1.5 but reads as 1500.00:
+            // its accepted rows cannot be trusted either, whatever --max-rejects allows.
+            out.push(format!(
+                "{}: amounts are written with decimal commas ({} row(s), first at line {}): an \
+                 amount like 1,500 in it would be read as 1500.00; re-export the file with a \
+                 point as the decimal separator",
+                file.name(),
+                crate::money::human_decimal(rust_decimal::Decimal::from(
+                    decimal_comma_rows(data, *file).count()
+                )),
+                first.line
+            ));
         } else if skip_invalid && max_rejects.exceeded(rejected, read) {
             out.push(format!(
                 "{}: {} rejected, more than --max-rejects {} allows: fix the export, or raise the limit",
@@ -186,6 +199,40 @@ pub(crate) fn reject_problems(
         }
     }
     out
+}
+
+/// Partners and sellers whose id is a totals label (`TOTAL`): a totals row whose date and
+/// amounts read as data would be paid as one more partner, in every mode.
+fn totals_rows(data: &DataSet) -> Vec<String> {
+    let mut out = Vec::new();
+    for (partner_id, partner) in &data.partners {
+        let sellers = partner
+            .sellers
+            .keys()
+            .filter(|s| input::looks::is_totals_id(s));
+        let named: Vec<String> = std::iter::once(partner_id)
+            .filter(|p| input::looks::is_totals_id(p))
+            .map(|p| format!("partner_id {p:?}"))
+            .chain(sellers.map(|s| format!("seller_id {s:?} of partner {partner_id:?}")))
+            .collect();
+        for what in named {
+            out.push(format!(
+                "{what} looks like a total or summary row, not data: delete such rows from \
+                 the export (totals are computed from the rows)"
+            ));
+        }
+    }
+    out
+}
+
+/// The rejected rows of `file` refused for an amount written with a decimal comma.
+fn decimal_comma_rows(
+    data: &DataSet,
+    file: input::InputFile,
+) -> impl Iterator<Item = &input::Reject> {
+    data.rejects
+        .iter()
+        .filter(move |r| r.file == file && r.reason.contains(input::looks::DECIMAL_COMMA))
 }
 
 /// Missing days of the dated files: gmv_daily's (refused unless --allow-gaps) and the
@@ -293,8 +340,14 @@ impl Run {
     }
 }
 
-/// Every kept problem, one per line, and how many more there were.
+/// The problems for people: alike ones counted together (see `input::summary`).
 pub(crate) fn errors_text(data: &DataSet) -> String {
+    data.error_summary.text()
+}
+
+/// Every kept problem, one per line, and how many more there were (`validate --all`
+/// keeps every one).
+pub(crate) fn every_error_text(data: &DataSet) -> String {
     let mut text = String::new();
     for e in &data.errors {
         text.push_str(&e.to_string());
@@ -355,6 +408,7 @@ pub(crate) fn compute_issued(
         adjust,
         threads: ingest_threads(),
         hashes: shown.hashes,
+        every_error: false,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
     for n in &data.notes {

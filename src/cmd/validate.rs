@@ -2,7 +2,8 @@
 
 use super::flags::{parse_date, MaxRejects};
 use super::load::{
-    errors_text, gap_problems, ingest_threads, load_book, reject_problems, resolve_as_of,
+    errors_text, every_error_text, gap_problems, ingest_threads, load_book, reject_problems,
+    resolve_as_of,
 };
 use super::{emit_human, note, AppError};
 use crate::input::{self, Mode};
@@ -25,6 +26,10 @@ pub struct Args {
     /// Report days without gmv_daily.csv rows as accepted, not as problems.
     #[arg(long)]
     allow_gaps: bool,
+    /// List every problem row by row; without it, many alike (the same reason in the
+    /// same column) are counted together on one line with their first lines and a hint.
+    #[arg(long)]
+    all: bool,
 }
 
 /// Checks every file and prints every problem; exit 65 when there is any.
@@ -39,13 +44,18 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         threads: ingest_threads(),
         // validate shows no hashes.
         hashes: false,
+        every_error: args.all,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
     for n in &data.notes {
         note(err, &format!("note: {n}\n"));
     }
     note(err, &report::reconciliation_text(&data));
-    let mut text = errors_text(&data);
+    let mut text = if args.all {
+        every_error_text(&data)
+    } else {
+        errors_text(&data)
+    };
     // Whole-file problems: no accepted row, missing days (unless accepted).
     let mut problems = if data.error_count == 0 {
         reject_problems(&data, false, MaxRejects::default())

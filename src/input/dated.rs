@@ -194,7 +194,7 @@ impl BatchReader {
                     let gmv = row.peek_cents(1 + self.layout.ids);
                     let rec = parse(&mut row, &self.layout, &mut batch.text);
                     let (line, span) = (row.line, row.span);
-                    let errors = std::mem::take(&mut row.errors);
+                    let errors = row.take_errors();
                     if errors.is_empty() {
                         Item::Good { line, span, rec }
                     } else {

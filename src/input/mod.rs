@@ -5,8 +5,11 @@
 pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
+pub(crate) mod looks;
 pub mod reader;
+mod sniff;
 mod split;
+pub mod summary;
 mod tally;
 
 pub use coverage::Coverage;
@@ -229,6 +232,9 @@ pub struct Options<'a> {
     pub threads: usize,
     /// Compute each file's sha256 (for the outputs that record it).
     pub hashes: bool,
+    /// Keep every problem in `DataSet::errors`, not only the first `MAX_ERRORS_KEPT`
+    /// (`validate --all`); the summary counts every one either way.
+    pub every_error: bool,
 }
 
 /// The largest GMV of one partner over one window (after a scenario's changes), in
@@ -246,6 +252,9 @@ pub struct DataSet {
     pub files: BTreeMap<InputFile, FileReport>,
     pub errors: Vec<DataError>,
     pub error_count: usize,
+    /// Every problem, grouped for people to read.
+    pub error_summary: summary::ErrorSummary,
+    keep_every_error: bool,
     pub rejects: Vec<Reject>,
     /// Creator GMV rows of creators missing from creators.csv: (rows, gmv) by creator.
     pub unmatched_creators: BTreeMap<String, (u64, Money)>,
@@ -280,7 +289,8 @@ impl DataSet {
 
     fn error(&mut self, e: DataError) {
         self.error_count += 1;
-        if self.errors.len() < MAX_ERRORS_KEPT {
+        self.error_summary.add(&e);
+        if self.keep_every_error || self.errors.len() < MAX_ERRORS_KEPT {
             self.errors.push(e);
         }
     }
@@ -300,6 +310,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
     }
     let mut data = DataSet {
         notes: unread_files(dir),
+        keep_every_error: opts.every_error,
         ..DataSet::default()
     };
     for file in InputFile::ALL {
@@ -490,7 +501,7 @@ impl Ingest<'_> {
             Err(header_error) => {
                 // A header problem makes the whole file unreadable, in every mode.
                 self.report.unreadable = true;
-                self.data.error(header_error);
+                self.data.error(sniff::explain_header(path, header_error));
                 Ok(None)
             }
         }
@@ -569,7 +580,7 @@ impl Ingest<'_> {
                     self.read(None);
                     let parsed = parse(&mut row);
                     let (line, span) = (row.line, row.span);
-                    let mut errors = std::mem::take(&mut row.errors);
+                    let mut errors = row.take_errors();
                     // Small files: every row's line is worth reading back exactly.
                     let (line, span) = csv.locate(line, span);
                     for e in &mut errors {

@@ -657,7 +657,7 @@ impl<'a> Row<'a> {
         match std::str::from_utf8(bytes) {
             Ok(s) => Some(s),
             Err(_) => {
-                self.fail_bytes(col, bytes, "is not valid UTF-8");
+                self.fail_bytes(col, bytes, &super::sniff::not_utf8_reason(bytes));
                 None
             }
         }
@@ -677,6 +677,18 @@ impl<'a> Row<'a> {
             value,
             reason,
         ));
+    }
+
+    /// The row's problems, taken out of it. A refused row that holds a totals label (a
+    /// spreadsheet's `Total` row) has one problem that says so.
+    pub fn take_errors(&mut self) -> Vec<DataError> {
+        let mut errors = std::mem::take(&mut self.errors);
+        if !errors.is_empty() {
+            let (record, positions) = (self.record, self.positions);
+            let cell = |i: usize| record.get(positions[i]).map(trim_bytes);
+            super::looks::summary_row(self.file, self.line, self.columns, cell, &mut errors);
+        }
+        errors
     }
 
     /// The amount in a cell if it parses, without recording an error (for reconciliation
@@ -704,7 +716,8 @@ impl<'a> Row<'a> {
         match parse_cents_bytes(value) {
             Ok(cents) => Some(cents),
             Err(reason) => {
-                self.fail_bytes(col, value, reason);
+                let text = String::from_utf8_lossy(value);
+                self.fail(col, &text, &super::looks::amount_reason(&text, reason));
                 None
             }
         }
@@ -729,7 +742,8 @@ impl<'a> Row<'a> {
         let value = self.raw_cell(col)?;
         let parsed = parse_date_bytes(value);
         if parsed.is_none() {
-            self.fail_bytes(col, value, "is not a date (YYYY-MM-DD)");
+            let text = String::from_utf8_lossy(value);
+            self.fail(col, &text, &super::looks::date_reason(&text));
         }
         parsed
     }
@@ -802,7 +816,7 @@ pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
 }
 
 pub(super) fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
-    const NOT_AMOUNT: &str = "is not an amount";
+    const NOT_AMOUNT: &str = super::looks::NOT_AN_AMOUNT;
     if s.is_empty() {
         return Err("is empty (an amount is required)");
     }
