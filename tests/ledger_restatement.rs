@@ -208,6 +208,23 @@ fn november_is_trued_up_against_what_october_issued() {
         stdout.contains("P2: 500.00 (issued before 1,000.00, entitlement 500.00)"),
         "{stdout}"
     );
+    let shown = tsp(work.path())
+        .args(["ledger", "show", "2025-12", "--ledger"])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains("affiliate credits over-issued (recoverable: the quarter has closed):"),
+        "{shown}"
+    );
+    let recoverable: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.matches('|').count() == 4 && l.contains("| 2025-12 |"))
+        .collect();
+    assert_eq!(recoverable.len(), 2, "{shown}");
+    assert!(recoverable[0].starts_with("| P2 ") && recoverable[0].contains(" 500.00 |"));
+    assert!(recoverable[1].starts_with("| P4 ") && recoverable[1].contains(" 500.00 |"));
     // What each partner was issued over the quarter never exceeds its final entitlement,
     // except by what is listed as recoverable.
     for (partner, (entitled, recoverable)) in map([

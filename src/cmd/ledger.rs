@@ -600,7 +600,13 @@ fn show(l: &Ledger, period: &str, out: &mut dyn Write) -> Result<(), AppError> {
         .map(|b| vec![b.partner_id, b.month, b.over_issued.human()])
         .collect();
     if !balances.is_empty() {
-        let last = period == "2025-12";
+        // The program's last month (of the embedded book): its balance is not carried.
+        let last = crate::book::Book::embedded()
+            .rules
+            .windows
+            .months()
+            .last()
+            .is_some_and(|(_, w)| w.month_label() == period);
         text.push_str(&format!(
             "\naffiliate credits over-issued ({}):\n",
             if last {
