@@ -266,6 +266,9 @@ fn note_gaps(
             });
         if let Some(note) = note {
             line.basis = format!("{}; {note}", line.basis);
+            if let Some(b) = &mut line.partner_basis {
+                *b = format!("{b}; {note}");
+            }
             // Statements show steps, not the basis: the gap is a figure of its own there.
             if !line.steps.is_empty() {
                 line.steps.push(Step::new(GAP_STEP, note.clone()));
@@ -340,9 +343,11 @@ mod tests {
             Money::from_cents(12_345)
         );
 
-        let table = payouts_table(&outcome);
-        let header = table.lines().next().expect("header");
-        assert!(header.trim_end().ends_with("| dummy_bonus |"), "{table}");
+        let table = payouts_table(&outcome, f.periods.as_of, report::TableRows::default());
+        let ad_credits = table
+            .split("ad credits by program\n")
+            .nth(1)
+            .expect("the ad-credit table");
         let last_cell = |row: &str| {
             row.trim_end()
                 .trim_end_matches('|')
@@ -350,7 +355,19 @@ mod tests {
                 .next()
                 .map(|c| c.trim().to_string())
         };
-        let p1 = table
+        // The last column, headed by the payout id one word a line.
+        let mut header = ad_credits.lines();
+        assert_eq!(
+            header.next().and_then(last_cell).as_deref(),
+            Some("dummy"),
+            "{table}"
+        );
+        assert_eq!(
+            header.next().and_then(last_cell).as_deref(),
+            Some("bonus"),
+            "{table}"
+        );
+        let p1 = ad_credits
             .lines()
             .find(|l| l.starts_with("| P1 "))
             .expect("P1 row");

@@ -201,7 +201,12 @@ impl Exact {
 
     /// Display as money-like figure with separators, rounded down to the cent.
     pub fn human(self) -> String {
-        group_thousands(&format!("{:.2}", self.floor_dp(2)))
+        group_thousands(&self.plain())
+    }
+
+    /// Plain two-decimal form for machine-readable outputs, rounded down to the cent.
+    pub fn plain(self) -> String {
+        format!("{:.2}", self.floor_dp(2))
     }
 
     /// Display as a percentage rounded down to 0.01 %.

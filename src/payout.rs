@@ -67,7 +67,12 @@ impl Step {
 pub struct Detail {
     pub title: String,
     pub columns: Vec<String>,
+    /// Cells are plain figures (`96540.20`), as JSON carries them; people read them
+    /// through [`Detail::human`].
     pub rows: Vec<Vec<String>>,
+    /// The columns that hold amounts, printed with thousands separators for people.
+    #[serde(skip)]
+    pub amount_columns: Vec<usize>,
 }
 
 impl Detail {
@@ -76,7 +81,33 @@ impl Detail {
             title: title.into(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows,
+            amount_columns: Vec::new(),
         }
+    }
+
+    /// Marks the columns named `names` as amounts.
+    pub fn amounts(mut self, names: &[&str]) -> Detail {
+        self.amount_columns = names
+            .iter()
+            .filter_map(|n| self.columns.iter().position(|c| c == n))
+            .collect();
+        self
+    }
+
+    /// The table as people read it: its amounts with thousands separators (`96,540.20`).
+    /// A cell that is not a plain figure is left as it is.
+    pub fn human(&self) -> Detail {
+        let mut d = self.clone();
+        for row in &mut d.rows {
+            for &i in &self.amount_columns {
+                if let Some(cell) = row.get_mut(i) {
+                    if cell.parse::<rust_decimal::Decimal>().is_ok() {
+                        *cell = crate::money::group_thousands(cell);
+                    }
+                }
+            }
+        }
+        d
     }
 }
 
@@ -90,6 +121,10 @@ pub struct Line {
     pub amount: Money,
     pub provisional: bool,
     pub basis: String,
+    /// The basis as the partner's own statement may show it, when `basis` names other
+    /// partners (tied entrants of a leaderboard): they are counted, not named.
+    #[serde(skip)]
+    pub partner_basis: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +149,7 @@ impl Line {
             amount: Money::dollars(dollars),
             provisional: false,
             basis: String::new(),
+            partner_basis: None,
             steps: Vec::new(),
             detail: None,
         }

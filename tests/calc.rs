@@ -54,9 +54,10 @@ fn out_dir_holds_payouts_statements_and_manifest() {
         .success();
     let rows = read_csv(&out.path().join("payouts.csv"));
     let text = fs::read_to_string(out.path().join("payouts.csv")).unwrap();
+    // A UTF-8 byte-order mark opens every CSV output, so that a spreadsheet reads it as UTF-8.
     assert_eq!(
         text.lines().next().unwrap(),
-        "partner_id,partner_name,program,period,kind,amount,provisional,basis"
+        "\u{feff}partner_id,partner_name,program,period,kind,amount,provisional,basis"
     );
     for r in &rows {
         let amount = &r["amount"];
@@ -130,9 +131,9 @@ fn formats_print_the_same_amounts() {
         .unwrap();
     assert!(csv.status.success());
     let csv = String::from_utf8(csv.stdout).unwrap();
-    assert!(
-        csv.starts_with("partner_id,partner_name,program,period,kind,amount,provisional,basis\n")
-    );
+    assert!(csv.starts_with(
+        "\u{feff}partner_id,partner_name,program,period,kind,amount,provisional,basis\n"
+    ));
     assert!(csv.contains("P01,Brightline Commerce,gmv_growth,q4,cash,20000.00,false,"));
 
     let json = bin()

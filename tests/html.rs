@@ -248,6 +248,7 @@ fn line(program: &'static str, period: &str, kind: Kind, cents: i64) -> Line {
         amount: Money::from_cents(cents),
         provisional: false,
         basis: "basis with <b> & \"quotes\"".into(),
+        partner_basis: None,
         steps: vec![Step::new("sum <a>", "1,234.50")
             .source("file & <b>")
             .child(Step::new("part", "2025-10-01..2025-10-31 (31 days)"))],
@@ -277,6 +278,7 @@ fn renders_any_lines_with_detail_tables() {
             vec!["S<1>".into(), "30,000.00".into(), "1,000.00".into()],
             vec!["007".into(), "2,500.00".into(), "234.50".into()],
         ],
+        amount_columns: Vec::new(),
     });
     let video = line("short_video_top15", "2025-11", Kind::AdCredit, 500_000);
     let lines = [&video, &affiliate];
@@ -350,12 +352,15 @@ fn index_page_sums_every_column() {
             partner_name: "<Alpha>",
             href: html::page_href("A&1"),
             amounts: vec![Money::from_cents(123_450), Money::ZERO],
+            provisional: Vec::new(),
         },
         IndexRow {
             partner_id: "B",
             partner_name: "Beta",
             href: html::page_href("B"),
             amounts: vec![Money::from_cents(100), Money::from_cents(9_999_999)],
+            // The second amount includes a provisional line: marked, and so is its total.
+            provisional: vec![false, true],
         },
     ];
     let page = html::index_page(&IndexInput {
@@ -373,7 +378,11 @@ fn index_page_sums_every_column() {
         "<tr><td><a href=\"A%25261.html\">A&amp;1</a></td><td>&lt;Alpha&gt;</td><td class=\"num\">1,234.50</td><td class=\"num\">0.00</td></tr>"
     ));
     assert!(page.contains(
-        "<th>Total</th><th>2 partners</th><td class=\"num\">1,235.50</td><td class=\"num\">99,999.99</td>"
+        "<th>Total</th><th>2 partners</th><td class=\"num\">1,235.50</td><td class=\"num\">99,999.99*</td>"
     ));
+    assert!(page.contains(
+        "<td>Beta</td><td class=\"num\">1.00</td><td class=\"num\">99,999.99*</td></tr>"
+    ));
+    assert!(page.contains("Amounts marked * (provisional)"));
     assert!(!page.contains("Not priced in this run"));
 }

@@ -89,7 +89,7 @@ fn a_closed_month_s_statement_is_the_one_written_at_close_whatever_the_data_says
     }
     let csv = String::from_utf8(closed_files["credit_statement_2025-11.csv"].clone()).unwrap();
     assert_eq!(
-        csv,
+        csv.trim_start_matches('\u{feff}'),
         "partner_id,partner_name,short_video,affiliate,consistency,total,quarter_to_date\n\
          P1,,0.00,500.00,0.00,500.00,1000.00\n\
          P2,,0.00,0.00,0.00,0.00,250.00\n"
@@ -99,6 +99,24 @@ fn a_closed_month_s_statement_is_the_one_written_at_close_whatever_the_data_says
             .unwrap();
     assert_eq!(manifest["ledger"]["close"], 2);
     assert_eq!(manifest["command"], "statements");
+    // --format csv prints the stored CSV as it is.
+    let printed = tsp(work.path())
+        .args([
+            "statements",
+            "--month",
+            "2025-11",
+            "--format",
+            "csv",
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(printed == closed_files["credit_statement_2025-11.csv"]);
     // The directory verifies like any run.
     tsp(work.path())
         .arg("verify")
@@ -296,25 +314,25 @@ fn whatif_compares_against_what_closed_periods_issued() {
     // P1: October 500 issued + November 1,000 − 500 = 500, on both sides.
     assert!(
         with.lines()
-            .any(|l| l == "P1,,affiliate_credits,1000.00,1000.00,0.00"),
+            .any(|l| l == "P1,,affiliate_credits,ad_credit,1000.00,1000.00,0.00"),
         "{with}"
     );
     assert!(
         with.lines()
-            .any(|l| l == "P2,,affiliate_credits,250.00,250.00,0.00"),
+            .any(|l| l == "P2,,affiliate_credits,ad_credit,250.00,250.00,0.00"),
         "{with}"
     );
     let without = run(false);
     assert!(
         without
             .lines()
-            .any(|l| l == "P1,,affiliate_credits,1000.00,1000.00,0.00"),
+            .any(|l| l == "P1,,affiliate_credits,ad_credit,1000.00,1000.00,0.00"),
         "{without}"
     );
     assert!(
         !without
             .lines()
-            .any(|l| l.starts_with("P2,,affiliate_credits,250.00")),
+            .any(|l| l.starts_with("P2,,affiliate_credits,ad_credit,250.00")),
         "{without}"
     );
 }

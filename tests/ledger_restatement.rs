@@ -298,6 +298,7 @@ fn drift_lists_what_the_restated_data_would_give() {
         String::from_utf8_lossy(&out.stderr)
     );
     let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = csv.trim_start_matches('\u{feff}');
     let rows: Vec<&str> = csv
         .lines()
         .filter(|l| l.contains("affiliate_credits"))

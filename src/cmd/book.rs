@@ -9,6 +9,13 @@ use std::path::PathBuf;
 /// Print the embedded program book (or check and print another with --book), as TOML
 /// or as the Rules page (Markdown) rendered from it.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after(
+    &[
+        ("tsp-payout book > my-book.toml", "the embedded book, to edit"),
+        ("tsp-payout book --book my-book.toml --format md", "check an edited book and print its Rules page"),
+    ],
+    Some("Input: --book FILE, a program book (TOML) with the sections of the embedded one.".into()),
+))]
 pub struct Args {
     /// Program book (TOML) to check and print instead of the embedded Q4 2025 book.
     #[arg(long)]

@@ -1,6 +1,6 @@
 //! `calc`: every program's payouts, as a table, CSV or JSON; with --out the run's files.
 
-use super::flags::{DataFlags, Format, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{load_book, Run, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine;
@@ -11,6 +11,11 @@ use std::path::{Path, PathBuf};
 /// Compute every program's payouts: a per-partner table, and with --out payouts.csv,
 /// statements/<partner_id>.json and manifest.json.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout calc exports/", "the payout table, evaluated at the end of the program"),
+    ("tsp-payout calc exports/ --as-of 2025-11-30 --top 20", "the 20 largest totals so far (amounts marked * are provisional)"),
+    ("tsp-payout calc exports/ --out run-q4 --html", "write payouts.csv, the statements and HTML pages to run-q4/"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,
@@ -24,11 +29,16 @@ pub struct Args {
     /// Also write one HTML statement per partner and an index to DIR/html (needs --out).
     #[arg(long, requires = "out")]
     html: bool,
+    /// In the table, list only the N partners with the largest totals (cash + ad credits),
+    /// largest first; the TOTAL rows still count every partner.
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
 }
 
 /// Computes every program, writes the run's files with --out, and prints the payouts.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     args.to.check_apart(&args.data, &[])?;
+    args.to.preflight(KIND)?;
     let book = load_book(args.data.book.as_deref())?;
     // Statements and the manifest (written with --out) show figures and hashes; the
     // table, CSV and JSON do not.
@@ -40,7 +50,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let (run, provenance, _) =
         super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
     if let Some(dir) = &args.to.out {
-        write_calc_files(&run, dir, args.to.force, args.html)?;
+        let names = write_calc_files(&run, dir, args.to.force, args.html)?;
+        if !args.data.quiet {
+            note(err, &written_text(dir, &names));
+        }
     }
     let info = run.info();
     if let (Some(p), Format::Csv | Format::Json) = (&provenance, args.format) {
@@ -49,11 +62,17 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let result = match args.format {
         Format::Table => emit_human(
             out,
-            &(report::payouts_table(&run.outcome) + provenance.as_deref().unwrap_or("")),
+            &(report::payouts_table(
+                &run.outcome,
+                run.periods.as_of,
+                report::TableRows { top: args.top },
+            ) + provenance.as_deref().unwrap_or("")),
         ),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.
-            note(err, &report::skipped_text(&run.outcome));
+            if !args.data.quiet {
+                note(err, &report::skipped_text(&run.outcome));
+            }
             emit(out, &report::payouts_csv(&run.outcome))
         }
         Format::Json => emit(out, &report::payouts_json(&run.outcome, &info)),
@@ -64,8 +83,19 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     result
 }
 
-/// The calc outputs, and with `html` the HTML statements and their index.
-fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<(), AppError> {
+const KIND: RunKind = RunKind {
+    command: "calc",
+    month: None,
+};
+
+/// The calc outputs, and with `html` the HTML statements and their index; the names of
+/// the files written.
+fn write_calc_files(
+    run: &Run,
+    dir: &Path,
+    force: bool,
+    html: bool,
+) -> Result<Vec<String>, AppError> {
     assert!(
         run.shown.figures && run.shown.hashes,
         "statements show figures and the inputs' sha256"
@@ -83,12 +113,10 @@ fn write_calc_files(run: &Run, dir: &Path, force: bool, html: bool) -> Result<()
         add_calc_html(run, &mut files);
     }
     let manifest = run.finish_files(&mut files, "rejects.csv");
-    let kind = RunKind {
-        command: "calc",
-        month: None,
-    };
-    report::write_run(dir, kind, &files, manifest, force)?;
-    Ok(())
+    report::write_run(dir, KIND, &files, manifest, force)?;
+    let mut names = files.names();
+    names.push(report::MANIFEST.to_string());
+    Ok(names)
 }
 
 /// html/<partner>.html for every partner of the run, and html/index.html.
@@ -134,6 +162,13 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
                 run.outcome.total(Some(id), engine::Kind::Cash),
                 run.outcome.total(Some(id), engine::Kind::AdCredit),
             ],
+            provisional: [engine::Kind::Cash, engine::Kind::AdCredit]
+                .map(|kind| {
+                    run.outcome
+                        .lines_of(id)
+                        .any(|l| l.kind == kind && l.provisional)
+                })
+                .to_vec(),
         });
     }
     let index_title = format!("{} payout statements", run.book.rules.book.name);

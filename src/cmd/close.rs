@@ -40,8 +40,11 @@ pub struct Args {
     reason: Option<String>,
 }
 
-/// The statement file holding what `statements` prints for a closed month.
+/// The stored statement files holding what `statements` prints for a closed month (the
+/// table, and `--format json`); the CSV is the statement's own file.
 pub(crate) const TABLE_FILE: &str = "statement_table.txt";
+pub(crate) const JSON_FILE: &str = "statement.json";
+pub(crate) const STDOUT_FILES: [&str; 2] = [TABLE_FILE, JSON_FILE];
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     let book = load_book(args.data.book.as_deref())?;
@@ -287,6 +290,10 @@ fn statement_files(run: &Run, month: WindowId) -> Vec<(String, Vec<u8>)> {
     files.push((
         TABLE_FILE.to_string(),
         credit_statement::statement_table(&rows, &run.periods, month, &info).into_bytes(),
+    ));
+    files.push((
+        JSON_FILE.to_string(),
+        credit_statement::statement_json(&rows, &run.periods, month, &info).into_bytes(),
     ));
     files
 }

@@ -7,6 +7,10 @@ use std::io::Write;
 /// Print a shell completion script, e.g. `tsp-payout completions bash >
 /// ~/.local/share/bash-completion/completions/tsp-payout`.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after(
+    &[("tsp-payout completions bash > ~/.local/share/bash-completion/completions/tsp-payout", "install bash completions")],
+    None,
+))]
 pub struct Args {
     /// The shell to complete for.
     shell: clap_complete::Shell,

@@ -8,6 +8,13 @@ use std::io::Write;
 
 /// Show every program's figures for one partner, step by step, with the book values.
 #[derive(clap::Args)]
+#[command(
+    after_long_help = super::help::after_data(&[
+        ("tsp-payout explain exports/ --partner P01", "every figure behind P01's payouts"),
+        ("tsp-payout explain exports/ --partner P01 --as-of 2025-11-30", "the same, evaluated on 30 November"),
+    ]),
+    mut_arg("skip_invalid", |a| a.help("Leave out bad rows (listed on standard error) and go on, instead of stopping"))
+)]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,

@@ -25,6 +25,10 @@ pub(crate) struct DataFlags {
     /// windows hold such a day says so in its basis.
     #[arg(long)]
     pub(crate) allow_gaps: bool,
+    /// Print no progress, reconciliation, notes or summary of the files written on
+    /// standard error; warnings and errors still print.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
 }
 
 impl DataFlags {
@@ -37,7 +41,8 @@ impl DataFlags {
 /// Where a command writes its files.
 #[derive(clap::Args)]
 pub(crate) struct OutFlags {
-    /// Write the command's files into this directory.
+    /// Write the command's files into this directory (created if missing; a file there is
+    /// refused). Problems with it are found before any data is read.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Replace the previous run in the --out directory (for statements: only the same
@@ -63,6 +68,51 @@ impl OutFlags {
         inputs.extend_from_slice(more);
         crate::report::check_apart(dir, &inputs)
     }
+
+    /// Refuses, before any data is read, an --out that the run could not be written into
+    /// (see `report::preflight`).
+    pub(crate) fn preflight(
+        &self,
+        kind: crate::report::RunKind,
+    ) -> Result<(), crate::report::OutputError> {
+        match &self.out {
+            Some(dir) => crate::report::preflight(dir, kind, self.force),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a run wrote into `dir`, for stderr: the number of files, then each top-level file
+/// and each directory with its count of files, in the order written.
+pub(crate) fn written_text(dir: &Path, names: &[String]) -> String {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for name in names {
+        let group = match name.split_once('/') {
+            Some((top, _)) => format!("{top}/"),
+            None => name.clone(),
+        };
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((group, 1)),
+        }
+    }
+    let mut out = format!(
+        "wrote {} file{} to {}:\n",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        dir.display()
+    );
+    for (group, n) in groups {
+        if group.ends_with('/') {
+            out.push_str(&format!(
+                "  {group} ({n} file{})\n",
+                if n == 1 { "" } else { "s" }
+            ));
+        } else {
+            out.push_str(&format!("  {group}\n"));
+        }
+    }
+    out
 }
 
 /// What `calc` and `whatif` print on standard output.

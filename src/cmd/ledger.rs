@@ -121,14 +121,21 @@ pub(crate) fn compute_with_ledger(
 
 /// `statements --month M` for a closed month: the files and table its close stored, as
 /// they were; the data is not read.
+/// What `statements` asked of a closed month.
+pub(crate) struct StatementAsked {
+    pub(crate) html: bool,
+    pub(crate) format: super::flags::Format,
+}
+
 pub(crate) fn closed_statement(
     read: &Read,
     closed: &Closed,
     to: &super::flags::OutFlags,
-    html: bool,
+    how: StatementAsked,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), AppError> {
+    let html = how.html;
     let c = &closed.close;
     note(
         err,
@@ -141,15 +148,14 @@ pub(crate) fn closed_statement(
     );
     let stored = read.ledger.files(c.id)?;
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let table = stored
-        .iter()
-        .find(|(p, _)| p == super::close::TABLE_FILE)
-        .map(|(_, b)| text(b))
-        .unwrap_or_default();
+    let stored_text = |name: &str| stored.iter().find(|(p, _)| p == name).map(|(_, b)| text(b));
+    let csv_name = format!("credit_statement_{}.csv", c.period);
     if let Some(dir) = &to.out {
         let mut files = crate::report::RunFiles::default();
         for (path, bytes) in &stored {
-            if path == super::close::TABLE_FILE || (!html && path.starts_with("html/")) {
+            if super::close::STDOUT_FILES.contains(&path.as_str())
+                || (!html && path.starts_with("html/"))
+            {
                 continue;
             }
             // The paths come from the file: one that could leave --out is an edit.
@@ -203,7 +209,23 @@ pub(crate) fn closed_statement(
         };
         crate::report::write_run(dir, kind, &files, manifest, to.force)?;
     }
-    emit_human(out, &table)
+    use super::flags::Format;
+    let (name, human) = match how.format {
+        Format::Table => (super::close::TABLE_FILE, true),
+        Format::Csv => (csv_name.as_str(), false),
+        Format::Json => (super::close::JSON_FILE, false),
+    };
+    let Some(shown) = stored_text(name) else {
+        return Err(AppError::Usage(format!(
+            "close #{} of {} did not store its statement as {name}",
+            c.id, c.period
+        )));
+    };
+    if human {
+        emit_human(out, &shown)
+    } else {
+        emit(out, &shown)
+    }
 }
 
 /// The month labels of the program, in order.
@@ -315,6 +337,11 @@ pub(crate) fn show_issued(
                 amount: l.amount,
                 provisional: false,
                 basis: format!("issued at {}: {}", close_label(&c.close), l.basis),
+                // A basis that names other partners (leaderboard ties) is not shown on the
+                // partner's own statement: there the line says only where it was issued.
+                partner_basis: now
+                    .and_then(|n| n.partner_basis.as_ref())
+                    .map(|_| format!("issued at {}", close_label(&c.close))),
                 steps,
                 detail: None,
             });

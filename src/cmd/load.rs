@@ -404,17 +404,19 @@ pub(crate) fn compute_issued(
         } else {
             Mode::Strict
         },
-        progress: true,
+        progress: !args.quiet,
         adjust,
         threads: ingest_threads(),
         hashes: shown.hashes,
         every_error: false,
     };
     let data = input::load(&args.data_dir, &periods, &opts)?;
-    for n in &data.notes {
-        note(err, &format!("note: {n}\n"));
+    if !args.quiet {
+        for n in &data.notes {
+            note(err, &format!("note: {n}\n"));
+        }
+        note(err, &report::reconciliation_text(&data));
     }
-    note(err, &report::reconciliation_text(&data));
     let unreadable = data.files.values().any(|f| f.unreadable);
     if data.error_count > 0 && (!args.skip_invalid || unreadable) {
         print_errors(err, &data);

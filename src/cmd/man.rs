@@ -8,6 +8,13 @@ use std::path::PathBuf;
 /// Print the manual page (roff), e.g. `tsp-payout man > tsp-payout.1 && man ./tsp-payout.1`;
 /// with --dir, write it and one page per command (tsp-payout-calc.1, …) into DIR.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after(
+    &[
+        ("tsp-payout man | man -l -", "read the manual page"),
+        ("tsp-payout man --dir /usr/local/share/man/man1", "one page per command"),
+    ],
+    None,
+))]
 pub struct Args {
     /// Directory to write every page into (created if missing).
     #[arg(long)]

@@ -9,6 +9,7 @@ pub mod completions;
 mod error;
 pub mod explain;
 mod flags;
+mod help;
 pub mod ledger;
 mod load;
 pub mod man;

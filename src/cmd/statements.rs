@@ -1,8 +1,8 @@
 //! `statements`: the monthly ad-credit statement of one ended month.
 
-use super::flags::{DataFlags, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{load_book, resolve_as_of, Shown};
-use super::{emit_human, AppError};
+use super::{emit, emit_human, note, AppError};
 use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
 use crate::window::{Periods, WindowId};
@@ -13,6 +13,11 @@ use std::path::PathBuf;
 /// partner for one ended month, with the quarter to date; with --out
 /// credit_statement_YYYY-MM.csv and statements/YYYY-MM/<partner_id>.md.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout statements exports/ --month 2025-11", "November's ad credits per partner"),
+    ("tsp-payout statements exports/ --month 2025-12 --out credits --html", "December's CSV, Markdown and HTML statements into credits/ (other months there are kept)"),
+    ("tsp-payout statements exports/ --month 2025-10 --format csv > oct.csv", "October's statement as CSV"),
+]))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,
@@ -27,6 +32,10 @@ pub struct Args {
     /// (needs --out).
     #[arg(long, requires = "out")]
     html: bool,
+    /// What to print on standard output: the table, the CSV of credit_statement_YYYY-MM.csv,
+    /// or JSON with the same rows and totals.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// The book month labelled `label` (`2025-11`); a usage error when it is not one, or when
@@ -65,10 +74,18 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     // Refuse a month that is not issued before reading any data.
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let month = statement_month(&Periods::new(&book.rules.windows, as_of), &args.month)?;
+    args.to.preflight(RunKind {
+        command: "statements",
+        month: Some(&args.month),
+    })?;
     // A closed month is the statement written at its close, whatever the data says now.
     if let Some(read) = args.ledger.open(err)? {
         if let Some(closed) = read.closed.get(&args.month) {
-            return super::ledger::closed_statement(&read, closed, &args.to, args.html, out, err);
+            let how = super::ledger::StatementAsked {
+                html: args.html,
+                format: args.format,
+            };
+            return super::ledger::closed_statement(&read, closed, &args.to, how, out, err);
         }
     }
     let shown = Shown {
@@ -78,7 +95,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let (run, provenance, _) =
         super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
     if let Some(p) = &provenance {
-        super::note(err, p);
+        note(err, p);
     }
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
@@ -119,11 +136,23 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             month: Some(&label),
         };
         report::write_run(dir, kind, &files, manifest, args.to.force)?;
+        if !args.data.quiet {
+            let mut names = files.names();
+            names.push(report::MANIFEST.to_string());
+            note(err, &written_text(dir, &names));
+        }
     }
-    emit_human(
-        out,
-        &credit_statement::statement_table(&rows, &run.periods, month, &info),
-    )
+    match args.format {
+        Format::Table => emit_human(
+            out,
+            &credit_statement::statement_table(&rows, &run.periods, month, &info),
+        ),
+        Format::Csv => emit(out, &credit_statement::statement_csv(&rows)),
+        Format::Json => emit(
+            out,
+            &credit_statement::statement_json(&rows, &run.periods, month, &info),
+        ),
+    }
 }
 
 /// The run manifest with the statement's month and totals.

@@ -14,6 +14,10 @@ use std::path::PathBuf;
 
 /// Check every input file and print every problem found.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after_data(&[
+    ("tsp-payout validate exports/", "every problem of every input file (exit 65 if there is one)"),
+    ("tsp-payout validate exports/ --as-of 2025-11-30", "the same, for a run evaluated on 30 November"),
+]))]
 pub struct Args {
     /// Directory holding gmv_daily.csv and the optional input files.
     data_dir: PathBuf,

@@ -8,6 +8,10 @@ use std::path::PathBuf;
 /// Check a run directory against its manifest.json: every listed file present with
 /// its size and sha256, and no other file (exit 65 naming each one that is not).
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after(
+    &[("tsp-payout verify run-q4", "check run-q4/ against its manifest.json")],
+    Some("Input: DIR, the --out directory of a run, with the manifest.json the run wrote.".into()),
+))]
 pub struct Args {
     /// The run directory (an --out directory).
     dir: PathBuf,

@@ -1,6 +1,6 @@
 //! `whatif`: the payouts as they are beside the payouts under a scenario.
 
-use super::flags::{DataFlags, Format, OutFlags};
+use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{compute_issued, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine::Issued;
@@ -13,10 +13,20 @@ use std::path::PathBuf;
 /// (GMV adjustments, added rows, dropped partners, book overrides); with --out
 /// whatif.csv and manifest.json, nothing otherwise.
 #[derive(clap::Args)]
+#[command(after_long_help = super::help::after(
+    &[
+        ("tsp-payout whatif exports/ --scenario bfcm-plus-20.toml", "the payouts that change if BFCM sells 20% more"),
+        ("tsp-payout whatif exports/ --scenario s.toml --all --format csv", "every partner and program, as CSV"),
+    ],
+    Some(format!("{}\n\n{}", super::help::input_files(), SCENARIO_FORMAT)),
+))]
 pub struct Args {
     #[command(flatten)]
     data: DataFlags,
-    /// Scenario file (TOML); see fixtures/scenarios/ for examples.
+    /// Scenario file (TOML): `name`, `description`, `drop_partners = [ids]`; `[[adjust]]`
+    /// tables scale gmv_daily.csv rows (partner, seller, from, to, channels, factor);
+    /// `[[add]]` tables add rows (partner, seller, date or from/to, gmv and channels);
+    /// `[book.SECTION]` tables override program-book keys. The format is in --help.
     #[arg(long)]
     scenario: PathBuf,
     #[command(flatten)]
@@ -24,9 +34,41 @@ pub struct Args {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// In the table, list every partner × program, not only those whose amount changes
+    /// (the CSV and JSON always hold every row).
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     ledger: super::ledger::LedgerFlags,
 }
+
+/// The scenario format, for `whatif --help`.
+const SCENARIO_FORMAT: &str = r#"Scenario file (TOML); every key optional:
+  name = "short title"             # defaults to the file name
+  description = "free text"
+  drop_partners = ["P09"]          # removed from every file
+  [[adjust]]                       # scales the gmv_daily.csv rows it matches
+  partner = "P01"                  # omit for every partner
+  seller = "S0101"                 # needs partner
+  from = 2025-11-12                # inclusive, TOML date or "YYYY-MM-DD"
+  to = 2025-12-01                  # inclusive
+  channels = ["short_video_gmv"]   # short_video_gmv, live_gmv, affiliate_gmv
+  factor = "1.2"                   # 0..1000, at most 8 decimals
+  [[add]]                          # rows added to gmv_daily.csv, one per day
+  partner = "P05"
+  seller = "S0599"
+  date = 2025-11-01                # or from = ... and to = ...
+  gmv = "12000.00"                 # short_video_gmv, live_gmv, affiliate_gmv optional
+  new_partner = false              # true: a partner the data does not have
+  replace = false                  # true: stands in place of the file's row of that day
+  add_to = false                   # true: added to the file's row of that day
+  [book.affiliate_credits]         # any key of the program book (tsp-payout book)
+  max_sellers = 100"#;
+
+const KIND: RunKind = RunKind {
+    command: "whatif",
+    month: None,
+};
 
 /// Q4 sums (cut at the evaluation date) of every partner and channel.
 fn q4_inputs(data: &DataSet) -> input::Channels {
@@ -42,6 +84,7 @@ fn q4_inputs(data: &DataSet) -> input::Channels {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     args.to
         .check_apart(&args.data, &[args.scenario.as_path()])?;
+    args.to.preflight(KIND)?;
     let scenario = load_scenario(&args.scenario)?;
     let book = BookText::read(args.data.book.as_deref())?;
     let (base_book, _) = book.book(None)?;
@@ -96,14 +139,22 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         files.add("whatif.csv", report::whatif::whatif_csv(&cmp));
         let base_manifest = baseline.finish_files(&mut files, "rejects.csv");
         let manifest = report::whatif::whatif_manifest(&base_manifest, &cmp, &info);
-        let kind = RunKind {
-            command: "whatif",
-            month: None,
-        };
-        report::write_run(dir, kind, &files, manifest, args.to.force)?;
+        report::write_run(dir, KIND, &files, manifest, args.to.force)?;
+        if !args.data.quiet {
+            let mut names = files.names();
+            names.push(report::MANIFEST.to_string());
+            note(err, &written_text(dir, &names));
+        }
     }
     match args.format {
-        Format::Table => emit_human(out, &report::whatif::whatif_table(&cmp, &info)),
+        Format::Table => emit_human(
+            out,
+            &report::whatif::whatif_table(
+                &cmp,
+                &info,
+                report::whatif::WhatifRows { all: args.all },
+            ),
+        ),
         Format::Csv => emit(out, &report::whatif::whatif_csv(&cmp)),
         Format::Json => emit(out, &report::whatif::whatif_json(&cmp, &info)),
     }

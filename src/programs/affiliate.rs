@@ -484,13 +484,14 @@ fn month_line(
                 .map(|(pos, s, kept)| {
                     vec![
                         s.seller_id.clone(),
-                        s.cumulative.human(),
-                        s.credit.human(),
+                        s.cumulative.plain(),
+                        s.credit.plain(),
                         status(pos, kept, cap),
                     ]
                 })
                 .collect(),
         )
+        .amounts(&["cumulative_affiliate_gmv", "credit"])
     });
     line
 }
@@ -604,6 +605,16 @@ mod tests {
             detail.rows[70],
             [
                 "S71",
+                "30000.00",
+                "1000.00",
+                "dropped: 71st by credit, cap 70"
+            ]
+        );
+        // People read the amounts with separators; the seller id and status stay.
+        assert_eq!(
+            detail.human().rows[70],
+            [
+                "S71",
                 "30,000.00",
                 "1,000.00",
                 "dropped: 71st by credit, cap 70"
@@ -646,7 +657,7 @@ mod tests {
             kept[5..],
             (1..=65).map(|s| format!("S{s:02}")).collect::<Vec<_>>()
         );
-        assert_eq!(detail.rows[0][1], "35,000.00");
+        assert_eq!(detail.rows[0][1], "35000.00");
         assert_eq!(detail.rows[70][0], "S66");
         assert_eq!(detail.rows[70][3], "dropped: 71st by credit, cap 70");
     }

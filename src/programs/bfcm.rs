@@ -241,7 +241,7 @@ impl Board {
         columns.push("amount".into());
         let title = format!(
             "{key} leaderboard over {bfcm}, {entrants} eligible ({} ≥ {}), by {} descending, \
-             then {}: the paid ranks and the entrants next to this partner",
+             then {}{BOARD_ROWS}",
             self.metric,
             human_decimal(rules.min_gmv),
             self.metric,
@@ -263,6 +263,8 @@ impl Board {
             .collect();
         let mut lines = Vec::new();
         for (partner_id, s) in &scores {
+            // The partner's own statement counts tied entrants instead of naming them.
+            let mut partner_basis = None;
             let (amount, basis) = match rank_of.get(partner_id) {
                 None => (
                     Money::ZERO,
@@ -290,15 +292,22 @@ impl Board {
                         None if r > rules.prizes.paid_ranks() => format!(", top {paid} paid"),
                         None => format!(" → no prize band for rank {r}"),
                     };
-                    let tie = tie_phrase(&ranked, r, |o| scores[o].metric == s.metric).map_or(
-                        String::new(),
-                        |names| {
-                            format!(
-                                " (tied on {} with {names}; ordered by {})",
-                                self.metric, self.tie_breakers
-                            )
-                        },
-                    );
+                    let tied = |with: &str| {
+                        format!(
+                            " (tied on {} with {with}; ordered by {})",
+                            self.metric, self.tie_breakers
+                        )
+                    };
+                    let tie = match tie_phrase(&ranked, r, |o| scores[o].metric == s.metric) {
+                        Some((names, count)) => {
+                            partner_basis = Some(format!(
+                                "{standing}{outcome}{}",
+                                tied(&plural(count, "other partner"))
+                            ));
+                            tied(&names)
+                        }
+                        None => String::new(),
+                    };
                     (amount, format!("{standing}{outcome}{tie}"))
                 }
             };
@@ -333,6 +342,7 @@ impl Board {
                 figures: ctx.figures,
             };
             let mut line: Line = head.line(amount, basis, steps);
+            line.partner_basis = partner_basis;
             // The whole board would make every statement as long as the run; a partner
             // checks its own line against the paid ranks and its neighbours.
             let own = rank_of.get(partner_id).copied();
@@ -347,6 +357,8 @@ impl Board {
                     })
                     .map(|(_, row)| row.clone())
                     .collect(),
+                // The metric and the prize.
+                amount_columns: vec![2, columns.len() - 1],
             });
             lines.push(line);
         }
@@ -354,12 +366,20 @@ impl Board {
     }
 }
 
+/// The end of a board's detail title: which of its rows the detail holds.
+pub const BOARD_ROWS: &str = ": the paid ranks and the entrants next to this partner";
+
 /// Tied entrants shown in a basis sentence; the rest are counted.
 const TIES_SHOWN: usize = 5;
 
 /// `P02, P03` — the other entrants around `rank` for which `tied` holds (ties are
-/// contiguous on a board sorted by the metric), or `None` without a tie.
-fn tie_phrase(ranked: &[Ranked<&str>], rank: usize, tied: impl Fn(&str) -> bool) -> Option<String> {
+/// contiguous on a board sorted by the metric), and how many they are; `None` without a
+/// tie.
+fn tie_phrase(
+    ranked: &[Ranked<&str>],
+    rank: usize,
+    tied: impl Fn(&str) -> bool,
+) -> Option<(String, usize)> {
     let at = rank - 1;
     let first = (0..at)
         .rev()
@@ -386,7 +406,7 @@ fn tie_phrase(ranked: &[Ranked<&str>], rank: usize, tied: impl Fn(&str) -> bool)
     if others.len() > TIES_SHOWN {
         names.push_str(&format!(" and {} more", others.len() - TIES_SHOWN));
     }
-    Some(names)
+    Some((names, others.len()))
 }
 
 /// Higher metric first, then the higher tie-break count.
@@ -472,6 +492,17 @@ mod tests {
              (tied on matched BFCM GMV with P2, P3; ordered by distinct (seller, creator) \
              pairs with GMV > 0 descending, then partner_id)"
         );
+        // The partner's own statement counts the tied entrants instead of naming them.
+        assert_eq!(
+            p1.partner_basis.as_deref(),
+            Some(
+                "rank 2 of 4 by matched BFCM GMV 20,000.00 (1 pair) → ranks 2–3 pay 15,000.00 \
+                 (tied on matched BFCM GMV with 2 other partners; ordered by distinct (seller, \
+                 creator) pairs with GMV > 0 descending, then partner_id)"
+            )
+        );
+        let p0 = lines.iter().find(|l| l.partner_id == "P0").unwrap();
+        assert_eq!(p0.partner_basis, None);
         let board = p1.detail.as_ref().expect("leaderboard");
         assert_eq!(
             board.columns,

@@ -340,6 +340,13 @@ impl Program for BfcmSellerChallenge {
                     ],
                     rows(),
                 )
+                .amounts(&[
+                    "october_gmv",
+                    "october_avg_daily",
+                    "bfcm_gmv",
+                    "bfcm_avg_daily",
+                    "amount",
+                ])
             });
             lines.push(line);
         }

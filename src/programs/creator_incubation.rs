@@ -179,6 +179,7 @@ impl Program for CreatorIncubation {
                     ],
                     rows,
                 )
+                .amounts(&["q4_gmv", "amount"])
             });
             lines.push(line);
         }

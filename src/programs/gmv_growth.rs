@@ -178,12 +178,13 @@ impl Program for GmvGrowth {
                         .map(|(id, sums)| {
                             vec![
                                 id.clone(),
-                                sums.get(WindowId::Q3).gmv.human(),
-                                sums.get(WindowId::Q4).gmv.human(),
+                                sums.get(WindowId::Q3).gmv.plain(),
+                                sums.get(WindowId::Q4).gmv.plain(),
                             ]
                         })
                         .collect(),
                 )
+                .amounts(&["q3_gmv", "q4_gmv"])
             };
             let head = LineHead {
                 partner_id,
@@ -303,7 +304,8 @@ mod tests {
             ]
         );
         let detail = line.detail.expect("seller table");
-        assert_eq!(detail.rows, [["S1", "920,000.00", "1,840,000.00"]]);
+        assert_eq!(detail.rows, [["S1", "920000.00", "1840000.00"]]);
+        assert_eq!(detail.human().rows, [["S1", "920,000.00", "1,840,000.00"]]);
     }
 
     #[test]

@@ -218,6 +218,7 @@ impl LineHead<'_> {
             amount,
             provisional: self.provisional,
             basis,
+            partner_basis: None,
             steps,
             detail: None,
         }

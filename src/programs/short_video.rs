@@ -380,9 +380,9 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                 vec![
                     r.to_string(),
                     item.partner_id.clone(),
-                    item.increment.human(),
-                    item.month_sum.human(),
-                    rules.bands.pay(r).human(),
+                    item.increment.plain(),
+                    item.month_sum.plain(),
+                    rules.bands.pay(r).plain(),
                 ]
             })
             .collect()
@@ -400,6 +400,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
             ],
             rows(),
         )
+        .amounts(&["increment", "short_video_gmv", "amount"])
     });
     line
 }
@@ -490,7 +491,7 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
                         || "not ranked".into(),
                         |r| format!("{r} of {}", b.ranked.len()),
                     ),
-                    e.entry().increment.human(),
+                    e.entry().increment.plain(),
                     if in_top(r) { "yes" } else { "no" }.to_string(),
                 ]
             })
@@ -503,6 +504,7 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             &["month", "rank", "increment", "in top"],
             rows(),
         )
+        .amounts(&["increment"])
     });
     line
 }

@@ -106,6 +106,55 @@ pub fn statement_csv(rows: &[StatementRow]) -> String {
     })
 }
 
+/// `statements --format json`: the month, the evaluation date, the book, the rows of the
+/// CSV (partners with a non-zero quarter to date) with plain amounts, and their totals.
+pub fn statement_json(
+    rows: &[StatementRow],
+    periods: &Periods,
+    month: WindowId,
+    info: &RunInfo,
+) -> String {
+    let window = periods.full(month);
+    let amounts = |r: &StatementRow| {
+        let [short_video, affiliate, consistency, total, quarter_to_date] = r.amounts();
+        serde_json::json!({
+            "short_video": short_video,
+            "affiliate": affiliate,
+            "consistency": consistency,
+            "total": total,
+            "quarter_to_date": quarter_to_date,
+        })
+    };
+    let listed: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| !r.quarter_to_date.is_zero())
+        .map(|r| {
+            let mut v = amounts(r);
+            v["partner_id"] = serde_json::json!(r.partner_id);
+            v["partner_name"] = serde_json::json!(r.partner_name);
+            v
+        })
+        .collect();
+    let sum = |i: usize| rows.iter().map(|r| r.amounts()[i]).sum::<Money>();
+    let doc = serde_json::json!({
+        "month": window.month_label(),
+        "start": window.start.to_string(),
+        "end": window.end.to_string(),
+        "as_of": info.as_of.to_string(),
+        "book_sha256": info.book.sha256,
+        "totals": {
+            "short_video": sum(0),
+            "affiliate": sum(1),
+            "consistency": sum(2),
+            "total": sum(3),
+            "quarter_to_date": sum(4),
+        },
+        "partners_not_listed": rows.len() - listed.len(),
+        "partners": listed,
+    });
+    super::pretty(&doc)
+}
+
 /// The statement for the terminal: the CSV's rows with thousands separators and a total.
 pub fn statement_table(
     rows: &[StatementRow],
@@ -363,11 +412,12 @@ fn short_video_section(out: &mut String, row: &StatementRow, facts: &PartnerFact
         "- Bands: {}\n- Order: increment, then the month's short-video GMV, then partner id\n",
         figure(steps, "bands")
     ));
-    let Some(detail) = line.detail.as_ref().filter(|d| !d.rows.is_empty()) else {
+    let Some(detail) = super::partner_view::detail(line).filter(|d| !d.rows.is_empty()) else {
         return;
     };
+    let detail = &detail;
     out.push_str("\nLeaderboard around your rank (other partners are not named):\n\n");
-    let ids = column(detail, "partner_id");
+    let ids = column(detail, super::partner_view::PARTNER_COLUMN);
     let increments = column(detail, "increment");
     let amounts = column(detail, "amount");
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -407,7 +457,7 @@ fn consistency_section(out: &mut String, facts: &PartnerFacts) {
         figure(&line.steps, "bonus"),
         line.amount.human()
     ));
-    let rows: Vec<Vec<String>> = match &line.detail {
+    let rows: Vec<Vec<String>> = match &super::partner_view::detail(line) {
         Some(d) => {
             let (ranks, in_top) = (column(d, "rank"), column(d, "in top"));
             column(d, "month")
@@ -489,8 +539,8 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
             out.push_str(&format!("- {text}: **{}**\n", step.value));
         }
     }
-    let sellers = line.detail.as_ref().filter(|d| !d.rows.is_empty());
-    let Some(detail) = sellers else {
+    let sellers = super::partner_view::detail(line).filter(|d| !d.rows.is_empty());
+    let Some(detail) = &sellers else {
         let best = match find_step(steps, "highest seller below the first tier") {
             Some(s) => format!(
                 "; the highest was {} with {}",
@@ -603,6 +653,8 @@ pub fn html_pages(
             partner_name: &row.partner_name,
             href: html::page_href(id),
             amounts: row.amounts().to_vec(),
+            // A month's credits are issued only once it has ended.
+            provisional: Vec::new(),
         });
     }
     let index_title = format!("Ad-credit statements, {}", html::period_label(&label));

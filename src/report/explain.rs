@@ -130,7 +130,7 @@ fn line_node(line: &Line) -> Node {
                 d.title,
                 if rows == 1 { "" } else { "s" }
             )),
-            block: table_lines(d),
+            block: table_lines(&d.human()),
             children: Vec::new(),
         });
     }
@@ -221,6 +221,7 @@ mod tests {
             amount: crate::money::Money::dollars(750),
             provisional: true,
             basis: "two sellers".into(),
+            partner_basis: None,
             steps: vec![Step::new("cap", "70")
                 .source("book affiliate_credits.max_sellers")
                 .child(Step::new("sellers qualifying", "2"))],
@@ -231,6 +232,7 @@ mod tests {
                     vec!["S1".into(), "12,000.00".into(), "500.00".into()],
                     vec!["S22".into(), "2,000.00".into(), "250.00".into()],
                 ],
+                amount_columns: Vec::new(),
             }),
         };
         let node = line_node(&line);

@@ -6,12 +6,11 @@
 //! period. Every value that can come from input passes through [`escape_html`].
 
 use crate::book::Book;
-use crate::engine::{Detail, Kind, Line, Skip, Step};
+use crate::engine::{Kind, Line, Skip, Step};
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
 use crate::programs;
 use chrono::NaiveDate;
-use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 /// The stylesheet every page carries inline.
@@ -122,6 +121,25 @@ pub struct IndexRow<'a> {
     /// Link to the partner's page, as [`page_href`] gives it.
     pub href: String,
     pub amounts: Vec<Money>,
+    /// For each amount, whether it includes a provisional line (shown with `*`).
+    pub provisional: Vec<bool>,
+}
+
+/// An amount for a page: with the provisional mark `*` when it includes a provisional line.
+fn amount_text(amount: Money, provisional: bool) -> String {
+    if provisional {
+        format!("{}{}", amount.human(), super::tables::PROVISIONAL_MARK)
+    } else {
+        amount.human()
+    }
+}
+
+/// The legend of the provisional mark, for a page that shows it.
+fn provisional_notice(doc: &mut Doc, as_of: &str) {
+    doc.put(format_args!(
+        "<p class=\"notice\">Amounts marked * (provisional) include lines computed over windows \
+         not yet complete on {as_of}; they can still change.</p>\n"
+    ));
 }
 
 /// The file name of a partner's page: `report::file_stem` plus `.html`; a stem that would
@@ -177,24 +195,6 @@ fn cell_class(cell: &str) -> &'static str {
     } else {
         ""
     }
-}
-
-/// A detail table as the partner it belongs to may see it: a leaderboard keeps every
-/// rank's figures, but its `partner_id` column, headed `partner`, shows only this
-/// partner's own id and `—` for the others. (The auditor's copy with every id is the
-/// line's detail in statements/<partner_id>.json.)
-fn unnamed<'d>(detail: &'d Detail, partner_id: &str) -> Cow<'d, Detail> {
-    let Some(i) = detail.columns.iter().position(|c| c == "partner_id") else {
-        return Cow::Borrowed(detail);
-    };
-    let mut d = detail.clone();
-    d.columns[i] = "partner".into();
-    for row in &mut d.rows {
-        if let Some(id) = row.get_mut(i).filter(|id| id.as_str() != partner_id) {
-            *id = "—".into();
-        }
-    }
-    Cow::Owned(d)
 }
 
 /// An HTML document under construction. Writing to a `String` cannot fail, so the
@@ -337,10 +337,9 @@ impl Doc {
              <p class=\"basis\">{}</p>\n",
             kind_label(l.kind),
             Esc(&l.amount.human()),
-            Esc(&l.basis)
+            Esc(super::partner_view::basis(l))
         ));
-        if let Some(d) = &l.detail {
-            let d = unnamed(d, &l.partner_id);
+        if let Some(d) = super::partner_view::detail(l).filter(|d| !d.rows.is_empty()) {
             self.put(format_args!("<p class=\"caption\">{}</p>\n", Esc(&d.title)));
             self.detail_table(&d.columns, &d.rows);
         }
@@ -386,10 +385,7 @@ pub fn partner_page(input: &PageInput) -> String {
     facts.extend([("Period", input.period), ("As of", &as_of)]);
     doc.facts(&facts);
     if input.lines.iter().any(|l| l.provisional) {
-        doc.put(format_args!(
-            "<p class=\"notice\">Amounts marked provisional are computed over windows not \
-             yet complete on {as_of} and can still change.</p>\n"
-        ));
+        provisional_notice(&mut doc, &as_of);
     }
     doc.0.push_str("</header>\n");
 
@@ -412,7 +408,7 @@ pub fn partner_page(input: &PageInput) -> String {
             Esc(programs::title(p)),
             Esc(&kinds.join(", ")),
             Esc(&periods.join(", ")),
-            Esc(&amount.human())
+            Esc(&amount_text(amount, lines.iter().any(|l| l.provisional)))
         ));
     }
     if programs.is_empty() {
@@ -431,20 +427,21 @@ pub fn partner_page(input: &PageInput) -> String {
     };
     // A kind the page has no line of (cash on a monthly ad-credit statement) gets no total.
     let has = |kind: Kind| input.lines.iter().any(|l| l.kind == kind);
-    let mut totals: Vec<(&str, Money)> = [
+    let provisional = |kind: Kind| input.lines.iter().any(|l| l.kind == kind && l.provisional);
+    let mut totals: Vec<(&str, String)> = [
         (Kind::Cash, "Cash total"),
         (Kind::AdCredit, "Ad-credit total"),
     ]
     .into_iter()
     .filter(|(kind, _)| has(*kind))
-    .map(|(kind, label)| (label, total(kind)))
+    .map(|(kind, label)| (label, amount_text(total(kind), provisional(kind))))
     .collect();
-    totals.extend(input.extra_totals.iter().copied());
+    totals.extend(input.extra_totals.iter().map(|(l, a)| (*l, a.human())));
     for (label, amount) in totals {
         doc.put(format_args!(
             "<tr><th colspan=\"3\">{}</th><td class=\"num\">{}</td></tr>\n",
             Esc(label),
-            Esc(&amount.human())
+            Esc(&amount)
         ));
     }
     doc.0.push_str("</tfoot>\n</table>\n");
@@ -475,6 +472,10 @@ pub fn index_page(input: &IndexInput) -> String {
         ("As of", &as_of),
         ("Partners", &count),
     ]);
+    let any_provisional = input.rows.iter().any(|r| r.provisional.contains(&true));
+    if any_provisional {
+        provisional_notice(&mut doc, &as_of);
+    }
     doc.0.push_str(
         "</header>\n<h2>Partners</h2>\n<table class=\"index\">\n<thead><tr>\
          <th>Partner ID</th><th>Partner name</th>",
@@ -484,6 +485,7 @@ pub fn index_page(input: &IndexInput) -> String {
     }
     doc.0.push_str("</tr></thead>\n<tbody>\n");
     let mut sums = vec![Money::ZERO; input.columns.len()];
+    let mut sums_provisional = vec![false; input.columns.len()];
     for r in input.rows {
         doc.put(format_args!(
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td>",
@@ -492,10 +494,15 @@ pub fn index_page(input: &IndexInput) -> String {
             Esc(r.partner_name)
         ));
         for (i, a) in r.amounts.iter().enumerate() {
+            let provisional = r.provisional.get(i).copied().unwrap_or(false);
             if let Some(s) = sums.get_mut(i) {
                 *s += *a;
+                sums_provisional[i] |= provisional;
             }
-            doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&a.human())));
+            doc.put(format_args!(
+                "<td class=\"num\">{}</td>",
+                Esc(&amount_text(*a, provisional))
+            ));
         }
         doc.0.push_str("</tr>\n");
     }
@@ -503,8 +510,11 @@ pub fn index_page(input: &IndexInput) -> String {
         "</tbody>\n<tfoot>\n<tr><th>Total</th><th>{} partners</th>",
         input.rows.len()
     ));
-    for s in &sums {
-        doc.put(format_args!("<td class=\"num\">{}</td>", Esc(&s.human())));
+    for (s, provisional) in sums.iter().zip(&sums_provisional) {
+        doc.put(format_args!(
+            "<td class=\"num\">{}</td>",
+            Esc(&amount_text(*s, *provisional))
+        ));
     }
     doc.0.push_str("</tr>\n</tfoot>\n</table>\n");
     doc.skipped(input.skipped);
@@ -558,24 +568,6 @@ mod tests {
         assert_eq!(page_file("a b"), "a%20b.html");
         assert_eq!(page_href("a b"), "a%2520b.html");
         assert_eq!(page_href("index"), "%2569ndex.html");
-    }
-
-    #[test]
-    fn leaderboards_name_only_the_partner_itself() {
-        let detail = Detail::new(
-            "board",
-            &["rank", "partner_id", "amount"],
-            vec![
-                vec!["1".into(), "P2".into(), "5,000.00".into()],
-                vec!["2".into(), "P1".into(), "4,000.00".into()],
-            ],
-        );
-        let shown = unnamed(&detail, "P1");
-        assert_eq!(shown.columns, ["rank", "partner", "amount"]);
-        assert_eq!(shown.rows[0], ["1", "—", "5,000.00"]);
-        assert_eq!(shown.rows[1], ["2", "P1", "4,000.00"]);
-        let sellers = Detail::new("sellers", &["seller_id"], vec![vec!["S1".into()]]);
-        assert!(matches!(unnamed(&sellers, "P1"), Cow::Borrowed(_)));
     }
 
     #[test]

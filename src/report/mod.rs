@@ -6,16 +6,17 @@ pub(crate) mod escape;
 mod explain;
 pub mod html;
 mod output;
+pub(crate) mod partner_view;
 pub mod rules_page;
 mod tables;
 pub(crate) mod whatif;
 
 pub use explain::explain_text;
 pub use output::{
-    check_apart, clean_up_on_interrupt, verify, write_run, OutputError, RunFiles, RunKind,
-    Verified, VerifyError,
+    check_apart, clean_up_on_interrupt, preflight, verify, write_run, OutputError, RunFiles,
+    RunKind, Verified, VerifyError, MANIFEST,
 };
-pub use tables::{payouts_table, reconciliation_text, skipped_text};
+pub use tables::{payouts_table, reconciliation_text, skipped_text, TableRows};
 
 use crate::book::Book;
 use crate::engine::{Kind, Line, Outcome, Skip};
@@ -64,6 +65,11 @@ impl CsvOut {
     }
 }
 
+/// Opens every CSV output: a spreadsheet reads the file as UTF-8 only with it (without,
+/// Excel shows `−` as `âˆ’`). The input side, and CSV readers generally, skip it.
+pub const CSV_BOM: &str = "\u{feff}";
+
+/// A CSV output, starting with [`CSV_BOM`].
 pub(crate) fn csv_string(write: impl FnOnce(&mut CsvOut) -> csv::Result<()>) -> String {
     let mut w = CsvOut(
         csv::WriterBuilder::new()
@@ -71,7 +77,9 @@ pub(crate) fn csv_string(write: impl FnOnce(&mut CsvOut) -> csv::Result<()>) -> 
             .from_writer(Vec::new()),
     );
     write(&mut w).expect("writing CSV to memory");
-    String::from_utf8(w.0.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text")
+    let text =
+        String::from_utf8(w.0.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text");
+    format!("{CSV_BOM}{text}")
 }
 
 /// payouts.csv: one row per (partner, program, period).

@@ -425,6 +425,116 @@ pub fn write_run(
     result
 }
 
+/// Finds, before any data is read, what would refuse writing a run of `kind` into `dir`:
+/// a file, link or mount point where OUT goes, or a file where one of its parents goes; a
+/// lock held by another run (or a link or other file where the lock goes); a run OUT
+/// holds that may not be replaced (without `force`, or another command's); a directory of
+/// other files without `force`; or a nearest existing parent this process may not write
+/// in. The run is checked again, under the lock, when it is written.
+pub fn preflight(dir: &Path, kind: RunKind, force: bool) -> Result<(), OutputError> {
+    let t = Target::of(dir)?;
+    for ancestor in t.parent.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match fs::metadata(ancestor) {
+            Ok(m) if m.is_dir() => {
+                writable(ancestor)?;
+                break;
+            }
+            Ok(m) => {
+                return Err(OutputError::NotADirectory(
+                    ancestor.to_path_buf(),
+                    if m.is_file() {
+                        "a file, where a parent directory of --out goes"
+                    } else {
+                        "not a directory, where a parent directory of --out goes"
+                    },
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(ancestor)(e)),
+        }
+    }
+    lock_free(&t)?;
+    refusal(&t, kind, &inspect(&t)?, force)
+}
+
+/// An error unless this process may create entries in `dir`.
+fn writable(dir: &Path) -> Result<(), OutputError> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return Ok(());
+    };
+    // SAFETY: access(2) on a NUL-terminated path this function owns.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        return Err(io(dir)(std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// An error when the lock beside OUT is held by a running run, or something other than a
+/// regular file is in its place. Only tried (shared, non-blocking), never kept.
+fn lock_free(t: &Target) -> Result<(), OutputError> {
+    let path = t.beside(".lock");
+    match fs::symlink_metadata(&path) {
+        Err(_) => return Ok(()),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(OutputError::LockInTheWay(
+                path,
+                "a symbolic link (never followed)",
+            ))
+        }
+        Ok(m) if !m.is_file() => return Err(OutputError::LockInTheWay(path, "not a regular file")),
+        Ok(_) => {}
+    }
+    let Ok(mut file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(&path)
+    else {
+        // Gone since (its run ended), or unreadable: the write finds out under the lock.
+        return Ok(());
+    };
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a file descriptor this function owns; closing it releases the lock.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
+    if r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK) {
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        let pid = pid.trim();
+        return Err(OutputError::Locked {
+            dir: t.out.clone(),
+            pid: if pid.is_empty() { "unknown" } else { pid }.to_string(),
+            lock: path,
+        });
+    }
+    Ok(())
+}
+
+/// Why a run of `kind` may not replace what OUT holds, if it may not.
+fn refusal(t: &Target, kind: RunKind, before: &Before, force: bool) -> Result<(), OutputError> {
+    match before {
+        Before::Nothing | Before::Empty => Ok(()),
+        Before::Foreign if force => Ok(()),
+        Before::Foreign => Err(OutputError::NotARun(t.out.clone())),
+        Before::Run(previous) => {
+            let previous_command = previous["command"].as_str().unwrap_or("calc");
+            if previous_command != kind.command {
+                return Err(OutputError::OtherCommand {
+                    dir: t.out.clone(),
+                    previous: previous_command.to_string(),
+                    command: kind.command,
+                });
+            }
+            match kind.month {
+                None if !force => Err(OutputError::AlreadyARun(t.out.clone())),
+                Some(month) if !force && months_of(previous).contains_key(month) => {
+                    Err(OutputError::MonthHeld(t.out.clone(), month.to_string()))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// What OUT holds before the run.
 enum Before {
     Nothing,
@@ -442,6 +552,7 @@ fn transact(
 ) -> Result<(), OutputError> {
     recover(t)?;
     let before = inspect(t)?;
+    refusal(t, kind, &before, force)?;
     let mut carried: Vec<FileEntry> = Vec::new();
     let mut months = serde_json::Map::new();
     match &before {
@@ -565,7 +676,12 @@ fn inspect(t: &Target) -> Result<Before, OutputError> {
         ));
     }
     if !meta.is_dir() {
-        return Err(OutputError::NotADirectory(t.out.clone(), "not a directory"));
+        let what = if meta.is_file() {
+            "a file"
+        } else {
+            "not a directory"
+        };
+        return Err(OutputError::NotADirectory(t.out.clone(), what));
     }
     let parent = fs::metadata(&t.parent).map_err(io(&t.parent))?;
     if parent.dev() != meta.dev() {

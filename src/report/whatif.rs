@@ -11,10 +11,11 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub const WHATIF_COLUMNS: [&str; 6] = [
+pub const WHATIF_COLUMNS: [&str; 7] = [
     "partner_id",
     "partner_name",
     "program",
+    "kind",
     "baseline",
     "scenario",
     "difference",
@@ -178,9 +179,17 @@ fn skip_lines(out: &mut String, prefix: &str, (skipped, not_evaluated): (&[Skip]
     }
 }
 
-/// The terminal report: what the scenario changes, the input sums it moves, every
-/// partner × program, and the budget impact.
-pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo) -> String {
+/// Which partner × program rows the what-if table lists.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WhatifRows {
+    /// Every row, not only those whose amount changes.
+    pub all: bool,
+}
+
+/// The terminal report: what the scenario changes, the input sums it moves, the partner ×
+/// program rows whose amount changes (every row with `rows.all`), and the budget impact
+/// by program and by kind.
+pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo, rows: WhatifRows) -> String {
     let mut out = format!(
         "scenario: {} ({}, sha256 {})\n",
         shown(info.name),
@@ -212,37 +221,77 @@ pub fn whatif_table(cmp: &Comparison, info: &WhatifInfo) -> String {
     out.push_str(&inputs.to_string());
     out.push_str("\n\n");
 
-    let mut table = markdown_table();
-    table.set_header([
-        "partner_id",
-        "partner_name",
-        "program",
-        "baseline",
-        "scenario",
-        "difference",
-    ]);
-    for r in &cmp.rows {
-        table.add_row([
-            shown(&r.partner_id).into_owned(),
-            shown(&r.partner_name).into_owned(),
-            r.program.to_string(),
-            r.baseline.human(),
-            r.scenario.human(),
-            signed(r.difference),
-        ]);
+    let shown_rows: Vec<&CompareRow> = cmp
+        .rows
+        .iter()
+        .filter(|r| rows.all || !r.difference.is_zero())
+        .collect();
+    let unchanged = cmp.rows.iter().filter(|r| r.difference.is_zero()).count();
+    if rows.all {
+        out.push_str(&format!(
+            "every partner × program ({} rows, {unchanged} unchanged)\n",
+            cmp.rows.len()
+        ));
+    } else {
+        out.push_str(&format!(
+            "partner × program amounts that change: {} of {} rows ({unchanged} unchanged not shown; --all lists every row)\n",
+            shown_rows.len(),
+            cmp.rows.len()
+        ));
     }
-    for (kind, c) in [("cash", &cmp.cash), ("ad_credit", &cmp.ad_credit)] {
-        table.add_row([
-            "TOTAL".to_string(),
-            String::new(),
+    if !shown_rows.is_empty() {
+        let mut table = markdown_table();
+        table.set_header([
+            "partner_id",
+            "partner_name",
+            "program",
+            "baseline",
+            "scenario",
+            "difference",
+        ]);
+        for r in shown_rows {
+            table.add_row([
+                shown(&r.partner_id).into_owned(),
+                shown(&r.partner_name).into_owned(),
+                r.program.to_string(),
+                r.baseline.human(),
+                r.scenario.human(),
+                signed(r.difference),
+            ]);
+        }
+        right_align(&mut table, 3, 6);
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+
+    out.push_str("\nbudget impact by program and kind\n");
+    let mut budget = markdown_table();
+    budget.set_header(["program", "kind", "baseline", "scenario", "difference"]);
+    for ((_, program), c) in &cmp.by_program {
+        let kind = cmp
+            .rows
+            .iter()
+            .find(|r| r.program == *program)
+            .map_or("", |r| r.kind.as_str());
+        budget.add_row([
+            program.to_string(),
             kind.to_string(),
             c.baseline.human(),
             c.scenario.human(),
             signed(c.difference),
         ]);
     }
-    right_align(&mut table, 3, 6);
-    out.push_str(&table.to_string());
+    for (kind, c) in [("cash", &cmp.cash), ("ad_credit", &cmp.ad_credit)] {
+        budget.add_row([
+            "TOTAL".to_string(),
+            kind.to_string(),
+            c.baseline.human(),
+            c.scenario.human(),
+            signed(c.difference),
+        ]);
+    }
+    right_align(&mut budget, 2, 5);
+    out.push_str(&budget.to_string());
     out.push('\n');
     out.push_str(&format!(
         "budget impact: cash {}, ad credits {}\n",
@@ -266,6 +315,7 @@ pub fn whatif_csv(cmp: &Comparison) -> String {
                 Text(&r.partner_id),
                 Text(&r.partner_name),
                 Text(r.program),
+                Text(r.kind.as_str()),
                 Figure(r.baseline.plain()),
                 Figure(r.scenario.plain()),
                 Figure(r.difference.plain()),
@@ -423,7 +473,7 @@ mod tests {
         assert_eq!(cmp.ad_credit.difference, Money::dollars(-250));
         assert_eq!(
             whatif_csv(&cmp).lines().nth(2),
-            Some("P1,name P1,affiliate_credits,750.00,500.00,-250.00")
+            Some("P1,name P1,affiliate_credits,ad_credit,750.00,500.00,-250.00")
         );
     }
 }
