@@ -1,5 +1,7 @@
 //! Writes a synthetic, seeded data directory for benchmarks:
-//! `cargo run --release --example gen_bench_data -- DIR ROWS [PARTNERS] [SELLERS] [SEED]`.
+//! `cargo run --release --example gen_bench_data -- DIR ROWS [PARTNERS] [SELLERS] [SEED] [quoted]`.
+//! With `quoted`, every cell (header included) is in quotes and lines end in CR LF, as
+//! spreadsheet exports write them; the figures are the same as without.
 //! Rows are spread over Q3 and Q4 2025, one row per (date, seller) at most, so the
 //! population of partners and sellers stays fixed as the row count grows.
 
@@ -25,7 +27,9 @@ impl Rng {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: gen_bench_data DIR ROWS [PARTNERS=2000] [SELLERS=16000] [SEED=1]");
+        eprintln!(
+            "usage: gen_bench_data DIR ROWS [PARTNERS=2000] [SELLERS=16000] [SEED=1] [quoted]"
+        );
         std::process::exit(2);
     }
     let dir = std::path::Path::new(&args[1]);
@@ -33,6 +37,7 @@ fn main() -> std::io::Result<()> {
     let partners: u64 = args.get(3).map_or(2000, |s| s.parse().expect("PARTNERS"));
     let sellers: u64 = args.get(4).map_or(16_000, |s| s.parse().expect("SELLERS"));
     let seed: u64 = args.get(5).map_or(1, |s| s.parse().expect("SEED"));
+    let quoted = args.get(6).is_some_and(|s| s == "quoted");
     fs::create_dir_all(dir)?;
     let mut rng = Rng(seed);
     let start = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("date");
@@ -47,9 +52,18 @@ fn main() -> std::io::Result<()> {
         s
     };
     let mut out = BufWriter::with_capacity(1 << 20, File::create(dir.join("gmv_daily.csv"))?);
-    writeln!(
-        out,
-        "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv"
+    let mut line = String::new();
+    let emit = |out: &mut BufWriter<File>, line: &str| -> std::io::Result<()> {
+        if quoted {
+            let cells: Vec<String> = line.split(',').map(|c| format!("\"{c}\"")).collect();
+            write!(out, "{}\r\n", cells.join(","))
+        } else {
+            writeln!(out, "{line}")
+        }
+    };
+    emit(
+        &mut out,
+        "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv",
     )?;
     let mut slot = rng.below(slots);
     for i in 0..rows {
@@ -64,8 +78,10 @@ fn main() -> std::io::Result<()> {
         let sv = rng.below(gmv + 1);
         let live = rng.below(gmv + 1);
         let aff = rng.below(gmv / 2 + 1);
-        writeln!(
-            out,
+        line.clear();
+        use std::fmt::Write as _;
+        write!(
+            line,
             "{date},P{partner:05},S{seller:06},{}.{:02},{}.{:02},{}.{:02},{}.{:02}",
             gmv / 100,
             gmv % 100,
@@ -75,7 +91,9 @@ fn main() -> std::io::Result<()> {
             live % 100,
             aff / 100,
             aff % 100
-        )?;
+        )
+        .expect("write to a String");
+        emit(&mut out, &line)?;
         slot = (slot + stride) % slots;
     }
     out.flush()?;

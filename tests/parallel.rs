@@ -102,3 +102,81 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     let full: Vec<_> = full.lines.iter().map(strip).collect();
     assert_eq!(full, bare.lines);
 }
+
+/// Every output file of a run with `threads` threads (reading and writing), with what it
+/// printed.
+fn run_outputs(
+    dir: &std::path::Path,
+    threads: &str,
+    args: &[&str],
+) -> (std::collections::BTreeMap<String, Vec<u8>>, Vec<u8>) {
+    let out = tempfile::tempdir().unwrap();
+    let run = bin()
+        .env("TSP_PAYOUT_THREADS", threads)
+        .args(args)
+        .arg(dir)
+        .arg("--out")
+        .arg(out.path().join("run"))
+        .assert()
+        .success();
+    (
+        snapshot(&out.path().join("run")),
+        run.get_output().stdout.clone(),
+    )
+}
+
+/// The files of a run are rendered and written by several threads: every file, its bytes
+/// and the manifest (which lists each file with its sha256, in one order) are the same as
+/// one thread writes them.
+#[test]
+fn outputs_written_by_several_threads_are_identical() {
+    let dir = data_dir(&[
+        ("gmv_daily.csv", &gmv_rows(true)),
+        (
+            "partners.csv",
+            "partner_id,partner_name\nP01,First\nP02,Second\n",
+        ),
+    ]);
+    let commands: [&[&str]; 3] = [
+        &["calc", "--skip-invalid", "--html"],
+        &[
+            "statements",
+            "--skip-invalid",
+            "--month",
+            "2025-10",
+            "--html",
+        ],
+        &["statements", "--skip-invalid", "--month", "2025-12"],
+    ];
+    for args in commands {
+        let (single, printed) = run_outputs(dir.path(), "1", args);
+        // 37 partners: a file per partner (and an HTML page with --html), so the threads
+        // have many files to share.
+        let per_partner = single
+            .keys()
+            .filter(|k| k.starts_with("statements/") || k.starts_with("html/"))
+            .count();
+        assert!(per_partner >= 37, "{args:?}: {:?}", single.keys());
+        let manifest = String::from_utf8(single["manifest.json"].clone()).unwrap();
+        let first = single
+            .keys()
+            .find(|k| k.starts_with("statements/"))
+            .unwrap();
+        assert!(manifest.contains(first.as_str()), "{manifest}");
+        for threads in ["2", "3"] {
+            let (several, printed_several) = run_outputs(dir.path(), threads, args);
+            assert_eq!(
+                single.keys().collect::<Vec<_>>(),
+                several.keys().collect::<Vec<_>>(),
+                "{args:?} at {threads} threads"
+            );
+            for (name, bytes) in &single {
+                assert!(
+                    bytes == &several[name],
+                    "{name} differs between 1 and {threads} threads ({args:?})"
+                );
+            }
+            assert_eq!(printed, printed_several, "{args:?} at {threads} threads");
+        }
+    }
+}

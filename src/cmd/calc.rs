@@ -100,7 +100,10 @@ fn write_calc_files(
         run.shown.figures && run.shown.hashes,
         "statements show figures and the inputs' sha256"
     );
-    let mut files = RunFiles::default();
+    let mut files = RunFiles {
+        threads: super::load::ingest_threads(),
+        ..RunFiles::default()
+    };
     files.add("payouts.csv", report::payouts_csv(&run.outcome));
     for partner in run.outcome.partners.keys() {
         let info = run.info();
@@ -134,7 +137,7 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
         .cloned()
         .collect();
     // Shared by the pages, each rendered only when it is written.
-    let page_context = std::rc::Rc::new((audit, title, period.clone(), skipped));
+    let page_context = std::sync::Arc::new((audit, title, period.clone(), skipped));
     let mut rows = Vec::new();
     for (id, name) in &run.outcome.partners {
         let context = page_context.clone();

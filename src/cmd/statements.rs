@@ -101,32 +101,45 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = &args.to.out {
         let label = run.periods.full(month).month_label();
-        let mut files = RunFiles::default();
+        // Declared before the files, which render from it.
+        let audit = args
+            .html
+            .then(|| report::html::Audit::of(&run.book, &run.data, run.skip_invalid));
+        let mut files = RunFiles {
+            threads: super::load::ingest_threads(),
+            ..RunFiles::default()
+        };
         files.add(
             format!("credit_statement_{label}.csv"),
             credit_statement::statement_csv(&rows),
         );
+        let (run, info) = (&run, &info);
         for row in &rows {
-            let lines: Vec<&crate::engine::Line> = run.outcome.lines_of(&row.partner_id).collect();
-            let facts = credit_statement::PartnerFacts {
-                periods: &run.periods,
-                month,
-                lines: &lines,
-            };
-            files.add(
+            files.add_later(
                 PathBuf::from("statements")
                     .join(&label)
                     .join(format!("{}.md", report::file_stem(&row.partner_id))),
-                credit_statement::partner_markdown(row, &facts, &info),
+                move || {
+                    let lines: Vec<&crate::engine::Line> =
+                        run.outcome.lines_of(&row.partner_id).collect();
+                    let facts = credit_statement::PartnerFacts {
+                        periods: &run.periods,
+                        month,
+                        lines: &lines,
+                    };
+                    credit_statement::partner_markdown(row, &facts, info)
+                },
             );
         }
-        if args.html {
-            let audit = report::html::Audit::of(&run.book, &run.data, run.skip_invalid);
-            for (path, page) in
-                credit_statement::html_pages(&run.outcome, &run.periods, month, &rows, &audit)
-            {
-                files.add(path, page);
-            }
+        if let Some(audit) = &audit {
+            credit_statement::html_pages(
+                &run.outcome,
+                &run.periods,
+                month,
+                &rows,
+                audit,
+                &mut files,
+            );
         }
         // Each month keeps its own rejected rows: months accumulate in one directory.
         let rejects = format!("rejects_{label}.csv");

@@ -594,9 +594,10 @@ struct Keys {
     /// (0 = empty), so that a probe reads the table and then only the matching key.
     slots: Vec<u64>,
     hashes: Vec<u64>,
+    /// Every key's ids, each after its length; checked as UTF-8 when the key is added, and
+    /// read back as strings only once the file is read (no strings per key meanwhile).
     arena: Vec<u8>,
     spans: Vec<(u32, u32)>,
-    ids: Vec<Vec<String>>,
     buf: Vec<u8>,
     last: usize,
 }
@@ -605,6 +606,28 @@ impl Keys {
     fn bytes(&self, i: usize) -> &[u8] {
         let (a, b) = self.spans[i];
         &self.arena[a as usize..b as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The ids of every key, in the order the keys were added.
+    fn into_ids(self) -> impl Iterator<Item = Vec<String>> {
+        (0..self.len()).map(move |i| {
+            let mut ids = Vec::new();
+            let mut rest = self.bytes(i);
+            while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+                let (id, tail) = tail.split_at(u32::from_le_bytes(*len) as usize);
+                ids.push(
+                    std::str::from_utf8(id)
+                        .expect("checked when added")
+                        .to_string(),
+                );
+                rest = tail;
+            }
+            ids
+        })
     }
 
     fn get_or_insert(&mut self, ids: &[&[u8]]) -> Option<usize> {
@@ -622,13 +645,11 @@ impl Keys {
         };
         // Exports are often grouped by seller: the same key comes in runs.
         let last = self.last;
-        let i = if last < self.ids.len() && self.hashes[last] == hash && self.bytes(last) == buf {
+        let i = if last < self.len() && self.hashes[last] == hash && self.bytes(last) == buf {
             Some(last)
         } else {
             self.find_or_insert(&buf, hash, || {
-                ids.iter()
-                    .map(|id| std::str::from_utf8(id).ok().map(str::to_string))
-                    .collect()
+                ids.iter().all(|id| std::str::from_utf8(id).is_ok())
             })
         };
         self.buf = buf;
@@ -637,9 +658,9 @@ impl Keys {
 
     /// The keys of `part` interned here, in its order; returns where each went.
     fn absorb(&mut self, part: &Keys) -> Vec<usize> {
-        (0..part.ids.len())
+        (0..part.len())
             .map(|i| {
-                self.find_or_insert(part.bytes(i), part.hashes[i], || Some(part.ids[i].clone()))
+                self.find_or_insert(part.bytes(i), part.hashes[i], || true)
                     .expect("a part's keys are text")
             })
             .collect()
@@ -649,7 +670,7 @@ impl Keys {
         &mut self,
         key: &[u8],
         hash: u64,
-        ids: impl FnOnce() -> Option<Vec<String>>,
+        is_text: impl FnOnce() -> bool,
     ) -> Option<usize> {
         if self.slots.is_empty() {
             self.slots = vec![0; 1024];
@@ -671,15 +692,16 @@ impl Keys {
             }
             slot = (slot + 1) & mask;
         }
-        let ids = ids()?;
-        let i = self.ids.len();
+        if !is_text() {
+            return None;
+        }
+        let i = self.len();
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(key);
         self.spans.push((start, self.arena.len() as u32));
         self.hashes.push(hash);
-        self.ids.push(ids);
         self.slots[slot] = Self::slot_value(hash, i);
-        if self.ids.len() * 2 > self.slots.len() {
+        if self.len() * 2 > self.slots.len() {
             self.grow();
         }
         self.last = i;
@@ -843,7 +865,7 @@ impl<'a> GmvSink<'a> {
     }
 
     pub(super) fn finish(self, data: &mut DataSet) {
-        let keys = self.keys.ids.into_iter().zip(self.sums).zip(self.accepted);
+        let keys = self.keys.into_ids().zip(self.sums).zip(self.accepted);
         for ((ids, sums), accepted) in keys {
             if accepted == 0 {
                 continue;
@@ -981,7 +1003,7 @@ impl CreatorGmvSink {
             .iter()
             .flat_map(|(pid, p)| p.creators.keys().map(move |cid| (cid.clone(), pid.clone())))
             .collect();
-        for (ids, (rows, cents)) in self.keys.ids.into_iter().zip(self.q4) {
+        for (ids, (rows, cents)) in self.keys.into_ids().zip(self.q4) {
             let creator = ids.into_iter().next().expect("creator id");
             let gmv = Money::from_cents_sum(cents);
             match owner.get(&creator) {
@@ -1062,7 +1084,7 @@ impl DatedSink for MatchSink {
 
 impl MatchSink {
     pub(super) fn finish(self, data: &mut DataSet) {
-        let keys = self.keys.ids.into_iter().zip(self.bfcm).zip(self.accepted);
+        let keys = self.keys.into_ids().zip(self.bfcm).zip(self.accepted);
         for ((ids, cents), accepted) in keys {
             if accepted == 0 {
                 continue;

@@ -4,7 +4,7 @@
 //!
 //! Cutting at a line break is only safe when no field can hold one, and a part cannot know
 //! its line numbers, so the fast path only finishes on files where nothing needs them: no
-//! quote character, no carriage return outside a CRLF line ending, no line over 64 KiB
+//! quote other than around a whole cell (and none inside it), no carriage return outside a CRLF line ending, no line over 64 KiB
 //! (counting the empty lines before it), no bad row and no duplicate key. On anything else it gives up before touching the results,
 //! and the careful path reads the file from the start. Sums are exact integer cents and keys
 //! are merged in order of first appearance, so both paths give identical results.
@@ -14,7 +14,7 @@ use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
 use super::reader::{sha256_of, CsvFile, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
-use memchr::{memchr2_iter, memrchr};
+use memchr::memrchr;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -229,9 +229,18 @@ fn read_part<S: DatedSink>(
         if !plain(text, at_end && plan.size == end) {
             return None;
         }
+        // Spreadsheet exports quote every cell: only a block with a quote pays for them.
+        let quoted = memchr::memchr(b'"', text).is_some();
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
         let mut separator = |i: usize| {
+            if quoted {
+                match quoted_cell(text, cell_start, i) {
+                    Cell::Whole => {}
+                    Cell::GoesOn => return true,
+                    Cell::Careful => return false,
+                }
+            }
             cells.push((cell_start, i));
             cell_start = i + 1;
             let line_end = i == upto || text[i] == b'\n';
@@ -282,15 +291,61 @@ fn each_separator(text: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
         .all(|(i, b)| !matches!(b, b',' | b'\n') || f(base + i))
 }
 
-/// No quote, and every carriage return ends a line (or the file).
+/// Every carriage return ends a line (or the file).
 fn plain(text: &[u8], ends_file: bool) -> bool {
-    memchr2_iter(b'"', b'\r', text).all(|i| {
-        text[i] == b'\r'
-            && match text.get(i + 1) {
-                Some(next) => *next == b'\n',
-                None => ends_file,
-            }
+    memchr::memchr_iter(b'\r', text).all(|i| match text.get(i + 1) {
+        Some(next) => *next == b'\n',
+        None => ends_file,
     })
+}
+
+/// What a separator at `end` makes of the cell from `start` in a block holding quotes.
+#[derive(Debug, PartialEq, Eq)]
+enum Cell {
+    /// The cell ends here.
+    Whole,
+    /// A comma inside a quoted cell: the cell goes on.
+    GoesOn,
+    /// Anything the careful path must read: a quote inside an unquoted cell, an escaped
+    /// quote (`""`), text after the closing quote, a line break inside quotes.
+    Careful,
+}
+
+/// Only the simplest quoting is read here: a cell that is `"`, text without a quote, `"`
+/// (then the separator, or CR LF). The cell's text is then what the csv crate reads from
+/// it on the careful path, commas included.
+fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
+    let raw = &text[start..end];
+    if raw.first() != Some(&b'"') {
+        return if memchr::memchr(b'"', raw).is_some() {
+            Cell::Careful
+        } else {
+            Cell::Whole
+        };
+    }
+    let separator = text.get(end).copied();
+    let Some(close) = memchr::memchr(b'"', &raw[1..]).map(|j| j + 1) else {
+        return match separator {
+            Some(b',') => Cell::GoesOn,
+            _ => Cell::Careful,
+        };
+    };
+    let line_end = separator != Some(b',');
+    let closes_cell =
+        close + 1 == raw.len() || (line_end && close + 2 == raw.len() && raw[close + 1] == b'\r');
+    if closes_cell {
+        Cell::Whole
+    } else {
+        Cell::Careful
+    }
+}
+
+/// A cell's text between its quotes, when it is quoted (`quoted_cell` checked its form).
+fn unquoted(cell: &[u8]) -> &[u8] {
+    match cell {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => cell,
+    }
 }
 
 impl<S: DatedSink> Part<S> {
@@ -328,7 +383,7 @@ impl<S: DatedSink> Part<S> {
         }
         let cell = |col: usize| {
             let (a, b) = cells[plan.positions[col]];
-            super::reader::trim_bytes(&text[a..b])
+            super::reader::trim_bytes(unquoted(&text[a..b]))
         };
         let Some(view) = parse_clean(cell, plan.layout) else {
             return false;
@@ -459,12 +514,74 @@ mod tests {
         assert_eq!(split_rows("", 2), Some(0));
     }
 
+    /// Every cell of `body` in quotes, as spreadsheet exports write them.
+    fn all_quoted(body: &str) -> String {
+        body.lines()
+            .map(|line| {
+                let cells: Vec<String> = line.split(',').map(|c| format!("\"{c}\"")).collect();
+                format!("{}\r\n", cells.join(","))
+            })
+            .collect()
+    }
+
+    /// The sums, tallies and days a fast read of `body` finishes with.
+    fn split_result(body: &str, parts: usize) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gmv_daily.csv");
+        std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
+        with_plan(&path, |plan, _| {
+            read(plan, &GmvSink::new(None), parts).map(|whole| {
+                let mut data = crate::input::DataSet::default();
+                whole.sink.finish(&mut data);
+                format!("{:?} {:?}", data.partners, whole.tally.rows)
+            })
+        })
+    }
+
+    #[test]
+    fn quoted_cells_are_read_in_parts_as_the_plain_ones() {
+        let body = rows(1000);
+        let plain = split_result(&body, 1).unwrap();
+        // Thousands separators are quoted in exports because of their comma.
+        let with_commas = body.replace(",1000.25,", ",\"$1,000.25\",");
+        assert_ne!(with_commas, body);
+        for parts in 1..=3 {
+            assert_eq!(split_result(&all_quoted(&body), parts).unwrap(), plain);
+            assert_eq!(split_result(&with_commas, parts).unwrap(), plain);
+        }
+        let padded = body.replace(",P1,", ",\" P1 \",");
+        assert_eq!(split_result(&padded, 2).unwrap(), plain);
+    }
+
+    #[test]
+    fn cells_by_their_quotes() {
+        let cell = |text: &str, end: usize| quoted_cell(text.as_bytes(), 0, end);
+        assert_eq!(cell("\"a\",", 3), Cell::Whole);
+        assert_eq!(cell("\"a\"\r\n", 4), Cell::Whole);
+        assert_eq!(cell("\"a\"\r,", 4), Cell::Careful);
+        assert_eq!(cell("\"1,2\",", 2), Cell::GoesOn);
+        assert_eq!(cell("\"1,2\",", 5), Cell::Whole);
+        assert_eq!(cell("\"1\n", 2), Cell::Careful);
+        assert_eq!(cell("\"1", 2), Cell::Careful);
+        assert_eq!(cell("a\"b,", 3), Cell::Careful);
+        assert_eq!(cell("ab,", 2), Cell::Whole);
+        assert_eq!(unquoted(b"\"x\""), b"x");
+        assert_eq!(unquoted(b"x"), b"x");
+    }
+
     #[test]
     fn anything_needing_a_line_number_goes_to_the_careful_path() {
         let body = rows(1000);
         let with = |line: &str| format!("{body}{line}\n");
         for tricky in [
-            "2025-10-01,\"P1\",S9,1.00,0,0,0",
+            "2025-10-01,\"P\"\"1\",S9,1.00,0,0,0",
+            "2025-10-01,P\"1\",S9,1.00,0,0,0",
+            "2025-10-01, \"P1\",S9,1.00,0,0,0",
+            "2025-10-01,\"P1\" ,S9,1.00,0,0,0",
+            "2025-10-01,\"P1\"x,S9,1.00,0,0,0",
+            "2025-10-01,P1,S9,1.00,0,0,\"0\n\"",
+            "2025-10-01,P1,S9,1.00,0,0,\"0",
+            "2025-10-01,P1,S9,\"\",0,0,0",
             "2025-10-01,P1,S9,12.3.4,0,0,0",
             "2025-10-01,P1,S9,1.00,0,0",
             "2025-10-01,P1,S9\r,1.00,0,0,0",

@@ -10,7 +10,7 @@
 
 use super::escape::{md_text, shown};
 use super::html::{self, Audit, IndexInput, IndexRow, PageInput};
-use super::{csv_string, Cell, RunInfo};
+use super::{csv_string, Cell, RunFiles, RunInfo};
 use crate::engine::{Detail, Kind, Line, Outcome, Skip, Step};
 use crate::money::Money;
 use crate::programs::Cadence;
@@ -601,13 +601,15 @@ fn covered(program: &str, month: WindowId) -> bool {
 /// html/YYYY-MM/<partner>.html for every partner of the run and html/YYYY-MM/index.html:
 /// the month's ad-credit lines with their figures, the month total and the quarter to
 /// date, which are the amounts of the CSV row.
-pub fn html_pages(
-    outcome: &Outcome,
-    periods: &Periods,
+/// The pages are added to `files` and rendered when they are written.
+pub fn html_pages<'a>(
+    outcome: &'a Outcome,
+    periods: &'a Periods,
     month: WindowId,
-    rows: &[StatementRow],
-    audit: &Audit,
-) -> Vec<(PathBuf, String)> {
+    rows: &'a [StatementRow],
+    audit: &'a Audit,
+    files: &mut RunFiles<'a>,
+) {
     let window = periods.full(month);
     let label = window.month_label();
     let (_, span) = periods.months_through(month);
@@ -622,32 +624,39 @@ pub fn html_pages(
         .cloned()
         .collect();
     let dir = PathBuf::from("html").join(&label);
-    let mut pages = Vec::with_capacity(rows.len() + 1);
     let mut index_rows = Vec::with_capacity(rows.len());
+    // Shared by the pages, each rendered only when it is written.
+    let context = std::sync::Arc::new((
+        title,
+        period.clone(),
+        qtd_label,
+        skipped.clone(),
+        label.clone(),
+    ));
     for row in rows {
         let id = row.partner_id.as_str();
-        // Every ad-credit line of the month: the lines the month total adds up. The page
-        // renderer leaves other partners' ids out of the leaderboards.
-        let lines: Vec<&Line> = outcome
-            .lines_of(id)
-            .filter(|l| l.kind == Kind::AdCredit && l.period == label)
-            .collect();
-        let page = html::partner_page(&PageInput {
-            title: &title,
-            period: &period,
-            as_of: periods.as_of,
-            partner_id: id,
-            partner_name: &row.partner_name,
-            lines: &lines,
-            extra_totals: &[
-                ("Month total", row.total),
-                (&qtd_label, row.quarter_to_date),
-            ],
-            skipped: &skipped,
-            index_href: Some("index.html"),
-            audit,
+        let context = context.clone();
+        files.add_later(dir.join(html::page_file(id)), move || {
+            let (title, period, qtd_label, skipped, label) = &*context;
+            // Every ad-credit line of the month: the lines the month total adds up. The page
+            // renderer leaves other partners' ids out of the leaderboards.
+            let lines: Vec<&Line> = outcome
+                .lines_of(id)
+                .filter(|l| l.kind == Kind::AdCredit && l.period == *label)
+                .collect();
+            html::partner_page(&PageInput {
+                title,
+                period,
+                as_of: periods.as_of,
+                partner_id: id,
+                partner_name: &row.partner_name,
+                lines: &lines,
+                extra_totals: &[("Month total", row.total), (qtd_label, row.quarter_to_date)],
+                skipped,
+                index_href: Some("index.html"),
+                audit,
+            })
         });
-        pages.push((dir.join(html::page_file(id)), page));
         index_rows.push(IndexRow {
             partner_id: id,
             partner_name: &row.partner_name,
@@ -673,8 +682,7 @@ pub fn html_pages(
         skipped: &skipped,
         audit,
     });
-    pages.push((dir.join("index.html"), index));
-    pages
+    files.add(dir.join("index.html"), index);
 }
 
 #[cfg(test)]

@@ -140,13 +140,16 @@ pub enum OutputError {
 #[derive(Default)]
 pub struct RunFiles<'a> {
     pub files: Vec<(PathBuf, Content<'a>)>,
+    /// Threads that render and write the files (0 or 1: the calling thread alone). The
+    /// files, their order in the manifest and every byte are the same whatever the number.
+    pub threads: usize,
 }
 
 /// A file's content, or how to render it when it is written: a large run then holds one
-/// statement in memory at a time, not all of them.
+/// statement per writing thread in memory at a time, not all of them.
 pub enum Content<'a> {
     Text(String),
-    Later(Box<dyn Fn() -> String + 'a>),
+    Later(Box<dyn Fn() -> String + Send + Sync + 'a>),
 }
 
 impl Content<'_> {
@@ -164,7 +167,11 @@ impl<'a> RunFiles<'a> {
     }
 
     /// A file rendered only when it is written.
-    pub fn add_later(&mut self, path: impl Into<PathBuf>, render: impl Fn() -> String + 'a) {
+    pub fn add_later(
+        &mut self,
+        path: impl Into<PathBuf>,
+        render: impl Fn() -> String + Send + Sync + 'a,
+    ) {
         self.files
             .push((path.into(), Content::Later(Box::new(render))));
     }
@@ -605,10 +612,7 @@ fn transact(
         for old in &carried {
             entries.push(carry(t, &stage, old)?);
         }
-        for (rel, content) in &files.files {
-            let text = content.render();
-            entries.push(write_file(&stage, &rel_name(rel), text.as_bytes())?);
-        }
+        entries.extend(write_files(&stage, &files.files, files.threads)?);
         let manifest = final_manifest(manifest, kind, months, &entries);
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
         sync_tree(&stage)?;
@@ -863,8 +867,12 @@ fn final_permissions(t: &Target, stage: &Path, before: &Before) -> Result<(), Ou
 }
 
 /// Writes one file into the staging directory (creating its directories there), never
-/// through an existing name or link, synced; returns its manifest entry.
-fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, OutputError> {
+/// through an existing name or link; returns its manifest entry and the file to sync.
+fn write_unsynced(
+    stage: &Path,
+    rel: &str,
+    bytes: &[u8],
+) -> Result<(FileEntry, Unsynced), OutputError> {
     let parts: Vec<&str> = rel.split('/').collect();
     assert!(
         parts
@@ -898,15 +906,121 @@ fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, Output
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(&path)
         .map_err(io(&path))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(io(&path))?;
     drop(s);
-    Ok(FileEntry {
+    f.write_all(bytes).map_err(io(&path))?;
+    let entry = FileEntry {
         path: rel.to_string(),
         size: bytes.len() as u64,
         sha256: sha256_hex(bytes),
-    })
+    };
+    Ok((entry, Unsynced { file: f, path }))
+}
+
+/// A file written but not yet synced to disk.
+struct Unsynced {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl Unsynced {
+    fn sync(self) -> Result<(), OutputError> {
+        self.file.sync_all().map_err(io(&self.path))
+    }
+}
+
+/// Writes one file into the staging directory and syncs it; returns its manifest entry.
+fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, OutputError> {
+    let (entry, unsynced) = write_unsynced(stage, rel, bytes)?;
+    unsynced.sync()?;
+    Ok(entry)
+}
+
+/// Files that may wait for their sync at once: each holds a descriptor open.
+const SYNC_QUEUE: usize = 64;
+
+/// Threads that sync written files: a sync mostly waits on the disk, so a few of them
+/// keep it busy while the writing threads render the next files.
+const SYNC_THREADS: usize = 4;
+
+/// Renders, writes and syncs `files` into the staging directory on `threads` threads
+/// (partners' files are independent) and returns their manifest entries in the order of
+/// `files`. Each entry's sha256 is taken from the bytes as they are written. On failure
+/// the error of the first failing file in that order is returned.
+fn write_files(
+    stage: &Path,
+    files: &[(PathBuf, Content)],
+    threads: usize,
+) -> Result<Vec<FileEntry>, OutputError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    let writers = threads.clamp(1, files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let (to_sync, synced) = mpsc::sync_channel::<(usize, Unsynced)>(SYNC_QUEUE);
+    let synced = Mutex::new(synced);
+    let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
+    std::thread::scope(|scope| {
+        let syncers: Vec<_> = (0..SYNC_THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut errors = Vec::new();
+                    loop {
+                        let job = synced.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((i, file)) = job else { break };
+                        if let Err(e) = file.sync() {
+                            failed.store(true, Ordering::Relaxed);
+                            errors.push((i, Err(e)));
+                        }
+                    }
+                    errors
+                })
+            })
+            .collect();
+        let write = |to_sync: mpsc::SyncSender<(usize, Unsynced)>| {
+            let mut done = Vec::new();
+            while !failed.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((rel, content)) = files.get(i) else {
+                    break;
+                };
+                let text = content.render();
+                match write_unsynced(stage, &rel_name(rel), text.as_bytes()) {
+                    Ok((entry, file)) => {
+                        done.push((i, Ok(entry)));
+                        // The syncers end only when every sender is gone.
+                        let _ = to_sync.send((i, file));
+                    }
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        done.push((i, Err(e)));
+                    }
+                }
+            }
+            done
+        };
+        let helpers: Vec<_> = (1..writers)
+            .map(|_| {
+                let to_sync = to_sync.clone();
+                scope.spawn(move || write(to_sync))
+            })
+            .collect();
+        results.extend(write(to_sync));
+        for h in helpers.into_iter().chain(syncers) {
+            results.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+    // A file that failed its sync has an entry from its write as well: the error stands.
+    results.sort_by_key(|(i, r)| (*i, r.is_ok()));
+    let mut entries = Vec::with_capacity(files.len());
+    for (i, r) in results {
+        match r {
+            Ok(entry) if entries.len() == i => entries.push(entry),
+            Ok(_) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    assert_eq!(entries.len(), files.len(), "every file written");
+    Ok(entries)
 }
 
 /// Copies a file of another month from OUT into the staging directory, checked against
@@ -1266,6 +1380,64 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Found>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A staging directory registered as a live run's, as `create_stage` leaves it.
+    fn live_stage(dir: &Path) -> PathBuf {
+        let stage = dir.join("stage");
+        fs::create_dir(&stage).unwrap();
+        staged().stages.push(stage.clone());
+        stage
+    }
+
+    #[test]
+    fn files_written_on_several_threads_are_listed_in_their_order() {
+        let files: Vec<(PathBuf, Content)> = (0..50)
+            .map(|i| {
+                let path = PathBuf::from(format!("d{}/f{i:02}.txt", i % 3));
+                let content = if i % 2 == 0 {
+                    Content::Text(format!("file {i}\n"))
+                } else {
+                    Content::Later(Box::new(move || "x".repeat(i)))
+                };
+                (path, content)
+            })
+            .collect();
+        let mut listed = Vec::new();
+        for threads in [1, 2, 3, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let entries = write_files(&stage, &files, threads).unwrap();
+            staged().forget_stage(&stage);
+            for ((rel, content), entry) in files.iter().zip(&entries) {
+                let bytes = fs::read(stage.join(rel)).unwrap();
+                assert_eq!(bytes, content.render().as_bytes());
+                assert_eq!(entry.path, rel_name(rel));
+                assert_eq!(entry.size, bytes.len() as u64);
+                assert_eq!(entry.sha256, sha256_hex(&bytes));
+            }
+            listed.push(entries);
+        }
+        assert!(listed.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn the_first_failing_file_in_order_is_the_error() {
+        // `a` is a file, so neither `a/x` nor `a/y` can be written.
+        let files: Vec<(PathBuf, Content)> = ["a", "b", "a/x", "c", "a/y", "d"]
+            .iter()
+            .map(|p| (PathBuf::from(p), Content::Text(p.to_string())))
+            .collect();
+        for threads in [1, 2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            let e = write_files(&stage, &files, threads).unwrap_err();
+            staged().forget_stage(&stage);
+            let OutputError::Io { path, .. } = e else {
+                panic!("{e}")
+            };
+            assert_eq!(path, stage.join("a"), "{threads} threads");
+        }
+    }
 
     #[test]
     fn files_belong_to_the_month_they_name() {
