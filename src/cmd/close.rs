@@ -282,10 +282,13 @@ fn statement_files(run: &Run, month: WindowId) -> Vec<(String, Vec<u8>)> {
         ));
     }
     let audit = report::html::Audit::of(&run.book, &run.data, run.skip_invalid);
-    for (path, page) in
-        credit_statement::html_pages(&run.outcome, &run.periods, month, &rows, &audit)
-    {
-        files.push((path.to_string_lossy().into_owned(), page.into_bytes()));
+    let mut pages = report::RunFiles::default();
+    credit_statement::html_pages(&run.outcome, &run.periods, month, &rows, &audit, &mut pages);
+    for (path, page) in &pages.files {
+        files.push((
+            path.to_string_lossy().into_owned(),
+            page.rendered().into_bytes(),
+        ));
     }
     files.push((
         TABLE_FILE.to_string(),
