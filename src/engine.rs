@@ -4,7 +4,7 @@
 use crate::book::Rules;
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
-pub use crate::payout::{Context, Detail, Evaluation, Kind, Line, Skip, Step};
+pub use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Skip, Step};
 use crate::programs::{self, Program, ProgramInfo};
 use crate::window::Periods;
 use std::collections::BTreeMap;
@@ -114,6 +114,18 @@ pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> O
     run_programs(&programs::all(), rules, periods, data, figures)
 }
 
+/// Runs every registered program with what a ledger records as issued in closed periods
+/// (the affiliate true-up is taken against it).
+pub fn run_issued(
+    rules: &Rules,
+    periods: &Periods,
+    data: &DataSet,
+    figures: bool,
+    issued: &Issued,
+) -> Outcome {
+    run_with(&programs::all(), rules, periods, data, figures, issued)
+}
+
 /// Runs `programs`, in report order. The outcome lists their payouts, so a program given
 /// here appears in every output.
 pub fn run_programs(
@@ -123,11 +135,23 @@ pub fn run_programs(
     data: &DataSet,
     figures: bool,
 ) -> Outcome {
+    run_with(programs, rules, periods, data, figures, &Issued::NONE)
+}
+
+fn run_with(
+    programs: &[Box<dyn Program>],
+    rules: &Rules,
+    periods: &Periods,
+    data: &DataSet,
+    figures: bool,
+    issued: &Issued,
+) -> Outcome {
     let ctx = Context {
         rules,
         periods,
         data,
         figures,
+        issued,
     };
     let mut outcome = Outcome {
         lines: Vec::new(),
@@ -143,6 +167,10 @@ pub fn run_programs(
             .flat_map(|p| p.payouts().iter().copied())
             .collect(),
     };
+    // Partners the ledger issued to are partners of the run, in the data or not.
+    for (partner_id, _) in issued.affiliate.keys() {
+        outcome.partners.entry(partner_id.clone()).or_default();
+    }
     let results = evaluate_all(programs, &ctx);
     for (program, result) in programs.iter().zip(results) {
         let Some((evaluation, not_evaluated)) = result else {

@@ -5,14 +5,16 @@
 //! the fuzz targets drive it: read a [`book::Book`], cut its [`window::Periods`] at an
 //! evaluation date, [`input::load`] a data directory, [`engine::run`] the programs into an
 //! [`engine::Outcome`], and render it with [`report`]; [`money`] is the amount type they
-//! share. [`cmd`] is the command line, for `main.rs`. Everything else is internal to the
-//! crate, so the compiler reports what nothing uses.
+//! share; [`ledger`] keeps the periods closed as issued. [`cmd`] is the command line, for
+//! `main.rs`. Everything else is internal to the crate, so the compiler reports what
+//! nothing uses.
 
 pub mod book;
 pub mod cmd;
 pub mod engine;
 pub mod input;
 pub(crate) mod leaderboard;
+pub mod ledger;
 pub mod money;
 pub(crate) mod number;
 pub mod payout;

@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         Command::Calc(args) => cmd::calc::run(args, &mut out, &mut err),
         Command::Statements(args) => cmd::statements::run(args, &mut out, &mut err),
         Command::Whatif(args) => cmd::whatif::run(args, &mut out, &mut err),
+        Command::Close(args) => cmd::close::run(args, &mut out, &mut err),
+        Command::Ledger(args) => cmd::ledger::run(args, &mut out, &mut err),
         Command::Explain(args) => cmd::explain::run(args, &mut out, &mut err),
         Command::Validate(args) => cmd::validate::run(args, &mut out, &mut err),
         Command::Verify(args) => cmd::verify::run(args, &mut out),

@@ -165,6 +165,33 @@ pub struct Context<'a> {
     /// them; the payout table, CSV and JSON need amounts and bases only, and building
     /// them for every partner is most of a large run's evaluation time.
     pub figures: bool,
+    /// What a ledger records as issued in closed periods (empty without one): the
+    /// affiliate true-up is taken against it.
+    pub issued: &'a Issued,
+}
+
+/// What was issued in closed periods, as plain figures read from a ledger. Programs see
+/// this, never the ledger itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Issued {
+    /// Labels (`2025-10`) of the months closed.
+    pub closed_months: std::collections::BTreeSet<String>,
+    /// Affiliate credit recorded as issued, net of reversals, per (partner_id, month label),
+    /// per seller_id.
+    pub affiliate:
+        std::collections::BTreeMap<(String, String), std::collections::BTreeMap<String, Money>>,
+}
+
+impl Issued {
+    /// Nothing closed: every period is computed.
+    pub const NONE: Issued = Issued {
+        closed_months: std::collections::BTreeSet::new(),
+        affiliate: std::collections::BTreeMap::new(),
+    };
+
+    pub fn month_closed(&self, label: &str) -> bool {
+        self.closed_months.contains(label)
+    }
 }
 
 /// A program's answer for a whole run.

@@ -1,7 +1,7 @@
 //! `calc`: every program's payouts, as a table, CSV or JSON; with --out the run's files.
 
 use super::flags::{written_text, DataFlags, Format, OutFlags};
-use super::load::{compute, load_book, Run, Shown};
+use super::load::{load_book, Run, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine;
 use crate::report::{self, RunFiles, RunKind};
@@ -21,6 +21,8 @@ pub struct Args {
     data: DataFlags,
     #[command(flatten)]
     to: OutFlags,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -45,7 +47,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         figures: written,
         hashes: written,
     };
-    let run = compute(book, &args.data, None, shown, err)?;
+    let (run, provenance, _) =
+        super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
     if let Some(dir) = &args.to.out {
         let names = write_calc_files(&run, dir, args.to.force, args.html)?;
         if !args.data.quiet {
@@ -53,14 +56,17 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         }
     }
     let info = run.info();
+    if let (Some(p), Format::Csv | Format::Json) = (&provenance, args.format) {
+        note(err, p);
+    }
     let result = match args.format {
         Format::Table => emit_human(
             out,
-            &report::payouts_table(
+            &(report::payouts_table(
                 &run.outcome,
                 run.periods.as_of,
                 report::TableRows { top: args.top },
-            ),
+            ) + provenance.as_deref().unwrap_or("")),
         ),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.

@@ -40,6 +40,8 @@ pub enum AppError {
     },
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
     #[error("cannot read scenario {path}: {source}")]
     ScenarioUnreadable {
         path: PathBuf,
@@ -71,6 +73,7 @@ impl AppError {
             AppError::Output(_) | AppError::Stdout(_) | AppError::ManPages { .. } => 74,
             AppError::Verify(VerifyError::Missing(_)) => 66,
             AppError::Verify(VerifyError::Unusable(..)) => 65,
+            AppError::Ledger(e) => e.exit_code(),
         }
     }
 }

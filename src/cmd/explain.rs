@@ -1,7 +1,7 @@
 //! `explain`: one partner's figures, program by program, step by step.
 
 use super::flags::DataFlags;
-use super::load::{compute, load_book, Shown};
+use super::load::{load_book, Shown};
 use super::{emit_human, AppError};
 use crate::report;
 use std::io::Write;
@@ -21,6 +21,8 @@ pub struct Args {
     /// The partner_id to explain.
     #[arg(long)]
     partner: String,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
 }
 
 /// Every program's figures for one partner, as a tree.
@@ -30,7 +32,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         figures: true,
         hashes: false,
     };
-    let run = compute(book, &args.data, None, shown, err)?;
+    let (run, provenance, _) =
+        super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
     let partners = &run.outcome.partners;
     if !partners.contains_key(&args.partner) {
         let known: Vec<&str> = partners.keys().map(String::as_str).take(20).collect();
@@ -45,8 +48,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             known.join(", ")
         )));
     }
-    emit_human(
-        out,
-        &report::explain_text(&run.outcome, &run.info(), &args.partner),
-    )
+    let mut text = report::explain_text(&run.outcome, &run.info(), &args.partner);
+    text.push_str(provenance.as_deref().unwrap_or(""));
+    emit_human(out, &text)
 }

@@ -298,6 +298,8 @@ pub(crate) struct Run {
     pub allow_gaps: bool,
     /// What was computed beyond amounts and bases.
     pub shown: Shown,
+    /// The ledger the run took closed periods from, for its manifest.
+    pub ledger: Option<serde_json::Value>,
 }
 
 impl Run {
@@ -322,6 +324,9 @@ impl Run {
         let mut doc: serde_json::Value =
             serde_json::from_str(&manifest).expect("the manifest is JSON");
         doc["allow_gaps"] = serde_json::json!(self.allow_gaps);
+        if let Some(ledger) = &self.ledger {
+            doc["ledger"] = ledger.clone();
+        }
         let mut text = serde_json::to_string_pretty(&doc).expect("JSON of plain data");
         text.push('\n');
         text
@@ -379,6 +384,18 @@ pub(crate) fn compute(
     shown: Shown,
     err: &mut dyn Write,
 ) -> Result<Run, AppError> {
+    compute_issued(book, args, adjust, shown, &engine::Issued::NONE, err)
+}
+
+/// [`compute`] with what a ledger records as issued in closed periods.
+pub(crate) fn compute_issued(
+    book: Book,
+    args: &DataFlags,
+    adjust: Option<&dyn Adjust>,
+    shown: Shown,
+    issued: &engine::Issued,
+    err: &mut dyn Write,
+) -> Result<Run, AppError> {
     let as_of = resolve_as_of(&book, args.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
     let opts = input::Options {
@@ -428,7 +445,7 @@ pub(crate) fn compute(
         });
     }
     check_gaps(&data, &periods, args.allow_gaps, err)?;
-    let outcome = engine::run(&book.rules, &periods, &data, shown.figures);
+    let outcome = engine::run_issued(&book.rules, &periods, &data, shown.figures, issued);
     Ok(Run {
         book,
         periods,
@@ -437,5 +454,6 @@ pub(crate) fn compute(
         skip_invalid: args.skip_invalid,
         allow_gaps: args.allow_gaps,
         shown,
+        ledger: None,
     })
 }

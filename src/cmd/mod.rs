@@ -4,11 +4,13 @@
 
 pub mod book;
 pub mod calc;
+pub mod close;
 pub mod completions;
 mod error;
 pub mod explain;
 mod flags;
 mod help;
+pub mod ledger;
 mod load;
 pub mod man;
 pub mod statements;
@@ -35,6 +37,8 @@ pub enum Command {
     Calc(calc::Args),
     Statements(statements::Args),
     Whatif(whatif::Args),
+    Close(close::Args),
+    Ledger(ledger::Args),
     Explain(explain::Args),
     Validate(validate::Args),
     Verify(verify::Args),

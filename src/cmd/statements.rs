@@ -1,7 +1,7 @@
 //! `statements`: the monthly ad-credit statement of one ended month.
 
 use super::flags::{written_text, DataFlags, Format, OutFlags};
-use super::load::{compute, load_book, resolve_as_of, Shown};
+use super::load::{load_book, resolve_as_of, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::money::Money;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
@@ -26,6 +26,8 @@ pub struct Args {
     month: String,
     #[command(flatten)]
     to: OutFlags,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
     /// Also write one HTML statement per partner and an index to DIR/html/YYYY-MM
     /// (needs --out).
     #[arg(long, requires = "out")]
@@ -76,11 +78,25 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         command: "statements",
         month: Some(&args.month),
     })?;
+    // A closed month is the statement written at its close, whatever the data says now.
+    if let Some(read) = args.ledger.open(err)? {
+        if let Some(closed) = read.closed.get(&args.month) {
+            let how = super::ledger::StatementAsked {
+                html: args.html,
+                format: args.format,
+            };
+            return super::ledger::closed_statement(&read, closed, &args.to, how, out, err);
+        }
+    }
     let shown = Shown {
         figures: true,
         hashes: args.to.out.is_some(),
     };
-    let run = compute(book, &args.data, None, shown, err)?;
+    let (run, provenance, _) =
+        super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
+    if let Some(p) = &provenance {
+        note(err, p);
+    }
     let info = run.info();
     let rows = credit_statement::rows(&run.outcome, &run.periods, month);
     if let Some(dir) = &args.to.out {

@@ -1,8 +1,9 @@
 //! `whatif`: the payouts as they are beside the payouts under a scenario.
 
 use super::flags::{written_text, DataFlags, Format, OutFlags};
-use super::load::{compute, load_scenario, BookText, Shown};
+use super::load::{compute_issued, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
+use crate::engine::Issued;
 use crate::input::{self, DataSet};
 use crate::report::{self, RunFiles, RunKind};
 use std::io::Write;
@@ -37,6 +38,8 @@ pub struct Args {
     /// (the CSV and JSON always hold every row).
     #[arg(long)]
     all: bool,
+    #[command(flatten)]
+    ledger: super::ledger::LedgerFlags,
 }
 
 /// The scenario format, for `whatif --help`.
@@ -90,20 +93,32 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         figures: false,
         hashes: args.to.out.is_some(),
     };
-    let baseline = compute(base_book, &args.data, None, shown, err)?;
+    // With a ledger, closed periods are issued on both sides: the scenario moves the open
+    // ones, whose affiliate true-up is taken against what the ledger issued.
+    let (baseline, provenance, applied) =
+        super::ledger::compute_with_ledger(base_book, &args.data, &args.ledger, shown, err)?;
+    if let Some(p) = &provenance {
+        note(err, p);
+    }
     scenario.check_partners(&baseline.data)?;
     // Same files, so the same reconciliation and errors: shown only if this run fails.
     let mut diagnostics = Vec::new();
-    let alt = compute(
+    let nothing_closed = Issued::default();
+    let issued = applied.as_ref().map_or(&nothing_closed, |a| &a.issued);
+    let mut alt = compute_issued(
         alt_book,
         &args.data,
         Some(&scenario),
         shown,
+        issued,
         &mut diagnostics,
     )
     .inspect_err(|_| {
         note(err, &String::from_utf8_lossy(&diagnostics));
     })?;
+    if let Some(a) = &applied {
+        a.show_issued(&mut alt.outcome, shown.figures);
+    }
     let cmp = report::whatif::compare(&baseline.outcome, &alt.outcome);
     let changes = scenario.describe();
     let info = report::whatif::WhatifInfo {

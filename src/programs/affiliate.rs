@@ -8,9 +8,10 @@ use crate::field;
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Step};
 use crate::rules::{check_at_least_one, check_tiers, BookKey, Invalid, TierTable};
 use crate::window::{Periods, WindowId};
+use std::collections::BTreeMap;
 
 pub const ID: &str = "affiliate_credits";
 
@@ -41,6 +42,11 @@ pub const INFO: ProgramInfo = ProgramInfo {
 };
 
 pub struct AffiliateCredits;
+
+/// Step labels of a line trued up against a ledger.
+pub const ISSUED_BEFORE: &str = "issued before";
+pub const OVER_ISSUED: &str = "over-issued balance carried";
+pub const RECOVERABLE: &str = "over-issued, recoverable";
 
 /// The rule (1.4): as of the end of a month, each seller earns the highest tier its
 /// affiliate GMV since the first month meets; of the sellers who earn a credit, the partner
@@ -150,6 +156,133 @@ impl Entitlement {
     }
 }
 
+/// A partner's month against what was issued before it: the months before, closed ones as
+/// a ledger records them and open ones as computed. With nothing closed this is the growth
+/// of the entitlement over the previous month's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrueUp {
+    /// Issued before the month, all sellers.
+    pub issued_before: Money,
+    /// The entitlement less what was issued before; never negative.
+    pub issued: Money,
+    /// What was issued before beyond the entitlement (after a restatement): nothing is
+    /// issued and the balance is set against later issues.
+    pub over_issued: Money,
+    /// Per seller, the change of its issued credit this month: its kept credit now less
+    /// what was issued for it before (negative for a seller restated down or dropped by
+    /// the cap, set against the others' growth). Empty when over-issued: then nothing
+    /// changes hands. Sums to `issued`.
+    pub sellers: Vec<(String, Money)>,
+}
+
+/// The month's true-up of `now` against `before` (issued per seller before the month).
+pub fn true_up(now: &Entitlement, before: &BTreeMap<String, Money>) -> TrueUp {
+    let issued_before: Money = before.values().copied().sum();
+    if now.amount < issued_before {
+        return TrueUp {
+            issued_before,
+            issued: Money::ZERO,
+            over_issued: issued_before - now.amount,
+            sellers: Vec::new(),
+        };
+    }
+    let mut change: BTreeMap<&str, Money> = before
+        .iter()
+        .map(|(s, m)| (s.as_str(), Money::ZERO - *m))
+        .collect();
+    for s in &now.kept {
+        *change.entry(s.seller_id.as_str()).or_default() += s.credit;
+    }
+    TrueUp {
+        issued_before,
+        issued: now.amount - issued_before,
+        over_issued: Money::ZERO,
+        sellers: change
+            .into_iter()
+            .filter(|(_, m)| !m.is_zero())
+            .map(|(s, m)| (s.to_string(), m))
+            .collect(),
+    }
+}
+
+/// One ended month of a partner: the entitlement then, the previous month's, and the
+/// true-up against what was issued before.
+#[derive(Clone, Debug)]
+pub struct MonthTrueUp {
+    pub month: WindowId,
+    pub now: Entitlement,
+    pub previous: Entitlement,
+    pub true_up: TrueUp,
+    /// Labels of the earlier months, each with whether a ledger closed it.
+    pub earlier: Vec<(String, bool)>,
+}
+
+/// Every ended month of a partner, in order. What was issued before a month is the
+/// ledger's figures for the closed months before it and the computed change for the open
+/// ones.
+pub fn partner_months(
+    rules: &Rules,
+    periods: &Periods,
+    partner_id: &str,
+    partner: &PartnerData,
+    issued: &Issued,
+) -> Vec<MonthTrueUp> {
+    let mut out = Vec::new();
+    let mut before: BTreeMap<String, Money> = BTreeMap::new();
+    let mut previous = Entitlement::default();
+    let mut earlier: Vec<(String, bool)> = Vec::new();
+    for m in periods.ended_months() {
+        let (through, _) = periods.months_through(m);
+        let now = entitlement(rules, partner, &through);
+        let t = true_up(&now, &before);
+        let label = periods.full(m).month_label();
+        let closed = issued.month_closed(&label);
+        let changes: Vec<(String, Money)> = if closed {
+            issued
+                .affiliate
+                .get(&(partner_id.to_string(), label.clone()))
+                .map(|sellers| sellers.iter().map(|(s, a)| (s.clone(), *a)).collect())
+                .unwrap_or_default()
+        } else {
+            t.sellers.clone()
+        };
+        for (seller, amount) in changes {
+            *before.entry(seller).or_default() += amount;
+        }
+        out.push(MonthTrueUp {
+            month: m,
+            now: now.clone(),
+            previous: std::mem::replace(&mut previous, now),
+            true_up: t,
+            earlier: earlier.clone(),
+        });
+        earlier.push((label, closed));
+    }
+    out
+}
+
+/// The partners a month is trued up for: those of the data, and those a ledger issued
+/// credits to that a restated export no longer has (`none` stands for their data), so
+/// what they were issued is carried as over-issued. In partner_id order.
+pub fn trued_up_partners<'a>(
+    partners: &'a BTreeMap<String, PartnerData>,
+    issued: &'a Issued,
+    none: &'a PartnerData,
+) -> Vec<(&'a String, &'a PartnerData)> {
+    let mut out: Vec<(&String, &PartnerData)> = partners.iter().collect();
+    out.extend(
+        issued
+            .affiliate
+            .keys()
+            .map(|(partner_id, _)| partner_id)
+            .filter(|p| !partners.contains_key(*p))
+            .map(|p| (p, none)),
+    );
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// `1st`, `2nd`, `71st`, `112th`.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -171,31 +304,73 @@ pub fn status(position: usize, kept: bool, cap: usize) -> String {
     }
 }
 
+/// `2025-10 closed (ledger), 2025-11 computed`.
+fn earlier_text(earlier: &[(String, bool)]) -> String {
+    earlier
+        .iter()
+        .map(|(label, closed)| {
+            format!(
+                "{label} {}",
+                if *closed {
+                    "closed (ledger)"
+                } else {
+                    "computed"
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn month_line(
     rules: &Rules,
     periods: &Periods,
     partner_id: &str,
-    month: WindowId,
-    now: &Entitlement,
-    before: &Entitlement,
+    m: &MonthTrueUp,
+    ledger: bool,
     figures: bool,
 ) -> Line {
+    let (now, before, t) = (&m.now, &m.previous, &m.true_up);
+    let month = m.month;
+    let last = WindowId::MONTHS.last() == Some(&month);
+    let earlier = earlier_text(&m.earlier);
     let (through, span) = periods.months_through(month);
     let label = periods.full(month).month_label();
     let previous_label = through
         .len()
         .checked_sub(2)
         .map(|i| periods.full(through[i]).month_label());
-    let issued = now.amount - before.amount;
+    let issued = t.issued;
     let cap = rules.max_sellers;
-    let previous = match &previous_label {
-        Some(p) => format!("previous ({p}) {}", before.amount.human()),
-        None => format!("previous {}", before.amount.human()),
+    let previous = match (&previous_label, ledger) {
+        (_, true) if !earlier.is_empty() => {
+            format!("issued before ({earlier}) {}", t.issued_before.human())
+        }
+        (_, true) => format!("issued before {}", t.issued_before.human()),
+        (Some(p), false) => format!("previous ({p}) {}", before.amount.human()),
+        (None, false) => format!("previous {}", before.amount.human()),
+    };
+    // After a restatement the entitlement can fall below what was issued: the difference
+    // is shown as it is, nothing is issued, and the balance is carried.
+    let (net, over_text) = if t.over_issued.is_positive() {
+        let carried = if last {
+            "recoverable at the quarter's close"
+        } else {
+            "carried against later issues"
+        };
+        (
+            format!("−{}", t.over_issued.human()),
+            format!(
+                ": nothing issued, over-issued {} {carried}",
+                t.over_issued.human()
+            ),
+        )
+    } else {
+        (issued.human(), String::new())
     };
     let arithmetic = format!(
-        "entitlement {} − {previous} = {}",
-        now.amount.human(),
-        issued.human()
+        "entitlement {} − {previous} = {net}{over_text}",
+        now.amount.human()
     );
     let basis = if now.qualifying() == 0 {
         let first = rules.tiers.first_min().map_or_else(
@@ -212,11 +387,10 @@ fn month_line(
         )
     } else {
         let mut b = format!(
-            "entitlement {} ({} of {} qualifying sellers kept, cap {cap}) − {previous} = {}",
+            "entitlement {} ({} of {} qualifying sellers kept, cap {cap}) − {previous} = {net}{over_text}",
             now.amount.human(),
             now.kept.len(),
             now.qualifying(),
-            issued.human()
         );
         if let Some(first) = now.dropped.first() {
             b.push_str(&format!(
@@ -227,7 +401,7 @@ fn month_line(
                 status(now.kept.len() + 1, false, cap).trim_start_matches("dropped: ")
             ));
         }
-        if issued.is_zero() {
+        if issued.is_zero() && over_text.is_empty() {
             b.push_str("; entitlement unchanged, nothing to issue");
         }
         b
@@ -250,15 +424,36 @@ fn month_line(
                 .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
             Step::new(format!("entitlement at end of {label}"), now.amount.human())
                 .source("sum of kept credits"),
-            Step::new(
+        ];
+        if ledger {
+            let source = if earlier.is_empty() {
+                "no earlier month".to_string()
+            } else {
+                earlier.clone()
+            };
+            steps.push(Step::new(ISSUED_BEFORE, t.issued_before.human()).source(source));
+            steps.push(
+                Step::new("issued", issued.human())
+                    .source("entitlement − issued before, never negative"),
+            );
+            if t.over_issued.is_positive() {
+                let label = if last { RECOVERABLE } else { OVER_ISSUED };
+                steps.push(
+                    Step::new(label, t.over_issued.human()).source("issued before − entitlement"),
+                );
+            }
+        } else {
+            steps.push(Step::new(
                 match &previous_label {
                     Some(p) => format!("entitlement at end of {p}"),
                     None => "entitlement before the first month".to_string(),
                 },
                 before.amount.human(),
-            ),
-            Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
-        ];
+            ));
+            steps.push(
+                Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
+            );
+        }
         // With no seller in the detail, the statement names the closest one.
         if let (0, Some(s)) = (now.qualifying(), &now.best_unqualified) {
             steps.push(
@@ -319,22 +514,21 @@ impl Program for AffiliateCredits {
             ));
         }
         let rules = &ctx.rules.affiliate_credits;
+        // Wording changes only once a month is closed: without a ledger the true-up is the
+        // growth over the previous month's entitlement, as it always was.
+        let ledger = !ctx.issued.closed_months.is_empty();
         let mut lines = Vec::new();
-        for (partner_id, partner) in &ctx.data.partners {
-            let mut before = Entitlement::default();
-            for m in &months {
-                let (through, _) = periods.months_through(*m);
-                let now = entitlement(rules, partner, &through);
+        let none = PartnerData::default();
+        for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
+            for m in partner_months(rules, periods, partner_id, partner, ctx.issued) {
                 lines.push(month_line(
                     rules,
                     periods,
                     partner_id,
-                    *m,
-                    &now,
-                    &before,
+                    &m,
+                    ledger,
                     ctx.figures,
                 ));
-                before = now;
             }
         }
         Evaluation::Lines(lines)
@@ -519,6 +713,102 @@ mod tests {
             lines.iter().map(|l| l.period.as_str()).collect::<Vec<_>>(),
             ["2025-10"]
         );
+    }
+
+    fn credit(seller: &str, dollars: i64) -> SellerCredit {
+        SellerCredit {
+            seller_id: seller.into(),
+            cumulative: Money::ZERO,
+            credit: Money::dollars(dollars),
+        }
+    }
+
+    #[test]
+    fn a_true_up_sets_sellers_restated_down_against_the_others() {
+        let now = Entitlement {
+            kept: vec![credit("S1", 1000), credit("S2", 500)],
+            amount: Money::dollars(1500),
+            ..Entitlement::default()
+        };
+        let before: BTreeMap<String, Money> = [
+            ("S1".to_string(), Money::dollars(500)),
+            ("S3".to_string(), Money::dollars(250)),
+        ]
+        .into();
+        let t = true_up(&now, &before);
+        assert_eq!(
+            (t.issued_before, t.issued, t.over_issued),
+            (Money::dollars(750), Money::dollars(750), Money::ZERO)
+        );
+        assert_eq!(
+            t.sellers,
+            [
+                ("S1".to_string(), Money::dollars(500)),
+                ("S2".to_string(), Money::dollars(500)),
+                ("S3".to_string(), Money::dollars(-250)),
+            ]
+        );
+        assert_eq!(t.sellers.iter().map(|s| s.1).sum::<Money>(), t.issued);
+        // Below what was issued: nothing issued, nothing changes hands, the rest carried.
+        let low = Entitlement {
+            kept: vec![credit("S1", 250)],
+            amount: Money::dollars(250),
+            ..Entitlement::default()
+        };
+        let t = true_up(&low, &before);
+        assert_eq!(
+            (t.issued, t.over_issued, t.sellers.len()),
+            (Money::ZERO, Money::dollars(500), 0)
+        );
+    }
+
+    #[test]
+    fn closed_months_are_taken_as_the_ledger_issued_them() {
+        let mut f = Fixture::new("2025-12-31");
+        add(&mut f, "2025-10-03", "P1", "S1", "30000.00"); // 1,000 in October
+        add(&mut f, "2025-11-03", "P1", "S2", "2000.00"); // 250 in November
+                                                          // The ledger issued only 250 for S1 in October (an export since restated up).
+        let mut issued = Issued::default();
+        issued.closed_months.insert("2025-10".into());
+        issued.affiliate.insert(
+            ("P1".into(), "2025-10".into()),
+            [("S1".to_string(), Money::dollars(250))].into(),
+        );
+        let rules = &f.book.rules.affiliate_credits;
+        let months = partner_months(rules, &f.periods, "P1", &f.data.partners["P1"], &issued);
+        let issues: Vec<Money> = months.iter().map(|m| m.true_up.issued).collect();
+        // October as computed now (the close's figures stand in the ledger); November:
+        // 1,250 − 250 issued; December: 1,250 − (250 + 1,000) = 0.
+        assert_eq!(
+            issues,
+            [Money::dollars(1000), Money::dollars(1000), Money::ZERO]
+        );
+        assert_eq!(
+            months[2].earlier,
+            [
+                ("2025-10".to_string(), true),
+                ("2025-11".to_string(), false)
+            ]
+        );
+        let ctx = Context {
+            rules: &f.book.rules,
+            periods: &f.periods,
+            data: &f.data,
+            figures: true,
+            issued: &issued,
+        };
+        let Evaluation::Lines(lines) = AffiliateCredits.evaluate(&ctx) else {
+            panic!("evaluated")
+        };
+        let nov = line(&lines, "P1", "2025-11");
+        assert_eq!(
+            nov.basis,
+            "entitlement 1,250.00 (2 of 2 qualifying sellers kept, cap 70) − issued before (2025-10 closed (ledger)) 250.00 = 1,000.00"
+        );
+        assert!(nov
+            .steps
+            .iter()
+            .any(|s| s.label == ISSUED_BEFORE && s.value == "250.00"));
     }
 
     #[test]

@@ -621,6 +621,7 @@ mod tests {
             periods: &f.periods,
             data: &f.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         for program in [&BfcmLive as &dyn Program, &BfcmMatchmaking] {
             match program.evaluate(&ctx) {

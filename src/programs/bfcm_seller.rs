@@ -518,6 +518,7 @@ mod tests {
             periods: &f.periods,
             data: &f.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         assert!(matches!(
             BfcmSellerChallenge.evaluate(&ctx),

@@ -308,6 +308,7 @@ pub(crate) mod testkit {
                 periods: &self.periods,
                 data: &self.data,
                 figures: true,
+                issued: &crate::payout::Issued::NONE,
             };
             match program.evaluate(&ctx) {
                 Evaluation::Lines(lines) => lines,

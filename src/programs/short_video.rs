@@ -664,6 +664,7 @@ mod tests {
             periods: &f.periods,
             data: &f.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         let pending = ShortVideo.not_evaluated(&ctx);
         assert_eq!(pending.len(), 1);
@@ -676,6 +677,7 @@ mod tests {
             periods: &early.periods,
             data: &early.data,
             figures: true,
+            issued: &crate::payout::Issued::NONE,
         };
         match ShortVideo.evaluate(&ctx) {
             Evaluation::NotEvaluated(reason) => {

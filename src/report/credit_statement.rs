@@ -496,7 +496,16 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
         figure(steps, "credit tiers per seller"),
         figure(steps, "seller cap")
     ));
+    // Trued up against a ledger, the month is set against what was issued before it.
+    let ledger = find_step(steps, affiliate::ISSUED_BEFORE);
     let (previous, before) = match through.len().checked_sub(2) {
+        _ if ledger.is_some() => (
+            format!(
+                "what was issued before ({})",
+                ledger.and_then(|s| s.source.as_deref()).unwrap_or("")
+            ),
+            figure(steps, affiliate::ISSUED_BEFORE),
+        ),
         Some(i) => {
             let p = periods.full(through[i]).month_label();
             (
@@ -516,6 +525,20 @@ fn affiliate_section(out: &mut String, facts: &PartnerFacts) {
         figure(steps, "qualifying sellers"),
         line.amount.human()
     ));
+    for (label, text) in [
+        (
+            affiliate::OVER_ISSUED,
+            "Over-issued, carried against later issues",
+        ),
+        (
+            affiliate::RECOVERABLE,
+            "Over-issued, recoverable at the quarter's close",
+        ),
+    ] {
+        if let Some(step) = find_step(steps, label) {
+            out.push_str(&format!("- {text}: **{}**\n", step.value));
+        }
+    }
     let sellers = super::partner_view::detail(line).filter(|d| !d.rows.is_empty());
     let Some(detail) = &sellers else {
         let best = match find_step(steps, "highest seller below the first tier") {

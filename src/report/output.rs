@@ -153,6 +153,11 @@ pub enum Content<'a> {
 }
 
 impl Content<'_> {
+    /// The content as written.
+    pub fn rendered(&self) -> String {
+        self.render().into_owned()
+    }
+
     fn render(&self) -> std::borrow::Cow<'_, str> {
         match self {
             Content::Text(t) => std::borrow::Cow::Borrowed(t),
