@@ -148,16 +148,9 @@ pub fn csv_cell(j: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::InputFile;
 
-    const GMV: &[&str] = &[
-        "date",
-        "partner_id",
-        "seller_id",
-        "gmv",
-        "short_video_gmv",
-        "live_gmv",
-        "affiliate_gmv",
-    ];
+    const GMV: &[&str] = InputFile::GmvDaily.columns();
 
     fn header(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|c| c.to_string()).collect()

@@ -61,7 +61,7 @@ impl InputFile {
         }
     }
 
-    pub fn columns(self) -> &'static [&'static str] {
+    pub const fn columns(self) -> &'static [&'static str] {
         match self {
             InputFile::GmvDaily => &[
                 "date",
