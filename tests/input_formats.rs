@@ -604,3 +604,18 @@ fn parquet_rows_the_fast_path_cannot_take_are_named_by_the_careful_path() {
         std::fs::read(expected.path().join("run/payouts.csv")).unwrap()
     );
 }
+
+/// The coverage refusal names the file as it was given, so a workbook's gaps point at it.
+#[test]
+fn gaps_in_a_workbook_name_the_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    gmv_workbook(dir.path(), &GMV_ROWS[..1]);
+    let out = bin().arg("calc").arg(dir.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains("gmv_daily.xlsx has no rows for 2025-07-01..2025-09-30"),
+        "{err}"
+    );
+    assert!(!err.contains("gmv_daily.csv has no rows"), "{err}");
+}

@@ -246,7 +246,7 @@ pub(crate) fn gap_problems(data: &DataSet, periods: &Periods) -> (Vec<String>, V
         if r.unreadable {
             continue;
         }
-        let messages = input::coverage::gap_messages(*file, coverage, periods);
+        let messages = input::coverage::gap_messages(*file, r.name, coverage, periods);
         if file.required() {
             required.extend(messages);
         } else {

@@ -226,8 +226,13 @@ fn days_text(n: i64) -> String {
 /// (or, with --allow-gaps, what it accepts), for the optional files warnings. Each missing
 /// day is named once: an export that stops before the evaluation date is said so, then
 /// every other missing day under the first window (in book order) that holds it.
-pub fn gap_messages(file: InputFile, coverage: &Coverage, periods: &Periods) -> Vec<String> {
-    let name = file.name();
+/// `name` is the file as read (`gmv_daily.xlsx`).
+pub fn gap_messages(
+    file: InputFile,
+    name: &str,
+    coverage: &Coverage,
+    periods: &Periods,
+) -> Vec<String> {
     let mut told: Vec<NaiveDate> = Vec::new();
     let mut out = Vec::new();
     let end = coverage.gaps.iter().map(|g| g.evaluated.end).max();
@@ -316,7 +321,7 @@ mod tests {
     #[test]
     fn an_export_without_q3_names_the_baseline() {
         let (c, p) = coverage("2025-10-01", "2025-12-31", &[], "2025-12-31");
-        let m = gap_messages(InputFile::GmvDaily, &c, &p);
+        let m = gap_messages(InputFile::GmvDaily, "gmv_daily.csv", &c, &p);
         assert_eq!(
             m,
             ["gmv_daily.csv has no rows for 2025-07-01..2025-09-30 (all 92 days of window q3): the Q3 baseline would be zero"]
@@ -326,7 +331,7 @@ mod tests {
     #[test]
     fn an_export_cut_short_suggests_the_as_of() {
         let (c, p) = coverage("2025-07-01", "2025-11-15", &[], "2025-12-31");
-        let m = gap_messages(InputFile::GmvDaily, &c, &p);
+        let m = gap_messages(InputFile::GmvDaily, "gmv_daily.csv", &c, &p);
         assert_eq!(
             m,
             ["gmv_daily.csv ends 2025-11-15, 46 days before --as-of 2025-12-31: pass --as-of 2025-11-15, or complete the export"]
@@ -344,7 +349,7 @@ mod tests {
             &["2025-08-01", "2025-11-20", "2025-11-21"],
             "2025-12-31",
         );
-        let m = gap_messages(InputFile::GmvDaily, &c, &p);
+        let m = gap_messages(InputFile::GmvDaily, "gmv_daily.csv", &c, &p);
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(
             m[0].contains("2025-08-01 (1 of 92 days of window q3)"),
