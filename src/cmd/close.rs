@@ -3,14 +3,14 @@
 use super::flags::DataFlags;
 use super::ledger::{close_label, month_labels, period_window, show_issued};
 use super::load::{compute_issued, load_book, resolve_as_of, Run, Shown};
-use super::{emit_human, AppError};
+use super::{emit_human, note, AppError};
 use crate::engine::Issued;
 use crate::ledger::{self, Balance, InputFact, IssuedLine, Ledger, NewClose, SellerIssue};
 use crate::money::Money;
 use crate::programs::affiliate;
 use crate::report::{self, credit_statement};
 use crate::window::{Periods, WindowId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -109,6 +109,26 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
                 "{period} cannot be closed before {}: months close in order (its affiliate true-up is taken against what they issued)",
                 open.join(", ")
             )));
+        }
+    }
+    // Closes under another book make one quarter's ledger mix rules: say so before paying.
+    if let Some(l) = &existing {
+        let others: BTreeSet<(String, String)> = l
+            .closes()?
+            .into_iter()
+            .filter(|c| c.book_sha256 != book.sha256)
+            .map(|c| (c.book_name, c.book_sha256))
+            .collect();
+        for (name, sha) in others {
+            note(
+                err,
+                &format!(
+                    "warning: ledger {} holds closes under book {name} (sha256 {sha}); this close uses book {} (sha256 {}): closed periods stand as issued under their book\n",
+                    path.display(),
+                    book.rules.book.name,
+                    book.sha256
+                ),
+            );
         }
     }
     let issued = match &existing {

@@ -1,0 +1,240 @@
+//! The ledger against a finance team's mistakes and an adversary: mixed books, a ledger
+//! file cut back to an earlier state, and a restated export after a close.
+
+mod ledger_kit;
+
+use ledger_kit::tsp;
+use predicates::prelude::*;
+use predicates::str::contains;
+use std::path::{Path, PathBuf};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample")
+}
+
+fn close(cwd: &Path, ledger: &Path, period: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    tsp(cwd)
+        .args([
+            "close",
+            "--allow-gaps",
+            "--as-of",
+            "2025-12-31",
+            "--period",
+            period,
+        ])
+        .args(extra)
+        .arg("--ledger")
+        .arg(ledger)
+        .arg(sample())
+        .assert()
+}
+
+fn sql(ledger: &Path, statements: &str) {
+    let conn = rusqlite::Connection::open(ledger).expect("open ledger");
+    conn.execute_batch(statements).expect("edit ledger");
+}
+
+/// November's true-up is taken against October as issued; when November is closed under
+/// another book (here the first affiliate tier pays 300, not 250), the difference is paid
+/// as a November "true-up" without a word. The close must say the books differ.
+#[test]
+fn a_close_under_another_book_than_the_ledgers_earlier_closes_is_said() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("l.ledger");
+    let book =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("book/q4-2025.toml"))
+            .unwrap();
+    let changed = book.replace(
+        "{ min = 2000, amount = 250 }",
+        "{ min = 2000, amount = 300 }",
+    );
+    assert_ne!(book, changed, "the book's first affiliate tier moved");
+    let other = work.path().join("other.toml");
+    std::fs::write(&other, changed).unwrap();
+    close(work.path(), &ledger, "2025-10", &[]).success();
+    close(
+        work.path(),
+        &ledger,
+        "2025-11",
+        &["--book", other.to_str().unwrap()],
+    )
+    .success()
+    .stderr(contains("warning: ledger"))
+    .stderr(contains("holds closes under book"))
+    .stderr(contains("closed periods stand as issued under their book"));
+    // October's book is still in the ledger at December's close.
+    close(
+        work.path(),
+        &ledger,
+        "2025-12",
+        &["--book", other.to_str().unwrap()],
+    )
+    .success()
+    .stderr(contains("holds closes under book"));
+    // The same book throughout says nothing.
+    let again = work.path().join("again.ledger");
+    close(work.path(), &again, "2025-10", &[]).success();
+    close(work.path(), &again, "2025-11", &[])
+        .success()
+        .stderr(contains("holds closes under book").not());
+}
+
+/// A ledger restored from yesterday's backup, or with its last close deleted by hand,
+/// verifies clean, and the period it lost can be closed again: paid twice. The chain has
+/// no anchor outside the file.
+#[test]
+#[ignore = "a hash chain cannot see its last link removed without a head hash kept outside the ledger; needs a design decision (e.g. verify --expect-head)"]
+fn removing_the_last_close_is_detected_by_verify() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("l.ledger");
+    close(work.path(), &ledger, "2025-10", &[]).success();
+    close(work.path(), &ledger, "2025-11", &[]).success();
+    sql(
+        &ledger,
+        "DELETE FROM statement_files WHERE close_id = 2;
+         DELETE FROM affiliate_balances WHERE close_id = 2;
+         DELETE FROM affiliate_sellers WHERE close_id = 2;
+         DELETE FROM issued_lines WHERE close_id = 2;
+         DELETE FROM close_inputs WHERE close_id = 2;
+         DELETE FROM closes WHERE id = 2;",
+    );
+    tsp(work.path())
+        .args(["ledger", "verify", "--ledger"])
+        .arg(&ledger)
+        .assert()
+        .code(65);
+}
+
+/// A ledger file emptied (a failed copy, a truncating editor) reads as a ledger with no
+/// closes: `verify` passes and every period closes again.
+#[test]
+#[ignore = "an empty file is also what a close killed before its first commit leaves; telling them apart needs a design decision"]
+fn an_emptied_ledger_is_not_taken_for_a_ledger_without_closes() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("l.ledger");
+    close(work.path(), &ledger, "2025-10", &[]).success();
+    std::fs::write(&ledger, b"").unwrap();
+    tsp(work.path())
+        .args(["ledger", "verify", "--ledger"])
+        .arg(&ledger)
+        .assert()
+        .code(65);
+}
+
+/// What `verify` must name: an edited amount, a row added by copying one (its row hash is
+/// valid), and an edited close.
+#[test]
+fn verify_names_an_edited_copied_or_moved_row() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("l.ledger");
+    close(work.path(), &ledger, "2025-10", &[]).success();
+    close(work.path(), &ledger, "2025-11", &[]).success();
+    let cases = [
+        ("UPDATE issued_lines SET amount = '9999.00' WHERE id = 3", "issued_lines row 3"),
+        (
+            "INSERT INTO issued_lines (close_id, reversal, partner_id, partner_name, program, period, kind, amount, basis, row_sha256)
+             SELECT close_id, reversal, partner_id, partner_name, program, period, kind, amount, basis, row_sha256 FROM issued_lines WHERE id = 4",
+            "a row was added, removed or moved",
+        ),
+        ("UPDATE closes SET as_of = '2025-11-30' WHERE id = 1", "close #1 (2025-10)"),
+        ("UPDATE affiliate_sellers SET month = '2025-11' WHERE id = 1", "affiliate_sellers row 1"),
+    ];
+    for (edit, named) in cases {
+        let copy = work.path().join("copy.ledger");
+        std::fs::copy(&ledger, &copy).unwrap();
+        sql(&copy, edit);
+        let out = tsp(work.path())
+            .args(["ledger", "verify", "--ledger"])
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(65), "{edit}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(said.contains(named), "{edit}: {said}");
+        std::fs::remove_file(&copy).unwrap();
+    }
+}
+
+/// A closed month's statement is what the close wrote, byte for byte, after the export
+/// was restated; the next month's close takes October as issued.
+#[test]
+fn a_closed_months_statement_survives_a_restatement_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in std::fs::read_dir(sample()).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
+    }
+    let ledger = work.path().join("l.ledger");
+    let statements = |out: &str| {
+        tsp(work.path())
+            .args([
+                "statements",
+                "--allow-gaps",
+                "--as-of",
+                "2025-12-31",
+                "--month",
+                "2025-10",
+                "--ledger",
+            ])
+            .arg(&ledger)
+            .arg("--out")
+            .arg(work.path().join(out))
+            .arg(&data)
+            .assert()
+            .success();
+        std::fs::read(work.path().join(out).join("credit_statement_2025-10.csv")).unwrap()
+    };
+    tsp(work.path())
+        .args([
+            "close",
+            "--allow-gaps",
+            "--as-of",
+            "2025-12-31",
+            "--period",
+            "2025-10",
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .arg(&data)
+        .assert()
+        .success();
+    let before = statements("s1");
+    // P06's October affiliate GMV restated to zero.
+    let gmv = std::fs::read_to_string(data.join("gmv_daily.csv")).unwrap();
+    let restated: String = gmv
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            if c[1] == "P06" && c[0].starts_with("2025-10") {
+                c[6] = "0.00";
+            }
+            c.join(",") + "\n"
+        })
+        .collect();
+    assert_ne!(gmv, restated);
+    std::fs::write(data.join("gmv_daily.csv"), restated).unwrap();
+    assert_eq!(before, statements("s2"));
+    assert!(String::from_utf8_lossy(&before).contains("P06"));
+}
+
+/// `calc` with `$TSP_PAYOUT_LEDGER` naming a missing file says so and never creates it.
+#[test]
+fn calc_never_creates_the_ledger_named_by_the_environment() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("dir with space/missing.ledger");
+    std::fs::create_dir(work.path().join("dir with space")).unwrap();
+    tsp(work.path())
+        .env("TSP_PAYOUT_LEDGER", &ledger)
+        .args(["calc", "--allow-gaps", "--as-of", "2025-12-31"])
+        .arg(sample())
+        .assert()
+        .success()
+        .stderr(contains("no ledger at"));
+    assert!(!ledger.exists());
+}
