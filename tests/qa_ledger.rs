@@ -71,10 +71,27 @@ fn a_close_under_another_book_than_the_ledgers_earlier_closes_is_said() {
     )
     .success()
     .stderr(contains("holds closes under book"));
+    // A reading run mixes them too: closed periods under theirs, open ones under its own.
+    tsp(work.path())
+        .args(["calc", "--allow-gaps", "--as-of", "2025-12-31", "--ledger"])
+        .arg(&ledger)
+        .arg(sample())
+        .assert()
+        .success()
+        .stderr(contains(
+            "closed periods are shown as issued under their book",
+        ));
     // The same book throughout says nothing.
     let again = work.path().join("again.ledger");
     close(work.path(), &again, "2025-10", &[]).success();
     close(work.path(), &again, "2025-11", &[])
+        .success()
+        .stderr(contains("holds closes under book").not());
+    tsp(work.path())
+        .args(["calc", "--allow-gaps", "--as-of", "2025-12-31", "--ledger"])
+        .arg(&again)
+        .arg(sample())
+        .assert()
         .success()
         .stderr(contains("holds closes under book").not());
 }

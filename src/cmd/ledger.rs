@@ -91,6 +91,24 @@ pub(crate) fn compute_with_ledger(
     };
     let as_of = resolve_as_of(&book, data.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
+    // Closed periods stand under the book they were closed with; open ones use this run's.
+    let others: std::collections::BTreeSet<(&str, &str)> = read
+        .closed
+        .values()
+        .map(|c| (c.close.book_name.as_str(), c.close.book_sha256.as_str()))
+        .filter(|(_, sha)| *sha != book.sha256)
+        .collect();
+    for (name, sha) in others {
+        note(
+            err,
+            &format!(
+                "warning: ledger {} holds closes under book {name} (sha256 {sha}); this run uses book {} (sha256 {}): closed periods are shown as issued under their book\n",
+                read.ledger.path().display(),
+                book.rules.book.name,
+                book.sha256
+            ),
+        );
+    }
     let issued = read.issued(&periods)?;
     let mut run = compute_issued(book, data, None, shown, &issued, err)?;
     let closed = read.closed_in(&run.periods);
