@@ -302,3 +302,29 @@ fn reopening_a_month_before_a_closed_month_does_not_pay_the_true_up_twice() {
         reopened.code(2);
     }
 }
+
+/// The default ledger is the current directory's: a close run from another directory, or
+/// into a ledger file emptied by a failed copy, starts a new ledger and issues October
+/// again. The close must say that the ledger held no closes, with the full path.
+#[test]
+fn a_close_into_a_new_or_emptied_ledger_says_so() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("tsp-payout.ledger");
+    let first = |assert: assert_cmd::assert::Assert| {
+        assert
+            .success()
+            .stderr(contains("held no closes before this one: a new ledger"))
+            .stderr(contains(work.path().to_str().unwrap()));
+    };
+    first(close(
+        work.path(),
+        Path::new("tsp-payout.ledger"),
+        "2025-10",
+        &[],
+    ));
+    close(work.path(), &ledger, "2025-11", &[])
+        .success()
+        .stderr(contains("a new ledger").not());
+    std::fs::write(&ledger, b"").unwrap();
+    first(close(work.path(), &ledger, "2025-10", &[]));
+}

@@ -207,6 +207,18 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         None => Ledger::open_for_close(&path)?,
     };
     let record = ledger.record(&new, &ledger::now_utc())?;
+    // A first close is also what a close from the wrong directory (the default ledger is
+    // the current one's) or into an emptied ledger looks like: name the file in full.
+    if record.id == 1 {
+        let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        note(
+            err,
+            &format!(
+                "note: {} held no closes before this one: a new ledger\n",
+                full.display()
+            ),
+        );
+    }
     let last_month = WindowId::MONTHS.last() == Some(&window);
     emit_human(out, &summary(&record, &new, &path, last_month))
 }
