@@ -328,3 +328,23 @@ fn a_close_into_a_new_or_emptied_ledger_says_so() {
     std::fs::write(&ledger, b"").unwrap();
     first(close(work.path(), &ledger, "2025-10", &[]));
 }
+
+/// A reopen re-issues paid money; a blank `--reason` leaves the ledger without the why.
+#[test]
+fn a_reopen_with_a_blank_reason_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let ledger = work.path().join("l.ledger");
+    close(work.path(), &ledger, "2025-10", &[]).success();
+    for blank in ["", "   ", "\t\n"] {
+        close(
+            work.path(),
+            &ledger,
+            "2025-10",
+            &["--reopen", "--reason", blank],
+        )
+        .code(2)
+        .stderr(contains("--reason is blank"));
+    }
+    let closes = ledger_kit::query(&ledger, "SELECT count(*) FROM closes");
+    assert_eq!(closes[0][0], "1");
+}

@@ -47,6 +47,13 @@ pub(crate) const JSON_FILE: &str = "statement.json";
 pub(crate) const STDOUT_FILES: [&str; 2] = [TABLE_FILE, JSON_FILE];
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
+    // A reopen re-issues paid money: the ledger keeps why, and a blank reason is none.
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(AppError::Usage(
+            "--reason is blank: say why the period is reopened (it is recorded with the reversal)"
+                .to_string(),
+        ));
+    }
     let book = load_book(args.data.book.as_deref())?;
     let as_of = resolve_as_of(&book, args.data.as_of)?;
     let periods = Periods::new(&book.rules.windows, as_of);
