@@ -260,8 +260,9 @@ fn calc_never_creates_the_ledger_named_by_the_environment() {
 /// October restated from 3,000 to 30,000 of affiliate GMV issues 1,000 again although
 /// November's close already issued 750 of it as its true-up. The partner is paid 1,750
 /// on an entitlement of 1,000 with exit 0; December only lists 750 as recoverable.
+/// Reopening is refused while a later month is closed (the later true-up was taken against
+/// it as issued); the next open month's true-up takes the restatement up.
 #[test]
-#[ignore = "paid twice on reopen: refuse reopening a month while a later month is closed, or true the reopen up against later closes; changes the README's reopen rule, needs the owners' decision"]
 fn reopening_a_month_before_a_closed_month_does_not_pay_the_true_up_twice() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
@@ -285,22 +286,41 @@ fn reopening_a_month_before_a_closed_month_does_not_pay_the_true_up_twice() {
     run(&["--period", "2025-10"]).success();
     run(&["--period", "2025-11"]).success();
     write("30000");
-    let reopened = run(&[
-        "--period",
-        "2025-10",
-        "--reopen",
-        "--reason",
-        "October restated up",
-    ]);
-    if reopened.get_output().status.success() {
-        let net = ledger_kit::query(
+    let reopen = |period: &str| {
+        run(&[
+            "--period",
+            period,
+            "--reopen",
+            "--reason",
+            "October restated up",
+        ])
+    };
+    reopen("2025-10").code(2).stderr(contains(
+        "2025-10 cannot be reopened while 2025-11 is closed",
+    ));
+    let issued = |program: &str| {
+        ledger_kit::query(
             &ledger,
-            "SELECT printf('%.2f', sum(CAST(amount AS REAL))) FROM issued_lines WHERE program = 'affiliate_credits'",
-        );
-        assert_eq!(net[0][0], "1000.00", "net affiliate credits issued to P1");
-    } else {
-        reopened.code(2);
-    }
+            &format!("SELECT amount FROM issued_lines WHERE program = '{program}' ORDER BY rowid"),
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect::<Vec<_>>()
+    };
+    // Nothing was recorded by the refused reopen: October 250, November 750.
+    assert_eq!(issued("affiliate_credits"), ["250.00", "750.00"]);
+    // December's true-up takes the restatement up: the entitlement on the cumulative
+    // 60,000.00 (book affiliate_credits.tiers: 1,000.00) less the 1,000.00 issued, 0.00.
+    run(&["--period", "2025-12"]).success();
+    let net: rust_decimal::Decimal = issued("affiliate_credits")
+        .iter()
+        .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(
+        net.to_string(),
+        "1000.00",
+        "net affiliate credits issued to P1"
+    );
 }
 
 /// The default ledger is the current directory's: a close run from another directory, or

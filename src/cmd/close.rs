@@ -118,6 +118,24 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             )));
         }
     }
+    // A later month's true-up was taken against this month as issued: reopening this one
+    // would pay the change a second time. The next open month's true-up takes it up.
+    if let (true, Some(i)) = (
+        args.reopen,
+        WindowId::MONTHS.iter().position(|m| *m == window),
+    ) {
+        let later: Vec<String> = month_labels(&periods)[i + 1..]
+            .iter()
+            .filter(|m| closed.contains_key(*m))
+            .cloned()
+            .collect();
+        if !later.is_empty() {
+            return Err(AppError::Usage(format!(
+                "{period} cannot be reopened while {} is closed: the later true-up was taken against {period} as issued, so the change would be paid twice; the next open month's affiliate true-up takes a restatement of {period} up",
+                later.join(", ")
+            )));
+        }
+    }
     // Closes under another book make one quarter's ledger mix rules: say so before paying.
     if let Some(l) = &existing {
         let others: BTreeSet<(String, String)> = l
