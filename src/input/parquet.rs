@@ -443,7 +443,7 @@ pub(super) mod fast {
     use super::super::coverage::DayCounts;
     use super::super::dated::{CentTally, DatedSink, Layout, Presence, View};
     use super::super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
-    use super::super::split::Whole;
+    use super::super::split::{merge, Whole};
     use super::{be_int, epoch, leaves, meaning, Meaning, PreadFile};
     use crate::window::Periods;
     use chrono::NaiveDate;
@@ -629,28 +629,11 @@ pub(super) mod fast {
                 .collect();
             (done, sha256)
         });
-        let mut done = done.into_iter();
-        let mut whole = done.next()??;
-        for run in done {
-            let run = run?;
-            let map = whole.sink.absorb(run.sink);
-            if !whole.presence.absorb(&run.presence, &map) {
-                return None;
-            }
-            whole.tally.absorb(&run.tally);
-            whole.days.absorb(&run.days);
-        }
-        Some(Whole {
-            sink: whole.sink,
-            presence: whole.presence,
-            tally: whole.tally,
-            days: whole.days,
-            sha256: match sha256 {
-                None => None,
-                Some(Ok(Some(hash))) => Some(hash),
-                Some(_) => return None,
-            },
-        })
+        merge(
+            done.into_iter()
+                .map(|r| r.map(|r| (r.sink, r.presence, r.tally, r.days))),
+            sha256,
+        )
     }
 
     /// Reads the file's rows `range` (counted from 0 over all row groups).

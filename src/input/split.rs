@@ -127,27 +127,41 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
             .collect();
         (done, sha256)
     });
-    let mut done = done.into_iter();
-    let mut whole = done.next()??;
+    merge(
+        done.into_iter()
+            .map(|p| p.map(|p| (p.sink, p.presence, p.tally, p.days))),
+        sha256,
+    )
+}
+
+/// One part's (or run's) sums: its sink, (key, day) pairs, tally and rows per day.
+pub(super) type PartSums<S> = (S, Presence, CentTally, DayCounts);
+
+/// Merges the parts in file order with the file's sha256; `None` when a part gave up, a
+/// key and day is in two parts (a duplicate: the careful path names its lines), or the
+/// hash could not be taken (a read error the careful path reports, or the parts gave up).
+pub(super) fn merge<S: DatedSink>(
+    mut done: impl Iterator<Item = Option<PartSums<S>>>,
+    sha256: Option<std::io::Result<Option<String>>>,
+) -> Option<Whole<S>> {
+    let (mut sink, mut presence, mut tally, mut days) = done.next()??;
     for part in done {
-        let part = part?;
-        let map = whole.sink.absorb(part.sink);
-        // A key and day in two parts is a duplicate: the careful path names its lines.
-        if !whole.presence.absorb(&part.presence, &map) {
+        let (part_sink, part_presence, part_tally, part_days) = part?;
+        let map = sink.absorb(part_sink);
+        if !presence.absorb(&part_presence, &map) {
             return None;
         }
-        whole.tally.absorb(&part.tally);
-        whole.days.absorb(&part.days);
+        tally.absorb(&part_tally);
+        days.absorb(&part_days);
     }
     Some(Whole {
-        sink: whole.sink,
-        presence: whole.presence,
-        tally: whole.tally,
-        days: whole.days,
+        sink,
+        presence,
+        tally,
+        days,
         sha256: match sha256 {
             None => None,
             Some(Ok(Some(hash))) => Some(hash),
-            // A read error (the careful path reports it), or the parts gave up.
             Some(_) => return None,
         },
     })
