@@ -528,6 +528,8 @@ fn refusal(t: &Target, kind: RunKind, before: &Before, force: bool) -> Result<()
         Before::Foreign if force => Ok(()),
         Before::Foreign => Err(OutputError::NotARun(t.out.clone())),
         Before::Run(previous) => {
+            // Replacing another command's run would delete its files (a calc run's payouts
+            // by a monthly statement run): only a run of the same command is replaced.
             let previous_command = previous["command"].as_str().unwrap_or("calc");
             if previous_command != kind.command {
                 return Err(OutputError::OtherCommand {
@@ -567,49 +569,22 @@ fn transact(
     refusal(t, kind, &before, force)?;
     let mut carried: Vec<FileEntry> = Vec::new();
     let mut months = serde_json::Map::new();
-    match &before {
-        Before::Nothing | Before::Empty => {}
-        Before::Foreign => {
-            if !force {
-                return Err(OutputError::NotARun(t.out.clone()));
+    // A monthly run keeps the other months of the run it replaces.
+    if let (Before::Run(previous), Some(month)) = (&before, kind.month) {
+        for (m, entry) in months_of(previous) {
+            if m != month {
+                months.insert(m, entry);
             }
         }
-        Before::Run(previous) => {
-            // Replacing another command's run would delete its files (a calc run's payouts
-            // by a monthly statement run): only a run of the same command is replaced.
-            let previous_command = previous["command"].as_str().unwrap_or("calc");
-            if previous_command != kind.command {
-                return Err(OutputError::OtherCommand {
-                    dir: t.out.clone(),
-                    previous: previous_command.to_string(),
-                    command: kind.command,
-                });
-            }
-            match kind.month {
-                None if !force => return Err(OutputError::AlreadyARun(t.out.clone())),
-                None => {}
-                Some(month) => {
-                    let held = months_of(previous);
-                    if held.contains_key(month) && !force {
-                        return Err(OutputError::MonthHeld(t.out.clone(), month.to_string()));
-                    }
-                    for (m, entry) in held {
-                        if m != month {
-                            months.insert(m, entry);
-                        }
-                    }
-                    let keep: HashSet<&str> = months.keys().map(String::as_str).collect();
-                    carried = listed_files(previous)
-                        .into_iter()
-                        .filter(|f| month_of(&f.0).is_some_and(|m| keep.contains(m.as_str())))
-                        .map(|(path, entry)| {
-                            let (size, sha256) = entry.unwrap_or_default();
-                            FileEntry { path, size, sha256 }
-                        })
-                        .collect();
-                }
-            }
-        }
+        let keep: HashSet<&str> = months.keys().map(String::as_str).collect();
+        carried = listed_files(previous)
+            .into_iter()
+            .filter(|f| month_of(&f.0).is_some_and(|m| keep.contains(m.as_str())))
+            .map(|(path, entry)| {
+                let (size, sha256) = entry.unwrap_or_default();
+                FileEntry { path, size, sha256 }
+            })
+            .collect();
     }
     let stage = create_stage(t)?;
     let written = (|| {
