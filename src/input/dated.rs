@@ -1343,3 +1343,185 @@ impl MatchSink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Channel;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn periods() -> Periods {
+        let book = crate::book::Book::embedded();
+        Periods::new(&book.rules.windows, book.rules.windows.program.end)
+    }
+
+    /// A day in each set of windows the book's days fall in, one before them all and
+    /// one in none of them.
+    const DAYS: [&str; 8] = [
+        "2025-08-15",
+        "2025-10-15",
+        "2025-11-05",
+        "2025-11-20",
+        "2025-12-01",
+        "2025-12-20",
+        "2025-01-01",
+        "2026-06-01",
+    ];
+
+    /// A row: partner, seller, day (index into `DAYS`), amounts, and whether it is taken
+    /// back again (as a duplicate's first row is).
+    type TestRow = (u8, u8, usize, [i64; 4], bool);
+
+    fn amount() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(i64::MAX),
+            Just(i64::MAX - 1),
+            Just(i64::MIN + 1),
+            Just(i64::MIN),
+            Just(-1i64),
+            Just(0i64),
+            any::<i64>(),
+            -100_000i64..100_000,
+        ]
+    }
+
+    fn rows() -> impl Strategy<Value = Vec<TestRow>> {
+        prop::collection::vec(
+            (
+                0u8..3,
+                0u8..4,
+                0..DAYS.len(),
+                prop::array::uniform4(amount()),
+                prop::bool::weighted(0.2),
+            ),
+            0..40,
+        )
+    }
+
+    /// Reads `rows` in `parts` parts (as the fast path does) and merges them.
+    fn read_in_parts(rows: &[TestRow], parts: usize, periods: &Periods) -> DataSet {
+        let first = GmvSink::new(None, periods);
+        let size = rows.len().div_ceil(parts).max(1);
+        let mut sinks: Vec<GmvSink> = Vec::new();
+        for chunk in 0..parts {
+            let mut sink = first.part();
+            for (p, s, day, amounts, back) in rows.iter().skip(chunk * size).take(size) {
+                let (partner, seller) = (format!("P{p}"), format!("S{s}"));
+                let view = View {
+                    date: DAYS[*day].parse().unwrap(),
+                    ids: [partner.as_bytes(), seller.as_bytes(), b""],
+                    amounts: *amounts,
+                };
+                let key = sink.key(&view).unwrap();
+                sink.apply(key, &view, periods, 1);
+                if *back {
+                    sink.apply(key, &view, periods, -1);
+                }
+            }
+            sinks.push(sink);
+        }
+        let mut sinks = sinks.into_iter();
+        let mut merged = sinks.next().unwrap();
+        for part in sinks {
+            merged.absorb(part);
+        }
+        let mut data = DataSet::default();
+        merged.finish(&mut data);
+        data
+    }
+
+    /// The figures and totals of `rows`, summed one by one in i128.
+    fn expected(
+        rows: &[TestRow],
+        periods: &Periods,
+    ) -> BTreeMap<String, (BTreeMap<String, [i128; FIGURES]>, [[i128; 4]; WINDOW_COUNT])> {
+        let mut out: BTreeMap<String, (BTreeMap<_, _>, [[i128; 4]; WINDOW_COUNT])> =
+            BTreeMap::new();
+        for (p, s, day, amounts, back) in rows {
+            if *back {
+                continue;
+            }
+            let mask = periods.mask(DAYS[*day].parse().unwrap());
+            let partner = out.entry(format!("P{p}")).or_default();
+            let seller = partner.0.entry(format!("S{s}")).or_insert([0; FIGURES]);
+            for (i, (w, c)) in SELLER_FIGURES.iter().enumerate() {
+                if mask & (1 << *w as usize) != 0 {
+                    seller[i] += i128::from(amounts[*c as usize]);
+                }
+            }
+            for (w, total) in partner.1.iter_mut().enumerate() {
+                if mask & (1 << w) != 0 {
+                    for (t, a) in total.iter_mut().zip(amounts) {
+                        *t += i128::from(*a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn check(rows: &[TestRow], parts: usize) -> Result<(), TestCaseError> {
+        let periods = periods();
+        let data = read_in_parts(rows, parts, &periods);
+        let want = expected(rows, &periods);
+        let got: Vec<&String> = data.partners.keys().collect();
+        prop_assert_eq!(got, want.keys().collect::<Vec<_>>());
+        for (id, (sellers, totals)) in &want {
+            let partner = &data.partners[id];
+            let got: BTreeMap<String, [i128; FIGURES]> = partner
+                .sellers
+                .iter()
+                .map(|(s, sums)| (s.clone(), sums.cents()))
+                .collect();
+            prop_assert_eq!(&got, sellers);
+            for w in WindowId::ALL {
+                let t = partner.total(w);
+                let m = |c: Channel| Money::from_cents_sum(totals[w as usize][c as usize]);
+                prop_assert_eq!(t.gmv, m(Channel::Gmv));
+                prop_assert_eq!(t.short_video, m(Channel::ShortVideo));
+                prop_assert_eq!(t.live, m(Channel::Live));
+                prop_assert_eq!(t.affiliate, m(Channel::Affiliate));
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Sums near and past what i64 cents hold, added and taken back, in one part or
+        /// merged from two or three, are the exact i128 sums.
+        #[test]
+        fn sums_spill_exactly_and_merge_in_parts(rows in rows()) {
+            for parts in 1..=3 {
+                check(&rows, parts)?;
+            }
+        }
+    }
+
+    #[test]
+    fn a_sum_past_i64_cents_and_back_is_exact() {
+        let max = i64::MAX;
+        let rows: Vec<TestRow> = vec![
+            (0, 0, 1, [max, max, 1, max], false),
+            (0, 0, 2, [max, -max, max, 1], false),
+            (0, 1, 3, [max, 0, 0, 0], false),
+            (0, 0, 3, [-max, max, -max, -max], false),
+            (1, 0, 4, [i64::MIN, i64::MIN, 0, 0], true),
+            (1, 0, 5, [i64::MIN, 5, 0, 0], false),
+            (0, 0, 4, [max, max, max, max], false),
+        ];
+        for parts in 1..=3 {
+            check(&rows, parts).unwrap();
+        }
+        let data = read_in_parts(&rows, 2, &periods());
+        let seller = data.partners["P0"].sellers.get("S0").unwrap();
+        // Oct, Nov, Nov (BFCM), Dec (BFCM): max + max - max + max cents over Q4.
+        let q4 = 2 * i128::from(max);
+        assert_eq!(seller.gmv(WindowId::Q4), Money::from_cents_sum(q4));
+        assert_eq!(seller.live(WindowId::Bfcm), Money::ZERO);
+        assert_eq!(
+            data.partners["P1"].total(WindowId::Q4).gmv,
+            Money::from_cents_sum(i128::from(i64::MIN))
+        );
+    }
+}
