@@ -616,7 +616,9 @@ struct Keys {
     /// Where each key starts in `arena`; it ends where the next one starts.
     starts: Vec<u32>,
     buf: Vec<u8>,
+    /// The key found last, and its hash (when found by `get_or_insert`).
     last: usize,
+    last_hash: u64,
 }
 
 /// Appends `len` as LEB128: one byte for any id under 128 bytes.
@@ -699,12 +701,14 @@ impl Keys {
             push_len(&mut buf, id.len());
             buf.extend_from_slice(id);
         }
+        let hash = hash_of(&buf);
         // Exports are often grouped by seller: the same key comes in runs.
         let last = self.last;
-        let i = if last < self.len() && self.bytes(last) == buf {
+        let i = if hash == self.last_hash && last < self.len() && self.bytes(last) == buf {
             Some(last)
         } else {
-            self.find_or_insert(&buf, hash_of(&buf), || {
+            self.last_hash = hash;
+            self.find_or_insert(&buf, hash, || {
                 ids.iter().all(|id| std::str::from_utf8(id).is_ok())
             })
         };
