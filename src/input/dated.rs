@@ -5,7 +5,8 @@
 //! (CSV splitting, UTF-8, dates, amounts) can run on a second thread that hands batches of
 //! parsed rows, in file order, to the thread that aggregates; the single-threaded path runs
 //! the very same code in turn, so results are identical.
-//! Amounts are summed as integer cents (`i128`, exact) and become `Money` at the end.
+//! Amounts are summed as integer cents (`i64`, spilling exactly to `i128` past its range)
+//! and become `Money` at the end; per seller only what the programs read is kept.
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.
 
@@ -979,14 +980,44 @@ impl<'a> GmvSink<'a> {
         // Rows are added far more often than taken back: the add is its own code, where
         // every amount is known to fit an i64.
         if sign == 1 {
-            self.fold_mask(key, mask, v.amounts.map(i128::from));
+            self.fold_added(key, mask, v.amounts);
         } else {
             self.fold_mask(key, mask, v.amounts.map(|a| sign * i128::from(a)));
         }
         Disposition::Used
     }
 
+    /// Adds a row's amounts without a branch per figure; only when a sum would leave
+    /// `i64` does the row go through `fold_mask`, which spills.
     #[inline(always)]
+    fn fold_added(&mut self, key: usize, mask: u8, amounts: [i64; CHANNELS]) {
+        let mut overflow = false;
+        let mut figures = self.figures[key].cents;
+        for (i, (w, channel)) in SELLER_FIGURES.iter().enumerate() {
+            // All ones when the figure's window holds the day, else zero.
+            let inside = -i64::from((mask >> *w as usize) & 1);
+            let (sum, o) = figures[i].overflowing_add(amounts[*channel as usize] & inside);
+            figures[i] = sum;
+            overflow |= o;
+        }
+        let at =
+            self.figures[key].partner as usize * self.classes.masks.len() + self.classes.of(mask);
+        let mut totals = self.totals[at];
+        for (total, amount) in totals.iter_mut().zip(amounts) {
+            let (sum, o) = total.overflowing_add(amount);
+            *total = sum;
+            overflow |= o;
+        }
+        if overflow {
+            self.fold_mask(key, mask, amounts.map(i128::from));
+        } else {
+            self.figures[key].cents = figures;
+            self.totals[at] = totals;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
     fn fold_mask(&mut self, key: usize, mask: u8, deltas: [i128; CHANNELS]) {
         let entry = &mut self.figures[key];
         for (i, (w, channel)) in SELLER_FIGURES.iter().enumerate() {

@@ -37,6 +37,7 @@ pub(crate) const SELLER_FIGURES: [(WindowId, Channel); FIGURES] = [
 ];
 
 /// The index of (window, channel) in `SELLER_FIGURES`.
+#[inline]
 fn figure_index(window: WindowId, channel: Channel) -> Option<usize> {
     SELLER_FIGURES
         .iter()
@@ -94,14 +95,15 @@ impl SellerSums {
         self.figure(window, Channel::Affiliate)
     }
 
+    #[inline]
     fn figure(&self, window: WindowId, channel: Channel) -> Money {
         let i = figure_index(window, channel).unwrap_or_else(|| {
             panic!("sellers keep no {channel:?} sum over {window:?}: add it to SELLER_FIGURES")
         });
-        Money::from_cents_sum(match &self.wide {
-            Some(wide) => wide[i],
-            None => i128::from(self.cents[i]),
-        })
+        match &self.wide {
+            Some(wide) => Money::from_cents_sum(wide[i]),
+            None => Money::from_cents(self.cents[i]),
+        }
     }
 }
 
