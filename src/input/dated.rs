@@ -1466,13 +1466,13 @@ mod tests {
         data
     }
 
+    /// By partner: each seller's figures and the partner's totals by window, in cents.
+    type Expected =
+        BTreeMap<String, (BTreeMap<String, [i128; FIGURES]>, [[i128; 4]; WINDOW_COUNT])>;
+
     /// The figures and totals of `rows`, summed one by one in i128.
-    fn expected(
-        rows: &[TestRow],
-        periods: &Periods,
-    ) -> BTreeMap<String, (BTreeMap<String, [i128; FIGURES]>, [[i128; 4]; WINDOW_COUNT])> {
-        let mut out: BTreeMap<String, (BTreeMap<_, _>, [[i128; 4]; WINDOW_COUNT])> =
-            BTreeMap::new();
+    fn expected(rows: &[TestRow], periods: &Periods) -> Expected {
+        let mut out = Expected::new();
         for (p, s, day, amounts, back) in rows {
             if *back {
                 continue;
