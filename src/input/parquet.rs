@@ -16,6 +16,8 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+mod pages;
+
 /// The file for the Parquet reader, read at given positions (`pread`): readers on several
 /// threads never move one another's position, as handles cloned from one `File` would.
 /// Its length is the size the file had when opened (a file changed since is refused by its
@@ -456,8 +458,7 @@ pub(super) mod fast {
     /// Rows decoded at once per column: bounds memory whatever the row group's size.
     const BATCH: usize = 1 << 16;
 
-    /// Amounts at or above this many cents are refused by the cell parser.
-    const MAX_CENTS: i64 = 100_000_000_000_000;
+    use super::pages::{Chunk, Converted, Role, MAX_CENTS};
 
     enum Buf {
         I32(Vec<i32>),
@@ -537,7 +538,9 @@ pub(super) mod fast {
             match self.meaning {
                 Meaning::Date => {
                     let days = i32::try_from(self.int(i)?).ok()?;
+                    // The careful path reads the date's text, `YYYY-MM-DD`.
                     NaiveDate::from_num_days_from_ce_opt(days.checked_add(days_from_ce)?)
+                        .filter(|d| (0..=9999).contains(&chrono::Datelike::year(d)))
                 }
                 Meaning::Text => parse_date_bytes(trim_bytes(self.bytes(i)?)),
                 _ => None,
@@ -605,6 +608,18 @@ pub(super) mod fast {
         // Runs of equal rows, whatever the row groups: a run may start inside one.
         let parts = parts.clamp(1, rows.max(1));
         let given_up = AtomicBool::new(false);
+        // Pages are decoded here when every chunk read uses encodings this reader knows;
+        // else the parquet crate's value readers decode them.
+        let by_pages = {
+            let leaves = leaves(&reader);
+            reader.metadata().row_groups().iter().all(|g| {
+                plan.positions.iter().all(|&p| {
+                    g.column(leaves[p].0)
+                        .encodings()
+                        .all(super::pages::readable)
+                })
+            })
+        };
         let (done, sha256) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..parts)
                 .map(|k| {
@@ -612,7 +627,11 @@ pub(super) mod fast {
                     let part = sink.part();
                     let given_up = &given_up;
                     scope.spawn(move || {
-                        let done = read_run(plan, range, part, given_up);
+                        let done = if by_pages {
+                            read_run_pages(plan, range, part, given_up)
+                        } else {
+                            read_run(plan, range, part, given_up)
+                        };
                         if done.is_none() {
                             given_up.store(true, Ordering::Relaxed);
                         }
@@ -741,6 +760,165 @@ pub(super) mod fast {
                     run.days.mark(date, plan.periods);
                 }
                 left -= want;
+            }
+        }
+        Some(run)
+    }
+
+    /// Reads the file's rows `range` page by page (see `pages`): dictionary entries are
+    /// converted once per row group, and a row whose ids are all dictionary entries finds
+    /// its key by their indices (the key of the last id's entry, checked against the
+    /// others), without hashing its bytes.
+    fn read_run_pages<S: DatedSink>(
+        plan: &Plan,
+        range: std::ops::Range<usize>,
+        sink: S,
+        given_up: &AtomicBool,
+    ) -> Option<Run<S>> {
+        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
+        let leaves = leaves(&reader);
+        let layout = plan.layout;
+        let mut run = Run {
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+        };
+        let ids = layout.ids;
+        // Key of each entry of the last id's dictionary, with the other ids' entries.
+        let mut memo: Vec<([u32; 2], usize)> = Vec::new();
+        let mut first_row = 0;
+        for g in 0..reader.metadata().num_row_groups() {
+            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
+            let group_range = first_row..first_row + group_rows;
+            first_row += group_rows;
+            let (from, to) = (
+                range.start.max(group_range.start),
+                range.end.min(group_range.end),
+            );
+            if from >= to {
+                continue;
+            }
+            let group = reader.get_row_group(g).ok()?;
+            let mut chunks = Vec::with_capacity(plan.positions.len());
+            for (c, &p) in plan.positions.iter().enumerate() {
+                let (index, desc) = &leaves[p];
+                let role = match c {
+                    0 => Role::Date,
+                    c if c <= ids => Role::Id,
+                    _ => Role::Amount,
+                };
+                let fixed = match desc.physical_type() {
+                    parquet::basic::Type::FIXED_LEN_BYTE_ARRAY => {
+                        usize::try_from(desc.type_length()).ok()?
+                    }
+                    _ => 0,
+                };
+                let mut chunk = Chunk::new(
+                    group.get_column_page_reader(*index).ok()?,
+                    role,
+                    meaning(desc),
+                    desc.physical_type(),
+                    fixed,
+                    desc.max_def_level(),
+                );
+                chunk.skip_to(from - group_range.start)?;
+                chunks.push(chunk);
+            }
+            let mut outs: Vec<Converted> = chunks.iter().map(Chunk::empty_out).collect();
+            let mut from_dict = vec![false; chunks.len()];
+            memo.clear();
+            let mut left = to - from;
+            while left > 0 {
+                if given_up.load(Ordering::Relaxed) {
+                    return None;
+                }
+                for chunk in &mut chunks {
+                    if chunk.left() == 0 {
+                        chunk.next_page()?;
+                    }
+                }
+                let n = chunks.iter().map(Chunk::left).min()?.min(left).min(BATCH);
+                if n == 0 {
+                    return None;
+                }
+                for ((chunk, out), dict) in chunks.iter_mut().zip(&mut outs).zip(&mut from_dict) {
+                    *dict = chunk.take(n, out)?;
+                }
+                let Converted::Dates(dates) = &outs[0] else {
+                    return None;
+                };
+                let mut spans: [&[Option<(u32, u32)>]; 3] = [&[]; 3];
+                let mut bases: [&[u8]; 3] = [&[]; 3];
+                let mut codes: [&[u32]; 3] = [&[]; 3];
+                for c in 0..ids {
+                    let Converted::Ids(v) = &outs[1 + c] else {
+                        return None;
+                    };
+                    spans[c] = v.as_slice();
+                    bases[c] = chunks[1 + c].id_bytes(from_dict[1 + c]);
+                    if from_dict[1 + c] {
+                        codes[c] = chunks[1 + c].indices(n);
+                    }
+                }
+                let by_codes = from_dict[1..1 + ids].iter().all(|d| *d);
+                if by_codes && memo.is_empty() {
+                    memo = vec![([0; 2], usize::MAX); chunks[ids].dict_len()];
+                }
+                let mut cents: [&[Option<i64>]; 4] = [&[]; 4];
+                for (k, slot) in cents.iter_mut().enumerate().take(layout.amounts) {
+                    let Converted::Cents(v) = &outs[1 + ids + k] else {
+                        return None;
+                    };
+                    *slot = v.as_slice();
+                }
+                for i in 0..n {
+                    let date = dates[i]?;
+                    let mut id: [&[u8]; 3] = [b""; 3];
+                    for c in 0..ids {
+                        let (a, b) = spans[c][i]?;
+                        id[c] = bases[c].get(a as usize..b as usize)?;
+                    }
+                    let mut amounts = [0i64; 4];
+                    for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+                        *amount = cents[k][i]?;
+                    }
+                    if layout.channels_within_gmv
+                        && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
+                    {
+                        return None;
+                    }
+                    let view = View {
+                        date,
+                        ids: id,
+                        amounts,
+                    };
+                    let gmv = amounts[0];
+                    run.tally.add_read(gmv);
+                    let key = if by_codes {
+                        let mut others = [0u32; 2];
+                        for (slot, c) in others.iter_mut().zip(0..ids - 1) {
+                            *slot = codes[c][i];
+                        }
+                        let entry = memo.get_mut(codes[ids - 1][i] as usize)?;
+                        if entry.1 != usize::MAX && entry.0 == others {
+                            entry.1
+                        } else {
+                            let key = run.sink.key(&view)?;
+                            *entry = (others, key);
+                            key
+                        }
+                    } else {
+                        run.sink.key(&view)?
+                    };
+                    if !run.presence.insert(key, date, plan.periods) {
+                        return None;
+                    }
+                    let d = run.sink.apply(key, &view, plan.periods, 1);
+                    run.tally.add_disposed(d, gmv);
+                    run.days.mark(date, plan.periods);
+                }
+                left -= n;
             }
         }
         Some(run)
