@@ -362,6 +362,26 @@ impl Rows for ParquetRows {
     }
 }
 
+/// Other rows of a file named in a message (`duplicate key (…), also on line 8`): a CSV
+/// file's lines, or a Parquet file's rows as its errors name them (`row 1,041`), each with
+/// its word since the numbers have thousands separators.
+pub(super) fn name_rows(format: super::source::Format, rows: &[u64]) -> String {
+    let listed =
+        |each: &dyn Fn(u64) -> String| rows.iter().map(|r| each(*r)).collect::<Vec<_>>().join(", ");
+    match format {
+        super::source::Format::Parquet => listed(&|r| {
+            format!(
+                "row {}",
+                crate::money::human_decimal(rust_decimal::Decimal::from(r))
+            )
+        }),
+        _ => {
+            let word = if rows.len() > 1 { "lines" } else { "line" };
+            format!("{word} {}", listed(&|r| r.to_string()))
+        }
+    }
+}
+
 /// The file's top-level leaf columns (nested ones are not read): index and descriptor.
 pub(super) fn leaves(reader: &SerializedFileReader<PreadFile>) -> Vec<(usize, ColumnDescPtr)> {
     let schema = reader.metadata().file_metadata().schema_descr();
@@ -591,6 +611,18 @@ pub(super) mod fast {
         pub hash: bool,
     }
 
+    /// Whether every chunk of the columns at `positions` uses encodings `pages` decodes.
+    pub(super) fn by_pages(reader: &SerializedFileReader<PreadFile>, positions: &[usize]) -> bool {
+        let leaves = leaves(reader);
+        reader.metadata().row_groups().iter().all(|g| {
+            positions.iter().all(|&p| {
+                g.column(leaves[p].0)
+                    .encodings()
+                    .all(super::pages::readable)
+            })
+        })
+    }
+
     /// Reads the file in up to `parts` runs of row groups; `None` when the careful path
     /// must read it instead. `sink` only provides empty sinks of its kind.
     pub(in crate::input) fn read<S: DatedSink>(
@@ -610,16 +642,7 @@ pub(super) mod fast {
         let given_up = AtomicBool::new(false);
         // Pages are decoded here when every chunk read uses encodings this reader knows;
         // else the parquet crate's value readers decode them.
-        let by_pages = {
-            let leaves = leaves(&reader);
-            reader.metadata().row_groups().iter().all(|g| {
-                plan.positions.iter().all(|&p| {
-                    g.column(leaves[p].0)
-                        .encodings()
-                        .all(super::pages::readable)
-                })
-            })
-        };
+        let by_pages = by_pages(&reader, plan.positions);
         let (done, sha256) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..parts)
                 .map(|k| {
@@ -922,5 +945,235 @@ pub(super) mod fast {
             }
         }
         Some(run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dated::{layout, GmvSink};
+    use super::super::InputFile;
+    use super::*;
+    use parquet::data_type::{ByteArrayType, FixedLenByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+
+    /// How the amounts of a test file are stored.
+    #[derive(Clone, Copy, Debug)]
+    enum Amounts {
+        Decimal,
+        Cents,
+        Text,
+        /// FIXED_LEN_BYTE_ARRAY DECIMAL(20,4).
+        Fixed,
+    }
+
+    /// One row: days after 2025-10-01, partner, seller, gmv in cents.
+    type Row = (i32, String, String, i64);
+
+    fn rows(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| {
+                (
+                    (i % 60) as i32,
+                    format!("P{}", i / 60 % 3),
+                    format!("S{}", i / 60),
+                    1000 + i as i64,
+                )
+            })
+            .collect()
+    }
+
+    /// Writes `rows` as gmv_daily.parquet in row groups of `group` rows and pages of at
+    /// most 10 rows; returns its path.
+    fn write(
+        dir: &Path,
+        rows: &[Row],
+        amounts: Amounts,
+        dictionary: bool,
+        group: usize,
+    ) -> std::path::PathBuf {
+        let amount = match amounts {
+            Amounts::Decimal => "required int64 {} (DECIMAL(18,2));",
+            Amounts::Cents => "required int64 {};",
+            Amounts::Text => "required binary {} (UTF8);",
+            Amounts::Fixed => "required fixed_len_byte_array(9) {} (DECIMAL(20,4));",
+        };
+        let amount_columns: Vec<String> = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"]
+            .iter()
+            .map(|c| amount.replace("{}", c))
+            .collect();
+        let schema = format!(
+            "message m {{ required int32 date (DATE); required binary partner_id (UTF8); \
+             required binary seller_id (UTF8); {} }}",
+            amount_columns.join(" ")
+        );
+        let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .set_data_page_row_count_limit(10)
+            .set_write_batch_size(10)
+            .build();
+        let path = dir.join("gmv_daily.parquet");
+        let file = File::create(&path).unwrap();
+        let mut writer = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();
+        let start = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap() - epoch();
+        for chunk in rows.chunks(group) {
+            let mut g = writer.next_row_group().unwrap();
+            let mut c = 0;
+            while let Some(mut column) = g.next_column().unwrap() {
+                let cents: Vec<i64> = chunk
+                    .iter()
+                    .map(|r| match c {
+                        3 => r.3,
+                        4 => 10,
+                        5 => 0,
+                        _ => r.3 % 5,
+                    })
+                    .collect();
+                match c {
+                    0 => {
+                        let days: Vec<i32> = chunk
+                            .iter()
+                            .map(|r| start.num_days() as i32 + r.0)
+                            .collect();
+                        column.typed::<Int32Type>().write_batch(&days, None, None)
+                    }
+                    1 | 2 => {
+                        let ids: Vec<ByteArray> = chunk
+                            .iter()
+                            .map(|r| {
+                                ByteArray::from(if c == 1 { r.1.as_str() } else { r.2.as_str() })
+                            })
+                            .collect();
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&ids, None, None)
+                    }
+                    _ => match amounts {
+                        Amounts::Decimal | Amounts::Cents => {
+                            column.typed::<Int64Type>().write_batch(&cents, None, None)
+                        }
+                        Amounts::Text => {
+                            let text: Vec<ByteArray> = cents
+                                .iter()
+                                .map(|c| {
+                                    ByteArray::from(format!("{}.{:02}", c / 100, c % 100).as_str())
+                                })
+                                .collect();
+                            column
+                                .typed::<ByteArrayType>()
+                                .write_batch(&text, None, None)
+                        }
+                        Amounts::Fixed => {
+                            let fixed: Vec<FixedLenByteArray> = cents
+                                .iter()
+                                .map(|c| {
+                                    let bytes = i128::from(*c * 100).to_be_bytes()[7..].to_vec();
+                                    FixedLenByteArray::from(ByteArray::from(bytes))
+                                })
+                                .collect();
+                            column
+                                .typed::<FixedLenByteArrayType>()
+                                .write_batch(&fixed, None, None)
+                        }
+                    },
+                }
+                .unwrap();
+                column.close().unwrap();
+                c += 1;
+            }
+            g.close().unwrap();
+        }
+        writer.close().unwrap();
+        path
+    }
+
+    /// The fast path's reading of `path` in `parts` runs: rows read and gmv read in
+    /// cents; `None` when it hands the file to the careful path.
+    fn fast_read(path: &Path, parts: usize) -> Option<(u64, crate::money::Money)> {
+        let file = File::open(path).unwrap();
+        let size = file.metadata().unwrap().len();
+        let book = crate::book::Book::embedded();
+        let periods =
+            crate::window::Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let layout = layout(InputFile::GmvDaily);
+        let plan = fast::Plan {
+            file: &file,
+            size,
+            positions: &[0, 1, 2, 3, 4, 5, 6],
+            layout: &layout,
+            periods: &periods,
+            hash: false,
+        };
+        let whole = fast::read(&plan, &GmvSink::new(None), parts)?;
+        let mut report = super::super::FileReport::absent(InputFile::GmvDaily);
+        whole.tally.into_report(&mut report);
+        Some((report.rows.read, report.gmv.read))
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_encoding_and_split_that_warehouses_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = rows(300);
+        let gmv = crate::money::Money::from_cents_sum(all.iter().map(|r| i128::from(r.3)).sum());
+        for amounts in [
+            Amounts::Decimal,
+            Amounts::Cents,
+            Amounts::Text,
+            Amounts::Fixed,
+        ] {
+            for dictionary in [true, false] {
+                // One group, groups with a run boundary inside one, groups smaller than a
+                // page.
+                for group in [300, 64, 7] {
+                    let path = write(dir.path(), &all, amounts, dictionary, group);
+                    let file = File::open(&path).unwrap();
+                    let size = file.metadata().unwrap().len();
+                    let reader = SerializedFileReader::new(PreadFile::new(&file, size).unwrap());
+                    assert!(fast::by_pages(&reader.unwrap(), &[0, 1, 2, 3, 4, 5, 6]));
+                    for parts in [1, 2, 3] {
+                        assert_eq!(
+                            fast_read(&path, parts),
+                            Some((300, gmv)),
+                            "{amounts:?}, dictionary {dictionary}, groups of {group}, {parts} runs"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_hands_over_what_needs_a_row_number() {
+        let dir = tempfile::tempdir().unwrap();
+        // A duplicate key across row groups: row 250 repeats row 5.
+        let mut dup = rows(300);
+        dup[249] = dup[4].clone();
+        // An empty id, a date past year 9999, an amount with a fraction of a cent.
+        let mut empty = rows(300);
+        empty[123].2 = "  ".into();
+        let mut far = rows(300);
+        far[200].0 = 3_000_000;
+        for (what, rows) in [
+            ("duplicate", &dup),
+            ("empty id", &empty),
+            ("far date", &far),
+        ] {
+            for dictionary in [true, false] {
+                let path = write(dir.path(), rows, Amounts::Decimal, dictionary, 64);
+                for parts in [1, 2] {
+                    assert_eq!(
+                        fast_read(&path, parts),
+                        None,
+                        "{what}, {dictionary}, {parts}"
+                    );
+                }
+            }
+        }
+        // A channel above its row's gmv (short_video_gmv is 10 cents).
+        let mut above = rows(300);
+        above[77].3 = 9;
+        let path = write(dir.path(), &above, Amounts::Fixed, true, 64);
+        assert_eq!(fast_read(&path, 2), None, "channel above gmv");
     }
 }
