@@ -518,6 +518,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // The bytes are grouped by the 3-bit values packed into them.
+    #[allow(clippy::unusual_byte_groupings)]
     fn hybrid_reads_runs_and_bit_packed_groups() {
         let mut out = Vec::new();
         // An RLE run of 5 × 3 (width 2), then one bit-packed group of 0..8 (width 3).
