@@ -405,7 +405,8 @@ pub fn parquet_against_csv(data: &[u8]) {
             });
         }
     }
-    let amount_type = ["int64 {} (DECIMAL(18,2))", "int64 {}", "binary {} (UTF8)"][amounts as usize];
+    let amount_type =
+        ["int64 {} (DECIMAL(18,2))", "int64 {}", "binary {} (UTF8)"][amounts as usize];
     let columns = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"];
     let schema = format!(
         "message m {{ required int32 date (DATE); required binary partner_id (UTF8); \
@@ -428,7 +429,8 @@ pub fn parquet_against_csv(data: &[u8]) {
     };
     let mut file = Vec::new();
     {
-        let mut writer = SerializedFileWriter::new(&mut file, schema, Arc::new(props)).expect("writer");
+        let mut writer =
+            SerializedFileWriter::new(&mut file, schema, Arc::new(props)).expect("writer");
         let mut start = 0;
         while start < rows {
             let end = (start + group).min(rows);
@@ -437,20 +439,30 @@ pub fn parquet_against_csv(data: &[u8]) {
             while let Some(mut column) = g.next_column().expect("column") {
                 let r = start..end;
                 match c {
-                    0 => column.typed::<Int32Type>().write_batch(&days[r], None, None),
+                    0 => column
+                        .typed::<Int32Type>()
+                        .write_batch(&days[r], None, None),
                     1 | 2 => {
-                        let values: Vec<ByteArray> =
-                            ids[c - 1][r].iter().map(|s| ByteArray::from(s.as_str())).collect();
-                        column.typed::<ByteArrayType>().write_batch(&values, None, None)
+                        let values: Vec<ByteArray> = ids[c - 1][r]
+                            .iter()
+                            .map(|s| ByteArray::from(s.as_str()))
+                            .collect();
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&values, None, None)
                     }
                     _ if amounts == 2 => {
                         let values: Vec<ByteArray> = cents[c - 3][r]
                             .iter()
                             .map(|v| ByteArray::from(text(*v).as_str()))
                             .collect();
-                        column.typed::<ByteArrayType>().write_batch(&values, None, None)
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&values, None, None)
                     }
-                    _ => column.typed::<Int64Type>().write_batch(&cents[c - 3][r], None, None),
+                    _ => column
+                        .typed::<Int64Type>()
+                        .write_batch(&cents[c - 3][r], None, None),
                 }
                 .expect("write");
                 column.close().expect("close column");
@@ -461,7 +473,8 @@ pub fn parquet_against_csv(data: &[u8]) {
         }
         writer.close().expect("close file");
     }
-    let mut csv = String::from("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
+    let mut csv =
+        String::from("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
     for i in 0..rows {
         // A date the careful path cannot show as YYYY-MM-DD is refused; so is this text.
         let date = epoch
