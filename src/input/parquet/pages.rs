@@ -123,8 +123,8 @@ pub(super) struct Chunk {
     max_def: i16,
     days_from_ce: i32,
     /// The dictionary's entries, converted.
-    pub dict: Option<Converted>,
-    pub dict_buf: Bytes,
+    dict: Option<Converted>,
+    dict_buf: Bytes,
     /// The current data page: its values (levels skipped), whether they are dictionary
     /// indices, and the rows it still holds.
     page: Bytes,
