@@ -583,15 +583,14 @@ impl Ingest<'_> {
             members.extend(later.iter().map(|(l, sp, _)| csv.locate(*l, *sp)));
             let key_text = S::describe_key(&view);
             for (i, (member_line, member_span)) in members.iter().enumerate() {
-                let others = members
+                let others: Vec<u64> = members
                     .iter()
                     .enumerate()
                     .filter(|(j, _)| *j != i)
-                    .map(|(_, (l, _))| l.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let plural = if members.len() > 2 { "lines" } else { "line" };
-                let reason = format!("duplicate key ({key_text}), also on {plural} {others}");
+                    .map(|(_, (l, _))| *l)
+                    .collect();
+                let others = super::parquet::name_rows(self.located.format, &others);
+                let reason = format!("duplicate key ({key_text}), also on {others}");
                 self.data
                     .error(DataError::row(self.name, *member_line, reason.clone()));
                 let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*member_span));

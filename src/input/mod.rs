@@ -766,6 +766,7 @@ impl Ingest<'_> {
     }
 
     fn partners(&mut self, path: &Path) -> Result<(), InputError> {
+        let format = self.located.format;
         let Some((csv, rows)) = self.small(path, |row| Some((row.id(0)?, row.text(1)?)))? else {
             return Ok(());
         };
@@ -775,8 +776,8 @@ impl Ingest<'_> {
             |(id, _)| id.clone(),
             |id, group| {
                 format!(
-                    "duplicate key (partner_id {id}) on lines {}",
-                    lines_of(group)
+                    "duplicate key (partner_id {id}) on {}",
+                    lines_of(format, group)
                 )
             },
         );
@@ -788,6 +789,7 @@ impl Ingest<'_> {
     }
 
     fn tiers(&mut self, path: &Path) -> Result<(), InputError> {
+        let format = self.located.format;
         let Some((csv, rows)) = self.small(path, |row| {
             Some((row.id(0)?, row.date(1)?, row.integer_in(2, 1, 5)?))
         })?
@@ -800,8 +802,8 @@ impl Ingest<'_> {
             |(p, d, _)| (p.clone(), *d),
             |(p, d), group| {
                 format!(
-                    "duplicate key (partner_id {p}, effective_date {d}) on lines {}",
-                    lines_of(group)
+                    "duplicate key (partner_id {p}, effective_date {d}) on {}",
+                    lines_of(format, group)
                 )
             },
         );
@@ -822,6 +824,7 @@ impl Ingest<'_> {
     }
 
     fn creators(&mut self, path: &Path) -> Result<(), InputError> {
+        let format = self.located.format;
         let Some((csv, rows)) =
             self.small(path, |row| Some((row.id(0)?, row.id(1)?, row.flag(2)?)))?
         else {
@@ -836,14 +839,16 @@ impl Ingest<'_> {
                 if partners.len() > 1 {
                     let claims = group
                         .iter()
-                        .map(|(line, (_, p, _))| format!("{p} (line {line})"))
+                        .map(|(line, (_, p, _))| {
+                            format!("{p} ({})", lines_of(format, &[(*line, p)]))
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     format!("creator {c} is claimed by more than one partner: {claims}")
                 } else {
                     format!(
-                        "duplicate key (creator_id {c}) on lines {}",
-                        lines_of(group)
+                        "duplicate key (creator_id {c}) on {}",
+                        lines_of(format, group)
                     )
                 }
             },
@@ -863,12 +868,9 @@ impl Ingest<'_> {
     }
 }
 
-fn lines_of<T>(group: &[(u64, &T)]) -> String {
-    group
-        .iter()
-        .map(|(l, _)| l.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn lines_of<T>(format: source::Format, group: &[(u64, &T)]) -> String {
+    let rows: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
+    parquet::name_rows(format, &rows)
 }
 
 /// Rows of a small file that parsed: (line, byte span, fields).
