@@ -145,13 +145,16 @@ pub struct RunFiles<'a> {
     pub threads: usize,
 }
 
+/// Renders a file's bytes into a buffer (cleared before, reused after).
+pub type RenderInto<'a> = Box<dyn Fn(&mut Vec<u8>) + Send + Sync + 'a>;
+
 /// A file's content, or how to render it when it is written: a large run then holds one
 /// statement per writing thread in memory at a time, not all of them.
 pub enum Content<'a> {
     Text(String),
     Later(Box<dyn Fn() -> String + Send + Sync + 'a>),
     /// Rendered into a buffer that the writing thread clears and reuses for its next file.
-    Into(Box<dyn Fn(&mut Vec<u8>) + Send + Sync + 'a>),
+    Into(RenderInto<'a>),
 }
 
 impl Content<'_> {
