@@ -104,8 +104,7 @@ fn write_calc_files(
         threads: super::load::ingest_threads(),
         ..RunFiles::default()
     };
-    // Rendered while the statements are written, not held beside them.
-    files.add_later("payouts.csv", || report::payouts_csv(&run.outcome));
+    files.add("payouts.csv", report::payouts_csv(&run.outcome));
     let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for partner in run.outcome.partners.keys() {
         let info = run.info();
