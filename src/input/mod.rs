@@ -7,6 +7,7 @@ pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
 mod header;
+pub mod locate;
 pub(crate) mod looks;
 mod parquet;
 pub mod reader;
@@ -16,6 +17,7 @@ mod split;
 pub mod summary;
 mod tally;
 mod xlsx;
+mod xlsx_fast;
 
 pub use coverage::Coverage;
 pub use error::{DataError, InputError};
@@ -743,6 +745,11 @@ impl Ingest<'_> {
         kept
     }
 
+    /// How this file's messages name other rows (`line 7`, `Sheet1 row 7`).
+    fn locator(&self) -> locate::Locator {
+        locate::Locator::of(self.data.places.as_ref())
+    }
+
     fn finish_small(&mut self, csv: Source) -> Result<(), InputError> {
         self.report.sha256 = csv.finish_sha256()?;
         Ok(())
@@ -752,14 +759,15 @@ impl Ingest<'_> {
         let Some((csv, rows)) = self.small(path, |row| Some((row.id(0)?, row.text(1)?)))? else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
             |(id, _)| id.clone(),
             |id, group| {
                 format!(
-                    "duplicate key (partner_id {id}) on lines {}",
-                    lines_of(group)
+                    "duplicate key (partner_id {id}) on {}",
+                    lines_of(group, &locator)
                 )
             },
         );
@@ -777,14 +785,15 @@ impl Ingest<'_> {
         else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
             |(p, d, _)| (p.clone(), *d),
             |(p, d), group| {
                 format!(
-                    "duplicate key (partner_id {p}, effective_date {d}) on lines {}",
-                    lines_of(group)
+                    "duplicate key (partner_id {p}, effective_date {d}) on {}",
+                    lines_of(group, &locator)
                 )
             },
         );
@@ -810,6 +819,7 @@ impl Ingest<'_> {
         else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
@@ -819,14 +829,14 @@ impl Ingest<'_> {
                 if partners.len() > 1 {
                     let claims = group
                         .iter()
-                        .map(|(line, (_, p, _))| format!("{p} (line {line})"))
+                        .map(|(line, (_, p, _))| format!("{p} ({})", locator.row(*line)))
                         .collect::<Vec<_>>()
                         .join(", ");
                     format!("creator {c} is claimed by more than one partner: {claims}")
                 } else {
                     format!(
-                        "duplicate key (creator_id {c}) on lines {}",
-                        lines_of(group)
+                        "duplicate key (creator_id {c}) on {}",
+                        lines_of(group, &locator)
                     )
                 }
             },
@@ -846,12 +856,8 @@ impl Ingest<'_> {
     }
 }
 
-fn lines_of<T>(group: &[(u64, &T)]) -> String {
-    group
-        .iter()
-        .map(|(l, _)| l.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn lines_of<T>(group: &[(u64, &T)], locator: &locate::Locator) -> String {
+    locator.rows(&group.iter().map(|(l, _)| *l).collect::<Vec<_>>())
 }
 
 /// Rows of a small file that parsed: (line, byte span, fields).
