@@ -354,16 +354,109 @@ fn tag(buf: &[u8], at: usize) -> Option<Tag<'_>> {
     }
 }
 
-/// The attributes of a tag as (name, value) pairs; `None` when malformed.
-fn attributes(raw: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
-    let mut out = Vec::new();
+/// An opening tag `<name ...>` or `<name .../>` at `buf[at]` in one pass, with the named
+/// attributes (as `pick` reads them); returns them, whether the tag is empty, and where it
+/// ends. `None` for another tag or anything malformed.
+fn open_tag<'a, const N: usize>(
+    buf: &'a [u8],
+    at: usize,
+    name: &[u8],
+    names: [&[u8]; N],
+) -> Option<([Option<&'a [u8]>; N], bool, usize)> {
+    let mut i = at + 1 + name.len();
+    if buf.get(at + 1..i)? != name {
+        return None;
+    }
+    let mut out = [None; N];
+    loop {
+        let b = *buf.get(i)?;
+        if is_space(b) {
+            i += 1;
+            continue;
+        }
+        match b {
+            b'>' => return Some((out, false, i + 1)),
+            b'/' => return (*buf.get(i + 1)? == b'>').then_some((out, true, i + 2)),
+            _ => {}
+        }
+        // An attribute must follow white space.
+        if !is_space(buf[i - 1]) {
+            return None;
+        }
+        let start = i;
+        while i < buf.len() && !matches!(buf[i], b'=' | b'>' | b'<' | b'/') && !is_space(buf[i]) {
+            i += 1;
+        }
+        let attr = &buf[start..i];
+        while i < buf.len() && is_space(buf[i]) {
+            i += 1;
+        }
+        if buf.get(i) != Some(&b'=') || attr.is_empty() {
+            return None;
+        }
+        i += 1;
+        while i < buf.len() && is_space(buf[i]) {
+            i += 1;
+        }
+        let quote = *buf.get(i)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let close = memchr::memchr2(quote, b'<', &buf[i + 1..])?;
+        if buf[i + 1 + close] != quote {
+            return None;
+        }
+        let value = &buf[i + 1..i + 1 + close];
+        i += close + 2;
+        let local = match memchr::memrchr(b':', attr) {
+            Some(k) => &attr[k + 1..],
+            None => attr,
+        };
+        if let Some(k) = names.iter().position(|n| *n == local) {
+            if local.len() != attr.len() || out[k].is_some() {
+                return None;
+            }
+            out[k] = Some(value);
+        }
+    }
+}
+
+/// White space from `at` on skipped.
+fn skip_space(buf: &[u8], mut at: usize) -> usize {
+    while at < buf.len() && is_space(buf[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// A closing tag `</name>` at `buf[at]`; returns where it ends.
+fn close_tag(buf: &[u8], at: usize, name: &[u8]) -> Option<usize> {
+    let rest = buf.get(at..)?;
+    if rest.len() >= name.len() + 3
+        && rest.starts_with(b"</")
+        && &rest[2..2 + name.len()] == name
+        && rest[2 + name.len()] == b'>'
+    {
+        return Some(at + name.len() + 3);
+    }
+    // `</name >`
+    let t = tag(buf, at)?;
+    (t.closing && t.name == name).then_some(t.end)
+}
+
+/// Calls `each` with every attribute of a tag as (name, value); `None` when malformed
+/// or `each` says so.
+fn attributes<'a>(
+    raw: &'a [u8],
+    mut each: impl FnMut(&'a [u8], &'a [u8]) -> Option<()>,
+) -> Option<()> {
     let mut i = 0;
     loop {
         while i < raw.len() && is_space(raw[i]) {
             i += 1;
         }
         if i == raw.len() {
-            return Some(out);
+            return Some(());
         }
         let start = i;
         while i < raw.len() && raw[i] != b'=' && !is_space(raw[i]) {
@@ -385,7 +478,7 @@ fn attributes(raw: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
             return None;
         }
         let close = memchr::memchr(quote, &raw[i + 1..])?;
-        out.push((name, &raw[i + 1..i + 1 + close]));
+        each(name, &raw[i + 1..i + 1 + close])?;
         i += close + 2;
     }
 }
@@ -394,7 +487,7 @@ fn attributes(raw: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
 /// given with a namespace prefix (which calamine might read as the plain name).
 fn pick<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> Option<[Option<&'a [u8]>; N]> {
     let mut out = [None; N];
-    for (name, value) in attributes(raw)? {
+    attributes(raw, |name, value| {
         let local = match memchr::memrchr(b':', name) {
             Some(i) => &name[i + 1..],
             None => name,
@@ -405,15 +498,24 @@ fn pick<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> Option<[Option<
             }
             out[k] = Some(value);
         }
-    }
+        Some(())
+    })?;
     Some(out)
 }
 
-fn number<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+/// Digits as a number (at most 18 of them, so nothing overflows).
+fn number<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    if b.is_empty() || b.len() > 18 {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    let mut n = 0u64;
+    for d in b {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    T::try_from(n).ok()
 }
 
 /// Text between tags as calamine keeps it; `None` when it holds an entity or a carriage
@@ -425,14 +527,14 @@ fn plain_text(b: &[u8]) -> Option<&[u8]> {
 /// The text of a `<t>` element calamine reads: trimmed of XML white space unless it keeps
 /// its spaces.
 fn t_text<'a>(attrs: &[u8], text: &'a [u8]) -> Option<&'a [u8]> {
-    let [space] = pick(attrs, [b"space".as_slice()]).or_else(|| {
-        // `xml:space` is the one prefixed attribute read here.
-        let all = attributes(attrs)?;
-        match all.as_slice() {
-            [] => Some([None]),
-            [(b"xml:space", v)] => Some([Some(*v)]),
-            _ => None,
+    // No attribute, or `xml:space` alone.
+    let mut space = None;
+    attributes(attrs, |name, value| {
+        if name != b"xml:space" || space.is_some() {
+            return None;
         }
+        space = Some(value);
+        Some(())
     })?;
     let text = plain_text(text)?;
     match space {
@@ -694,13 +796,7 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
             if buf[at] != b'<' {
                 return false;
             }
-            let Some(open) = tag(buf, at) else {
-                return false;
-            };
-            if open.name != b"row" || open.closing {
-                return false;
-            }
-            let Some([Some(r)]) = pick(open.attrs, [b"r".as_slice()]) else {
+            let Some(([Some(r)], empty, end)) = open_tag(buf, at, b"row", [b"r".as_slice()]) else {
                 return false;
             };
             let Some(line) = number::<u64>(r) else {
@@ -710,9 +806,9 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                 return false;
             }
             self.last_row = line;
-            at = open.end;
+            at = end;
             row.clear();
-            if !open.empty {
+            if !empty {
                 let Some(next) = Self::cells(self.parts, buf, at, line, &mut row) else {
                     return false;
                 };
@@ -733,21 +829,12 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
         row: &mut Vec<(usize, Val<'b>)>,
     ) -> Option<usize> {
         loop {
-            while at < buf.len() && is_space(buf[at]) {
-                at += 1;
+            at = skip_space(buf, at);
+            if buf.get(at + 1) == Some(&b'/') {
+                return close_tag(buf, at, b"row");
             }
-            if *buf.get(at)? != b'<' {
-                return None;
-            }
-            let c = tag(buf, at)?;
-            at = c.end;
-            if c.closing {
-                return (c.name == b"row").then_some(at);
-            }
-            if c.name != b"c" {
-                return None;
-            }
-            let [r, s, t] = pick(c.attrs, [b"r".as_slice(), b"s", b"t"])?;
+            let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
+            at = end;
             let (col, cell_line) = cell_ref(r?)?;
             if cell_line != line || row.last().is_some_and(|(last, _)| *last >= col) {
                 return None;
@@ -761,30 +848,27 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                 Some(b"inlineStr") => true,
                 Some(_) => return None,
             };
-            if c.empty {
+            if empty {
                 row.push((col, Val::Empty));
                 continue;
             }
-            while at < buf.len() && is_space(buf[at]) {
-                at += 1;
-            }
-            let inner = tag(buf, at)?;
-            at = inner.end;
-            let val = if inner.closing {
+            at = skip_space(buf, at);
+            if let Some(end) = close_tag(buf, at, b"c") {
                 // `<c r="A1"></c>`
-                if inner.name != b"c" {
-                    return None;
-                }
+                at = end;
                 row.push((col, Val::Empty));
                 continue;
-            } else if inner.name == b"v" && !inline && inner.attrs.is_empty() && !inner.empty {
-                let end = memchr::memchr(b'<', &buf[at..])? + at;
-                let text = &buf[at..end];
-                let close = tag(buf, end)?;
-                if close.name != b"v" || !close.closing || text.is_empty() {
+            }
+            let val = if !inline {
+                let ([], false, end) = open_tag(buf, at, b"v", [])? else {
+                    return None;
+                };
+                let text_end = memchr::memchr(b'<', &buf[end..])? + end;
+                let text = &buf[end..text_end];
+                at = close_tag(buf, text_end, b"v")?;
+                if text.is_empty() {
                     return None;
                 }
-                at = close.end;
                 if t == Some(b"s") {
                     let i = number::<usize>(text)?;
                     Val::Text(parts.strings.get(i)?.as_deref()?)
@@ -794,41 +878,22 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                     }
                     Val::Number(text, style)
                 }
-            } else if inner.name == b"is" && inline && inner.attrs.is_empty() && !inner.empty {
-                while at < buf.len() && is_space(buf[at]) {
-                    at += 1;
-                }
+            } else {
+                let ([], false, end) = open_tag(buf, at, b"is", [])? else {
+                    return None;
+                };
+                at = skip_space(buf, end);
                 let t_open = tag(buf, at)?;
                 if t_open.name != b"t" || t_open.closing || t_open.empty {
                     return None;
                 }
-                let end = memchr::memchr(b'<', &buf[t_open.end..])? + t_open.end;
-                let text = t_text(t_open.attrs, &buf[t_open.end..end])?;
-                let t_close = tag(buf, end)?;
-                if t_close.name != b"t" || !t_close.closing {
-                    return None;
-                }
-                at = t_close.end;
-                while at < buf.len() && is_space(buf[at]) {
-                    at += 1;
-                }
-                let is_close = tag(buf, at)?;
-                if is_close.name != b"is" || !is_close.closing {
-                    return None;
-                }
-                at = is_close.end;
+                let text_end = memchr::memchr(b'<', &buf[t_open.end..])? + t_open.end;
+                let text = t_text(t_open.attrs, &buf[t_open.end..text_end])?;
+                at = close_tag(buf, text_end, b"t")?;
+                at = close_tag(buf, skip_space(buf, at), b"is")?;
                 Val::Text(text)
-            } else {
-                return None;
             };
-            while at < buf.len() && is_space(buf[at]) {
-                at += 1;
-            }
-            let c_close = tag(buf, at)?;
-            if c_close.name != b"c" || !c_close.closing {
-                return None;
-            }
-            at = c_close.end;
+            at = close_tag(buf, skip_space(buf, at), b"c")?;
             row.push((col, val));
         }
     }
