@@ -260,6 +260,10 @@ pub(super) fn fast_read<S: super::dated::DatedSink>(
     opts: &super::Options,
     sink: &S,
 ) -> Option<super::split::Whole<S>> {
+    // Tests compare the two paths on the same workbook.
+    if std::env::var_os("TSP_PAYOUT_TEST_CAREFUL").is_some() {
+        return None;
+    }
     let Places::Sheet { sheet, .. } = &table.places else {
         return None;
     };

@@ -148,8 +148,17 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             .then(|| sha256_of(plan.file, plan.size, &given_up));
         (done, sha256)
     };
-    merge(std::iter::once(done), sha256)
+    let whole = merge(std::iter::once(done), sha256);
+    #[cfg(test)]
+    if whole.is_some() {
+        SUMMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    whole
 }
+
+/// Workbooks summed on this path (tests check that it was taken).
+#[cfg(test)]
+pub(super) static SUMMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Inflates the zip entry `index` of the package in chunks; `None` on a damaged entry
 /// (calamine then says what is wrong). `each` returns false to stop.
@@ -1082,7 +1091,8 @@ fn float(text: &[u8]) -> Option<f64> {
 /// decimals and at most 15 significant digits (a double holds those exactly as shown).
 fn shown_as_written(b: &[u8]) -> bool {
     let (int, frac) = match memchr::memchr(b'.', b) {
-        Some(i) => (&b[..i], &b[i + 1..]),
+        Some(i) if i + 1 < b.len() => (&b[..i], &b[i + 1..]),
+        Some(_) => return false,
         None => (b, &b[..0]),
     };
     let significant = int.iter().skip_while(|d| **d == b'0').count() + frac.len();
@@ -1090,7 +1100,6 @@ fn shown_as_written(b: &[u8]) -> bool {
         && int.iter().all(u8::is_ascii_digit)
         && frac.len() <= 2
         && frac.iter().all(u8::is_ascii_digit)
-        && (frac.is_empty() || b.len() > int.len() + 1)
         && significant <= 15
 }
 
@@ -1111,6 +1120,109 @@ fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loads `dir` as a run would (two threads, hashes) and returns gmv_daily's report and
+    /// every seller's sums, as text to compare.
+    fn load(dir: &std::path::Path) -> String {
+        let book = crate::book::Book::embedded();
+        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        let opts = crate::input::Options {
+            mode: crate::input::Mode::Strict,
+            progress: false,
+            adjust: None,
+            threads: 2,
+            hashes: true,
+            every_error: false,
+        };
+        let data = crate::input::load(dir, &periods, &opts).unwrap();
+        assert!(data.errors.is_empty(), "{:?}", data.errors);
+        let report = &data.files[&crate::input::InputFile::GmvDaily];
+        let mut out = format!("{:?} {:?}\n", report.rows, report.gmv);
+        for (id, p) in &data.partners {
+            for (seller, sums) in &p.sellers {
+                out.push_str(&format!("{id} {seller} {:?}\n", sums.windows));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn workbooks_are_summed_on_the_fast_path_as_their_csv_is() {
+        for (constant_memory, third) in [(false, "S3"), (true, "S 3"), (true, "S&3")] {
+            let rows = [
+                ("2025-07-01", "P1", "S1", "1234.56"),
+                ("2025-10-02", "P1", "S2", "7"),
+                ("2025-11-13", "P2", "S1", "10.05"),
+                ("2025-12-31", "P 3", third, "999999.99"),
+            ];
+            let csv_dir = tempfile::tempdir().unwrap();
+            let mut csv = String::from(
+                "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n",
+            );
+            for (d, p, s, g) in rows {
+                csv.push_str(&format!("{d},{p},\"{s}\",{g},0,{g},1\n"));
+            }
+            std::fs::write(csv_dir.path().join("gmv_daily.csv"), csv).unwrap();
+            let expected = load(csv_dir.path());
+            {
+                let dir = tempfile::tempdir().unwrap();
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = if constant_memory {
+                    book.add_worksheet_with_constant_memory().unwrap()
+                } else {
+                    book.add_worksheet()
+                };
+                let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+                let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
+                let header = [
+                    "Date",
+                    "Partner ID",
+                    "seller_id",
+                    "gmv",
+                    "short_video_gmv",
+                    "live_gmv",
+                    "affiliate_gmv",
+                    "note",
+                ];
+                for (c, h) in header.iter().enumerate() {
+                    sheet.write_string(0, c as u16, *h).unwrap();
+                }
+                for (r, (d, p, s, g)) in rows.iter().enumerate() {
+                    let line = r as u32 + 1;
+                    if r % 2 == 0 {
+                        let day = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+                        let serial =
+                            (day - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days();
+                        sheet
+                            .write_number_with_format(line, 0, serial as f64, &date)
+                            .unwrap();
+                    } else {
+                        sheet.write_string(line, 0, *d).unwrap();
+                    }
+                    sheet.write_string(line, 1, *p).unwrap();
+                    sheet.write_string(line, 2, *s).unwrap();
+                    sheet
+                        .write_number(line, 3, g.parse::<f64>().unwrap())
+                        .unwrap();
+                    sheet.write_number(line, 4, 0.0).unwrap();
+                    sheet
+                        .write_number_with_format(line, 5, g.parse::<f64>().unwrap(), &money)
+                        .unwrap();
+                    sheet.write_string(line, 6, " $1.00 ").unwrap();
+                    sheet.write_string(line, 7, "n/a").unwrap();
+                }
+                book.save(dir.path().join("gmv_daily.xlsx")).unwrap();
+                let before = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let got = load(dir.path());
+                let after = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                // `S&3` is written with an entity: the careful path reads it.
+                let fast = !third.contains('&');
+                assert_eq!(after > before, fast, "{constant_memory} {third}");
+                assert_eq!(got, expected, "{constant_memory} {third}");
+            }
+        }
+    }
 
     #[test]
     fn amounts_written_plainly_are_what_the_careful_path_shows() {
