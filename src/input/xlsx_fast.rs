@@ -751,6 +751,9 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
         if self.done {
             return true;
         }
+        // `</sheetData>` can only end in what came now (or straddle into it).
+        let fresh = self.pending.len().saturating_sub(b"</sheetData>".len());
+        let was_in_data = self.in_data;
         self.pending.extend_from_slice(chunk);
         if !self.in_data {
             let Some(i) = memmem::find(&self.pending, b"<sheetData>") else {
@@ -763,8 +766,10 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
             self.in_data = true;
         }
         // Complete rows only; `</sheetData>` ends them.
-        let cut = match memmem::find(&self.pending, b"</sheetData>") {
+        let from = if was_in_data { fresh } else { 0 };
+        let cut = match memmem::find(&self.pending[from..], b"</sheetData>") {
             Some(end) => {
+                let end = from + end;
                 self.done = true;
                 end
             }
