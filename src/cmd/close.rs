@@ -5,6 +5,7 @@ use super::ledger::{close_label, month_labels, period_window, show_issued};
 use super::load::{compute_issued, load_book, resolve_as_of, Run, Shown};
 use super::{emit_human, note, AppError};
 use crate::engine::Issued;
+use crate::ledger::HEAD_SHOWN;
 use crate::ledger::{self, Balance, InputFact, IssuedLine, Ledger, NewClose, SellerIssue};
 use crate::money::Money;
 use crate::programs::affiliate;
@@ -385,6 +386,11 @@ fn summary(
         sum("cash").human(),
         sum("ad_credit").human()
     );
+    text.push_str(&format!(
+        "ledger head: {} (keep it: `tsp-payout ledger verify --head {}` shows the ledger still holds this close)\n",
+        record.close_sha256,
+        &record.close_sha256[..HEAD_SHOWN]
+    ));
     if let Some(old) = record.replaces {
         text.push_str(&format!(
             "the lines of close #{old} are reversed; reason: {}\n",

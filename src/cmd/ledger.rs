@@ -415,7 +415,7 @@ enum Action {
     /// Write every table of the ledger as CSV into a new directory.
     Export(ExportArgs),
     /// Check the file and the hash chain over the closes; an edited row is named (exit 65).
-    Verify(FileArgs),
+    Verify(VerifyArgs),
     /// Per partner, program and closed period: what the current data gives against what
     /// was issued, and the difference.
     Drift(DriftArgs),
@@ -426,6 +426,17 @@ struct FileArgs {
     /// Payout ledger (default: $TSP_PAYOUT_LEDGER, else tsp-payout.ledger here).
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    file: FileArgs,
+    /// The ledger head a close printed (its first 16 or more hex digits): the ledger must
+    /// still hold that close. A chain checks itself only up to its last close; removing the
+    /// last close, or the whole ledger's content, is seen only against a head kept elsewhere.
+    #[arg(long, value_name = "SHA256")]
+    head: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -474,7 +485,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         Action::List(a) => list(&a.open()?, out),
         Action::Show(a) => show(&a.file.open()?, &a.period, out),
         Action::Export(a) => export(&a.file.open()?, &a.dir, out),
-        Action::Verify(a) => verify(&a.open()?, out, err),
+        Action::Verify(a) => verify(&a.file.open()?, a.head.as_deref(), out, err),
         Action::Drift(a) => drift(a, out, err),
     }
 }
@@ -712,15 +723,61 @@ fn export(l: &Ledger, dir: &Path, out: &mut dyn Write) -> Result<(), AppError> {
     )
 }
 
-fn verify(l: &Ledger, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
-    let problems = l.verify()?;
+fn verify(
+    l: &Ledger,
+    head: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AppError> {
+    let head = head.map(|h| h.trim().to_ascii_lowercase());
+    if let Some(h) = &head {
+        if h.len() < ledger::HEAD_SHOWN || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AppError::Usage(format!(
+                "--head {h:?}: give the head a close printed, at least {} hex digits",
+                ledger::HEAD_SHOWN
+            )));
+        }
+    }
+    let mut problems = l.verify()?;
+    let closes = l.closes()?;
+    let mut held = String::new();
+    if let Some(h) = &head {
+        match closes.iter().position(|c| c.close_sha256.starts_with(h.as_str())) {
+            Some(i) => {
+                let c = &closes[i];
+                held = format!(
+                    "; head {h} is close #{} ({}), {} close(s) since",
+                    c.id,
+                    c.period,
+                    closes.len() - 1 - i
+                );
+            }
+            None => problems.push(format!(
+                "the head given ({h}) is no close in the ledger: the close it names was removed or changed{}",
+                closes.last().map_or(String::new(), |c| format!(
+                    " (the ledger now ends at close #{} ({}), head {})",
+                    c.id,
+                    c.period,
+                    &c.close_sha256[..ledger::HEAD_SHOWN]
+                ))
+            )),
+        }
+    }
     if problems.is_empty() {
-        let n = l.closes()?.len();
+        let last = closes.last().map_or(String::new(), |c| {
+            format!(
+                "; last close #{} ({}), head {}",
+                c.id,
+                c.period,
+                &c.close_sha256[..ledger::HEAD_SHOWN]
+            )
+        });
         return emit_human(
             out,
             &format!(
-                "ledger {}: integrity ok, {n} close(s), hash chain intact\n",
-                l.path().display()
+                "ledger {}: integrity ok, {} close(s), hash chain intact{last}{held}\n",
+                l.path().display(),
+                closes.len()
             ),
         );
     }

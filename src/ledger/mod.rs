@@ -25,6 +25,10 @@ pub const DEFAULT_FILE: &str = "tsp-payout.ledger";
 /// The environment variable naming the ledger file.
 pub const ENV: &str = "TSP_PAYOUT_LEDGER";
 
+/// Hex digits of a close's sha256 shown and accepted as its head: enough that no two
+/// closes share them by chance.
+pub const HEAD_SHOWN: usize = 16;
+
 /// What a second process waits for a close in progress before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -46,6 +50,12 @@ pub enum LedgerError {
         path: PathBuf,
         found: i64,
         supported: i64,
+    },
+    #[error("ledger {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("{path} is not a tsp-payout ledger: {why}")]
     Foreign { path: PathBuf, why: String },
@@ -85,6 +95,7 @@ impl LedgerError {
         match self {
             LedgerError::AlreadyClosed { .. } | LedgerError::NotClosed { .. } => 2,
             LedgerError::Missing(_) => 66,
+            LedgerError::Io { .. } => 74,
             LedgerError::Newer { .. }
             | LedgerError::Older { .. }
             | LedgerError::Foreign { .. }
@@ -313,6 +324,79 @@ fn pause() {
     }
 }
 
+/// A ledger path that is not a regular file, or is an empty one, is refused: this tool
+/// never leaves an empty ledger (a new one appears with its tables, [`create_new`]), so an
+/// empty file is one emptied by a failed copy or a truncating editor, and reading it as a
+/// ledger without closes would issue every closed month again.
+fn refuse_unusable(path: &Path, meta: &std::fs::Metadata) -> Result<(), LedgerError> {
+    let why = if !meta.is_file() {
+        "not a regular file"
+    } else if meta.len() == 0 {
+        "an empty file (0 bytes); if it held closes, restore it from a copy (closing into it \
+         would issue every closed month again); to start a new ledger, remove it first"
+    } else {
+        return Ok(());
+    };
+    Err(LedgerError::Foreign {
+        path: path.to_path_buf(),
+        why: why.into(),
+    })
+}
+
+/// Creates a ledger with its tables and no close at `path`, which does not exist: built
+/// beside it under a temporary name and linked into place, so a close killed at any point
+/// never leaves an empty file there. Losing a race to another close is not an error: its
+/// ledger is used.
+fn create_new(path: &Path) -> Result<(), LedgerError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(
+        ".{}.tsp-new-{}",
+        name.as_deref().unwrap_or("ledger"),
+        std::process::id()
+    ));
+    let sql = |source| LedgerError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let _ = std::fs::remove_file(&temp);
+    let built = (|| {
+        let conn = Connection::open(&temp).map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql)?;
+        let tx = conn.unchecked_transaction().map_err(sql)?;
+        for step in schema::MIGRATIONS {
+            tx.execute_batch(step).map_err(sql)?;
+        }
+        tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
+            .map_err(sql)?;
+        tx.pragma_update(None, "user_version", schema::VERSION)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        drop(conn);
+        std::fs::File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)
+    })();
+    let linked = built.and_then(|()| match std::fs::hard_link(&temp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e)),
+    });
+    let _ = std::fs::remove_file(&temp);
+    linked?;
+    std::fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io)
+}
+
 impl Ledger {
     pub fn path(&self) -> &Path {
         &self.path
@@ -330,13 +414,7 @@ impl Ledger {
     pub fn open_existing(path: &Path) -> Result<Ledger, LedgerError> {
         match std::fs::metadata(path) {
             Err(_) => return Err(LedgerError::Missing(path.to_path_buf())),
-            Ok(m) if !m.is_file() => {
-                return Err(LedgerError::Foreign {
-                    path: path.to_path_buf(),
-                    why: "not a regular file".into(),
-                })
-            }
-            Ok(_) => {}
+            Ok(m) => refuse_unusable(path, &m)?,
         }
         let sql = |source| LedgerError::Sqlite {
             path: path.to_path_buf(),
@@ -368,19 +446,18 @@ impl Ledger {
     /// Opens the ledger for a close, creating the file and its tables when there is none
     /// and migrating an older schema.
     pub fn open_for_close(path: &Path) -> Result<Ledger, LedgerError> {
-        if let Ok(m) = std::fs::metadata(path) {
-            if !m.is_file() {
-                return Err(LedgerError::Foreign {
-                    path: path.to_path_buf(),
-                    why: "not a regular file".into(),
-                });
-            }
+        match std::fs::metadata(path) {
+            Ok(m) => refuse_unusable(path, &m)?,
+            Err(_) => create_new(path)?,
         }
         let sql = |source| LedgerError::Sqlite {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(sql)?;
+        // Never creates the file: an empty one at this path is refused above, and a new
+        // ledger appears whole (create_new).
+        let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, rw).map_err(sql)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         let mut ledger = Ledger {
             conn,
@@ -923,6 +1000,8 @@ impl Ledger {
             return Ok(problems);
         }
         if self.version == 0 {
+            problems
+                .push("holds no ledger tables: an SQLite file no close has written to".to_string());
             return Ok(problems);
         }
         let closes = self.closes()?;
