@@ -363,6 +363,9 @@ fn tag(buf: &[u8], at: usize) -> Option<Tag<'_>> {
     }
 }
 
+/// The named attributes of an opening tag, whether it is empty (`<x/>`), where it ends.
+type OpenTag<'a, const N: usize> = ([Option<&'a [u8]>; N], bool, usize);
+
 /// An opening tag `<name ...>` or `<name .../>` at `buf[at]` in one pass, with the named
 /// attributes (as `pick` reads them); returns them, whether the tag is empty, and where it
 /// ends. `None` for another tag or anything malformed.
@@ -371,7 +374,7 @@ fn open_tag<'a, const N: usize>(
     at: usize,
     name: &[u8],
     names: [&[u8]; N],
-) -> Option<([Option<&'a [u8]>; N], bool, usize)> {
+) -> Option<OpenTag<'a, N>> {
     let mut i = at + 1 + name.len();
     if buf.get(at + 1..i)? != name {
         return None;
