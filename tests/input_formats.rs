@@ -576,7 +576,7 @@ fn parquet_rows_the_fast_path_cannot_take_are_named_by_the_careful_path() {
         assert_eq!(out.status.code(), Some(65));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
-            text.contains("gmv_daily.parquet: row 5: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on line 25"),
+            text.contains("gmv_daily.parquet: row 5: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on row 25"),
             "{text}"
         );
         assert!(
