@@ -28,8 +28,17 @@ for t in "${targets[@]}"; do
           && cargo run -q --release --example gen_bench_formats -- "$seeds") >/dev/null
       fi
       ext="${t#gmv_daily_}"
-      seed "$t" strict 00 < "$seeds-$ext/gmv_daily.$ext"
-      seed "$t" skip 01 < "$seeds-$ext/gmv_daily.$ext"
+      if [ "$t" = gmv_daily_parquet ]; then
+        # After the control byte: an even byte reads the rest as the file; an odd one
+        # builds a file (and the CSV of the same rows) from it.
+        seed "$t" strict 00 < <(printf '\x00'; cat "$seeds-$ext/gmv_daily.$ext")
+        seed "$t" skip 01 < <(printf '\x00'; cat "$seeds-$ext/gmv_daily.$ext")
+        seed "$t" built-strict 00 < <(printf '\x01\x03\x05\x03\x40'; head -c 2000 "$fixtures/gmv_daily.csv")
+        seed "$t" built-skip 01 < <(printf '\x01\x04\x02\x07\x80'; tail -c 2000 "$fixtures/gmv_daily.csv")
+      else
+        seed "$t" strict 00 < "$seeds-$ext/gmv_daily.$ext"
+        seed "$t" skip 01 < "$seeds-$ext/gmv_daily.$ext"
+      fi
       ;;
     book)
       seed book text 00 < ../book/q4-2025.toml

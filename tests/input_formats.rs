@@ -580,6 +580,10 @@ fn parquet_rows_the_fast_path_cannot_take_are_named_by_the_careful_path() {
             "{text}"
         );
         assert!(
+            text.contains("gmv_daily.parquet: row 25: duplicate key (date 2025-10-05, partner_id P1, seller_id S1), also on row 5"),
+            "{text}"
+        );
+        assert!(
             text.contains("gmv_daily.parquet: row 30: column seller_id: \"\" is empty"),
             "{text}"
         );
@@ -618,4 +622,129 @@ fn gaps_in_a_workbook_name_the_workbook() {
         "{err}"
     );
     assert!(!err.contains("gmv_daily.csv has no rows"), "{err}");
+}
+
+/// The sample's gmv_daily written as Parquet the ways warehouses write it: ids dictionary
+/// encoded or plain, amounts as DECIMAL(18,2), integer cents or text, in row groups of
+/// `group` rows and pages of at most 100; `bad_row` adds a row with an empty seller_id.
+fn gmv_variant_parquet(dir: &Path, dictionary: bool, amounts: &str, group: usize, bad_row: bool) {
+    let (header, mut rows) = read_table(&fixture().join("gmv_daily.csv"));
+    if bad_row {
+        let mut bad = rows[rows.len() / 2].clone();
+        bad[2] = String::new();
+        rows.push(bad);
+    }
+    let amount_type = match amounts {
+        "decimal" => "int64 {} (DECIMAL(18,2))",
+        "cents" => "int64 {}",
+        _ => "binary {} (UTF8)",
+    };
+    let fields: Vec<String> = header
+        .iter()
+        .map(|name| match name.as_str() {
+            "date" => "required int32 date (DATE);".to_string(),
+            n if is_money(n) => format!("required {};", amount_type.replace("{}", n)),
+            n => format!("required binary {n} (UTF8);"),
+        })
+        .collect();
+    let schema = format!("message gmv_daily {{ {} }}", fields.join(" "));
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+    let props = WriterProperties::builder()
+        .set_dictionary_enabled(dictionary)
+        .set_data_page_row_count_limit(100)
+        .set_write_batch_size(100)
+        .build();
+    let file = std::fs::File::create(dir.join("gmv_daily.parquet")).unwrap();
+    let mut writer = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();
+    for chunk in rows.chunks(group) {
+        let mut g = writer.next_row_group().unwrap();
+        let mut c = 0;
+        while let Some(mut column) = g.next_column().unwrap() {
+            let name = header[c].as_str();
+            let cells: Vec<&str> = chunk.iter().map(|r| r[c].as_str()).collect();
+            let text = |cells: &[&str]| -> Vec<ByteArray> {
+                cells.iter().map(|s| ByteArray::from(*s)).collect()
+            };
+            if name == "date" {
+                let days: Vec<i32> = cells.iter().map(|d| (serial(d) - 25569.0) as i32).collect();
+                column.typed::<Int32Type>().write_batch(&days, None, None)
+            } else if is_money(name) && amounts != "text" {
+                let cents: Vec<i64> = cells
+                    .iter()
+                    .map(|v| {
+                        let (i, f) = v.split_once('.').unwrap_or((v, "0"));
+                        i.parse::<i64>().unwrap() * 100 + format!("{f:0<2}").parse::<i64>().unwrap()
+                    })
+                    .collect();
+                column.typed::<Int64Type>().write_batch(&cents, None, None)
+            } else {
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&text(&cells), None, None)
+            }
+            .unwrap();
+            column.close().unwrap();
+            c += 1;
+        }
+        g.close().unwrap();
+    }
+    writer.close().unwrap();
+    for stem in FILES.iter().filter(|s| **s != "gmv_daily") {
+        std::fs::copy(
+            fixture().join(format!("{stem}.csv")),
+            dir.join(format!("{stem}.csv")),
+        )
+        .unwrap();
+    }
+}
+
+/// The fast path (a clean file, read in two runs split inside a row group) and the careful
+/// path (the same file with one bad row, skipped) pay to the byte what the CSV pays.
+#[test]
+fn parquet_fast_and_careful_paths_pay_exactly_what_the_csv_pays() {
+    let (csv_run, _) = calc_out(&fixture(), &[]);
+    let expected = std::fs::read_to_string(csv_run.path().join("run/payouts.csv")).unwrap();
+    assert!(expected.lines().count() > 5, "{expected}");
+    let mut group = 1000;
+    for dictionary in [true, false] {
+        for amounts in ["decimal", "cents", "text"] {
+            group = if group == 1000 { 333 } else { 1000 };
+            let variant = format!("dictionary {dictionary}, {amounts}, groups of {group}");
+            for bad_row in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                gmv_variant_parquet(dir.path(), dictionary, amounts, group, bad_row);
+                let out = tempfile::tempdir().unwrap();
+                let mut cmd = bin();
+                cmd.env("TSP_PAYOUT_THREADS", "2")
+                    .arg("calc")
+                    .arg(dir.path())
+                    .arg("--out")
+                    .arg(out.path().join("run"));
+                if bad_row {
+                    cmd.arg("--skip-invalid");
+                }
+                let result = cmd.output().unwrap();
+                let err = String::from_utf8_lossy(&result.stderr);
+                assert!(result.status.success(), "{variant}: {err}");
+                let rejected = if bad_row {
+                    "rows 9305 = 9304"
+                } else {
+                    "rows 9304 = 9304"
+                };
+                assert!(err.contains(rejected), "{variant}: {err}");
+                let got = std::fs::read_to_string(out.path().join("run/payouts.csv")).unwrap();
+                assert_eq!(got, expected, "{variant}, bad row {bad_row}");
+                if bad_row {
+                    let rejects =
+                        std::fs::read_to_string(out.path().join("run/rejects.csv")).unwrap();
+                    assert!(
+                        rejects.contains(
+                            "gmv_daily.parquet,9305,\"column seller_id: \"\"\"\" is empty"
+                        ),
+                        "{variant}: {rejects}"
+                    );
+                }
+            }
+        }
+    }
 }

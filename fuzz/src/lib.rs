@@ -83,6 +83,16 @@ pub fn ingest(file: InputFile, data: &[u8]) {
 /// Ingests `data` as `file` in `format` (`gmv_daily.xlsx`, `gmv_daily.parquet`): the CSV
 /// of the base set steps aside while it is read.
 pub fn ingest_as(file: InputFile, format: Format, data: &[u8]) {
+    ingest_with(file, format, data, |_, _| {});
+}
+
+/// `ingest_as`, handing the loaded data and the outcome to `then`.
+fn ingest_with(
+    file: InputFile,
+    format: Format,
+    data: &[u8],
+    then: impl FnOnce(&DataSet, &Outcome),
+) {
     let Some((&control, body)) = data.split_first() else {
         return;
     };
@@ -111,7 +121,8 @@ pub fn ingest_as(file: InputFile, format: Format, data: &[u8]) {
         // The default path: the file read in parts on two threads, or the careful path.
         threads: 2,
         hashes: true,
-        every_error: false,
+        // Every error kept: the CSV and Parquet readings of one set of rows are compared.
+        every_error: true,
     };
     let loaded = input::load(dir, &periods, &opts);
     // Restore the base file so that the next input of another target starts clean.
@@ -129,6 +140,7 @@ pub fn ingest_as(file: InputFile, format: Format, data: &[u8]) {
     let outcome = engine::run(&book.rules, &periods, &data, true);
     check_outcome(&outcome);
     write_everything(&outcome, &data, book, &periods);
+    then(&data, &outcome);
 }
 
 fn check_data(data: &DataSet, mode: Mode) {
@@ -172,7 +184,7 @@ fn write_everything(outcome: &Outcome, data: &DataSet, book: &Book, periods: &Pe
         book,
     };
     let _ = report::payouts_csv(outcome);
-    let _ = report::payouts_table(outcome, periods.as_of, report::TableRows::default());
+    let _ = report::payouts_table(outcome, periods.as_of, report::TableRows { top: Some(3) });
     let _ = report::payouts_json(outcome, &info);
     let _ = report::rejects_csv(&data.rejects);
     let _ = report::reconciliation_text(data);
@@ -331,6 +343,195 @@ fn sample_data(periods: &Periods) -> DataSet {
         );
     }
     data
+}
+
+/// Reads fuzz bytes one value at a time (zeros once they run out).
+struct Draw<'a>(&'a [u8]);
+
+impl Draw<'_> {
+    fn byte(&mut self) -> u8 {
+        let (b, rest) = self.0.split_first().map_or((0, &[][..]), |(b, r)| (*b, r));
+        self.0 = rest;
+        b
+    }
+}
+
+/// gmv_daily rows built from fuzz bytes as a Parquet file (the writer's choice of
+/// dictionary or plain ids, amounts as DECIMAL(18,2), integer cents or text, row groups and
+/// pages of a few rows) and as the CSV of the same values. Values come from small sets, so
+/// duplicates across row groups, empty ids, negative or fractional amounts, channels above
+/// the gmv and far dates are common: each sends the Parquet reader from its fast path to
+/// the careful one. Both files must give the same reconciliation and the same payouts.
+pub fn parquet_against_csv(data: &[u8]) {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let mut b = Draw(data);
+    let control = b.byte();
+    let settings = b.byte();
+    let dictionary = settings & 1 == 1;
+    let amounts = (settings >> 1) % 3;
+    let group = usize::from(b.byte() % 16) + 1;
+    let page = usize::from(b.byte() % 8) + 1;
+    let rows = usize::from(b.byte()) * 2;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let base_day = (NaiveDate::from_ymd_opt(2025, 10, 1).expect("date") - epoch).num_days() as i32;
+    let mut days = Vec::new();
+    let mut ids: [Vec<String>; 2] = Default::default();
+    let mut cents: [Vec<i64>; 4] = Default::default();
+    for _ in 0..rows {
+        let d = b.byte();
+        // Mostly inside the program; now and then past year 9999 or before year 0.
+        days.push(match d {
+            254 => 3_000_000,
+            255 => -800_000,
+            d => base_day - 100 + i32::from(d),
+        });
+        for (k, id) in ids.iter_mut().enumerate() {
+            id.push(match b.byte() % 8 {
+                0 => String::new(),
+                1 => " ".into(),
+                n => format!("{}{}", if k == 0 { "P" } else { "S" }, n),
+            });
+        }
+        for amount in cents.iter_mut() {
+            let a = i64::from(b.byte());
+            amount.push(match a {
+                250 => -100,
+                251 => 100_000_000_000_000,
+                a => a * 997,
+            });
+        }
+    }
+    let amount_type =
+        ["int64 {} (DECIMAL(18,2))", "int64 {}", "binary {} (UTF8)"][amounts as usize];
+    let columns = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"];
+    let schema = format!(
+        "message m {{ required int32 date (DATE); required binary partner_id (UTF8); \
+         required binary seller_id (UTF8); {} }}",
+        columns
+            .iter()
+            .map(|c| format!("required {};", amount_type.replace("{}", c)))
+            .collect::<String>()
+    );
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).expect("schema"));
+    let props = WriterProperties::builder()
+        .set_dictionary_enabled(dictionary)
+        .set_data_page_row_count_limit(page)
+        .set_write_batch_size(page)
+        .build();
+    // Amounts as the careful path shows them (and as the CSV says them).
+    let text = |c: i64| {
+        let sign = if c < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
+    };
+    let mut file = Vec::new();
+    {
+        let mut writer =
+            SerializedFileWriter::new(&mut file, schema, Arc::new(props)).expect("writer");
+        let mut start = 0;
+        while start < rows {
+            let end = (start + group).min(rows);
+            let mut g = writer.next_row_group().expect("group");
+            let mut c = 0;
+            while let Some(mut column) = g.next_column().expect("column") {
+                let r = start..end;
+                match c {
+                    0 => column
+                        .typed::<Int32Type>()
+                        .write_batch(&days[r], None, None),
+                    1 | 2 => {
+                        let values: Vec<ByteArray> = ids[c - 1][r]
+                            .iter()
+                            .map(|s| ByteArray::from(s.as_str()))
+                            .collect();
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&values, None, None)
+                    }
+                    _ if amounts == 2 => {
+                        let values: Vec<ByteArray> = cents[c - 3][r]
+                            .iter()
+                            .map(|v| ByteArray::from(text(*v).as_str()))
+                            .collect();
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&values, None, None)
+                    }
+                    _ => column
+                        .typed::<Int64Type>()
+                        .write_batch(&cents[c - 3][r], None, None),
+                }
+                .expect("write");
+                column.close().expect("close column");
+                c += 1;
+            }
+            g.close().expect("close group");
+            start = end;
+        }
+        writer.close().expect("close file");
+    }
+    let mut csv =
+        String::from("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n");
+    for i in 0..rows {
+        // A date the careful path cannot show as YYYY-MM-DD is refused; so is this text.
+        let date = epoch
+            .checked_add_signed(chrono::TimeDelta::days(i64::from(days[i])))
+            .filter(|d| (0..=9999).contains(&chrono::Datelike::year(d)))
+            .map_or_else(|| "not a date".to_string(), |d| d.to_string());
+        csv.push_str(&format!(
+            "{date},\"{}\",\"{}\",{},{},{},{}\n",
+            ids[0][i],
+            ids[1][i],
+            text(cents[0][i]),
+            text(cents[1][i]),
+            text(cents[2][i]),
+            text(cents[3][i]),
+        ));
+    }
+    let mut input = vec![control];
+    input.extend_from_slice(&file);
+    let from_parquet = ingest_as_outcome(InputFile::GmvDaily, Format::Parquet, &input);
+    let mut input = vec![control];
+    input.extend_from_slice(csv.as_bytes());
+    let from_csv = ingest_as_outcome(InputFile::GmvDaily, Format::Csv, &input);
+    match (from_parquet, from_csv) {
+        (Some((pq_report, pq_errors, pq_payouts)), Some((csv_report, csv_errors, csv_payouts))) => {
+            assert_eq!(pq_report.rows, csv_report.rows, "rows differ:\n{csv}");
+            assert_eq!(pq_report.gmv, csv_report.gmv, "gmv differs:\n{csv}");
+            assert_eq!(pq_errors.0, csv_errors.0, "error counts differ:\n{csv}");
+            // Parquet row n is CSV line n + 1.
+            let shifted: Vec<u64> = pq_errors.1.iter().map(|l| l + 1).collect();
+            assert_eq!(shifted, csv_errors.1, "errors differ:\n{csv}");
+            assert_eq!(pq_payouts, csv_payouts, "payouts differ:\n{csv}");
+        }
+        (None, None) => {}
+        (pq, csv_outcome) => panic!(
+            "one file type loaded and the other did not: parquet {}, csv {}\n{csv}",
+            pq.is_some(),
+            csv_outcome.is_some()
+        ),
+    }
+}
+
+/// Like `ingest_as`, returning the file's report, its errors' lines and payouts.csv.
+fn ingest_as_outcome(
+    file: InputFile,
+    format: Format,
+    data: &[u8],
+) -> Option<(FileReport, (usize, Vec<u64>), String)> {
+    let mut result = None;
+    ingest_with(file, format, data, |data, outcome| {
+        let report = data.files.get(&file).expect("report").clone();
+        // Lines of the first errors kept (the same number for both file types).
+        let mut lines: Vec<u64> = data.errors.iter().map(|e| e.line).collect();
+        lines.sort_unstable();
+        let payouts = report::payouts_csv(outcome);
+        result = Some((report, (data.error_count, lines), payouts));
+    });
+    result
 }
 
 /// A workbook package whose gmv_daily sheet holds `rows` (raw XML) inside `<sheetData>`

@@ -34,7 +34,7 @@ impl Locator {
         self.rows(&[n])
     }
 
-    /// Several rows in one phrase: `lines 3, 5`, `Sheet1 rows 3, 5`, `rows 3, 1,041`.
+    /// Several rows in one phrase: `lines 3, 5`, `Sheet1 rows 3, 5`, `row 3, row 1,041`.
     pub fn rows(&self, numbers: &[u64]) -> String {
         let plural = numbers.len() > 1;
         let listed = |each: &dyn Fn(u64) -> String| {
@@ -57,10 +57,8 @@ impl Locator {
                     listed(&|n| n.to_string())
                 )
             }
-            Locator::ParquetRow => {
-                let word = if plural { "rows" } else { "row" };
-                format!("{word} {}", listed(&|n| human_decimal(n.into())))
-            }
+            // Each number keeps its word: `rows 3, 1,041` would read as three rows.
+            Locator::ParquetRow => listed(&|n| format!("row {}", human_decimal(n.into()))),
         }
     }
 }
@@ -82,7 +80,7 @@ mod tests {
             sheet: "GMV daily".into(),
         };
         assert_eq!(quoted.row(7), "'GMV daily' row 7");
-        assert_eq!(Locator::ParquetRow.rows(&[3, 1041]), "rows 3, 1,041");
+        assert_eq!(Locator::ParquetRow.rows(&[3, 1041]), "row 3, row 1,041");
         assert_eq!(Locator::ParquetRow.row(1041), "row 1,041");
     }
 }

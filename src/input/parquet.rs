@@ -16,6 +16,8 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+mod pages;
+
 /// The file for the Parquet reader, read at given positions (`pread`): readers on several
 /// threads never move one another's position, as handles cloned from one `File` would.
 /// Its length is the size the file had when opened (a file changed since is refused by its
@@ -456,8 +458,7 @@ pub(super) mod fast {
     /// Rows decoded at once per column: bounds memory whatever the row group's size.
     const BATCH: usize = 1 << 16;
 
-    /// Amounts at or above this many cents are refused by the cell parser.
-    const MAX_CENTS: i64 = 100_000_000_000_000;
+    use super::pages::{Chunk, Converted, Role, MAX_CENTS};
 
     enum Buf {
         I32(Vec<i32>),
@@ -537,7 +538,9 @@ pub(super) mod fast {
             match self.meaning {
                 Meaning::Date => {
                     let days = i32::try_from(self.int(i)?).ok()?;
+                    // The careful path reads the date's text, `YYYY-MM-DD`.
                     NaiveDate::from_num_days_from_ce_opt(days.checked_add(days_from_ce)?)
+                        .filter(|d| (0..=9999).contains(&chrono::Datelike::year(d)))
                 }
                 Meaning::Text => parse_date_bytes(trim_bytes(self.bytes(i)?)),
                 _ => None,
@@ -588,6 +591,18 @@ pub(super) mod fast {
         pub hash: bool,
     }
 
+    /// Whether every chunk of the columns at `positions` uses encodings `pages` decodes.
+    pub(super) fn by_pages(reader: &SerializedFileReader<PreadFile>, positions: &[usize]) -> bool {
+        let leaves = leaves(reader);
+        reader.metadata().row_groups().iter().all(|g| {
+            positions.iter().all(|&p| {
+                g.column(leaves[p].0)
+                    .encodings()
+                    .all(super::pages::readable)
+            })
+        })
+    }
+
     /// Reads the file in up to `parts` runs of row groups; `None` when the careful path
     /// must read it instead. `sink` only provides empty sinks of its kind.
     pub(in crate::input) fn read<S: DatedSink>(
@@ -605,6 +620,9 @@ pub(super) mod fast {
         // Runs of equal rows, whatever the row groups: a run may start inside one.
         let parts = parts.clamp(1, rows.max(1));
         let given_up = AtomicBool::new(false);
+        // Pages are decoded here when every chunk read uses encodings this reader knows;
+        // else the parquet crate's value readers decode them.
+        let by_pages = by_pages(&reader, plan.positions);
         let (done, sha256) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..parts)
                 .map(|k| {
@@ -612,7 +630,11 @@ pub(super) mod fast {
                     let part = sink.part();
                     let given_up = &given_up;
                     scope.spawn(move || {
-                        let done = read_run(plan, range, part, given_up);
+                        let done = if by_pages {
+                            read_run_pages(plan, range, part, given_up)
+                        } else {
+                            read_run(plan, range, part, given_up)
+                        };
                         if done.is_none() {
                             given_up.store(true, Ordering::Relaxed);
                         }
@@ -744,5 +766,394 @@ pub(super) mod fast {
             }
         }
         Some(run)
+    }
+
+    /// Reads the file's rows `range` page by page (see `pages`): dictionary entries are
+    /// converted once per row group, and a row whose ids are all dictionary entries finds
+    /// its key by their indices (the key of the last id's entry, checked against the
+    /// others), without hashing its bytes.
+    fn read_run_pages<S: DatedSink>(
+        plan: &Plan,
+        range: std::ops::Range<usize>,
+        sink: S,
+        given_up: &AtomicBool,
+    ) -> Option<Run<S>> {
+        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
+        let leaves = leaves(&reader);
+        let layout = plan.layout;
+        let mut run = Run {
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+        };
+        let ids = layout.ids;
+        // Key of each entry of the last id's dictionary, with the other ids' entries.
+        let mut memo: Vec<([u32; 2], usize)> = Vec::new();
+        let mut first_row = 0;
+        for g in 0..reader.metadata().num_row_groups() {
+            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
+            let group_range = first_row..first_row + group_rows;
+            first_row += group_rows;
+            let (from, to) = (
+                range.start.max(group_range.start),
+                range.end.min(group_range.end),
+            );
+            if from >= to {
+                continue;
+            }
+            let group = reader.get_row_group(g).ok()?;
+            let mut chunks = Vec::with_capacity(plan.positions.len());
+            for (c, &p) in plan.positions.iter().enumerate() {
+                let (index, desc) = &leaves[p];
+                let role = match c {
+                    0 => Role::Date,
+                    c if c <= ids => Role::Id,
+                    _ => Role::Amount,
+                };
+                let fixed = match desc.physical_type() {
+                    parquet::basic::Type::FIXED_LEN_BYTE_ARRAY => {
+                        usize::try_from(desc.type_length()).ok()?
+                    }
+                    _ => 0,
+                };
+                let mut chunk = Chunk::new(
+                    group.get_column_page_reader(*index).ok()?,
+                    role,
+                    meaning(desc),
+                    desc.physical_type(),
+                    fixed,
+                    desc.max_def_level(),
+                );
+                chunk.skip_to(from - group_range.start)?;
+                chunks.push(chunk);
+            }
+            let mut outs: Vec<Converted> = chunks.iter().map(Chunk::empty_out).collect();
+            let mut from_dict = vec![false; chunks.len()];
+            memo.clear();
+            let mut left = to - from;
+            while left > 0 {
+                if given_up.load(Ordering::Relaxed) {
+                    return None;
+                }
+                for chunk in &mut chunks {
+                    if chunk.left() == 0 {
+                        chunk.next_page()?;
+                    }
+                }
+                let n = chunks.iter().map(Chunk::left).min()?.min(left).min(BATCH);
+                if n == 0 {
+                    return None;
+                }
+                for ((chunk, out), dict) in chunks.iter_mut().zip(&mut outs).zip(&mut from_dict) {
+                    *dict = chunk.take(n, out)?;
+                }
+                let Converted::Dates(dates) = &outs[0] else {
+                    return None;
+                };
+                let mut spans: [&[Option<(u32, u32)>]; 3] = [&[]; 3];
+                let mut bases: [&[u8]; 3] = [&[]; 3];
+                let mut codes: [&[u32]; 3] = [&[]; 3];
+                for c in 0..ids {
+                    let Converted::Ids(v) = &outs[1 + c] else {
+                        return None;
+                    };
+                    spans[c] = v.as_slice();
+                    bases[c] = chunks[1 + c].id_bytes(from_dict[1 + c]);
+                    if from_dict[1 + c] {
+                        codes[c] = chunks[1 + c].indices(n);
+                    }
+                }
+                let by_codes = from_dict[1..1 + ids].iter().all(|d| *d);
+                if by_codes && memo.is_empty() {
+                    memo = vec![([0; 2], usize::MAX); chunks[ids].dict_len()];
+                }
+                let mut cents: [&[Option<i64>]; 4] = [&[]; 4];
+                for (k, slot) in cents.iter_mut().enumerate().take(layout.amounts) {
+                    let Converted::Cents(v) = &outs[1 + ids + k] else {
+                        return None;
+                    };
+                    *slot = v.as_slice();
+                }
+                for i in 0..n {
+                    let date = dates[i]?;
+                    let mut id: [&[u8]; 3] = [b""; 3];
+                    for c in 0..ids {
+                        let (a, b) = spans[c][i]?;
+                        id[c] = bases[c].get(a as usize..b as usize)?;
+                    }
+                    let mut amounts = [0i64; 4];
+                    for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+                        *amount = cents[k][i]?;
+                    }
+                    if layout.channels_within_gmv
+                        && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
+                    {
+                        return None;
+                    }
+                    let view = View {
+                        date,
+                        ids: id,
+                        amounts,
+                    };
+                    let gmv = amounts[0];
+                    run.tally.add_read(gmv);
+                    let key = if by_codes {
+                        let mut others = [0u32; 2];
+                        for (slot, c) in others.iter_mut().zip(0..ids - 1) {
+                            *slot = codes[c][i];
+                        }
+                        let entry = memo.get_mut(codes[ids - 1][i] as usize)?;
+                        if entry.1 != usize::MAX && entry.0 == others {
+                            entry.1
+                        } else {
+                            let key = run.sink.key(&view)?;
+                            *entry = (others, key);
+                            key
+                        }
+                    } else {
+                        run.sink.key(&view)?
+                    };
+                    if !run.presence.insert(key, date, plan.periods) {
+                        return None;
+                    }
+                    let d = run.sink.apply(key, &view, plan.periods, 1);
+                    run.tally.add_disposed(d, gmv);
+                    run.days.mark(date, plan.periods);
+                }
+                left -= n;
+            }
+        }
+        Some(run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dated::{layout, GmvSink};
+    use super::super::InputFile;
+    use super::*;
+    use parquet::data_type::{ByteArrayType, FixedLenByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+
+    /// How the amounts of a test file are stored.
+    #[derive(Clone, Copy, Debug)]
+    enum Amounts {
+        Decimal,
+        Cents,
+        Text,
+        /// FIXED_LEN_BYTE_ARRAY DECIMAL(20,4).
+        Fixed,
+    }
+
+    /// One row: days after 2025-10-01, partner, seller, gmv in cents.
+    type Row = (i32, String, String, i64);
+
+    fn rows(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| {
+                (
+                    (i % 60) as i32,
+                    format!("P{}", i / 60 % 3),
+                    format!("S{}", i / 60),
+                    1000 + i as i64,
+                )
+            })
+            .collect()
+    }
+
+    /// Writes `rows` as gmv_daily.parquet in row groups of `group` rows and pages of at
+    /// most 10 rows; returns its path.
+    fn write(
+        dir: &Path,
+        rows: &[Row],
+        amounts: Amounts,
+        dictionary: bool,
+        group: usize,
+    ) -> std::path::PathBuf {
+        let amount = match amounts {
+            Amounts::Decimal => "required int64 {} (DECIMAL(18,2));",
+            Amounts::Cents => "required int64 {};",
+            Amounts::Text => "required binary {} (UTF8);",
+            Amounts::Fixed => "required fixed_len_byte_array(9) {} (DECIMAL(20,4));",
+        };
+        let amount_columns: Vec<String> = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"]
+            .iter()
+            .map(|c| amount.replace("{}", c))
+            .collect();
+        let schema = format!(
+            "message m {{ required int32 date (DATE); required binary partner_id (UTF8); \
+             required binary seller_id (UTF8); {} }}",
+            amount_columns.join(" ")
+        );
+        let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .set_data_page_row_count_limit(10)
+            .set_write_batch_size(10)
+            .build();
+        let path = dir.join("gmv_daily.parquet");
+        let file = File::create(&path).unwrap();
+        let mut writer = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();
+        let start = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap() - epoch();
+        for chunk in rows.chunks(group) {
+            let mut g = writer.next_row_group().unwrap();
+            let mut c = 0;
+            while let Some(mut column) = g.next_column().unwrap() {
+                let cents: Vec<i64> = chunk
+                    .iter()
+                    .map(|r| match c {
+                        3 => r.3,
+                        4 => 10,
+                        5 => 0,
+                        _ => r.3 % 5,
+                    })
+                    .collect();
+                match c {
+                    0 => {
+                        let days: Vec<i32> = chunk
+                            .iter()
+                            .map(|r| start.num_days() as i32 + r.0)
+                            .collect();
+                        column.typed::<Int32Type>().write_batch(&days, None, None)
+                    }
+                    1 | 2 => {
+                        let ids: Vec<ByteArray> = chunk
+                            .iter()
+                            .map(|r| {
+                                ByteArray::from(if c == 1 { r.1.as_str() } else { r.2.as_str() })
+                            })
+                            .collect();
+                        column
+                            .typed::<ByteArrayType>()
+                            .write_batch(&ids, None, None)
+                    }
+                    _ => match amounts {
+                        Amounts::Decimal | Amounts::Cents => {
+                            column.typed::<Int64Type>().write_batch(&cents, None, None)
+                        }
+                        Amounts::Text => {
+                            let text: Vec<ByteArray> = cents
+                                .iter()
+                                .map(|c| {
+                                    ByteArray::from(format!("{}.{:02}", c / 100, c % 100).as_str())
+                                })
+                                .collect();
+                            column
+                                .typed::<ByteArrayType>()
+                                .write_batch(&text, None, None)
+                        }
+                        Amounts::Fixed => {
+                            let fixed: Vec<FixedLenByteArray> = cents
+                                .iter()
+                                .map(|c| {
+                                    let bytes = i128::from(*c * 100).to_be_bytes()[7..].to_vec();
+                                    FixedLenByteArray::from(ByteArray::from(bytes))
+                                })
+                                .collect();
+                            column
+                                .typed::<FixedLenByteArrayType>()
+                                .write_batch(&fixed, None, None)
+                        }
+                    },
+                }
+                .unwrap();
+                column.close().unwrap();
+                c += 1;
+            }
+            g.close().unwrap();
+        }
+        writer.close().unwrap();
+        path
+    }
+
+    /// The fast path's reading of `path` in `parts` runs: rows read and gmv read in
+    /// cents; `None` when it hands the file to the careful path.
+    fn fast_read(path: &Path, parts: usize) -> Option<(u64, crate::money::Money)> {
+        let file = File::open(path).unwrap();
+        let size = file.metadata().unwrap().len();
+        let book = crate::book::Book::embedded();
+        let periods =
+            crate::window::Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let layout = layout(InputFile::GmvDaily);
+        let plan = fast::Plan {
+            file: &file,
+            size,
+            positions: &[0, 1, 2, 3, 4, 5, 6],
+            layout: &layout,
+            periods: &periods,
+            hash: false,
+        };
+        let whole = fast::read(&plan, &GmvSink::new(None), parts)?;
+        let mut report = super::super::FileReport::absent(InputFile::GmvDaily);
+        whole.tally.into_report(&mut report);
+        Some((report.rows.read, report.gmv.read))
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_encoding_and_split_that_warehouses_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = rows(300);
+        let gmv = crate::money::Money::from_cents_sum(all.iter().map(|r| i128::from(r.3)).sum());
+        for amounts in [
+            Amounts::Decimal,
+            Amounts::Cents,
+            Amounts::Text,
+            Amounts::Fixed,
+        ] {
+            for dictionary in [true, false] {
+                // One group, groups with a run boundary inside one, groups smaller than a
+                // page.
+                for group in [300, 64, 7] {
+                    let path = write(dir.path(), &all, amounts, dictionary, group);
+                    let file = File::open(&path).unwrap();
+                    let size = file.metadata().unwrap().len();
+                    let reader = SerializedFileReader::new(PreadFile::new(&file, size).unwrap());
+                    assert!(fast::by_pages(&reader.unwrap(), &[0, 1, 2, 3, 4, 5, 6]));
+                    for parts in [1, 2, 3] {
+                        assert_eq!(
+                            fast_read(&path, parts),
+                            Some((300, gmv)),
+                            "{amounts:?}, dictionary {dictionary}, groups of {group}, {parts} runs"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_hands_over_what_needs_a_row_number() {
+        let dir = tempfile::tempdir().unwrap();
+        // A duplicate key across row groups: row 250 repeats row 5.
+        let mut dup = rows(300);
+        dup[249] = dup[4].clone();
+        // An empty id, a date past year 9999, an amount with a fraction of a cent.
+        let mut empty = rows(300);
+        empty[123].2 = "  ".into();
+        let mut far = rows(300);
+        far[200].0 = 3_000_000;
+        for (what, rows) in [
+            ("duplicate", &dup),
+            ("empty id", &empty),
+            ("far date", &far),
+        ] {
+            for dictionary in [true, false] {
+                let path = write(dir.path(), rows, Amounts::Decimal, dictionary, 64);
+                for parts in [1, 2] {
+                    assert_eq!(
+                        fast_read(&path, parts),
+                        None,
+                        "{what}, {dictionary}, {parts}"
+                    );
+                }
+            }
+        }
+        // A channel above its row's gmv (short_video_gmv is 10 cents).
+        let mut above = rows(300);
+        above[77].3 = 9;
+        let path = write(dir.path(), &above, Amounts::Fixed, true, 64);
+        assert_eq!(fast_read(&path, 2), None, "channel above gmv");
     }
 }
