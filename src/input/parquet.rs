@@ -97,6 +97,8 @@ pub(super) enum Meaning {
     Decimal(u32),
     /// Integers; cents in an amount column.
     Integer,
+    /// Unsigned 32-bit integers, stored in INT32: read as their bits say, not as negatives.
+    Unsigned,
     Text,
     Bool,
     Float,
@@ -118,10 +120,16 @@ pub(super) fn meaning(col: &ColumnDescPtr) -> Meaning {
             })
         }
         Some(LogicalType::String | LogicalType::Enum | LogicalType::Json) => return Meaning::Text,
+        Some(LogicalType::Integer(int))
+            if physical == Physical::INT32 && int.bit_width == 32 && !int.is_signed =>
+        {
+            return Meaning::Unsigned
+        }
         _ => {}
     }
     match col.converted_type() {
         ConvertedType::DATE => return Meaning::Date,
+        ConvertedType::UINT_32 if physical == Physical::INT32 => return Meaning::Unsigned,
         ConvertedType::DECIMAL => return Meaning::Decimal(col.type_scale().max(0) as u32),
         ConvertedType::TIMESTAMP_MILLIS => return Meaning::Timestamp(1_000),
         ConvertedType::TIMESTAMP_MICROS => return Meaning::Timestamp(1_000_000),
@@ -281,6 +289,7 @@ impl Column {
         };
         match &self.values {
             Values::Bool(v) => Cell::Bool(v[k]),
+            Values::I32(v) if m == Meaning::Unsigned => int((v[k] as u32).into()),
             Values::I32(v) => int(v[k].into()),
             Values::I64(v) => int(v[k]),
             Values::F32(v) => Cell::Float(v[k].into()),
@@ -548,6 +557,7 @@ pub(super) mod fast {
 
         fn int(&self, i: usize) -> Option<i64> {
             match &self.buf {
+                Buf::I32(v) if self.meaning == Meaning::Unsigned => Some((v[i] as u32).into()),
                 Buf::I32(v) => Some(v[i].into()),
                 Buf::I64(v) => Some(v[i]),
                 _ => None,
@@ -569,7 +579,7 @@ pub(super) mod fast {
 
         fn cents(&self, i: usize) -> Option<i64> {
             let cents = match self.meaning {
-                Meaning::Integer => self.int(i)?,
+                Meaning::Integer | Meaning::Unsigned => self.int(i)?,
                 Meaning::Decimal(scale) => {
                     let unscaled = match &self.buf {
                         Buf::I32(_) | Buf::I64(_) => i128::from(self.int(i)?),

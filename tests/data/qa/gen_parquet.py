@@ -159,3 +159,13 @@ edge("cents_over_largest", r, f"select {CENTS} from t")
 r = base_rows()
 r[5][4] = "40000.00"
 edge("channel_over_gmv", r, f"select {CENTS} from t")
+# Unsigned 32-bit cents (DuckDB UINTEGER, ClickHouse UInt32) above 2^31: 30,000,000.00.
+UCENTS = "cast(date as date) date, partner_id, seller_id, " + ", ".join(
+    f"cast(round(cast({a} as decimal(38,2))*100) as uinteger) {a}" for a in AMOUNTS
+)
+r = base_rows()
+r[5][3] = "30000000.00"
+r[5][4] = "21474836.48"
+edge("uint32_cents", r, f"select {UCENTS} from t")
+r[9][5] = None
+edge("uint32_cents_with_null", r, f"select {UCENTS} from t")

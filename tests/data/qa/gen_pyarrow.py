@@ -49,3 +49,50 @@ files = {
 }
 for name, (table, opts) in files.items():
     pq.write_table(table, os.path.join(out, name + ".parquet"), **opts)
+
+# matchmaking: three ids per key, one creator with many partners and sellers, rows shuffled,
+# a dictionary that spills into plain pages; beside it the same rows as CSV.
+import random
+
+random.seed(7)
+rows = []
+for di in range(20):
+    d = datetime.date(2025, 11, 12) + datetime.timedelta(di)
+    for p in ["P01", "P02", "P03", "P07"]:
+        for s in ["S1", "S2", "S3"]:
+            for c in ["C1", "C2", "C3", "C4", "C5"]:
+                if random.random() < 0.5:
+                    rows.append((d, p, p + s, c, decimal.Decimal(random.randint(1, 300000)) / 100))
+random.shuffle(rows)
+with open(os.path.join(out, "mm_matchmaking.csv"), "w") as f:
+    f.write("date,partner_id,seller_id,creator_id,gmv\n")
+    f.writelines(f"{d},{p},{s},{c},{g:.2f}\n" for d, p, s, c, g in rows)
+mm = pa.table({
+    "date": pa.array([r[0] for r in rows], pa.date32()),
+    "partner_id": [r[1] for r in rows],
+    "seller_id": [r[2] for r in rows],
+    "creator_id": [r[3] for r in rows],
+    "gmv": pa.array([r[4] for r in rows], pa.decimal128(12, 2)),
+})
+pq.write_table(mm, os.path.join(out, "mm_matchmaking.parquet"),
+               dictionary_pagesize_limit=20, data_page_size=64, row_group_size=250)
+
+# Unsigned 32-bit cents above 2^31 in delta-encoded pages (read by the parquet crate's
+# readers, not the page decoder); beside it the same rows as CSV.
+ROWS = [("2025-07-01", "P1", "P1S1", 3000000, 10000), ("2025-10-01", "P1", "P1S1", 3000000000, 2147483648),
+        ("2025-10-01", "P2", "P2S1", 4294967295, 100), ("2025-12-31", "P1", "P1S1", 100, 0)]
+with open(os.path.join(out, "edge_uint32_delta.csv"), "w") as f:
+    f.write("date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n")
+    for d, p, s, g, v in ROWS:
+        f.write(f"{d},{p},{s},{g // 100}.{g % 100:02},{v // 100}.{v % 100:02},0.00,0.00\n")
+u = pa.table({
+    "date": pa.array([datetime.date.fromisoformat(r[0]) for r in ROWS], pa.date32()),
+    "partner_id": [r[1] for r in ROWS],
+    "seller_id": [r[2] for r in ROWS],
+    "gmv": pa.array([r[3] for r in ROWS], pa.uint32()),
+    "short_video_gmv": pa.array([r[4] for r in ROWS], pa.uint32()),
+    "live_gmv": pa.array([0] * len(ROWS), pa.uint32()),
+    "affiliate_gmv": pa.array([0] * len(ROWS), pa.uint32()),
+})
+pq.write_table(u, os.path.join(out, "edge_uint32_delta.parquet"), use_dictionary=False,
+               column_encoding={"gmv": "DELTA_BINARY_PACKED", "short_video_gmv": "DELTA_BINARY_PACKED"})
