@@ -526,3 +526,53 @@ fn matchmaking_parquet_with_three_ids_pays_what_the_csv_pays() {
         );
     }
 }
+
+/// The careful path (a bad row, and a duplicate of an early row at the file's end, with
+/// --skip-invalid) takes both duplicates back out of totals that have passed i64 cents:
+/// Q3 is exact to the cent, and 1, 2 and 3 threads write the same bytes.
+#[test]
+fn duplicates_taken_back_from_totals_past_i64_cents_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    many_sellers(&data, 1100, "3000.00");
+    let csv = fs::read_to_string(data.join("gmv_daily.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let middle = lines.len() / 2;
+    lines.insert(middle, "2025-09-01,P1,S9999,abc,0,0,0");
+    lines.push("2025-07-01,P1,S0005,5.00,5.00,5.00,5.00");
+    fs::write(data.join("gmv_daily.csv"), lines.join("\n") + "\n").unwrap();
+    let q3 = (1100 * 92 - 1) * MAX_CENTS;
+    let q4 = 1100 * 92 * MAX_CENTS + 92 * 300_000;
+    let expected = format!(
+        "Q4 avg daily GMV {} ({} over 92 days) − Q3 {} ({} over 92 days)",
+        human(q4 / 92),
+        human(q4),
+        human(q3 / 92),
+        human(q3)
+    );
+    let mut first: Option<Vec<u8>> = None;
+    for t in [1, 2, 3] {
+        let out_dir = dir.path().join(format!("out{t}"));
+        let out = run(
+            &[
+                "calc",
+                data.to_str().unwrap(),
+                "--skip-invalid",
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
+            t,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let rejects = fs::read_to_string(out_dir.join("rejects.csv")).unwrap();
+        assert_eq!(rejects.lines().count(), 4, "{rejects}");
+        let payouts = fs::read(out_dir.join("payouts.csv")).unwrap();
+        let line = payouts_line(&String::from_utf8_lossy(&payouts), "P1", "gmv_growth");
+        assert!(line.contains(&expected), "{line}\nexpected {expected}");
+        match &first {
+            None => first = Some(payouts),
+            Some(f) => assert!(*f == payouts, "payouts.csv differs at {t} threads"),
+        }
+    }
+}
