@@ -97,7 +97,7 @@ pub(super) enum Meaning {
     Decimal(u32),
     /// Integers; cents in an amount column.
     Integer,
-    /// Unsigned 32-bit integers, stored in INT32: read as their bits say, not as negatives.
+    /// Unsigned integers (INT32 or INT64): read as their bits say, never as negatives.
     Unsigned,
     Text,
     Bool,
@@ -120,16 +120,15 @@ pub(super) fn meaning(col: &ColumnDescPtr) -> Meaning {
             })
         }
         Some(LogicalType::String | LogicalType::Enum | LogicalType::Json) => return Meaning::Text,
-        Some(LogicalType::Integer(int))
-            if physical == Physical::INT32 && int.bit_width == 32 && !int.is_signed =>
-        {
-            return Meaning::Unsigned
-        }
+        Some(LogicalType::Integer(int)) if !int.is_signed => return Meaning::Unsigned,
         _ => {}
     }
     match col.converted_type() {
         ConvertedType::DATE => return Meaning::Date,
-        ConvertedType::UINT_32 if physical == Physical::INT32 => return Meaning::Unsigned,
+        ConvertedType::UINT_8
+        | ConvertedType::UINT_16
+        | ConvertedType::UINT_32
+        | ConvertedType::UINT_64 => return Meaning::Unsigned,
         ConvertedType::DECIMAL => return Meaning::Decimal(col.type_scale().max(0) as u32),
         ConvertedType::TIMESTAMP_MILLIS => return Meaning::Timestamp(1_000),
         ConvertedType::TIMESTAMP_MICROS => return Meaning::Timestamp(1_000_000),
@@ -291,6 +290,11 @@ impl Column {
             Values::Bool(v) => Cell::Bool(v[k]),
             Values::I32(v) if m == Meaning::Unsigned => int((v[k] as u32).into()),
             Values::I32(v) => int(v[k].into()),
+            Values::I64(v) if m == Meaning::Unsigned => match i64::try_from(v[k] as u64) {
+                Ok(v) => int(v),
+                // Past i64: never an amount, and an id as its digits.
+                Err(_) => Cell::Text((v[k] as u64).to_string()),
+            },
             Values::I64(v) => int(v[k]),
             Values::F32(v) => Cell::Float(v[k].into()),
             Values::F64(v) => Cell::Float(v[k]),
@@ -559,6 +563,8 @@ pub(super) mod fast {
             match &self.buf {
                 Buf::I32(v) if self.meaning == Meaning::Unsigned => Some((v[i] as u32).into()),
                 Buf::I32(v) => Some(v[i].into()),
+                // An unsigned value past i64 is for the careful path to name.
+                Buf::I64(v) if self.meaning == Meaning::Unsigned => i64::try_from(v[i] as u64).ok(),
                 Buf::I64(v) => Some(v[i]),
                 _ => None,
             }

@@ -169,3 +169,13 @@ r[5][4] = "21474836.48"
 edge("uint32_cents", r, f"select {UCENTS} from t")
 r[9][5] = None
 edge("uint32_cents_with_null", r, f"select {UCENTS} from t")
+# Unsigned integer ids past the signed range (UINTEGER 4,000,000,000; UBIGINT past 2^63):
+# ids as their digits, never as negatives.
+r = [[x[0], x[1].replace("P1", "4000000000").replace("P2", "18000000000000000000"),
+      x[2].replace("P", "").replace("S", "0"), *x[3:]] for x in base_rows()]
+edge("unsigned_ids", r, "select cast(date as date) date, cast(partner_id as ubigint) partner_id, "
+     "cast(seller_id as uinteger) seller_id, " + typed().split("seller_id, ")[1] + " from t")
+r = [[x[0], "4000000000" if x[1] == "P1" else "7", x[2].replace("P", "").replace("S", "0"), *x[3:]]
+     for x in base_rows()]
+edge("unsigned32_ids", r, "select cast(date as date) date, cast(partner_id as uinteger) partner_id, "
+     "cast(seller_id as uinteger) seller_id, " + typed().split("seller_id, ")[1] + " from t")
