@@ -533,3 +533,100 @@ fn ingest_as_outcome(
     });
     result
 }
+
+/// A workbook package whose gmv_daily sheet holds `rows` (raw XML) inside `<sheetData>`
+/// after a header row, with a shared-strings part and a date style.
+fn sheet_package(rows: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut part = |name: &str, body: &[u8]| {
+        zip.start_file(name, options).expect("zip part");
+        zip.write_all(body).expect("zip write");
+    };
+    part("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#);
+    part("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#);
+    part("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Daily" sheetId="1" r:id="rId1"/></sheets></workbook>"#);
+    part("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#);
+    part("xl/sharedStrings.xml", br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>P1</t></si><si><t>S1</t></si><si><t xml:space="preserve"> P2 </t></si><si><r><t>S</t></r><r><t>2</t></r></si><si><t>2025-10-01</t></si><si><t>$1,234.56</t></si></sst>"#);
+    part("xl/styles.xml", br#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\-mm\-dd"/></numFmts><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="14"/><xf numFmtId="4"/></cellXfs></styleSheet>"#);
+    let mut sheet = br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>date</t></is></c><c r="B1" t="inlineStr"><is><t>partner_id</t></is></c><c r="C1" t="inlineStr"><is><t>seller_id</t></is></c><c r="D1" t="inlineStr"><is><t>gmv</t></is></c><c r="E1" t="inlineStr"><is><t>short_video_gmv</t></is></c><c r="F1" t="inlineStr"><is><t>live_gmv</t></is></c><c r="G1" t="inlineStr"><is><t>affiliate_gmv</t></is></c></row>"#.to_vec();
+    sheet.extend_from_slice(rows);
+    sheet.extend_from_slice(b"</sheetData></worksheet>");
+    part("xl/worksheets/sheet1.xml", &sheet);
+    zip.finish().expect("zip finish").into_inner()
+}
+
+/// gmv_daily.xlsx whose sheet rows are the fuzz input, read on the fast path and on the
+/// careful path: both must find the same sums, counts, problems and rejects.
+pub fn xlsx_sheet_both_paths(data: &[u8]) {
+    let Some((&control, rows)) = data.split_first() else {
+        return;
+    };
+    let dir = data_dir();
+    let file = InputFile::GmvDaily;
+    std::fs::remove_file(dir.join(file.name())).expect("set the base file aside");
+    let path = dir.join(file.name_as(Format::Xlsx));
+    std::fs::write(&path, sheet_package(rows)).expect("write fuzz input");
+    let book = book();
+    let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+    let mode = if control & 1 == 0 {
+        Mode::Strict
+    } else {
+        Mode::SkipInvalid
+    };
+    let opts = Options {
+        mode,
+        progress: false,
+        adjust: None,
+        threads: 1 + usize::from(control & 2 != 0),
+        hashes: true,
+        every_error: false,
+    };
+    let seen = |loaded: Result<DataSet, input::InputError>| match loaded {
+        Ok(data) => {
+            check_data(&data, mode);
+            let errors: Vec<String> = data.errors.iter().map(|e| e.to_string()).collect();
+            format!(
+                "{errors:?}\n{:?}\n{:?}\n{:?}",
+                data.rejects, data.files, data.partners
+            )
+        }
+        Err(e) => format!("error {e}"),
+    };
+    std::env::remove_var("TSP_PAYOUT_TEST_CAREFUL");
+    let fast = seen(input::load(dir, &periods, &opts));
+    std::env::set_var("TSP_PAYOUT_TEST_CAREFUL", "1");
+    let careful = seen(input::load(dir, &periods, &opts));
+    std::env::remove_var("TSP_PAYOUT_TEST_CAREFUL");
+    std::fs::remove_file(&path).expect("remove fuzz input");
+    let base = BASE.iter().find(|(f, _)| *f == file).expect("base").1;
+    std::fs::write(dir.join(file.name()), base).expect("restore base file");
+    assert_eq!(fast, careful, "the two paths disagree on a workbook");
+}
+
+#[cfg(test)]
+mod tests {
+    /// Sheets the differential target starts from: each runs both paths.
+    #[test]
+    fn seed_sheets_read_alike_on_both_paths() {
+        let rows: &[&[u8]] = &[
+            br#"<row r="2"><c r="A2" s="1"><v>45931</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="D2"><v>1234.56</v></c><c r="E2" s="3"><v>10</v></c><c r="F2" t="s"><v>5</v></c><c r="G2"><v>0</v></c></row>"#,
+            br#"<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2" t="s"><v>2</v></c><c r="C2" t="s"><v>3</v></c><c r="D2"><v>5</v></c><c r="E2"><v>1</v></c><c r="F2"><v>1</v></c><c r="G2"><v>1</v></c></row>"#,
+            br#"<row r="2"><c r="A2" s="2"><v>45931.5</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="D2"><v>1234.5678</v></c><c r="E2"><v>1</v></c><c r="F2"><v>1</v></c><c r="G2"><v>9999</v></c></row>"#,
+            br#"<row r="2"><c r="A2" s="1"><v>45931</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="D2"><v>7</v></c><c r="E2"><v>1</v></c><c r="F2"><v>1</v></c><c r="G2"><v>1</v></c></row><row r="3"><c r="A3" s="1"><v>45931</v></c><c r="B3" t="s"><v>0</v></c><c r="C3" t="s"><v>1</v></c><c r="D3"><v>8</v></c><c r="E3"><v>1</v></c><c r="F3"><v>1</v></c><c r="G3"><v>1</v></c><c r="H3"><v>1</v></c></row>"#,
+            br#"<row r="2"><c r="A2" s="0"><v>45931</v></c><c r="B2"><f>1+1</f><v>2</v></c><c r="C2" t="e"><v>#N/A</v></c><c r="D2" t="str"><v>5</v></c></row><row r="2"/>"#,
+            br#"<row r="3"><c r="A3" s="1"><v>45931</v></c><c r="B3" t="inlineStr"><is><t>P&amp;1</t></is></c><c r="C3" t="s"><v>99</v></c></row><row r="4"><c r="A4" s="1" t="x"><v>1</v></c></row>"#,
+            br#"<row r="5" spans="1:7"> <c r="A5" s="1"><v>45931</v></c> <c r="B5" t="inlineStr"><is><t xml:space="preserve"> P3 </t></is></c><c r="C5" t="inlineStr"><is><t>S3</t></is></c><c r="D5" s="3"><v>100</v></c><c r="E5"/><c r="F5"><v>0</v></c><c r="G5"><v>0</v></c></row>"#,
+            b"garbage <row",
+        ];
+        for (i, body) in rows.iter().enumerate() {
+            for control in 0u8..4 {
+                let mut data = vec![control];
+                data.extend_from_slice(body);
+                super::xlsx_sheet_both_paths(&data);
+                let _ = i;
+            }
+        }
+    }
+}

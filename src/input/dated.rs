@@ -406,6 +406,9 @@ impl Ingest<'_> {
                 };
                 super::parquet::fast::read(&plan, sink, self.opts.threads)
             }
+            Source::Table(table) if self.located.format == super::source::Format::Xlsx => {
+                super::xlsx::fast_read(table, &layout, self.periods, self.opts, sink)
+            }
             _ => None,
         };
         {
@@ -582,6 +585,7 @@ impl Ingest<'_> {
             let mut members = vec![(line, span)];
             members.extend(later.iter().map(|(l, sp, _)| csv.locate(*l, *sp)));
             let key_text = S::describe_key(&view);
+            let locator = self.locator();
             for (i, (member_line, member_span)) in members.iter().enumerate() {
                 let others: Vec<u64> = members
                     .iter()
@@ -589,8 +593,10 @@ impl Ingest<'_> {
                     .filter(|(j, _)| *j != i)
                     .map(|(_, (l, _))| *l)
                     .collect();
-                let others = super::parquet::name_rows(self.located.format, &others);
-                let reason = format!("duplicate key ({key_text}), also on {others}");
+                let reason = format!(
+                    "duplicate key ({key_text}), also on {}",
+                    locator.rows(&others)
+                );
                 self.data
                     .error(DataError::row(self.name, *member_line, reason.clone()));
                 let raw = (self.opts.mode == Mode::SkipInvalid).then(|| csv.raw_text(*member_span));

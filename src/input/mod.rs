@@ -7,6 +7,7 @@ pub(crate) mod coverage;
 mod dated;
 pub(crate) mod error;
 mod header;
+pub mod locate;
 pub(crate) mod looks;
 mod parquet;
 pub mod reader;
@@ -17,6 +18,7 @@ pub mod summary;
 mod sums;
 mod tally;
 mod xlsx;
+mod xlsx_fast;
 
 pub use coverage::Coverage;
 pub use error::{DataError, InputError};
@@ -760,16 +762,21 @@ impl Ingest<'_> {
         kept
     }
 
+    /// How this file's messages name other rows (`line 7`, `Sheet1 row 7`).
+    fn locator(&self) -> locate::Locator {
+        locate::Locator::of(self.data.places.as_ref())
+    }
+
     fn finish_small(&mut self, csv: Source) -> Result<(), InputError> {
         self.report.sha256 = csv.finish_sha256()?;
         Ok(())
     }
 
     fn partners(&mut self, path: &Path) -> Result<(), InputError> {
-        let format = self.located.format;
         let Some((csv, rows)) = self.small(path, |row| Some((row.id(0)?, row.text(1)?)))? else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
@@ -777,7 +784,7 @@ impl Ingest<'_> {
             |id, group| {
                 format!(
                     "duplicate key (partner_id {id}) on {}",
-                    lines_of(format, group)
+                    lines_of(group, &locator)
                 )
             },
         );
@@ -789,13 +796,13 @@ impl Ingest<'_> {
     }
 
     fn tiers(&mut self, path: &Path) -> Result<(), InputError> {
-        let format = self.located.format;
         let Some((csv, rows)) = self.small(path, |row| {
             Some((row.id(0)?, row.date(1)?, row.integer_in(2, 1, 5)?))
         })?
         else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
@@ -803,7 +810,7 @@ impl Ingest<'_> {
             |(p, d), group| {
                 format!(
                     "duplicate key (partner_id {p}, effective_date {d}) on {}",
-                    lines_of(format, group)
+                    lines_of(group, &locator)
                 )
             },
         );
@@ -824,12 +831,12 @@ impl Ingest<'_> {
     }
 
     fn creators(&mut self, path: &Path) -> Result<(), InputError> {
-        let format = self.located.format;
         let Some((csv, rows)) =
             self.small(path, |row| Some((row.id(0)?, row.id(1)?, row.flag(2)?)))?
         else {
             return Ok(());
         };
+        let locator = self.locator();
         let kept = self.unique_by(
             &csv,
             rows,
@@ -839,16 +846,14 @@ impl Ingest<'_> {
                 if partners.len() > 1 {
                     let claims = group
                         .iter()
-                        .map(|(line, (_, p, _))| {
-                            format!("{p} ({})", lines_of(format, &[(*line, p)]))
-                        })
+                        .map(|(line, (_, p, _))| format!("{p} ({})", locator.row(*line)))
                         .collect::<Vec<_>>()
                         .join(", ");
                     format!("creator {c} is claimed by more than one partner: {claims}")
                 } else {
                     format!(
                         "duplicate key (creator_id {c}) on {}",
-                        lines_of(format, group)
+                        lines_of(group, &locator)
                     )
                 }
             },
@@ -868,9 +873,8 @@ impl Ingest<'_> {
     }
 }
 
-fn lines_of<T>(format: source::Format, group: &[(u64, &T)]) -> String {
-    let rows: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
-    parquet::name_rows(format, &rows)
+fn lines_of<T>(group: &[(u64, &T)], locator: &locate::Locator) -> String {
+    locator.rows(&group.iter().map(|(l, _)| *l).collect::<Vec<_>>())
 }
 
 /// Rows of a small file that parsed: (line, byte span, fields).

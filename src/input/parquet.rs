@@ -375,26 +375,6 @@ impl Rows for ParquetRows {
     }
 }
 
-/// Other rows of a file named in a message (`duplicate key (…), also on line 8`): a CSV
-/// file's lines, or a Parquet file's rows as its errors name them (`row 1,041`), each with
-/// its word since the numbers have thousands separators.
-pub(super) fn name_rows(format: super::source::Format, rows: &[u64]) -> String {
-    let listed =
-        |each: &dyn Fn(u64) -> String| rows.iter().map(|r| each(*r)).collect::<Vec<_>>().join(", ");
-    match format {
-        super::source::Format::Parquet => listed(&|r| {
-            format!(
-                "row {}",
-                crate::money::human_decimal(rust_decimal::Decimal::from(r))
-            )
-        }),
-        _ => {
-            let word = if rows.len() > 1 { "lines" } else { "line" };
-            format!("{word} {}", listed(&|r| r.to_string()))
-        }
-    }
-}
-
 /// The file's top-level leaf columns (nested ones are not read): index and descriptor.
 pub(super) fn leaves(reader: &SerializedFileReader<PreadFile>) -> Vec<(usize, ColumnDescPtr)> {
     let schema = reader.metadata().file_metadata().schema_descr();

@@ -289,6 +289,9 @@ pub(super) struct Table {
     hash: bool,
     /// Where a cell is, as messages name it (`Sheet1!E14`, `row 1,041`).
     pub places: Places,
+    /// The header row's cells as text, and where it is (for a fast path to check).
+    pub header: Vec<String>,
+    pub header_line: u64,
 }
 
 /// How a table's messages name a place.
@@ -333,7 +336,7 @@ impl Places {
 
 /// A sheet name as a reference writes it: quoted when it holds anything but letters,
 /// digits and underscores.
-fn sheet_ref(sheet: &str) -> String {
+pub(super) fn sheet_ref(sheet: &str) -> String {
     if !sheet.is_empty() && sheet.chars().all(|c| c.is_alphanumeric() || c == '_') {
         sheet.to_string()
     } else {
@@ -415,6 +418,7 @@ impl Table {
                 return Ok(Err(e));
             }
         }
+        let header_line = opened.header_line;
         let mut kinds = vec![None; opened.header.len()];
         for (col, p) in positions.iter().enumerate() {
             kinds[*p] = Some(file.kinds()[col]);
@@ -441,6 +445,8 @@ impl Table {
             cut_short: false,
             hash,
             places,
+            header: opened.header,
+            header_line,
         }))
     }
 

@@ -108,18 +108,24 @@ impl ErrorSummary {
             }
             grouped = true;
             let (seq, example) = &g.first[0];
-            let mut lines: Vec<String> = g.first.iter().map(|(_, e)| e.line.to_string()).collect();
+            // A workbook's or Parquet file's problems are named by their place.
+            let place = |e: &DataError| e.at.clone().unwrap_or_else(|| e.line.to_string());
+            let mut lines: Vec<String> = g.first.iter().map(|(_, e)| place(e)).collect();
             lines.dedup();
             let more = if g.count > lines.len() as u64 {
                 ", …"
             } else {
                 ""
             };
+            let (like, listed) = match example.at {
+                Some(_) => ("", ""),
+                None => ("line ", "lines "),
+            };
             let mut text = format!(
-                "{}: {} rows like line {}: {}; lines {}{more}\n",
+                "{}: {} rows like {like}{}: {}; {listed}{}{more}\n",
                 example.file,
                 crate::money::human_decimal(g.count.into()),
-                example.line,
+                place(example),
                 example.describe(),
                 lines.join(", "),
             );
@@ -205,6 +211,24 @@ mod tests {
              \x20 hint: dates must be YYYY-MM-DD; 7/3/2025 looks like M/D/YYYY\n\
              gmv_daily.csv:40: column gmv: \"oops\" is not an amount\n\
              (problems alike are counted together; `tsp-payout validate --all` lists every one)\n"
+        );
+    }
+
+    #[test]
+    fn a_workbook_group_names_sheet_cells() {
+        let mut s = ErrorSummary::default();
+        for line in 2..=9 {
+            let mut e = DataError::cell("gmv_daily.xlsx", line, "gmv", "x", NOT_AN_AMOUNT);
+            e.at = Some(format!("Daily!D{line}"));
+            s.add(&e);
+        }
+        assert!(
+            s.text().starts_with(
+                "gmv_daily.xlsx: 8 rows like Daily!D2: column gmv: \"x\" is not an amount; \
+                 Daily!D2, Daily!D3, Daily!D4, Daily!D5, Daily!D6, …\n"
+            ),
+            "{}",
+            s.text()
         );
     }
 

@@ -250,3 +250,34 @@ pub(super) fn open(
         Err(e) => Ok(Err((e, Some(places)))),
     }
 }
+
+/// Reads a dated sheet on the fast path (see `xlsx_fast`); `None` when the careful path
+/// must read it.
+pub(super) fn fast_read<S: super::dated::DatedSink>(
+    table: &Table,
+    layout: &super::dated::Layout,
+    periods: &crate::window::Periods,
+    opts: &super::Options,
+    sink: &S,
+) -> Option<super::split::Whole<S>> {
+    // Tests compare the two paths on the same workbook.
+    if std::env::var_os("TSP_PAYOUT_TEST_CAREFUL").is_some() {
+        return None;
+    }
+    let Places::Sheet { sheet, .. } = &table.places else {
+        return None;
+    };
+    let plan = super::xlsx_fast::Plan {
+        file: &table.file,
+        size: table.size,
+        sheet,
+        header: &table.header,
+        header_line: table.header_line,
+        positions: table.positions(),
+        layout,
+        periods,
+        hash: opts.hashes,
+        two_threads: opts.threads > 1,
+    };
+    super::xlsx_fast::read(&plan, sink)
+}

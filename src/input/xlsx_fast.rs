@@ -1,0 +1,1323 @@
+//! The fast path for a dated workbook: the sheet's XML is inflated on one thread while
+//! the other scans it and sums each row straight into the sink, with no text per cell.
+//!
+//! The scanner reads only the plain shapes spreadsheet writers produce (`<row r>`, `<c r
+//! s t>` with `<v>` or `<is><t>`), and gives up on anything else (a formula, an entity,
+//! a comment, an unknown style, a bad or duplicated row): the careful path (calamine,
+//! cell by cell) then reads the whole sheet from the start and names every problem. So
+//! whatever this path accepts, it reads exactly as the careful path does:
+//! - which parts of the package are the sheet and its shared strings is observed from
+//!   calamine itself (the parts it opens), never worked out a second time;
+//! - a number counts as a date only under a number format calamine certainly reads as a
+//!   date, and as an amount or id only under one it certainly does not;
+//! - numbers become text with the careful path's own function unless their XML text is
+//!   already the amount (at most two decimals, at most 15 digits: what it would print).
+
+use super::coverage::DayCounts;
+use super::dated::{CentTally, DatedSink, Layout, Presence, View};
+use super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
+use super::source::{Cell, Kind, Numbers};
+use super::split::{merge, Whole};
+use crate::window::Periods;
+use calamine::{Reader, Xlsx};
+use chrono::NaiveDate;
+use memchr::memmem;
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::AtomicBool;
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Inflated bytes handed over at once.
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight between the threads.
+const CHUNKS_IN_FLIGHT: usize = 4;
+/// Longest row (in XML bytes) the scanner waits for; a longer one goes to the careful path.
+const LONGEST_ROW: usize = 16 << 20;
+
+/// What the fast path needs to know about the table that was opened.
+pub(super) struct Plan<'a> {
+    pub file: &'a File,
+    pub size: u64,
+    pub sheet: &'a str,
+    /// The header as the careful path read it, and its sheet row.
+    pub header: &'a [String],
+    pub header_line: u64,
+    /// Header index of each column of `layout`, in order.
+    pub positions: &'a [usize],
+    pub layout: &'a Layout,
+    pub periods: &'a Periods,
+    pub hash: bool,
+    /// Inflate on a thread of its own.
+    pub two_threads: bool,
+}
+
+/// A reader over the workbook's bytes that notes where it is sent: the parts calamine
+/// opens are the ones whose headers it seeks to.
+struct Tap<'a> {
+    inner: Cursor<&'a [u8]>,
+    seeks: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Read for Tap<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for Tap<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        if let Ok(mut seeks) = self.seeks.lock() {
+            seeks.push(at);
+        }
+        Ok(at)
+    }
+}
+
+/// How calamine reads a number under a cell style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Style {
+    /// Certainly a date or time (`DateTime`).
+    Date,
+    /// Certainly a plain number.
+    Number,
+    /// Anything else: the careful path decides.
+    Unknown,
+}
+
+/// Reads the workbook; `None` when the careful path must read it instead.
+pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
+    let mut bytes = vec![0u8; usize::try_from(plan.size).ok()?];
+    plan.file.read_exact_at(&mut bytes, 0).ok()?;
+    let parts = Parts::find(&bytes, plan.sheet)?;
+    let given_up = AtomicBool::new(false);
+    let bytes = &bytes[..];
+    let (done, sha256) = if plan.two_threads {
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        let sheet = parts.sheet;
+        std::thread::scope(|scope| {
+            let given_up = &given_up;
+            let inflating = scope.spawn(move || {
+                let sent = inflate(bytes, sheet, |chunk| {
+                    let mut buf = back_rx.try_recv().unwrap_or_default();
+                    buf.clear();
+                    buf.extend_from_slice(chunk);
+                    tx.send(buf).is_ok()
+                });
+                drop(tx);
+                if sent.is_none() {
+                    given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                plan.hash.then(|| sha256_of(plan.file, plan.size, given_up))
+            });
+            let mut scanner = Scanner::new(plan, &parts, sink.part());
+            let mut ok = true;
+            for chunk in rx.iter() {
+                if !scanner.feed(&chunk) {
+                    ok = false;
+                    break;
+                }
+                let _ = back_tx.send(chunk);
+            }
+            drop(rx);
+            if !ok {
+                given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            let sha256 = inflating
+                .join()
+                .expect("the inflating thread does not panic");
+            let done = if ok && !given_up.load(std::sync::atomic::Ordering::Relaxed) {
+                scanner.finish()
+            } else {
+                None
+            };
+            (done, sha256)
+        })
+    } else {
+        let mut scanner = Scanner::new(plan, &parts, sink.part());
+        let mut ok = true;
+        inflate(bytes, parts.sheet, |chunk| {
+            ok = scanner.feed(chunk);
+            ok
+        })?;
+        let done = if ok { scanner.finish() } else { None };
+        let sha256 = plan
+            .hash
+            .then(|| sha256_of(plan.file, plan.size, &given_up));
+        (done, sha256)
+    };
+    let whole = merge(std::iter::once(done), sha256);
+    #[cfg(test)]
+    if whole.is_some() {
+        SUMMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    whole
+}
+
+/// Workbooks summed on this path (tests check that it was taken).
+#[cfg(test)]
+pub(super) static SUMMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Inflates the zip entry `index` of the package in chunks; `None` on a damaged entry
+/// (calamine then says what is wrong). `each` returns false to stop.
+fn inflate(bytes: &[u8], index: usize, mut each: impl FnMut(&[u8]) -> bool) -> Option<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut entry = zip.by_index(index).ok()?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match entry.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        if filled == 0 {
+            return Some(());
+        }
+        if !each(&buf[..filled]) {
+            return Some(());
+        }
+    }
+}
+
+/// The parts of the package that calamine reads for the sheet.
+struct Parts {
+    /// Zip entry of the sheet.
+    sheet: usize,
+    /// The shared strings, as calamine reads them; `None` where a string has a shape the
+    /// scanner does not read (rich text, entities).
+    strings: Vec<Option<Vec<u8>>>,
+    /// How a number of each cell style is read.
+    styles: Vec<Style>,
+    is_1904: bool,
+}
+
+impl Parts {
+    fn find(bytes: &[u8], sheet: &str) -> Option<Parts> {
+        let seeks = Arc::new(Mutex::new(Vec::new()));
+        let tap = Tap {
+            inner: Cursor::new(bytes),
+            seeks: seeks.clone(),
+        };
+        let mut book: Xlsx<Tap> = Xlsx::new(tap).ok()?;
+        let is_1904 = book.has_1904_epoch();
+        let opened_by_new = std::mem::take(&mut *seeks.lock().ok()?);
+        let calamine_styles = {
+            let reader = book.worksheet_cells_reader(sheet).ok()?;
+            reader.styles().len()
+        };
+        let opened_for_sheet = std::mem::take(&mut *seeks.lock().ok()?);
+        drop(book);
+
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let mut starts = Vec::with_capacity(zip.len());
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i).ok()?;
+            starts.push((
+                entry.header_start(),
+                entry.data_start(),
+                entry.name().ok()?.to_string(),
+            ));
+        }
+        let entry_at = |at: u64| {
+            let found: Vec<usize> = starts
+                .iter()
+                .enumerate()
+                .filter(|(_, (h, d, _))| *h == at || *d == Some(at))
+                .map(|(i, _)| i)
+                .collect();
+            (found.len() == 1).then(|| found[0])
+        };
+        // The sheet: the one part opened for its cells.
+        let sheet = opened_for_sheet.iter().find_map(|at| entry_at(*at))?;
+        // Shared strings and styles: the single part of that name, if calamine opened it.
+        let opened = |suffix: &str| -> Option<Option<usize>> {
+            let named: Vec<usize> = starts
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, n))| n.to_ascii_lowercase().ends_with(suffix))
+                .map(|(i, _)| i)
+                .collect();
+            let read: Vec<usize> = named
+                .iter()
+                .copied()
+                .filter(|i| {
+                    opened_by_new
+                        .iter()
+                        .any(|at| starts[*i].0 == *at || starts[*i].1 == Some(*at))
+                })
+                .collect();
+            match read.len() {
+                0 if named.is_empty() => Some(None),
+                1 => Some(Some(read[0])),
+                _ => None,
+            }
+        };
+        let whole = |index: usize| -> Option<Vec<u8>> {
+            let mut out = Vec::new();
+            inflate(bytes, index, |chunk| {
+                out.extend_from_slice(chunk);
+                true
+            })?;
+            Some(out)
+        };
+        let strings = match opened("sharedstrings.xml")? {
+            Some(i) => shared_strings(&whole(i)?)?,
+            None => Vec::new(),
+        };
+        let styles = match opened("styles.xml")? {
+            Some(i) => cell_styles(&whole(i)?)?,
+            None => Vec::new(),
+        };
+        // Each style of calamine's, in its order, is one of ours.
+        if styles.len() != calamine_styles {
+            return None;
+        }
+        Some(Parts {
+            sheet,
+            strings,
+            styles,
+            is_1904,
+        })
+    }
+
+    fn style(&self, s: Option<u32>) -> Style {
+        match s {
+            // No style, or one past the list: calamine reads a plain number.
+            None => Style::Number,
+            Some(i) => self
+                .styles
+                .get(i as usize)
+                .copied()
+                .unwrap_or(Style::Number),
+        }
+    }
+}
+
+/// A tag at `buf[at]` (`<`): its name, raw attributes, whether it closes (`</x>`) or is
+/// empty (`<x/>`), and where it ends. `None` for what the scanner does not read
+/// (comments, CDATA, processing instructions) or an unfinished tag.
+struct Tag<'a> {
+    name: &'a [u8],
+    attrs: &'a [u8],
+    closing: bool,
+    empty: bool,
+    end: usize,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn tag(buf: &[u8], at: usize) -> Option<Tag<'_>> {
+    let mut i = at + 1;
+    let closing = *buf.get(i)? == b'/';
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while i < buf.len() && !is_space(buf[i]) && buf[i] != b'>' && buf[i] != b'/' {
+        if matches!(buf[i], b'!' | b'?' | b'<' | b'"' | b'\'' | b'=') {
+            return None;
+        }
+        i += 1;
+    }
+    let name = &buf[name_start..i];
+    if name.is_empty() {
+        return None;
+    }
+    let attrs_start = i;
+    // Attribute values may hold `>`: step over quoted text.
+    loop {
+        match *buf.get(i)? {
+            b'"' | b'\'' => {
+                let quote = buf[i];
+                let close = memchr::memchr(quote, &buf[i + 1..])?;
+                if buf[i + 1..i + 1 + close].contains(&b'<') {
+                    return None;
+                }
+                i += close + 2;
+            }
+            b'>' => {
+                let empty = i > attrs_start && buf[i - 1] == b'/';
+                let attrs_end = if empty { i - 1 } else { i };
+                if closing && (empty || !buf[attrs_start..attrs_end].iter().all(|b| is_space(*b))) {
+                    return None;
+                }
+                return Some(Tag {
+                    name,
+                    attrs: &buf[attrs_start..attrs_end],
+                    closing,
+                    empty,
+                    end: i + 1,
+                });
+            }
+            b'<' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The named attributes of an opening tag, whether it is empty (`<x/>`), where it ends.
+type OpenTag<'a, const N: usize> = ([Option<&'a [u8]>; N], bool, usize);
+
+/// An opening tag `<name ...>` or `<name .../>` at `buf[at]` in one pass, with the named
+/// attributes (as `pick` reads them); returns them, whether the tag is empty, and where it
+/// ends. `None` for another tag or anything malformed.
+fn open_tag<'a, const N: usize>(
+    buf: &'a [u8],
+    at: usize,
+    name: &[u8],
+    names: [&[u8]; N],
+) -> Option<OpenTag<'a, N>> {
+    let mut i = at + 1 + name.len();
+    if buf.get(at + 1..i)? != name {
+        return None;
+    }
+    let mut out = [None; N];
+    loop {
+        let b = *buf.get(i)?;
+        if is_space(b) {
+            i += 1;
+            continue;
+        }
+        match b {
+            b'>' => return Some((out, false, i + 1)),
+            b'/' => return (*buf.get(i + 1)? == b'>').then_some((out, true, i + 2)),
+            _ => {}
+        }
+        // An attribute must follow white space.
+        if !is_space(buf[i - 1]) {
+            return None;
+        }
+        let start = i;
+        while i < buf.len() && !matches!(buf[i], b'=' | b'>' | b'<' | b'/') && !is_space(buf[i]) {
+            i += 1;
+        }
+        let attr = &buf[start..i];
+        while i < buf.len() && is_space(buf[i]) {
+            i += 1;
+        }
+        if buf.get(i) != Some(&b'=') || attr.is_empty() {
+            return None;
+        }
+        i += 1;
+        while i < buf.len() && is_space(buf[i]) {
+            i += 1;
+        }
+        let quote = *buf.get(i)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let close = memchr::memchr2(quote, b'<', &buf[i + 1..])?;
+        if buf[i + 1 + close] != quote {
+            return None;
+        }
+        let value = &buf[i + 1..i + 1 + close];
+        i += close + 2;
+        let local = match memchr::memrchr(b':', attr) {
+            Some(k) => &attr[k + 1..],
+            None => attr,
+        };
+        if let Some(k) = names.iter().position(|n| *n == local) {
+            if local.len() != attr.len() || out[k].is_some() {
+                return None;
+            }
+            out[k] = Some(value);
+        }
+    }
+}
+
+/// White space from `at` on skipped.
+fn skip_space(buf: &[u8], mut at: usize) -> usize {
+    while at < buf.len() && is_space(buf[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// A closing tag `</name>` at `buf[at]`; returns where it ends.
+fn close_tag(buf: &[u8], at: usize, name: &[u8]) -> Option<usize> {
+    let rest = buf.get(at..)?;
+    if rest.len() >= name.len() + 3
+        && rest.starts_with(b"</")
+        && &rest[2..2 + name.len()] == name
+        && rest[2 + name.len()] == b'>'
+    {
+        return Some(at + name.len() + 3);
+    }
+    // `</name >`
+    let t = tag(buf, at)?;
+    (t.closing && t.name == name).then_some(t.end)
+}
+
+/// Calls `each` with every attribute of a tag as (name, value); `None` when malformed
+/// or `each` says so.
+fn attributes<'a>(
+    raw: &'a [u8],
+    mut each: impl FnMut(&'a [u8], &'a [u8]) -> Option<()>,
+) -> Option<()> {
+    let mut i = 0;
+    loop {
+        while i < raw.len() && is_space(raw[i]) {
+            i += 1;
+        }
+        if i == raw.len() {
+            return Some(());
+        }
+        let start = i;
+        while i < raw.len() && raw[i] != b'=' && !is_space(raw[i]) {
+            i += 1;
+        }
+        let name = &raw[start..i];
+        while i < raw.len() && is_space(raw[i]) {
+            i += 1;
+        }
+        if raw.get(i) != Some(&b'=') || name.is_empty() {
+            return None;
+        }
+        i += 1;
+        while i < raw.len() && is_space(raw[i]) {
+            i += 1;
+        }
+        let quote = *raw.get(i)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let close = memchr::memchr(quote, &raw[i + 1..])?;
+        each(name, &raw[i + 1..i + 1 + close])?;
+        i += close + 2;
+    }
+}
+
+/// The named attributes of a tag, each at most once; `None` when malformed, repeated, or
+/// given with a namespace prefix (which calamine might read as the plain name).
+fn pick<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> Option<[Option<&'a [u8]>; N]> {
+    let mut out = [None; N];
+    attributes(raw, |name, value| {
+        let local = match memchr::memrchr(b':', name) {
+            Some(i) => &name[i + 1..],
+            None => name,
+        };
+        if let Some(k) = names.iter().position(|n| *n == local) {
+            if local.len() != name.len() || out[k].is_some() {
+                return None;
+            }
+            out[k] = Some(value);
+        }
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Digits as a number (at most 18 of them, so nothing overflows).
+fn number<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for d in b {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    T::try_from(n).ok()
+}
+
+/// Text between tags as calamine keeps it; `None` when it holds an entity or a carriage
+/// return (which XML rewrites).
+fn plain_text(b: &[u8]) -> Option<&[u8]> {
+    (memchr::memchr2(b'&', b'\r', b).is_none()).then_some(b)
+}
+
+/// The text of a `<t>` element calamine reads: trimmed of XML white space unless it keeps
+/// its spaces.
+fn t_text<'a>(attrs: &[u8], text: &'a [u8]) -> Option<&'a [u8]> {
+    // No attribute, or `xml:space` alone.
+    let mut space = None;
+    attributes(attrs, |name, value| {
+        if name != b"xml:space" || space.is_some() {
+            return None;
+        }
+        space = Some(value);
+        Some(())
+    })?;
+    let text = plain_text(text)?;
+    match space {
+        Some(b"preserve") => Some(text),
+        Some(_) => None,
+        None => {
+            let start = text
+                .iter()
+                .position(|b| !is_space(*b))
+                .unwrap_or(text.len());
+            let end = text
+                .iter()
+                .rposition(|b| !is_space(*b))
+                .map_or(start, |i| i + 1);
+            Some(&text[start..end])
+        }
+    }
+}
+
+/// `<si>` strings of sharedStrings.xml, in order; a string of another shape is `None`.
+/// `None` overall when the count itself could be off (comments, prefixed names).
+fn shared_strings(xml: &[u8]) -> Option<Vec<Option<Vec<u8>>>> {
+    if memmem::find(xml, b"<!").is_some() || memmem::find(xml, b":si").is_some() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let finder = memmem::Finder::new(b"<si");
+    let mut at = 0;
+    while let Some(i) = finder.find(&xml[at..]) {
+        let start = at + i;
+        let open = tag(xml, start)?;
+        if open.name != b"si" {
+            at = start + 3;
+            continue;
+        }
+        if open.empty {
+            out.push(Some(Vec::new()));
+            at = open.end;
+            continue;
+        }
+        let close = memmem::find(&xml[open.end..], b"</si>")? + open.end;
+        out.push(simple_string(&xml[open.end..close]));
+        at = close + 5;
+    }
+    Some(out)
+}
+
+/// `<t>text</t>` (with white space around) as calamine reads it; `None` for other shapes.
+fn simple_string(body: &[u8]) -> Option<Vec<u8>> {
+    let lt = memchr::memchr(b'<', body)?;
+    if !body[..lt].iter().all(|b| is_space(*b)) {
+        return None;
+    }
+    let t = tag(body, lt)?;
+    if t.name != b"t" || t.closing {
+        return None;
+    }
+    if t.empty {
+        return (body[t.end..].iter().all(|b| is_space(*b))).then(Vec::new);
+    }
+    let end = memchr::memchr(b'<', &body[t.end..])? + t.end;
+    let text = t_text(t.attrs, &body[t.end..end])?;
+    let close = tag(body, end)?;
+    if close.name != b"t" || !close.closing || !body[close.end..].iter().all(|b| is_space(*b)) {
+        return None;
+    }
+    Some(text.to_vec())
+}
+
+/// How calamine reads a number under each `<xf>` of `<cellXfs>` in styles.xml.
+fn cell_styles(xml: &[u8]) -> Option<Vec<Style>> {
+    if memmem::find(xml, b"<!").is_some() {
+        return None;
+    }
+    // Custom number formats by their id as written.
+    let mut custom: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
+    if let Some(start) = memmem::find(xml, b"<numFmts") {
+        let end = memmem::find(&xml[start..], b"</numFmts>").map_or(xml.len(), |e| start + e);
+        let mut at = start;
+        while let Some(i) = memmem::find(&xml[at..end], b"<numFmt ") {
+            let t = tag(xml, at + i)?;
+            let [id, code] = pick(t.attrs, [b"numFmtId".as_slice(), b"formatCode"])?;
+            if let (Some(id), Some(code)) = (id, code) {
+                custom.retain(|(known, _)| *known != id);
+                custom.push((id, (!code.contains(&b'&')).then_some(code)));
+            }
+            at = t.end;
+        }
+    }
+    let start = memmem::find(xml, b"<cellXfs")?;
+    let end = memmem::find(&xml[start..], b"</cellXfs>")? + start;
+    // calamine knows only the formats given before the styles that use them.
+    if memmem::find(&xml[start..], b"<numFmt").is_some() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut at = tag(xml, start)?.end;
+    while let Some(i) = memchr::memchr(b'<', &xml[at..end]) {
+        let t = tag(xml, at + i)?;
+        at = t.end;
+        if t.closing || t.name != b"xf" {
+            continue;
+        }
+        let [id] = pick(t.attrs, [b"numFmtId".as_slice()])?;
+        out.push(match id {
+            None => Style::Number,
+            Some(id) => match custom.iter().find(|(known, _)| *known == id) {
+                Some((_, Some(code))) => custom_style(code),
+                Some((_, None)) => Style::Unknown,
+                None => builtin_style(id),
+            },
+        });
+    }
+    Some(out)
+}
+
+/// A built-in format by its id as written (calamine matches the text).
+fn builtin_style(id: &[u8]) -> Style {
+    let Some(n) = std::str::from_utf8(id).ok().and_then(|s| {
+        // `014` is not `14` to calamine: only plain numbers are known.
+        (!s.starts_with('0') || s == "0").then(|| s.parse::<u32>().ok())?
+    }) else {
+        return Style::Unknown;
+    };
+    match n {
+        14..=22 | 27..=36 | 45 | 47 | 50..=58 => Style::Date,
+        46 => Style::Unknown,
+        _ => Style::Number,
+    }
+}
+
+/// A custom format: a date when it is only day, month and year parts; a plain number when
+/// it holds none of the letters or brackets that make calamine read a date or duration.
+fn custom_style(code: &[u8]) -> Style {
+    let date_part = |b: &u8| matches!(b, b'd' | b'm' | b'y' | b'D' | b'M' | b'Y');
+    if code.iter().any(date_part)
+        && code
+            .iter()
+            .all(|b| date_part(b) || matches!(b, b'-' | b'/' | b'.' | b' ' | b','))
+    {
+        return Style::Date;
+    }
+    if code.iter().any(|b| b"dmhysapDMHYSAP[]".contains(b)) {
+        Style::Unknown
+    } else {
+        Style::Number
+    }
+}
+
+/// A cell's value as the scanner saw it.
+#[derive(Clone, Copy)]
+enum Val<'a> {
+    Empty,
+    /// A number's XML text and the cell's style.
+    Number(&'a [u8], Option<u32>),
+    Text(&'a [u8]),
+}
+
+struct Scanner<'p, S> {
+    plan: &'p Plan<'p>,
+    parts: &'p Parts,
+    sink: S,
+    presence: Presence,
+    tally: CentTally,
+    days: DayCounts,
+    /// Bytes not yet scanned: the tail after the last complete row.
+    pending: Vec<u8>,
+    in_data: bool,
+    done: bool,
+    last_row: u64,
+    header_checked: bool,
+    /// Contract column of each header cell (`usize::MAX`: not read).
+    contract_of: Vec<usize>,
+    /// Text of ids that were numbers.
+    scratch: Vec<u8>,
+    row_end: memmem::FinderRev<'static>,
+}
+
+impl<'p, S: DatedSink> Scanner<'p, S> {
+    fn new(plan: &'p Plan<'p>, parts: &'p Parts, sink: S) -> Self {
+        let mut contract_of = vec![usize::MAX; plan.header.len()];
+        for (c, p) in plan.positions.iter().enumerate() {
+            contract_of[*p] = c;
+        }
+        Scanner {
+            plan,
+            parts,
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+            pending: Vec::new(),
+            in_data: false,
+            done: false,
+            last_row: 0,
+            header_checked: false,
+            contract_of,
+            scratch: Vec::new(),
+            row_end: memmem::FinderRev::new(b"</row>"),
+        }
+    }
+
+    /// Scans `chunk` (the next inflated bytes); false to give up.
+    fn feed(&mut self, chunk: &[u8]) -> bool {
+        if self.done {
+            return true;
+        }
+        // `</sheetData>` can only end in what came now (or straddle into it).
+        let fresh = self.pending.len().saturating_sub(b"</sheetData>".len());
+        let was_in_data = self.in_data;
+        self.pending.extend_from_slice(chunk);
+        if !self.in_data {
+            let Some(i) = memmem::find(&self.pending, b"<sheetData>") else {
+                return self.pending.len() < LONGEST_ROW;
+            };
+            if memmem::find(&self.pending[..i], b"<!").is_some() {
+                return false;
+            }
+            self.pending.drain(..i + b"<sheetData>".len());
+            self.in_data = true;
+        }
+        // Complete rows only; `</sheetData>` ends them.
+        let from = if was_in_data { fresh } else { 0 };
+        let cut = match memmem::find(&self.pending[from..], b"</sheetData>") {
+            Some(end) => {
+                let end = from + end;
+                self.done = true;
+                end
+            }
+            None => match self.row_end.rfind(&self.pending) {
+                Some(i) => i + b"</row>".len(),
+                None => return self.pending.len() < LONGEST_ROW,
+            },
+        };
+        let pending = std::mem::take(&mut self.pending);
+        let ok = self.rows(&pending[..cut]);
+        if ok && !self.done {
+            self.pending.extend_from_slice(&pending[cut..]);
+        }
+        ok
+    }
+
+    fn finish(self) -> Option<(S, Presence, CentTally, DayCounts)> {
+        (self.done && self.header_checked).then_some((
+            self.sink,
+            self.presence,
+            self.tally,
+            self.days,
+        ))
+    }
+
+    /// Scans complete rows.
+    fn rows(&mut self, buf: &[u8]) -> bool {
+        let mut at = 0;
+        let width = self.plan.header.len();
+        let mut row: Vec<(usize, Val)> = Vec::with_capacity(width + 1);
+        loop {
+            while at < buf.len() && is_space(buf[at]) {
+                at += 1;
+            }
+            if at == buf.len() {
+                return true;
+            }
+            if buf[at] != b'<' {
+                return false;
+            }
+            let Some(([Some(r)], empty, end)) = open_tag(buf, at, b"row", [b"r".as_slice()]) else {
+                return false;
+            };
+            let Some(line) = number::<u64>(r) else {
+                return false;
+            };
+            if line <= self.last_row {
+                return false;
+            }
+            self.last_row = line;
+            at = end;
+            row.clear();
+            if !empty {
+                let Some(next) = Self::cells(self.parts, buf, at, line, &mut row) else {
+                    return false;
+                };
+                at = next;
+            }
+            if !self.row(line, &row) {
+                return false;
+            }
+        }
+    }
+
+    /// The cells of a row up to its `</row>`; returns where that ends.
+    fn cells<'b>(
+        parts: &'b Parts,
+        buf: &'b [u8],
+        mut at: usize,
+        line: u64,
+        row: &mut Vec<(usize, Val<'b>)>,
+    ) -> Option<usize> {
+        loop {
+            at = skip_space(buf, at);
+            if buf.get(at + 1) == Some(&b'/') {
+                return close_tag(buf, at, b"row");
+            }
+            let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
+            at = end;
+            let (col, cell_line) = cell_ref(r?)?;
+            if cell_line != line || row.last().is_some_and(|(last, _)| *last >= col) {
+                return None;
+            }
+            let style = match s {
+                Some(s) => Some(number::<u32>(s)?),
+                None => None,
+            };
+            let inline = match t {
+                None | Some(b"n") | Some(b"s") => false,
+                Some(b"inlineStr") => true,
+                Some(_) => return None,
+            };
+            if empty {
+                row.push((col, Val::Empty));
+                continue;
+            }
+            at = skip_space(buf, at);
+            if let Some(end) = close_tag(buf, at, b"c") {
+                // `<c r="A1"></c>`
+                at = end;
+                row.push((col, Val::Empty));
+                continue;
+            }
+            let val = if !inline {
+                let ([], false, end) = open_tag(buf, at, b"v", [])? else {
+                    return None;
+                };
+                let text_end = memchr::memchr(b'<', &buf[end..])? + end;
+                let text = &buf[end..text_end];
+                at = close_tag(buf, text_end, b"v")?;
+                if text.is_empty() {
+                    return None;
+                }
+                if t == Some(b"s") {
+                    let i = number::<usize>(text)?;
+                    Val::Text(parts.strings.get(i)?.as_deref()?)
+                } else {
+                    if !is_number(text) {
+                        return None;
+                    }
+                    Val::Number(text, style)
+                }
+            } else {
+                let ([], false, end) = open_tag(buf, at, b"is", [])? else {
+                    return None;
+                };
+                at = skip_space(buf, end);
+                let t_open = tag(buf, at)?;
+                if t_open.name != b"t" || t_open.closing || t_open.empty {
+                    return None;
+                }
+                let text_end = memchr::memchr(b'<', &buf[t_open.end..])? + t_open.end;
+                let text = t_text(t_open.attrs, &buf[t_open.end..text_end])?;
+                at = close_tag(buf, text_end, b"t")?;
+                at = close_tag(buf, skip_space(buf, at), b"is")?;
+                Val::Text(text)
+            };
+            at = close_tag(buf, skip_space(buf, at), b"c")?;
+            row.push((col, val));
+        }
+    }
+
+    /// Sums one row; false to give up.
+    fn row(&mut self, line: u64, row: &[(usize, Val)]) -> bool {
+        let blank = |v: &Val| match v {
+            Val::Empty => true,
+            Val::Text(t) => t.iter().all(|b| *b == b' ' || *b == b'\t'),
+            Val::Number(..) => false,
+        };
+        if line <= self.plan.header_line {
+            if line == self.plan.header_line {
+                self.header_checked = self.header_matches(row);
+                return self.header_checked;
+            }
+            // Rows above the header are blank (the header is the first that is not).
+            return true;
+        }
+        if !self.header_checked {
+            return false;
+        }
+        if row.iter().all(|(_, v)| blank(v)) {
+            return true;
+        }
+        let layout = self.plan.layout;
+        let columns = 1 + layout.ids + layout.amounts;
+        let mut cells: [Val; 8] = [Val::Empty; 8];
+        for (col, v) in row {
+            match self.contract_of.get(*col) {
+                Some(&c) if c < columns => cells[c] = *v,
+                Some(_) => {}
+                // A cell past the header: the careful path names it.
+                None if !blank(v) => return false,
+                None => {}
+            }
+        }
+        self.scratch.clear();
+        let Some(date) = self.date(cells[0]) else {
+            return false;
+        };
+        let mut id_ranges = [(0usize, 0usize); 3];
+        let mut ids: [&[u8]; 3] = [b""; 3];
+        for (i, range) in id_ranges.iter_mut().enumerate().take(layout.ids) {
+            match cells[1 + i] {
+                Val::Text(t) => {
+                    let t = trim_bytes(t);
+                    if t.is_empty() {
+                        return false;
+                    }
+                    ids[i] = t;
+                }
+                Val::Number(text, style) if self.parts.style(style) == Style::Number => {
+                    let Some(f) = float(text) else { return false };
+                    let Ok(shown) = Cell::Float(f).text(Some(Kind::Id), Numbers::Dollars) else {
+                        return false;
+                    };
+                    let shown = trim_bytes(shown.as_bytes());
+                    if shown.is_empty() {
+                        return false;
+                    }
+                    let start = self.scratch.len();
+                    self.scratch.extend_from_slice(shown);
+                    *range = (start, self.scratch.len());
+                }
+                _ => return false,
+            }
+        }
+        for (i, (a, b)) in id_ranges.iter().enumerate().take(layout.ids) {
+            if b > a {
+                ids[i] = &self.scratch[*a..*b];
+            }
+        }
+        let mut amounts = [0i64; 4];
+        for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+            let Some(cents) = self.cents(cells[1 + layout.ids + k]) else {
+                return false;
+            };
+            *amount = cents;
+        }
+        if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
+        {
+            return false;
+        }
+        let view = View { date, ids, amounts };
+        let gmv = amounts[0];
+        self.tally.add_read(gmv);
+        let Some(key) = self.sink.key(&view) else {
+            return false;
+        };
+        if !self.presence.insert(key, date, self.plan.periods) {
+            return false;
+        }
+        let d = self.sink.apply(key, &view, self.plan.periods, 1);
+        self.tally.add_disposed(d, gmv);
+        self.days.mark(date, self.plan.periods);
+        true
+    }
+
+    /// The header row agrees with the header the careful path read (text cells).
+    fn header_matches(&self, row: &[(usize, Val)]) -> bool {
+        row.iter().all(|(col, v)| match v {
+            Val::Text(t) => self
+                .plan
+                .header
+                .get(*col)
+                .is_some_and(|h| h.as_bytes() == *t),
+            Val::Empty => self.plan.header.get(*col).is_none_or(|h| h.is_empty()),
+            Val::Number(..) => true,
+        })
+    }
+
+    fn date(&self, v: Val) -> Option<NaiveDate> {
+        match v {
+            Val::Text(t) => parse_date_bytes(trim_bytes(t)),
+            Val::Number(text, style) if self.parts.style(style) == Style::Date => {
+                let f = float(text)?;
+                let d = calamine::ExcelDateTime::new(
+                    f,
+                    calamine::ExcelDateTimeType::DateTime,
+                    self.parts.is_1904,
+                );
+                let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
+                if (h, min, s, ms) != (0, 0, 0, 0) {
+                    return None;
+                }
+                NaiveDate::from_ymd_opt(y.into(), m.into(), day.into())
+            }
+            _ => None,
+        }
+    }
+
+    fn cents(&self, v: Val) -> Option<i64> {
+        match v {
+            Val::Text(t) => parse_cents_bytes(trim_bytes(t)).ok(),
+            Val::Number(text, style) if self.parts.style(style) == Style::Number => {
+                if shown_as_written(text) {
+                    return parse_cents_bytes(text).ok();
+                }
+                let shown = Cell::Float(float(text)?)
+                    .text(Some(Kind::Money), Numbers::Dollars)
+                    .ok()?;
+                parse_cents_bytes(shown.as_bytes()).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A number as XML writes it: `-?digits[.digits][e±digits]`.
+fn is_number(b: &[u8]) -> bool {
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn float(text: &[u8]) -> Option<f64> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// Whether the careful path would show this number as written: digits with at most two
+/// decimals and at most 15 significant digits (a double holds those exactly as shown).
+fn shown_as_written(b: &[u8]) -> bool {
+    let (int, frac) = match memchr::memchr(b'.', b) {
+        Some(i) if i + 1 < b.len() => (&b[..i], &b[i + 1..]),
+        Some(_) => return false,
+        None => (b, &b[..0]),
+    };
+    let significant = int.iter().skip_while(|d| **d == b'0').count() + frac.len();
+    !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.len() <= 2
+        && frac.iter().all(u8::is_ascii_digit)
+        && significant <= 15
+}
+
+/// `B12` → (column 1, row 12).
+fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let mut col = 0usize;
+    for b in &r[..letters] {
+        col = col * 26 + usize::from(b - b'A') + 1;
+    }
+    let row = number::<u64>(&r[letters..])?;
+    Some((col - 1, row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loads `dir` as a run would (two threads, hashes) and returns gmv_daily's report and
+    /// every seller's sums, as text to compare.
+    fn load(dir: &std::path::Path) -> String {
+        let book = crate::book::Book::embedded();
+        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        let opts = crate::input::Options {
+            mode: crate::input::Mode::Strict,
+            progress: false,
+            adjust: None,
+            threads: 2,
+            hashes: true,
+            every_error: false,
+        };
+        let data = crate::input::load(dir, &periods, &opts).unwrap();
+        assert!(data.errors.is_empty(), "{:?}", data.errors);
+        let report = &data.files[&crate::input::InputFile::GmvDaily];
+        let mut out = format!("{:?} {:?}\n", report.rows, report.gmv);
+        for (id, p) in &data.partners {
+            for (seller, sums) in &p.sellers {
+                out.push_str(&format!("{id} {seller} {:?}\n", sums.windows));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn workbooks_are_summed_on_the_fast_path_as_their_csv_is() {
+        for (constant_memory, third) in [(false, "S3"), (true, "S 3"), (true, "S&3")] {
+            let rows = [
+                ("2025-07-01", "P1", "S1", "1234.56"),
+                ("2025-10-02", "P1", "S2", "7"),
+                ("2025-11-13", "P2", "S1", "10.05"),
+                ("2025-12-31", "P 3", third, "999999.99"),
+            ];
+            let csv_dir = tempfile::tempdir().unwrap();
+            let mut csv = String::from(
+                "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n",
+            );
+            for (d, p, s, g) in rows {
+                csv.push_str(&format!("{d},{p},\"{s}\",{g},0,{g},1\n"));
+            }
+            std::fs::write(csv_dir.path().join("gmv_daily.csv"), csv).unwrap();
+            let expected = load(csv_dir.path());
+            {
+                let dir = tempfile::tempdir().unwrap();
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = if constant_memory {
+                    book.add_worksheet_with_constant_memory().unwrap()
+                } else {
+                    book.add_worksheet()
+                };
+                let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+                let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
+                let header = [
+                    "Date",
+                    "Partner ID",
+                    "seller_id",
+                    "gmv",
+                    "short_video_gmv",
+                    "live_gmv",
+                    "affiliate_gmv",
+                    "note",
+                ];
+                for (c, h) in header.iter().enumerate() {
+                    sheet.write_string(0, c as u16, *h).unwrap();
+                }
+                for (r, (d, p, s, g)) in rows.iter().enumerate() {
+                    let line = r as u32 + 1;
+                    if r % 2 == 0 {
+                        let day = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+                        let serial =
+                            (day - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days();
+                        sheet
+                            .write_number_with_format(line, 0, serial as f64, &date)
+                            .unwrap();
+                    } else {
+                        sheet.write_string(line, 0, *d).unwrap();
+                    }
+                    sheet.write_string(line, 1, *p).unwrap();
+                    sheet.write_string(line, 2, *s).unwrap();
+                    sheet
+                        .write_number(line, 3, g.parse::<f64>().unwrap())
+                        .unwrap();
+                    sheet.write_number(line, 4, 0.0).unwrap();
+                    sheet
+                        .write_number_with_format(line, 5, g.parse::<f64>().unwrap(), &money)
+                        .unwrap();
+                    sheet.write_string(line, 6, " $1.00 ").unwrap();
+                    sheet.write_string(line, 7, "n/a").unwrap();
+                }
+                book.save(dir.path().join("gmv_daily.xlsx")).unwrap();
+                let before = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let got = load(dir.path());
+                let after = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                // `S&3` is written with an entity: the careful path reads it.
+                let fast = !third.contains('&');
+                assert_eq!(after > before, fast, "{constant_memory} {third}");
+                assert_eq!(got, expected, "{constant_memory} {third}");
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_written_plainly_are_what_the_careful_path_shows() {
+        let careful = |text: &str| {
+            let f: f64 = text.parse().unwrap();
+            Cell::Float(f)
+                .text(Some(Kind::Money), Numbers::Dollars)
+                .ok()
+                .and_then(|s| parse_cents_bytes(s.as_bytes()).ok())
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let digits = (seed % 14) as u32;
+            let int = (seed >> 8) % 10u64.pow(digits);
+            let text = match (seed >> 60) % 3 {
+                0 => format!("{int}"),
+                1 => format!("{int}.{}", (seed >> 20) % 10),
+                _ => format!("{int}.{:02}", (seed >> 20) % 100),
+            };
+            if shown_as_written(text.as_bytes()) {
+                assert_eq!(
+                    parse_cents_bytes(text.as_bytes()).ok(),
+                    careful(&text),
+                    "{text}"
+                );
+            }
+        }
+        assert!(shown_as_written(b"14285.19"));
+        assert!(shown_as_written(b"0.05"));
+        assert!(!shown_as_written(b"1234.5678"));
+        assert!(!shown_as_written(b"1.5E3"));
+        assert!(!shown_as_written(b"12."));
+        assert!(!shown_as_written(b"1234567890123.456"));
+    }
+
+    #[test]
+    fn tags_and_attributes_are_read_strictly() {
+        let t = tag(b"<c r=\"B2\" s='1' t=\"a>b\"/>", 0).unwrap();
+        assert_eq!(t.name, b"c");
+        assert!(t.empty && !t.closing);
+        let [r, s, ty] = pick(t.attrs, [b"r".as_slice(), b"s", b"t"]).unwrap();
+        assert_eq!(
+            (r, s, ty),
+            (Some(&b"B2"[..]), Some(&b"1"[..]), Some(&b"a>b"[..]))
+        );
+        assert!(tag(b"<!-- x -->", 0).is_none());
+        assert!(tag(b"<c r=\"A1\"", 0).is_none());
+        assert!(pick(b" r=\"A1\" x:r=\"A2\"", [b"r".as_slice()]).is_none());
+        assert!(pick(b" r=\"A1\" r=\"A2\"", [b"r".as_slice()]).is_none());
+        assert_eq!(cell_ref(b"AA10"), Some((26, 10)));
+        assert_eq!(cell_ref(b"a1"), None);
+    }
+
+    #[test]
+    fn only_certain_formats_are_dates_or_numbers() {
+        assert_eq!(custom_style(b"yyyy-mm-dd"), Style::Date);
+        assert_eq!(custom_style(b"d/m/yyyy"), Style::Date);
+        assert_eq!(custom_style(b"#,##0.00"), Style::Number);
+        assert_eq!(custom_style(b"\"$\"#,##0.00"), Style::Number);
+        assert_eq!(custom_style(b"[$$-409]#,##0.00"), Style::Unknown);
+        assert_eq!(custom_style(b"yyyy-mm-dd hh:mm"), Style::Unknown);
+        assert_eq!(builtin_style(b"14"), Style::Date);
+        assert_eq!(builtin_style(b"014"), Style::Unknown);
+        assert_eq!(builtin_style(b"4"), Style::Number);
+        assert_eq!(builtin_style(b"46"), Style::Unknown);
+    }
+
+    #[test]
+    fn shared_strings_keep_their_places_whatever_their_shape() {
+        let xml = b"<sst><si><t>P1</t></si><si><r><t>a</t></r></si><si/>\
+                    <si><t xml:space=\"preserve\"> S 1 </t></si><si><t>A&amp;B</t></si>\
+                    <si><t>\n x \n</t></si></sst>";
+        let strings = shared_strings(xml).unwrap();
+        assert_eq!(
+            strings,
+            vec![
+                Some(b"P1".to_vec()),
+                None,
+                Some(Vec::new()),
+                Some(b" S 1 ".to_vec()),
+                None,
+                Some(b"x".to_vec()),
+            ]
+        );
+        assert!(shared_strings(b"<sst><!-- <si> --><si><t>a</t></si></sst>").is_none());
+    }
+}

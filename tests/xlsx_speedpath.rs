@@ -1,0 +1,239 @@
+//! A workbook read on the fast path (the sheet's XML summed as it is inflated) pays, counts
+//! and refuses exactly what the careful path (calamine, cell by cell) does: the same
+//! workbook is run both ways (`TSP_PAYOUT_TEST_CAREFUL` keeps to the careful path) and
+//! every output compared byte for byte. Rows the fast path cannot take (a bad cell, a
+//! duplicate key) are named by sheet cell or sheet row either way.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Writes gmv_daily.xlsx (sheet "Daily") with the sample's rows: dates alternately as
+/// date serials and as text, amounts in turn as numbers, plain text and `$1,234.56`
+/// text, the partner column named "Partner ID" and affiliate_gmv "Creator-attributed GMV"
+/// (mapped by columns.toml), and a column the tool does not read. `edit` may change a row
+/// (its fields as text) before it is written.
+fn sample_workbook(dir: &Path, edit: impl Fn(usize, &mut Vec<String>)) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let rows = read_csv(&fixture().join("gmv_daily.csv"));
+    let columns = GMV_HEADER.trim_end().split(',').collect::<Vec<_>>();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Daily").unwrap();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let money = Format::new().set_num_format("#,##0.00");
+    for (c, name) in columns.iter().enumerate() {
+        let shown = match *name {
+            "partner_id" => "Partner ID",
+            "affiliate_gmv" => "Creator-attributed GMV",
+            other => other,
+        };
+        sheet.write_string(0, c as u16, shown).unwrap();
+    }
+    sheet
+        .write_string(0, columns.len() as u16, "Region")
+        .unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        let mut cells: Vec<String> = columns.iter().map(|c| row[*c].clone()).collect();
+        edit(r, &mut cells);
+        let line = r as u32 + 1;
+        for (c, value) in cells.iter().enumerate() {
+            let col = c as u16;
+            let day = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d");
+            match (c, day) {
+                (0, Ok(d)) if r % 2 == 0 => {
+                    let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+                    let serial = (d - base).num_days() as f64;
+                    sheet.write_number_with_format(line, col, serial, &date)
+                }
+                (3.., _) => match (r % 3, value.parse::<f64>()) {
+                    (0, Ok(n)) => sheet.write_number_with_format(line, col, n, &money),
+                    (1, Ok(n)) if !value.contains('.') || value.ends_with('0') => {
+                        sheet.write_number(line, col, n)
+                    }
+                    (2, Ok(_)) => sheet.write_string(line, col, format!("${value}")),
+                    _ => sheet.write_string(line, col, value),
+                },
+                _ => sheet.write_string(line, col, value),
+            }
+            .unwrap();
+        }
+        sheet
+            .write_string(line, columns.len() as u16, "US")
+            .unwrap();
+    }
+    book.save(dir.join("gmv_daily.xlsx")).unwrap();
+    for other in ["partners.csv", "partner_tiers.csv", "creators.csv"] {
+        std::fs::copy(fixture().join(other), dir.join(other)).unwrap();
+    }
+    std::fs::write(
+        dir.join("columns.toml"),
+        "[gmv_daily]\naffiliate_gmv = [\"Affiliate GMV\", \"Creator-attributed GMV\"]\n",
+    )
+    .unwrap();
+}
+
+/// A run's outputs (every file of OUT but the manifest's timestamps), stderr and exit code.
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+    stdout: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+fn run(dir: &Path, careful: bool, args: &[&str]) -> Run {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    if careful {
+        cmd.env("TSP_PAYOUT_TEST_CAREFUL", "1");
+    }
+    let result = cmd
+        .env("TSP_PAYOUT_THREADS", "2")
+        .arg("calc")
+        .arg(dir)
+        .arg("--out")
+        .arg(out.path().join("run"))
+        .args(args)
+        .output()
+        .unwrap();
+    let mut files = Vec::new();
+    for name in ["payouts.csv", "rejects.csv"] {
+        if let Ok(bytes) = std::fs::read(out.path().join("run").join(name)) {
+            files.push((name.to_string(), bytes));
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(out.path().join("run/manifest.json")) {
+        let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for key in ["generated_at", "created_at", "outputs"] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        files.push(("manifest.json".into(), doc.to_string().into_bytes()));
+    }
+    let out_dir = out.path().display().to_string();
+    Run {
+        code: result.status.code(),
+        stderr: String::from_utf8_lossy(&result.stderr).replace(&out_dir, "OUT"),
+        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+        files,
+    }
+}
+
+/// Runs `dir` both ways and checks they agree on everything; returns the fast run.
+fn both_ways(dir: &Path, args: &[&str]) -> Run {
+    let fast = run(dir, false, args);
+    let careful = run(dir, true, args);
+    assert_eq!(
+        fast.code, careful.code,
+        "{}\n{}",
+        fast.stderr, careful.stderr
+    );
+    assert_eq!(fast.stderr, careful.stderr);
+    assert_eq!(fast.stdout, careful.stdout);
+    assert_eq!(fast.files.len(), careful.files.len());
+    for ((name, a), (_, b)) in fast.files.iter().zip(&careful.files) {
+        assert!(a == b, "{name} differs between the two paths");
+    }
+    fast
+}
+
+#[test]
+fn a_clean_workbook_pays_the_same_on_both_paths_and_as_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_workbook(dir.path(), |_, _| {});
+    let fast = both_ways(dir.path(), &["--allow-gaps"]);
+    assert_eq!(fast.code, Some(0), "{}", fast.stderr);
+    assert!(
+        fast.stderr
+            .contains("gmv_daily.xlsx         rows 9304 = 9304"),
+        "{}",
+        fast.stderr
+    );
+    // And as the CSV files pay.
+    let csv = tempfile::tempdir().unwrap();
+    for name in [
+        "gmv_daily.csv",
+        "partners.csv",
+        "partner_tiers.csv",
+        "creators.csv",
+    ] {
+        std::fs::copy(fixture().join(name), csv.path().join(name)).unwrap();
+    }
+    let from_csv = run(csv.path(), false, &["--allow-gaps"]);
+    assert_eq!(fast.files[0], from_csv.files[0], "payouts.csv");
+}
+
+#[test]
+fn a_bad_cell_is_named_by_its_sheet_cell_on_both_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sheet row 11 (the 10th data row, written as numbers): gmv with four decimals.
+    sample_workbook(dir.path(), |r, cells| {
+        if r == 9 {
+            cells[3] = "1234.5678".into();
+        }
+    });
+    let strict = both_ways(dir.path(), &["--allow-gaps"]);
+    assert_eq!(strict.code, Some(65));
+    assert!(
+        strict.stderr.contains(
+            "gmv_daily.xlsx: Daily!D11: column gmv: 1234.5678 has more than two decimals"
+        ),
+        "{}",
+        strict.stderr
+    );
+    let skip = both_ways(
+        dir.path(),
+        &["--allow-gaps", "--skip-invalid", "--max-rejects", "100%"],
+    );
+    assert_eq!(skip.code, Some(0), "{}", skip.stderr);
+    let rejects = String::from_utf8_lossy(&skip.files[1].1).into_owned();
+    assert!(
+        rejects.contains("gmv_daily.xlsx,11,column gmv: 1234.5678 has more than two decimals,"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_a_workbook_are_named_by_sheet_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = read_csv(&fixture().join("gmv_daily.csv"));
+    let key = |r: usize| {
+        (
+            rows[r]["date"].clone(),
+            rows[r]["partner_id"].clone(),
+            rows[r]["seller_id"].clone(),
+        )
+    };
+    // Data row 30 (sheet row 31) repeats the key of data row 4 (sheet row 5).
+    let (date, partner, seller) = key(3);
+    sample_workbook(dir.path(), |r, cells| {
+        if r == 29 {
+            cells[0] = date.clone();
+            cells[1] = partner.clone();
+            cells[2] = seller.clone();
+        }
+    });
+    let strict = both_ways(dir.path(), &["--allow-gaps"]);
+    assert_eq!(strict.code, Some(65));
+    let text = &strict.stderr;
+    assert!(
+        text.contains(&format!(
+            "gmv_daily.xlsx: Daily row 5: duplicate key (date {date}, partner_id {partner}, seller_id {seller}), also on Daily row 31"
+        )) || text.contains("also on Daily row 31"),
+        "{text}"
+    );
+    assert!(text.contains("also on Daily row 5"), "{text}");
+    assert!(!text.contains("also on line"), "{text}");
+    let skip = both_ways(
+        dir.path(),
+        &["--allow-gaps", "--skip-invalid", "--max-rejects", "100%"],
+    );
+    assert_eq!(skip.code, Some(0), "{}", skip.stderr);
+    let rejects = String::from_utf8_lossy(&skip.files[1].1).into_owned();
+    assert!(
+        rejects.contains("gmv_daily.xlsx,5,\"duplicate key"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("gmv_daily.xlsx,31,\"duplicate key"),
+        "{rejects}"
+    );
+}
