@@ -97,6 +97,8 @@ pub(super) enum Meaning {
     Decimal(u32),
     /// Integers; cents in an amount column.
     Integer,
+    /// Unsigned integers (INT32 or INT64): read as their bits say, never as negatives.
+    Unsigned,
     Text,
     Bool,
     Float,
@@ -118,10 +120,15 @@ pub(super) fn meaning(col: &ColumnDescPtr) -> Meaning {
             })
         }
         Some(LogicalType::String | LogicalType::Enum | LogicalType::Json) => return Meaning::Text,
+        Some(LogicalType::Integer(int)) if !int.is_signed => return Meaning::Unsigned,
         _ => {}
     }
     match col.converted_type() {
         ConvertedType::DATE => return Meaning::Date,
+        ConvertedType::UINT_8
+        | ConvertedType::UINT_16
+        | ConvertedType::UINT_32
+        | ConvertedType::UINT_64 => return Meaning::Unsigned,
         ConvertedType::DECIMAL => return Meaning::Decimal(col.type_scale().max(0) as u32),
         ConvertedType::TIMESTAMP_MILLIS => return Meaning::Timestamp(1_000),
         ConvertedType::TIMESTAMP_MICROS => return Meaning::Timestamp(1_000_000),
@@ -281,7 +288,13 @@ impl Column {
         };
         match &self.values {
             Values::Bool(v) => Cell::Bool(v[k]),
+            Values::I32(v) if m == Meaning::Unsigned => int((v[k] as u32).into()),
             Values::I32(v) => int(v[k].into()),
+            Values::I64(v) if m == Meaning::Unsigned => match i64::try_from(v[k] as u64) {
+                Ok(v) => int(v),
+                // Past i64: never an amount, and an id as its digits.
+                Err(_) => Cell::Text((v[k] as u64).to_string()),
+            },
             Values::I64(v) => int(v[k]),
             Values::F32(v) => Cell::Float(v[k].into()),
             Values::F64(v) => Cell::Float(v[k]),
@@ -528,7 +541,10 @@ pub(super) mod fast {
 
         fn int(&self, i: usize) -> Option<i64> {
             match &self.buf {
+                Buf::I32(v) if self.meaning == Meaning::Unsigned => Some((v[i] as u32).into()),
                 Buf::I32(v) => Some(v[i].into()),
+                // An unsigned value past i64 is for the careful path to name.
+                Buf::I64(v) if self.meaning == Meaning::Unsigned => i64::try_from(v[i] as u64).ok(),
                 Buf::I64(v) => Some(v[i]),
                 _ => None,
             }
@@ -549,7 +565,9 @@ pub(super) mod fast {
 
         fn cents(&self, i: usize) -> Option<i64> {
             match self.meaning {
-                Meaning::Integer => Some(self.int(i)?).filter(|c| (0..MAX_CENTS).contains(c)),
+                Meaning::Integer | Meaning::Unsigned => {
+                    Some(self.int(i)?).filter(|c| (0..MAX_CENTS).contains(c))
+                }
                 Meaning::Decimal(scale) => {
                     let unscaled = match &self.buf {
                         Buf::I32(_) | Buf::I64(_) => i128::from(self.int(i)?),

@@ -351,7 +351,9 @@ impl Chunk {
                 let values = buf.get(pos..pos.checked_add(width * n)?)?;
                 pos += width * n;
                 let ints = values.chunks_exact(width).map(|b| {
-                    if width == 4 {
+                    if width == 4 && m == Meaning::Unsigned {
+                        i64::from(u32::from_le_bytes(b.try_into().expect("4 bytes")))
+                    } else if width == 4 {
                         i64::from(i32::from_le_bytes(b.try_into().expect("4 bytes")))
                     } else {
                         i64::from_le_bytes(b.try_into().expect("8 bytes"))
@@ -374,7 +376,7 @@ impl Chunk {
                         }
                     }
                     Converted::Cents(v) => match m {
-                        Meaning::Integer | Meaning::Decimal(2) => {
+                        Meaning::Integer | Meaning::Unsigned | Meaning::Decimal(2) => {
                             v.extend(ints.map(|c| (0..MAX_CENTS).contains(&c).then_some(c)))
                         }
                         Meaning::Decimal(scale) => {
