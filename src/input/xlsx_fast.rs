@@ -324,6 +324,7 @@ struct Tag<'a> {
     end: usize,
 }
 
+#[inline]
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -428,7 +429,10 @@ fn open_tag<'a, const N: usize>(
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let close = memchr::memchr2(quote, b'<', &buf[i + 1..])?;
+        // Values are a few bytes: a plain loop beats a vector search here.
+        let close = buf[i + 1..]
+            .iter()
+            .position(|b| *b == quote || *b == b'<')?;
         if buf[i + 1 + close] != quote {
             return None;
         }
@@ -448,6 +452,7 @@ fn open_tag<'a, const N: usize>(
 }
 
 /// White space from `at` on skipped.
+#[inline]
 fn skip_space(buf: &[u8], mut at: usize) -> usize {
     while at < buf.len() && is_space(buf[at]) {
         at += 1;
@@ -456,6 +461,7 @@ fn skip_space(buf: &[u8], mut at: usize) -> usize {
 }
 
 /// A closing tag `</name>` at `buf[at]`; returns where it ends.
+#[inline(always)]
 fn close_tag(buf: &[u8], at: usize, name: &[u8]) -> Option<usize> {
     let rest = buf.get(at..)?;
     if rest.len() >= name.len() + 3
@@ -530,6 +536,7 @@ fn pick<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> Option<[Option<
 }
 
 /// Digits as a number (at most 18 of them, so nothing overflows).
+#[inline]
 fn number<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
     if b.is_empty() || b.len() > 18 {
         return None;
@@ -926,12 +933,18 @@ impl<'p> RowFinder<'p> {
                     return None;
                 };
                 at = skip_space(buf, end);
-                let t_open = tag(buf, at)?;
-                if t_open.name != b"t" || t_open.closing || t_open.empty {
-                    return None;
-                }
-                let text_end = memchr::memchr(b'<', &buf[t_open.end..])? + t_open.end;
-                let text = t_text(t_open.attrs, &buf[t_open.end..text_end])?;
+                // `<t>` as writers put it, else any shape of the tag.
+                let (attrs, text_start): (&[u8], usize) = if buf[at..].starts_with(b"<t>") {
+                    (b"", at + 3)
+                } else {
+                    let t_open = tag(buf, at)?;
+                    if t_open.name != b"t" || t_open.closing || t_open.empty {
+                        return None;
+                    }
+                    (t_open.attrs, t_open.end)
+                };
+                let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
+                let text = t_text(attrs, &buf[text_start..text_end])?;
                 at = close_tag(buf, text_end, b"t")?;
                 at = close_tag(buf, skip_space(buf, at), b"is")?;
                 let (a, b) = place(text)?;
@@ -1208,6 +1221,7 @@ fn shown_as_written(b: &[u8]) -> bool {
 }
 
 /// `B12` → (column 1, row 12).
+#[inline]
 fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
     let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
     if letters == 0 || letters > 3 {
