@@ -172,6 +172,14 @@ fn run_with(
         outcome.partners.entry(partner_id.clone()).or_default();
     }
     let results = evaluate_all(programs, &ctx);
+    let lines: usize = results
+        .iter()
+        .map(|r| match r {
+            Some((Evaluation::Lines(lines), _)) => lines.len(),
+            _ => 0,
+        })
+        .sum();
+    outcome.lines.reserve_exact(lines);
     for (program, result) in programs.iter().zip(results) {
         let Some((evaluation, not_evaluated)) = result else {
             let file = programs::needs(program.as_ref())
@@ -271,6 +279,9 @@ fn note_gaps(
             }
             // Statements show steps, not the basis: the gap is a figure of its own there.
             if !line.steps.is_empty() {
+                // Room for exactly one more: a doubled figure list per line was a large
+                // run's biggest waste of memory.
+                line.steps.reserve_exact(1);
                 line.steps.push(Step::new(GAP_STEP, note.clone()));
             }
         }

@@ -52,12 +52,15 @@ impl Step {
     }
 
     pub fn child(mut self, step: Step) -> Step {
+        // Figure trees of every partner are held at once: no spare room in them.
+        self.children.reserve_exact(1);
         self.children.push(step);
         self
     }
 
     pub fn children(mut self, steps: impl IntoIterator<Item = Step>) -> Step {
         self.children.extend(steps);
+        self.children.shrink_to_fit();
         self
     }
 }

@@ -108,9 +108,9 @@ fn write_calc_files(
     let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for partner in run.outcome.partners.keys() {
         let info = run.info();
-        files.add_later(
+        files.add_rendered(
             PathBuf::from("statements").join(format!("{}.json", stems[partner.as_str()])),
-            move || report::statement_json(&run.outcome, &info, partner),
+            move |buf| report::statement_json_into(&run.outcome, &info, partner, buf),
         );
     }
     if html {
@@ -144,12 +144,12 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
     for (id, name) in &run.outcome.partners {
         let context = page_context.clone();
         let stem = &stems[id.as_str()];
-        files.add_later(
+        files.add_rendered(
             PathBuf::from("html").join(html::page_file_of(stem)),
-            move || {
+            move |buf| {
                 let (audit, title, period, skipped) = &*context;
                 let lines: Vec<&engine::Line> = run.outcome.lines_of(id).collect();
-                html::partner_page(&PageInput {
+                let page = PageInput {
                     title,
                     period,
                     as_of: run.periods.as_of,
@@ -160,7 +160,8 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
                     skipped,
                     index_href: Some("index.html"),
                     audit,
-                })
+                };
+                html::partner_page_into(&page, buf);
             },
         );
         rows.push(IndexRow {

@@ -5,7 +5,8 @@
 //! (CSV splitting, UTF-8, dates, amounts) can run on a second thread that hands batches of
 //! parsed rows, in file order, to the thread that aggregates; the single-threaded path runs
 //! the very same code in turn, so results are identical.
-//! Amounts are summed as integer cents (`i128`, exact) and become `Money` at the end.
+//! Amounts are summed as integer cents (`i64`, spilling exactly to `i128` past its range)
+//! and become `Money` at the end; per seller only what the programs read is kept.
 //! Duplicate keys are found with one bit per (key, day); the rare duplicate then costs a
 //! second, targeted pass to find and take back the row that came first.
 
@@ -13,6 +14,7 @@ use super::coverage::{Coverage, DayCounts};
 use super::reader::{parse_cents_bytes, parse_date_bytes, Next, Row};
 use super::source::Source;
 use super::split;
+use super::sums::{FIGURES, SELLER_FIGURES};
 use super::{
     Channels, DataError, DataSet, Disposition, ExtraRow, FileReport, GmvRow, Ingest, InputError,
     InputFile, Mode, OnExisting, SellerSums, Tally,
@@ -605,31 +607,78 @@ impl Ingest<'_> {
     }
 }
 
-/// Interns composite keys (ids joined with their lengths, so no separator can collide)
-/// in an open-addressing table over a byte arena: compact and cache-friendly, since the
-/// lookup runs once per row.
+/// Interns composite keys (ids each after their length, so no separator can collide) in
+/// an open-addressing table over a byte arena: compact and cache-friendly, since the
+/// lookup runs once per row. Per key it holds the table's slots, where the key starts and
+/// its bytes, nothing more: hashes are computed again when the table grows.
 #[derive(Default)]
 struct Keys {
     /// Power-of-two table of slots: the high half of the key's hash above its index + 1
     /// (0 = empty), so that a probe reads the table and then only the matching key.
     slots: Vec<u64>,
-    hashes: Vec<u64>,
-    /// Every key's ids, each after its length; checked as UTF-8 when the key is added, and
-    /// read back as strings only once the file is read (no strings per key meanwhile).
+    /// Every key's ids, each after its length (LEB128); checked as UTF-8 when the key is
+    /// added, and read back as strings only once the file is read.
     arena: Vec<u8>,
-    spans: Vec<(u32, u32)>,
+    /// Where each key starts in `arena`; it ends where the next one starts.
+    starts: Vec<u32>,
     buf: Vec<u8>,
+    /// The key found last, and its hash (when found by `get_or_insert`).
     last: usize,
+    last_hash: u64,
+}
+
+/// Appends `len` as LEB128: one byte for any id under 128 bytes.
+fn push_len(buf: &mut Vec<u8>, mut len: usize) {
+    while len >= 0x80 {
+        buf.push(len as u8 | 0x80);
+        len >>= 7;
+    }
+    buf.push(len as u8);
+}
+
+/// Splits a length written by `push_len` off the front of `bytes`.
+fn take_len(bytes: &[u8]) -> (usize, &[u8]) {
+    let (mut len, mut shift) = (0usize, 0);
+    for (i, b) in bytes.iter().enumerate() {
+        len |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return (len, &bytes[i + 1..]);
+        }
+        shift += 7;
+    }
+    unreachable!("lengths are written whole")
+}
+
+fn hash_of(key: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key);
+    h.finish()
 }
 
 impl Keys {
     fn bytes(&self, i: usize) -> &[u8] {
-        let (a, b) = self.spans[i];
-        &self.arena[a as usize..b as usize]
+        let start = self.starts[i] as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.arena.len(), |e| *e as usize);
+        &self.arena[start..end]
     }
 
     fn len(&self) -> usize {
-        self.spans.len()
+        self.starts.len()
+    }
+
+    /// Id `n` of key `i`.
+    fn id(&self, i: usize, n: usize) -> &str {
+        let mut rest = self.bytes(i);
+        for _ in 0..n {
+            let (len, tail) = take_len(rest);
+            rest = &tail[len..];
+        }
+        let (len, tail) = take_len(rest);
+        std::str::from_utf8(&tail[..len]).expect("checked when added")
     }
 
     /// The ids of every key, in the order the keys were added.
@@ -637,8 +686,9 @@ impl Keys {
         (0..self.len()).map(move |i| {
             let mut ids = Vec::new();
             let mut rest = self.bytes(i);
-            while let Some((len, tail)) = rest.split_first_chunk::<4>() {
-                let (id, tail) = tail.split_at(u32::from_le_bytes(*len) as usize);
+            while !rest.is_empty() {
+                let (len, tail) = take_len(rest);
+                let (id, tail) = tail.split_at(len);
                 ids.push(
                     std::str::from_utf8(id)
                         .expect("checked when added")
@@ -654,20 +704,16 @@ impl Keys {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for id in ids {
-            buf.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            push_len(&mut buf, id.len());
             buf.extend_from_slice(id);
         }
-        let hash = {
-            use std::hash::Hasher;
-            let mut h = rustc_hash::FxHasher::default();
-            h.write(&buf);
-            h.finish()
-        };
+        let hash = hash_of(&buf);
         // Exports are often grouped by seller: the same key comes in runs.
         let last = self.last;
-        let i = if last < self.len() && self.hashes[last] == hash && self.bytes(last) == buf {
+        let i = if hash == self.last_hash && last < self.len() && self.bytes(last) == buf {
             Some(last)
         } else {
+            self.last_hash = hash;
             self.find_or_insert(&buf, hash, || {
                 ids.iter().all(|id| std::str::from_utf8(id).is_ok())
             })
@@ -680,7 +726,8 @@ impl Keys {
     fn absorb(&mut self, part: &Keys) -> Vec<usize> {
         (0..part.len())
             .map(|i| {
-                self.find_or_insert(part.bytes(i), part.hashes[i], || true)
+                let key = part.bytes(i);
+                self.find_or_insert(key, hash_of(key), || true)
                     .expect("a part's keys are text")
             })
             .collect()
@@ -716,10 +763,10 @@ impl Keys {
             return None;
         }
         let i = self.len();
-        let start = self.arena.len() as u32;
+        let start = u32::try_from(self.arena.len()).expect("under 4 GiB of distinct keys");
+        u32::try_from(i + 1).expect("under 4 billion distinct keys");
         self.arena.extend_from_slice(key);
-        self.spans.push((start, self.arena.len() as u32));
-        self.hashes.push(hash);
+        self.starts.push(start);
         self.slots[slot] = Self::slot_value(hash, i);
         if self.len() * 2 > self.slots.len() {
             self.grow();
@@ -735,12 +782,13 @@ impl Keys {
     fn grow(&mut self) {
         let mut slots = vec![0u64; self.slots.len() * 2];
         let mask = slots.len() - 1;
-        for (i, hash) in self.hashes.iter().enumerate() {
-            let mut slot = (*hash as usize) & mask;
+        for i in 0..self.len() {
+            let hash = hash_of(self.bytes(i));
+            let mut slot = (hash as usize) & mask;
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = Self::slot_value(*hash, i);
+            slots[slot] = Self::slot_value(hash, i);
         }
         self.slots = slots;
     }
@@ -748,18 +796,75 @@ impl Keys {
 
 const CHANNELS: usize = 4;
 
-/// One key's sums in cents, by window and channel. A window's four sums are one cache line
-/// (aligned), so a row touches one line per window it falls in.
+/// Adds `delta` cents to an `i64` sum. An add that would leave `i64` goes whole to
+/// `spill` under `slot` instead: the exact sum is always the `i64` plus its spill.
+#[inline(always)]
+fn add_cents(
+    sum: &mut i64,
+    delta: i128,
+    spill: &mut FxHashMap<(u32, u8), i128>,
+    slot: impl FnOnce() -> (u32, u8),
+) {
+    if let Some(s) = i64::try_from(delta).ok().and_then(|d| sum.checked_add(d)) {
+        *sum = s;
+    } else {
+        *spill.entry(slot()).or_default() += delta;
+    }
+}
+
+/// One key's figures (`SELLER_FIGURES`) in cents, with its accepted rows and partner.
 #[derive(Clone, Copy, Default)]
-#[repr(align(64))]
-struct KeySums([[i128; CHANNELS]; WINDOW_COUNT]);
+struct KeyFigures {
+    cents: [i64; FIGURES],
+    /// Accepted rows: a key whose every row was rejected (a duplicate) makes no seller,
+    /// and no partner, of the run.
+    accepted: i64,
+    /// Index of the key's partner in `GmvSink::partners`.
+    partner: u32,
+}
+
+/// The windows a row falls in, by day: each distinct set (a class) gets a number, so
+/// a partner's totals take one add per channel per row, whatever windows overlap.
+#[derive(Clone)]
+struct Classes {
+    /// Class + 1 of each window mask (0: a mask no day has).
+    of_mask: [u8; 1 << WINDOW_COUNT],
+    /// The window mask of each class.
+    masks: Vec<u8>,
+}
+
+impl Classes {
+    fn new(periods: &Periods) -> Classes {
+        let mut classes = Classes {
+            of_mask: [0; 1 << WINDOW_COUNT],
+            masks: Vec::new(),
+        };
+        for date in periods.span.dates() {
+            let mask = periods.mask(date);
+            if mask != 0 && classes.of_mask[mask as usize] == 0 {
+                classes.masks.push(mask);
+                classes.of_mask[mask as usize] = classes.masks.len() as u8;
+            }
+        }
+        classes
+    }
+
+    fn of(&self, mask: u8) -> usize {
+        usize::from(self.of_mask[mask as usize]) - 1
+    }
+}
 
 pub(super) struct GmvSink<'a> {
     keys: Keys,
-    sums: Vec<KeySums>,
-    /// Accepted rows per key: a key whose every row was rejected (a duplicate) makes no
-    /// seller, and no partner, of the run.
-    accepted: Vec<i64>,
+    figures: Vec<KeyFigures>,
+    /// Partner ids, one per partner of the keys.
+    partners: Keys,
+    classes: Classes,
+    /// Per partner and class, the channel sums in cents (`classes.masks.len()` per partner).
+    totals: Vec<[i64; CHANNELS]>,
+    /// What left `i64`: by (key, figure), and by (partner, class × channels + channel).
+    spilled: FxHashMap<(u32, u8), i128>,
+    spilled_totals: FxHashMap<(u32, u8), i128>,
     adjust: Option<&'a dyn Adjust>,
 }
 
@@ -773,11 +878,15 @@ fn cents_of(m: Money) -> i64 {
 }
 
 impl<'a> GmvSink<'a> {
-    pub(super) fn new(adjust: Option<&'a dyn Adjust>) -> GmvSink<'a> {
+    pub(super) fn new(adjust: Option<&'a dyn Adjust>, periods: &Periods) -> GmvSink<'a> {
         GmvSink {
             keys: Keys::default(),
-            sums: Vec::new(),
-            accepted: Vec::new(),
+            figures: Vec::new(),
+            partners: Keys::default(),
+            classes: Classes::new(periods),
+            totals: Vec::new(),
+            spilled: FxHashMap::default(),
+            spilled_totals: FxHashMap::default(),
             adjust,
         }
     }
@@ -827,7 +936,7 @@ impl<'a> GmvSink<'a> {
             }
             added.insert((key, row.date), &extra.entry);
             presence.insert(key, row.date, periods);
-            self.accepted[key] += 1;
+            self.figures[key].accepted += 1;
             self.fold(key, &view, periods, 1);
         }
         Ok(())
@@ -873,36 +982,123 @@ impl<'a> GmvSink<'a> {
         if mask == 0 {
             return Disposition::Outside;
         }
-        let sums = &mut self.sums[key].0;
-        for (w, window) in sums.iter_mut().enumerate() {
-            if mask & (1 << w) != 0 {
-                for (total, amount) in window.iter_mut().zip(v.amounts) {
-                    *total += sign * i128::from(amount);
-                }
-            }
+        // Rows are added far more often than taken back: the add is its own code, where
+        // every amount is known to fit an i64.
+        if sign == 1 {
+            self.fold_added(key, mask, v.amounts);
+        } else {
+            self.fold_mask(key, mask, v.amounts.map(|a| sign * i128::from(a)));
         }
         Disposition::Used
     }
 
+    /// Adds a row's amounts without a branch per figure; only when a sum would leave
+    /// `i64` does the row go through `fold_mask`, which spills.
+    #[inline(always)]
+    fn fold_added(&mut self, key: usize, mask: u8, amounts: [i64; CHANNELS]) {
+        let mut overflow = false;
+        let mut figures = self.figures[key].cents;
+        for (i, (w, channel)) in SELLER_FIGURES.iter().enumerate() {
+            // All ones when the figure's window holds the day, else zero.
+            let inside = -i64::from((mask >> *w as usize) & 1);
+            let (sum, o) = figures[i].overflowing_add(amounts[*channel as usize] & inside);
+            figures[i] = sum;
+            overflow |= o;
+        }
+        let at =
+            self.figures[key].partner as usize * self.classes.masks.len() + self.classes.of(mask);
+        let mut totals = self.totals[at];
+        for (total, amount) in totals.iter_mut().zip(amounts) {
+            let (sum, o) = total.overflowing_add(amount);
+            *total = sum;
+            overflow |= o;
+        }
+        if overflow {
+            self.fold_mask(key, mask, amounts.map(i128::from));
+        } else {
+            self.figures[key].cents = figures;
+            self.totals[at] = totals;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fold_mask(&mut self, key: usize, mask: u8, deltas: [i128; CHANNELS]) {
+        let entry = &mut self.figures[key];
+        for (i, (w, channel)) in SELLER_FIGURES.iter().enumerate() {
+            if mask & (1 << *w as usize) != 0 {
+                add_cents(
+                    &mut entry.cents[i],
+                    deltas[*channel as usize],
+                    &mut self.spilled,
+                    || (key as u32, i as u8),
+                );
+            }
+        }
+        let class = self.classes.of(mask);
+        let partner = entry.partner as usize;
+        let at = partner * self.classes.masks.len() + class;
+        for (c, (total, delta)) in self.totals[at].iter_mut().zip(deltas).enumerate() {
+            add_cents(total, delta, &mut self.spilled_totals, || {
+                (partner as u32, (class * CHANNELS + c) as u8)
+            });
+        }
+    }
+
     pub(super) fn finish(self, data: &mut DataSet) {
-        let keys = self.keys.into_ids().zip(self.sums).zip(self.accepted);
-        for ((ids, sums), accepted) in keys {
-            if accepted == 0 {
+        let GmvSink {
+            keys,
+            figures,
+            partners,
+            classes,
+            totals,
+            spilled,
+            spilled_totals,
+            ..
+        } = self;
+        // Each partner's sellers, in one list sized to fit.
+        let mut counts = vec![0usize; partners.len()];
+        for entry in figures.iter().filter(|e| e.accepted != 0) {
+            counts[entry.partner as usize] += 1;
+        }
+        let mut sellers: Vec<Vec<(String, SellerSums)>> =
+            counts.into_iter().map(Vec::with_capacity).collect();
+        for (key, entry) in figures.iter().enumerate() {
+            if entry.accepted == 0 {
                 continue;
             }
-            let mut seller = SellerSums::default();
-            for (w, window) in sums.0.iter().enumerate() {
-                let m = |c: usize| Money::from_cents_sum(window[c]);
-                seller.windows[w] = Channels {
-                    gmv: m(0),
-                    short_video: m(1),
-                    live: m(2),
-                    affiliate: m(3),
-                };
+            let mut cents = entry.cents.map(i128::from);
+            if !spilled.is_empty() {
+                for (i, sum) in cents.iter_mut().enumerate() {
+                    *sum += spilled.get(&(key as u32, i as u8)).copied().unwrap_or(0);
+                }
             }
-            let mut ids = ids.into_iter();
-            let (partner, seller_id) = (ids.next().expect("partner"), ids.next().expect("seller"));
-            data.partner(&partner).sellers.insert(seller_id, seller);
+            let seller_id = keys.id(key, 1).to_string();
+            sellers[entry.partner as usize].push((seller_id, SellerSums::from_cents(cents)));
+        }
+        drop((figures, keys));
+        let per_partner = classes.masks.len();
+        for (p, (ids, list)) in partners.into_ids().zip(sellers).enumerate() {
+            // A partner whose every row was rejected is no partner of the run.
+            if list.is_empty() {
+                continue;
+            }
+            let mut windows = [[0i128; CHANNELS]; WINDOW_COUNT];
+            for (class, mask) in classes.masks.iter().enumerate() {
+                for (c, total) in totals[p * per_partner + class].iter().enumerate() {
+                    let slot = (p as u32, (class * CHANNELS + c) as u8);
+                    let cents =
+                        i128::from(*total) + spilled_totals.get(&slot).copied().unwrap_or(0);
+                    for (w, window) in windows.iter_mut().enumerate() {
+                        if mask & (1 << w) != 0 {
+                            window[c] += cents;
+                        }
+                    }
+                }
+            }
+            let partner = data.partner(&ids[0]);
+            partner.add_totals(&windows);
+            partner.sellers.extend(list);
         }
     }
 }
@@ -919,15 +1115,25 @@ impl DatedSink for GmvSink<'_> {
 
     fn key(&mut self, v: &View) -> Option<usize> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
-        if i == self.sums.len() {
-            self.sums.push(KeySums::default());
-            self.accepted.push(0);
+        if i == self.figures.len() {
+            let partner = self
+                .partners
+                .get_or_insert(&v.ids[..1])
+                .expect("the key's ids are text");
+            if partner * self.classes.masks.len() == self.totals.len() {
+                let more = self.totals.len() + self.classes.masks.len();
+                self.totals.resize(more, [0; CHANNELS]);
+            }
+            self.figures.push(KeyFigures {
+                partner: partner as u32,
+                ..KeyFigures::default()
+            });
         }
         Some(i)
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
-        self.accepted[key] += sign as i64;
+        self.figures[key].accepted += sign as i64;
         match self.adjust {
             None => self.fold(key, v, periods, sign),
             Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
@@ -935,21 +1141,77 @@ impl DatedSink for GmvSink<'_> {
     }
 
     fn part(&self) -> Self {
-        GmvSink::new(self.adjust)
+        GmvSink {
+            keys: Keys::default(),
+            figures: Vec::new(),
+            partners: Keys::default(),
+            classes: self.classes.clone(),
+            totals: Vec::new(),
+            spilled: FxHashMap::default(),
+            spilled_totals: FxHashMap::default(),
+            adjust: self.adjust,
+        }
     }
 
     fn absorb(&mut self, part: Self) -> Vec<usize> {
-        let map = self.keys.absorb(&part.keys);
-        add_values(&mut self.sums, &map, part.sums, |mine, theirs| {
-            for (w, window) in mine.0.iter_mut().zip(theirs.0) {
-                for (total, amount) in w.iter_mut().zip(window) {
-                    *total += amount;
+        let GmvSink {
+            keys,
+            figures,
+            partners,
+            totals,
+            spilled,
+            spilled_totals,
+            ..
+        } = part;
+        let per_partner = self.classes.masks.len();
+        let partner_map = self.partners.absorb(&partners);
+        drop(partners);
+        let grown = self.partners.len() * per_partner;
+        if self.totals.len() < grown {
+            self.totals.resize(grown, [0; CHANNELS]);
+        }
+        for (p, &mine) in partner_map.iter().enumerate() {
+            for class in 0..per_partner {
+                let theirs = totals[p * per_partner + class];
+                let at = mine * per_partner + class;
+                for (c, (total, delta)) in self.totals[at].iter_mut().zip(theirs).enumerate() {
+                    add_cents(total, i128::from(delta), &mut self.spilled_totals, || {
+                        (mine as u32, (class * CHANNELS + c) as u8)
+                    });
                 }
             }
-        });
-        add_values(&mut self.accepted, &map, part.accepted, |mine, theirs| {
-            *mine += theirs
-        });
+        }
+        drop(totals);
+        for ((p, slot), cents) in spilled_totals {
+            *self
+                .spilled_totals
+                .entry((partner_map[p as usize] as u32, slot))
+                .or_default() += cents;
+        }
+        let map = self.keys.absorb(&keys);
+        // The part's keys are not needed past here: free them before the sums grow.
+        drop(keys);
+        for (&i, theirs) in map.iter().zip(figures) {
+            if i == self.figures.len() {
+                self.figures.push(KeyFigures {
+                    partner: partner_map[theirs.partner as usize] as u32,
+                    ..KeyFigures::default()
+                });
+            }
+            let mine = &mut self.figures[i];
+            mine.accepted += theirs.accepted;
+            for (f, (sum, delta)) in mine.cents.iter_mut().zip(theirs.cents).enumerate() {
+                add_cents(sum, i128::from(delta), &mut self.spilled, || {
+                    (i as u32, f as u8)
+                });
+            }
+        }
+        for ((key, f), cents) in spilled {
+            *self
+                .spilled
+                .entry((map[key as usize] as u32, f))
+                .or_default() += cents;
+        }
         map
     }
 }
@@ -1119,5 +1381,187 @@ impl MatchSink {
                 .matched
                 .insert((seller, creator), Money::from_cents_sum(cents));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Channel;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn periods() -> Periods {
+        let book = crate::book::Book::embedded();
+        Periods::new(&book.rules.windows, book.rules.windows.program.end)
+    }
+
+    /// A day in each set of windows the book's days fall in, one before them all and
+    /// one in none of them.
+    const DAYS: [&str; 8] = [
+        "2025-08-15",
+        "2025-10-15",
+        "2025-11-05",
+        "2025-11-20",
+        "2025-12-01",
+        "2025-12-20",
+        "2025-01-01",
+        "2026-06-01",
+    ];
+
+    /// A row: partner, seller, day (index into `DAYS`), amounts, and whether it is taken
+    /// back again (as a duplicate's first row is).
+    type TestRow = (u8, u8, usize, [i64; 4], bool);
+
+    fn amount() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(i64::MAX),
+            Just(i64::MAX - 1),
+            Just(i64::MIN + 1),
+            Just(i64::MIN),
+            Just(-1i64),
+            Just(0i64),
+            any::<i64>(),
+            -100_000i64..100_000,
+        ]
+    }
+
+    fn rows() -> impl Strategy<Value = Vec<TestRow>> {
+        prop::collection::vec(
+            (
+                0u8..3,
+                0u8..4,
+                0..DAYS.len(),
+                prop::array::uniform4(amount()),
+                prop::bool::weighted(0.2),
+            ),
+            0..40,
+        )
+    }
+
+    /// Reads `rows` in `parts` parts (as the fast path does) and merges them.
+    fn read_in_parts(rows: &[TestRow], parts: usize, periods: &Periods) -> DataSet {
+        let first = GmvSink::new(None, periods);
+        let size = rows.len().div_ceil(parts).max(1);
+        let mut sinks: Vec<GmvSink> = Vec::new();
+        for chunk in 0..parts {
+            let mut sink = first.part();
+            for (p, s, day, amounts, back) in rows.iter().skip(chunk * size).take(size) {
+                let (partner, seller) = (format!("P{p}"), format!("S{s}"));
+                let view = View {
+                    date: DAYS[*day].parse().unwrap(),
+                    ids: [partner.as_bytes(), seller.as_bytes(), b""],
+                    amounts: *amounts,
+                };
+                let key = sink.key(&view).unwrap();
+                sink.apply(key, &view, periods, 1);
+                if *back {
+                    sink.apply(key, &view, periods, -1);
+                }
+            }
+            sinks.push(sink);
+        }
+        let mut sinks = sinks.into_iter();
+        let mut merged = sinks.next().unwrap();
+        for part in sinks {
+            merged.absorb(part);
+        }
+        let mut data = DataSet::default();
+        merged.finish(&mut data);
+        data
+    }
+
+    /// By partner: each seller's figures and the partner's totals by window, in cents.
+    type Expected =
+        BTreeMap<String, (BTreeMap<String, [i128; FIGURES]>, [[i128; 4]; WINDOW_COUNT])>;
+
+    /// The figures and totals of `rows`, summed one by one in i128.
+    fn expected(rows: &[TestRow], periods: &Periods) -> Expected {
+        let mut out = Expected::new();
+        for (p, s, day, amounts, back) in rows {
+            if *back {
+                continue;
+            }
+            let mask = periods.mask(DAYS[*day].parse().unwrap());
+            let partner = out.entry(format!("P{p}")).or_default();
+            let seller = partner.0.entry(format!("S{s}")).or_insert([0; FIGURES]);
+            for (i, (w, c)) in SELLER_FIGURES.iter().enumerate() {
+                if mask & (1 << *w as usize) != 0 {
+                    seller[i] += i128::from(amounts[*c as usize]);
+                }
+            }
+            for (w, total) in partner.1.iter_mut().enumerate() {
+                if mask & (1 << w) != 0 {
+                    for (t, a) in total.iter_mut().zip(amounts) {
+                        *t += i128::from(*a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn check(rows: &[TestRow], parts: usize) -> Result<(), TestCaseError> {
+        let periods = periods();
+        let data = read_in_parts(rows, parts, &periods);
+        let want = expected(rows, &periods);
+        let got: Vec<&String> = data.partners.keys().collect();
+        prop_assert_eq!(got, want.keys().collect::<Vec<_>>());
+        for (id, (sellers, totals)) in &want {
+            let partner = &data.partners[id];
+            let got: BTreeMap<String, [i128; FIGURES]> = partner
+                .sellers
+                .iter()
+                .map(|(s, sums)| (s.clone(), sums.cents()))
+                .collect();
+            prop_assert_eq!(&got, sellers);
+            for w in WindowId::ALL {
+                let t = partner.total(w);
+                let m = |c: Channel| Money::from_cents_sum(totals[w as usize][c as usize]);
+                prop_assert_eq!(t.gmv, m(Channel::Gmv));
+                prop_assert_eq!(t.short_video, m(Channel::ShortVideo));
+                prop_assert_eq!(t.live, m(Channel::Live));
+                prop_assert_eq!(t.affiliate, m(Channel::Affiliate));
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Sums near and past what i64 cents hold, added and taken back, in one part or
+        /// merged from two or three, are the exact i128 sums.
+        #[test]
+        fn sums_spill_exactly_and_merge_in_parts(rows in rows()) {
+            for parts in 1..=3 {
+                check(&rows, parts)?;
+            }
+        }
+    }
+
+    #[test]
+    fn a_sum_past_i64_cents_and_back_is_exact() {
+        let max = i64::MAX;
+        let rows: Vec<TestRow> = vec![
+            (0, 0, 1, [max, max, 1, max], false),
+            (0, 0, 2, [max, -max, max, 1], false),
+            (0, 1, 3, [max, 0, 0, 0], false),
+            (0, 0, 3, [-max, max, -max, -max], false),
+            (1, 0, 4, [i64::MIN, i64::MIN, 0, 0], true),
+            (1, 0, 5, [i64::MIN, 5, 0, 0], false),
+            (0, 0, 4, [max, max, max, max], false),
+        ];
+        for parts in 1..=3 {
+            check(&rows, parts).unwrap();
+        }
+        let data = read_in_parts(&rows, 2, &periods());
+        let seller = data.partners["P0"].sellers.get("S0").unwrap();
+        // Oct, Nov, Nov (BFCM), Dec (BFCM): max + max - max + max cents over Q4.
+        let q4 = 2 * i128::from(max);
+        assert_eq!(seller.gmv(WindowId::Q4), Money::from_cents_sum(q4));
+        assert_eq!(seller.live(WindowId::Bfcm), Money::ZERO);
+        assert_eq!(
+            data.partners["P1"].total(WindowId::Q4).gmv,
+            Money::from_cents_sum(i128::from(i64::MIN))
+        );
     }
 }

@@ -15,12 +15,14 @@ mod sniff;
 pub mod source;
 mod split;
 pub mod summary;
+mod sums;
 mod tally;
 mod xlsx;
 mod xlsx_fast;
 
 pub use coverage::Coverage;
 pub use error::{DataError, InputError};
+pub use sums::{Channel, SellerSums, Sellers, SellersIter};
 pub use tally::{FileReport, Tally};
 
 use crate::money::Money;
@@ -125,18 +127,6 @@ impl Channels {
     }
 }
 
-/// One seller's sums per window (cut at the evaluation date).
-#[derive(Clone, Debug, Default)]
-pub struct SellerSums {
-    pub windows: [Channels; WINDOW_COUNT],
-}
-
-impl SellerSums {
-    pub fn get(&self, id: WindowId) -> &Channels {
-        &self.windows[id as usize]
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Creator {
     pub target_list: bool,
@@ -148,21 +138,36 @@ pub struct Creator {
 #[derive(Clone, Debug, Default)]
 pub struct PartnerData {
     pub name: Option<String>,
-    pub sellers: BTreeMap<String, SellerSums>,
+    pub sellers: Sellers,
     /// Tier history `(effective_date, tier)`, sorted by date; rows after the evaluation
     /// date are not included.
     pub tiers: Vec<(NaiveDate, u8)>,
     pub creators: BTreeMap<String, Creator>,
     /// Matched GMV in BFCM per (seller_id, creator_id).
     pub matched: BTreeMap<(String, String), Money>,
+    /// Channel sums over each window across all its sellers (who keep only what the
+    /// programs read of them).
+    totals: [Channels; WINDOW_COUNT],
 }
 
 impl PartnerData {
     /// The partner's channel sums over a window, across all its sellers.
     pub fn total(&self, id: WindowId) -> Channels {
-        self.sellers
-            .values()
-            .fold(Channels::default(), |acc, s| acc.plus(s.get(id)))
+        self.totals[id as usize]
+    }
+
+    /// Adds channel sums in cents, by window, to the partner's totals.
+    fn add_totals(&mut self, windows: &[[i128; 4]; WINDOW_COUNT]) {
+        for (total, cents) in self.totals.iter_mut().zip(windows) {
+            let m = |c: usize| Money::from_cents_sum(cents[c]);
+            let sums = Channels {
+                gmv: m(0),
+                short_video: m(1),
+                live: m(2),
+                affiliate: m(3),
+            };
+            total.add(&sums, false);
+        }
     }
 }
 
@@ -284,14 +289,25 @@ impl DataSet {
     /// Folds one gmv_daily row into the sums, as ingest does (for tests and scenarios).
     pub fn add_gmv_row(&mut self, periods: &Periods, row: &GmvRow) {
         let mask = periods.mask(row.date);
-        let sums = self
-            .partner(&row.partner_id)
-            .sellers
-            .entry(row.seller_id.clone())
-            .or_default();
+        let c = &row.channels;
+        let cents = [c.gmv, c.short_video, c.live, c.affiliate].map(|m| {
+            let cents = m.as_decimal() * rust_decimal::Decimal::ONE_HUNDRED;
+            assert!(cents.fract().is_zero(), "gmv rows are in whole cents: {m}");
+            rust_decimal::prelude::ToPrimitive::to_i128(&cents).expect("whole cents")
+        });
+        let figures = sums::SELLER_FIGURES.map(|(w, channel)| {
+            let inside = mask & (1 << w as usize) != 0;
+            if inside {
+                cents[channel as usize]
+            } else {
+                0
+            }
+        });
+        let partner = self.partner(&row.partner_id);
+        partner.sellers.add(&row.seller_id, figures);
         for id in WindowId::ALL {
             if mask & (1 << id as usize) != 0 {
-                sums.windows[id as usize].add(&row.channels, false);
+                partner.totals[id as usize].add(&row.channels, false);
             }
         }
     }
@@ -382,7 +398,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
                 sink.finish(ingest.data);
             }
             InputFile::GmvDaily => {
-                let mut sink = dated::GmvSink::new(opts.adjust);
+                let mut sink = dated::GmvSink::new(opts.adjust, periods);
                 let mut presence = ingest.dated(&path, &mut sink)?;
                 if let Some(adjust) = opts.adjust {
                     let rows = adjust
@@ -390,6 +406,7 @@ pub fn load(dir: &Path, periods: &Periods, opts: &Options) -> Result<DataSet, In
                         .map_err(InputError::Scenario)?;
                     sink.add_rows(&rows, &mut presence, periods)?;
                 }
+                drop(presence);
                 sink.finish(ingest.data);
             }
         }

@@ -1085,7 +1085,7 @@ mod tests {
             periods: &periods,
             hash: false,
         };
-        let whole = fast::read(&plan, &GmvSink::new(None), parts)?;
+        let whole = fast::read(&plan, &GmvSink::new(None, &periods), parts)?;
         let mut report = super::super::FileReport::absent(InputFile::GmvDaily);
         whole.tally.into_report(&mut report);
         Some((report.rows.read, report.gmv.read))

@@ -468,7 +468,7 @@ mod tests {
         let path = dir.path().join("gmv_daily.csv");
         std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
         with_plan(&path, |plan, _| {
-            read(plan, &GmvSink::new(None), parts).map(|whole| whole.tally.rows.read)
+            read(plan, &GmvSink::new(None, plan.periods), parts).map(|whole| whole.tally.rows.read)
         })
     }
 
@@ -510,7 +510,7 @@ mod tests {
                 .unwrap();
             f.write_all(rows(40).replace("2025-10", "2025-11").as_bytes())
                 .unwrap();
-            let whole = read(plan, &GmvSink::new(None), 2).expect("plain file");
+            let whole = read(plan, &GmvSink::new(None, plan.periods), 2).expect("plain file");
             assert_eq!(whole.tally.rows.read, 500);
             use sha2::Digest;
             let digest = sha2::Sha256::digest(original.as_bytes());
@@ -551,7 +551,7 @@ mod tests {
         let path = dir.path().join("gmv_daily.csv");
         std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
         with_plan(&path, |plan, _| {
-            read(plan, &GmvSink::new(None), parts).map(|whole| {
+            read(plan, &GmvSink::new(None, plan.periods), parts).map(|whole| {
                 let mut data = crate::input::DataSet::default();
                 whole.sink.finish(&mut data);
                 format!("{:?} {:?}", data.partners, whole.tally.rows)

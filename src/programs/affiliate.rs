@@ -59,7 +59,7 @@ pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -
     let mut best_unqualified: Option<SellerCredit> = None;
     // Sellers come in seller_id order, so a strict `>` keeps the smallest id on a tie.
     for (seller_id, sums) in &partner.sellers {
-        let cumulative: Money = through.iter().map(|m| sums.get(*m).affiliate).sum();
+        let cumulative: Money = through.iter().map(|m| sums.affiliate(*m)).sum();
         if !cumulative.is_positive() {
             continue;
         }

@@ -125,8 +125,8 @@ const LIVE: Board = Board {
         parts: p
             .sellers
             .iter()
-            .filter(|(_, s)| s.get(WindowId::Bfcm).live.is_positive())
-            .map(|(id, s)| Step::new(id.clone(), s.get(WindowId::Bfcm).live.human()))
+            .filter(|(_, s)| s.live(WindowId::Bfcm).is_positive())
+            .map(|(id, s)| Step::new(id.clone(), s.live(WindowId::Bfcm).human()))
             .collect(),
     },
 };

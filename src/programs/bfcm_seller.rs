@@ -27,8 +27,8 @@ fn judge<'a>(
     large: &TierTable,
     small: &TierTable,
 ) -> Seller<'a> {
-    let oct_sum = sums.get(WindowId::Oct).gmv;
-    let bfcm_sum = sums.get(WindowId::Bfcm).gmv;
+    let oct_sum = sums.gmv(WindowId::Oct);
+    let bfcm_sum = sums.gmv(WindowId::Bfcm);
     let class = if Exact::average(oct_sum, oct.days()).meets(large_min) {
         Class::Large
     } else {

@@ -178,8 +178,8 @@ impl Program for GmvGrowth {
                         .map(|(id, sums)| {
                             vec![
                                 id.clone(),
-                                sums.get(WindowId::Q3).gmv.plain(),
-                                sums.get(WindowId::Q4).gmv.plain(),
+                                sums.gmv(WindowId::Q3).plain(),
+                                sums.gmv(WindowId::Q4).plain(),
                             ]
                         })
                         .collect(),

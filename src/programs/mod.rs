@@ -209,7 +209,14 @@ pub(crate) struct LineHead<'a> {
 impl LineHead<'_> {
     /// The line; its figure tree is only built when the run shows it.
     pub fn line(&self, amount: Money, basis: String, steps: impl FnOnce() -> Vec<Step>) -> Line {
-        let steps = if self.figures { steps() } else { Vec::new() };
+        let steps = if self.figures {
+            // Held for every partner until the run is written: no spare room.
+            let mut steps = steps();
+            steps.shrink_to_fit();
+            steps
+        } else {
+            Vec::new()
+        };
         Line {
             partner_id: self.partner_id.to_string(),
             program: self.program.id,

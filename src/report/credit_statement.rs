@@ -641,7 +641,7 @@ pub fn html_pages<'a>(
             .cloned()
             .unwrap_or_else(|| super::file_stem(id));
         let context = context.clone();
-        files.add_later(dir.join(html::page_file_of(&stem)), move || {
+        files.add_rendered(dir.join(html::page_file_of(&stem)), move |buf| {
             let (title, period, qtd_label, skipped, label) = &*context;
             // Every ad-credit line of the month: the lines the month total adds up. The page
             // renderer leaves other partners' ids out of the leaderboards.
@@ -649,7 +649,7 @@ pub fn html_pages<'a>(
                 .lines_of(id)
                 .filter(|l| l.kind == Kind::AdCredit && l.period == *label)
                 .collect();
-            html::partner_page(&PageInput {
+            let page = PageInput {
                 title,
                 period,
                 as_of: periods.as_of,
@@ -660,7 +660,8 @@ pub fn html_pages<'a>(
                 skipped,
                 index_href: Some("index.html"),
                 audit,
-            })
+            };
+            html::partner_page_into(&page, buf);
         });
         index_rows.push(IndexRow {
             partner_id: id,

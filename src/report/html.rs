@@ -24,6 +24,10 @@ pub struct Esc<'a>(pub &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Most text has nothing to escape: one pass over its bytes says so.
+        if !needs_escape(self.0) {
+            return f.write_str(self.0);
+        }
         let mut rest = self.0;
         while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
             super::escape::write_html_shown(f, &rest[..i])?;
@@ -38,6 +42,21 @@ impl fmt::Display for Esc<'_> {
         }
         super::escape::write_html_shown(f, rest)
     }
+}
+
+/// Whether [`Esc`] changes `s`: it holds a markup character, or a character that
+/// `escape::is_hidden` hides other than a line break or tab. Only the lead bytes of the
+/// hidden characters past ASCII (U+0080–U+009F, U+061C, U+200E–U+2069) need a look at
+/// the whole character.
+fn needs_escape(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'&' | b'<' | b'>' | b'"' | b'\'' | 0x7f => true,
+        b'\n' | b'\t' => false,
+        0..=0x1f => true,
+        0xc2 | 0xd8 | 0xe2 => s[i..].chars().next().is_some_and(super::escape::is_hidden),
+        _ => false,
+    })
 }
 
 /// `&`, `<`, `>`, `"` and `'` as character references.
@@ -368,7 +387,14 @@ impl Doc {
 /// One partner's statement: header, summary by program with the cash and ad-credit totals,
 /// each line with its basis, detail table and steps, and the audit footer.
 pub fn partner_page(input: &PageInput) -> String {
-    let mut doc = Doc(String::with_capacity(16 * 1024));
+    let mut buf = Vec::with_capacity(16 * 1024);
+    partner_page_into(input, &mut buf);
+    String::from_utf8(buf).expect("HTML is UTF-8")
+}
+
+/// [`partner_page`] appended to `buf` (a buffer reused from page to page).
+pub fn partner_page_into(input: &PageInput, buf: &mut Vec<u8>) {
+    let mut doc = Doc(String::from_utf8(std::mem::take(buf)).expect("a buffer of UTF-8 text"));
     let shown_name = if input.partner_name.is_empty() {
         input.partner_id
     } else {
@@ -464,7 +490,7 @@ pub fn partner_page(input: &PageInput) -> String {
     }
     doc.skipped(input.skipped);
     doc.audit(input.audit);
-    doc.0
+    *buf = doc.0.into_bytes();
 }
 
 /// The index of all partners with their amounts and a totals row.
@@ -548,6 +574,21 @@ mod tests {
             "a\\u{202e}b\\u{1b}&lt;\\u{2066}\nc"
         );
         assert_eq!(escape_html(""), "");
+    }
+
+    /// The quick check agrees with the escaping itself, character by character.
+    #[test]
+    fn text_is_left_alone_exactly_when_nothing_in_it_is_escaped() {
+        let mut samples: Vec<String> = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        samples
+            .extend(["", "plain", "é名\n\t", "\u{85}", "\u{2069}x", "\u{206a}"].map(String::from));
+        for s in &samples {
+            let escaped = escape_html(s);
+            assert_eq!(needs_escape(s), escaped != *s, "{s:?}");
+        }
     }
 
     #[test]

@@ -71,15 +71,14 @@ pub const CSV_BOM: &str = "\u{feff}";
 
 /// A CSV output, starting with [`CSV_BOM`].
 pub(crate) fn csv_string(write: impl FnOnce(&mut CsvOut) -> csv::Result<()>) -> String {
+    // The mark goes in first: the text is never copied.
     let mut w = CsvOut(
         csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new()),
+            .from_writer(CSV_BOM.as_bytes().to_vec()),
     );
     write(&mut w).expect("writing CSV to memory");
-    let text =
-        String::from_utf8(w.0.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text");
-    format!("{CSV_BOM}{text}")
+    String::from_utf8(w.0.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 text")
 }
 
 /// payouts.csv: one row per (partner, program, period).
@@ -210,24 +209,166 @@ fn pretty(v: &Value) -> String {
 
 /// statements/<partner_id>.json: everything about one partner, with each line's figures.
 pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
-    let name = outcome
-        .partners
-        .get(partner_id)
-        .cloned()
-        .unwrap_or_default();
-    let lines: Vec<&Line> = outcome.lines_of(partner_id).collect();
-    let doc = json!({
-        "partner_id": partner_id,
-        "partner_name": name,
-        "as_of": info.as_of.to_string(),
-        "book": { "name": info.book.rules.book.name, "sha256": info.book.sha256 },
-        "totals": totals(outcome, Some(partner_id)),
-        "by_program": by_program(outcome, partner_id),
-        "lines": lines,
-        "skipped": skips(&outcome.skipped),
-        "not_evaluated": skips(&outcome.not_evaluated),
-    });
-    pretty(&doc)
+    let mut buf = Vec::new();
+    statement_json_into(outcome, info, partner_id, &mut buf);
+    String::from_utf8(buf).expect("JSON is UTF-8")
+}
+
+/// [`statement_json`] written into `buf`, straight from the lines (no JSON tree is built).
+/// Objects list their keys in sorted order, as the JSON trees of the other outputs do.
+pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, buf: &mut Vec<u8>) {
+    let partner_name = outcome.partners.get(partner_id).map_or("", String::as_str);
+    let mut by_program: Vec<(&str, Money)> = outcome
+        .evaluated()
+        .map(|p| (p.id, outcome.program_total(partner_id, p.id)))
+        .collect();
+    by_program.sort_by(|a, b| a.0.cmp(b.0));
+    by_program.dedup_by(|b, a| a.0 == b.0);
+    let doc = sorted::Statement {
+        as_of: info.as_of.to_string(),
+        book: sorted::BookRef {
+            name: &info.book.rules.book.name,
+            sha256: &info.book.sha256,
+        },
+        by_program: sorted::Pairs(&by_program),
+        lines: sorted::Lines(outcome.lines_of(partner_id).as_slice()),
+        not_evaluated: &outcome.not_evaluated,
+        partner_id,
+        partner_name,
+        skipped: &outcome.skipped,
+        totals: sorted::Totals {
+            ad_credit: outcome.total(Some(partner_id), Kind::AdCredit),
+            cash: outcome.total(Some(partner_id), Kind::Cash),
+        },
+    };
+    let mut ser = serde_json::Serializer::pretty(&mut *buf);
+    doc.serialize(&mut ser).expect("JSON of plain data");
+    buf.push(b'\n');
+}
+
+/// A statement's JSON as the serializer writes it: every object's keys in sorted order,
+/// byte for byte what `serde_json::Value` (a sorted map) prints for the same data.
+mod sorted {
+    use crate::engine::{Detail, Line, Skip, Step};
+    use crate::money::Money;
+    use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
+    use serde::{Serialize, Serializer};
+
+    #[derive(Serialize)]
+    pub struct Statement<'a> {
+        pub as_of: String,
+        pub book: BookRef<'a>,
+        pub by_program: Pairs<'a>,
+        pub lines: Lines<'a>,
+        pub not_evaluated: &'a [Skip],
+        pub partner_id: &'a str,
+        pub partner_name: &'a str,
+        pub skipped: &'a [Skip],
+        pub totals: Totals,
+    }
+
+    #[derive(Serialize)]
+    pub struct BookRef<'a> {
+        pub name: &'a str,
+        pub sha256: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Totals {
+        pub ad_credit: Money,
+        pub cash: Money,
+    }
+
+    /// A map given as pairs already in key order.
+    pub struct Pairs<'a>(pub &'a [(&'a str, Money)]);
+
+    impl Serialize for Pairs<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in self.0 {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
+    }
+
+    pub struct Lines<'a>(pub &'a [Line]);
+
+    impl Serialize for Lines<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for l in self.0 {
+                seq.serialize_element(&LineOut(l))?;
+            }
+            seq.end()
+        }
+    }
+
+    /// A line as `Line` serializes, its keys sorted.
+    struct LineOut<'a>(&'a Line);
+
+    impl Serialize for LineOut<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let l = self.0;
+            let mut st = s.serialize_struct("Line", 9)?;
+            st.serialize_field("amount", &l.amount)?;
+            st.serialize_field("basis", &l.basis)?;
+            if let Some(d) = &l.detail {
+                st.serialize_field("detail", &DetailOut(d))?;
+            }
+            st.serialize_field("kind", &l.kind)?;
+            st.serialize_field("partner_id", &l.partner_id)?;
+            st.serialize_field("period", &l.period)?;
+            st.serialize_field("program", l.program)?;
+            st.serialize_field("provisional", &l.provisional)?;
+            if !l.steps.is_empty() {
+                st.serialize_field("steps", &Steps(&l.steps))?;
+            }
+            st.end()
+        }
+    }
+
+    struct DetailOut<'a>(&'a Detail);
+
+    impl Serialize for DetailOut<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Detail", 3)?;
+            st.serialize_field("columns", &self.0.columns)?;
+            st.serialize_field("rows", &self.0.rows)?;
+            st.serialize_field("title", &self.0.title)?;
+            st.end()
+        }
+    }
+
+    struct Steps<'a>(&'a [Step]);
+
+    impl Serialize for Steps<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for step in self.0 {
+                seq.serialize_element(&StepOut(step))?;
+            }
+            seq.end()
+        }
+    }
+
+    struct StepOut<'a>(&'a Step);
+
+    impl Serialize for StepOut<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let step = self.0;
+            let mut st = s.serialize_struct("Step", 4)?;
+            if !step.children.is_empty() {
+                st.serialize_field("children", &Steps(&step.children))?;
+            }
+            st.serialize_field("label", &step.label)?;
+            if let Some(source) = &step.source {
+                st.serialize_field("source", source)?;
+            }
+            st.serialize_field("value", &step.value)?;
+            st.end()
+        }
+    }
 }
 
 fn tally_json<T: Serialize>(t: &Tally<T>) -> Value {
@@ -399,6 +540,80 @@ fn stem(partner_id: &str, hashed: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The statement as a JSON tree printed it: the reference the direct writer must match.
+    fn statement_by_tree(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
+        let name = outcome
+            .partners
+            .get(partner_id)
+            .cloned()
+            .unwrap_or_default();
+        let lines: Vec<&Line> = outcome.lines_of(partner_id).collect();
+        pretty(&json!({
+            "partner_id": partner_id,
+            "partner_name": name,
+            "as_of": info.as_of.to_string(),
+            "book": { "name": info.book.rules.book.name, "sha256": info.book.sha256 },
+            "totals": totals(outcome, Some(partner_id)),
+            "by_program": by_program(outcome, partner_id),
+            "lines": lines,
+            "skipped": skips(&outcome.skipped),
+            "not_evaluated": skips(&outcome.not_evaluated),
+        }))
+    }
+
+    #[test]
+    fn statements_are_written_as_the_json_tree_printed_them() {
+        use crate::engine::{Detail, Step};
+        let book = Book::embedded();
+        let mut gmv = Line::of_dollars("P1", "gmv_growth", "q4", Kind::Cash, 5_000);
+        gmv.basis = "a \"quoted\" basis \u{1b} é\n".into();
+        gmv.provisional = true;
+        gmv.partner_basis = Some("not in the JSON".into());
+        gmv.steps = vec![
+            Step::new("Q3 window", "2025-07-01..2025-09-30").source("book windows.q3"),
+            Step::new("tier", "1 of 4")
+                .child(Step::new("exact test", "met").child(Step::new("deep", "x")))
+                .child(Step::new("no source", "")),
+        ];
+        gmv.detail = Some(
+            Detail::new(
+                "sellers",
+                &["seller_id", "q4_gmv"],
+                vec![vec!["S1".into(), "1.00".into()], vec![]],
+            )
+            .amounts(&["q4_gmv"]),
+        );
+        let credit = Line::of_dollars("P1", "short_video_top15", "2025-10", Kind::AdCredit, -3);
+        let other = Line::of_dollars("P2", "gmv_growth", "q4", Kind::Cash, 7);
+        let outcome = Outcome {
+            lines: vec![gmv, credit, other],
+            skipped: vec![Skip {
+                program: "bfcm_live_championship",
+                reason: "no live_sessions.csv".into(),
+            }],
+            not_evaluated: Vec::new(),
+            partners: [("P1", "Acme <Co>"), ("P2", ""), ("P3", "none")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .into_iter()
+                .collect(),
+            programs: crate::programs::registry().to_vec(),
+        };
+        let info = RunInfo {
+            as_of: "2025-12-31".parse().unwrap(),
+            book: &book,
+        };
+        for partner in ["P1", "P2", "P3", "P4"] {
+            let mut buf = b"left over from the last file".to_vec();
+            buf.clear();
+            statement_json_into(&outcome, &info, partner, &mut buf);
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                statement_by_tree(&outcome, &info, partner),
+                "{partner}"
+            );
+        }
+    }
 
     #[test]
     fn file_stems_cannot_escape() {
