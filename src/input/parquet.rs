@@ -458,7 +458,7 @@ pub(super) mod fast {
     /// Rows decoded at once per column: bounds memory whatever the row group's size.
     const BATCH: usize = 1 << 16;
 
-    use super::pages::{Chunk, Converted, Role, MAX_CENTS};
+    use super::pages::{scaled_cents, Chunk, Converted, Role, MAX_CENTS};
 
     enum Buf {
         I32(Vec<i32>),
@@ -548,28 +548,20 @@ pub(super) mod fast {
         }
 
         fn cents(&self, i: usize) -> Option<i64> {
-            let cents = match self.meaning {
-                Meaning::Integer => self.int(i)?,
+            match self.meaning {
+                Meaning::Integer => Some(self.int(i)?).filter(|c| (0..MAX_CENTS).contains(c)),
                 Meaning::Decimal(scale) => {
                     let unscaled = match &self.buf {
                         Buf::I32(_) | Buf::I64(_) => i128::from(self.int(i)?),
                         _ => be_int(self.bytes(i)?)?,
                     };
-                    let cents = if scale <= 2 {
-                        unscaled.checked_mul(10i128.checked_pow(2 - scale)?)?
-                    } else {
-                        let unit = 10i128.checked_pow(scale - 2)?;
-                        if unscaled % unit != 0 {
-                            return None;
-                        }
-                        unscaled / unit
-                    };
-                    i64::try_from(cents).ok()?
+                    scaled_cents(unscaled, scale)
                 }
-                Meaning::Text => parse_cents_bytes(trim_bytes(self.bytes(i)?)).ok()?,
-                _ => return None,
-            };
-            (0..MAX_CENTS).contains(&cents).then_some(cents)
+                Meaning::Text => parse_cents_bytes(trim_bytes(self.bytes(i)?))
+                    .ok()
+                    .filter(|c| (0..MAX_CENTS).contains(c)),
+                _ => None,
+            }
         }
     }
 
@@ -658,6 +650,28 @@ pub(super) mod fast {
         )
     }
 
+    /// A run's own reader of the file (its reads at given positions, so runs on other
+    /// threads never move its offset), the file's columns and empty sums.
+    #[allow(clippy::type_complexity)]
+    fn open_run<S: DatedSink>(
+        plan: &Plan,
+        sink: S,
+    ) -> Option<(
+        SerializedFileReader<PreadFile>,
+        Vec<(usize, parquet::schema::types::ColumnDescPtr)>,
+        Run<S>,
+    )> {
+        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
+        let leaves = leaves(&reader);
+        let run = Run {
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+        };
+        Some((reader, leaves, run))
+    }
+
     /// Reads the file's rows `range` (counted from 0 over all row groups).
     fn read_run<S: DatedSink>(
         plan: &Plan,
@@ -665,15 +679,8 @@ pub(super) mod fast {
         sink: S,
         given_up: &AtomicBool,
     ) -> Option<Run<S>> {
-        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
-        let leaves = leaves(&reader);
+        let (reader, leaves, mut run) = open_run(plan, sink)?;
         let layout = plan.layout;
-        let mut run = Run {
-            sink,
-            presence: Presence::new(plan.periods),
-            tally: CentTally::default(),
-            days: DayCounts::default(),
-        };
         let days_from_ce = chrono::Datelike::num_days_from_ce(&epoch());
         let id_range = 1..1 + layout.ids;
         let mut first_row = 0;
@@ -778,15 +785,8 @@ pub(super) mod fast {
         sink: S,
         given_up: &AtomicBool,
     ) -> Option<Run<S>> {
-        let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
-        let leaves = leaves(&reader);
+        let (reader, leaves, mut run) = open_run(plan, sink)?;
         let layout = plan.layout;
-        let mut run = Run {
-            sink,
-            presence: Presence::new(plan.periods),
-            tally: CentTally::default(),
-            days: DayCounts::default(),
-        };
         let ids = layout.ids;
         // Key of each entry of the last id's dictionary, with the other ids' entries.
         let mut memo: Vec<([u32; 2], usize)> = Vec::new();

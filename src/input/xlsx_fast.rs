@@ -1259,7 +1259,7 @@ mod tests {
         let mut out = format!("{:?} {:?}\n", report.rows, report.gmv);
         for (id, p) in &data.partners {
             for (seller, sums) in &p.sellers {
-                out.push_str(&format!("{id} {seller} {:?}\n", sums.cents()));
+                out.push_str(&format!("{id} {seller} {:?}\n", sums));
             }
         }
         out

@@ -499,7 +499,7 @@ impl Chunk {
 }
 
 /// An exact decimal's cents; `None` when it has cents' fractions or is out of range.
-fn scaled_cents(unscaled: i128, scale: u32) -> Option<i64> {
+pub(super) fn scaled_cents(unscaled: i128, scale: u32) -> Option<i64> {
     let cents = if scale <= 2 {
         unscaled.checked_mul(10i128.checked_pow(2 - scale)?)?
     } else {
