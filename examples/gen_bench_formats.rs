@@ -3,7 +3,9 @@
 //! `cargo run --release --example gen_bench_formats -- DIR [XLSX_ROWS]`
 //! writes `DIR-parquet/gmv_daily.parquet` (every row; date32 dates, string ids,
 //! DECIMAL(18,2) amounts, SNAPPY, row groups of 1M rows) and `DIR-xlsx/gmv_daily.xlsx`
-//! (the first XLSX_ROWS rows, default 1,000,000: dates as date serials, amounts as numbers).
+//! (the first XLSX_ROWS rows, default 1,000,000: dates as date serials, amounts as numbers;
+//! ids as inline strings, or as shared strings, the way Excel itself saves them, when a third
+//! argument `shared` is given).
 
 use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
 use parquet::file::properties::WriterProperties;
@@ -54,7 +56,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))?;
     let mut book = rust_xlsxwriter::Workbook::new();
     let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    let sheet = book.add_worksheet_with_constant_memory()?;
+    let sheet = if args.get(3).is_some_and(|a| a == "shared") {
+        book.add_worksheet_with_low_memory()
+    } else {
+        book.add_worksheet_with_constant_memory()
+    }?;
     let header = [
         "date",
         "partner_id",

@@ -292,6 +292,9 @@ pub(super) struct Table {
     /// The header row's cells as text, and where it is (for a fast path to check).
     pub header: Vec<String>,
     pub header_line: u64,
+    /// The whole file, when its reader holds it in memory anyway (a workbook): a fast path
+    /// reads it from here rather than holding a second copy.
+    pub held: Option<Arc<Vec<u8>>>,
 }
 
 /// How a table's messages name a place.
@@ -447,6 +450,7 @@ impl Table {
             places,
             header: opened.header,
             header_line,
+            held: None,
         }))
     }
 

@@ -52,6 +52,15 @@ impl Rows for SheetRows {
     }
 }
 
+/// The workbook's bytes, shared by calamine and the fast path (one copy in memory).
+struct Held(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// A cell of the sheet as the contract reads it.
 fn cell_of(value: &DataRef) -> Cell {
     match value {
@@ -85,7 +94,7 @@ fn cell_of(value: &DataRef) -> Cell {
 }
 
 /// Reads the sheet on its own thread, sending rows (header first) in batches.
-fn read_sheet(mut book: Xlsx<Cursor<Vec<u8>>>, sheet: String, tx: mpsc::SyncSender<Message>) {
+fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<Message>) {
     let mut reader = match book.worksheet_cells_reader(&sheet) {
         Ok(r) => r,
         Err(e) => {
@@ -158,7 +167,8 @@ pub(super) fn open(
     }
     let mut bytes = Vec::with_capacity(size as usize);
     (&raw).take(size).read_to_end(&mut bytes).map_err(io_err)?;
-    let book = match Xlsx::new(Cursor::new(bytes)) {
+    let bytes = Arc::new(bytes);
+    let book = match Xlsx::new(Cursor::new(Held(bytes.clone()))) {
         Ok(book) => book,
         Err(e) => {
             return Ok(Err((
@@ -246,7 +256,10 @@ pub(super) fn open(
     };
     let places = sheet_places(Vec::new());
     match Table::new(opened, name, file, aliases, raw, spill, hash)? {
-        Ok(table) => Ok(Ok((table, note))),
+        Ok(mut table) => {
+            table.held = Some(bytes);
+            Ok(Ok((table, note)))
+        }
         Err(e) => Ok(Err((e, Some(places)))),
     }
 }
@@ -268,6 +281,7 @@ pub(super) fn fast_read<S: super::dated::DatedSink>(
         return None;
     };
     let plan = super::xlsx_fast::Plan {
+        bytes: table.held.as_deref()?,
         file: &table.file,
         size: table.size,
         sheet,

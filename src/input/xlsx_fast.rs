@@ -24,7 +24,6 @@ use chrono::NaiveDate;
 use memchr::memmem;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -37,6 +36,9 @@ const LONGEST_ROW: usize = 16 << 20;
 
 /// What the fast path needs to know about the table that was opened.
 pub(super) struct Plan<'a> {
+    /// The workbook as the careful reader read it.
+    pub bytes: &'a [u8],
+    /// The file, for its sha256.
     pub file: &'a File,
     pub size: u64,
     pub sheet: &'a str,
@@ -88,61 +90,73 @@ enum Style {
 
 /// Reads the workbook; `None` when the careful path must read it instead.
 pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
-    let mut bytes = vec![0u8; usize::try_from(plan.size).ok()?];
-    plan.file.read_exact_at(&mut bytes, 0).ok()?;
-    let parts = Parts::find(&bytes, plan.sheet)?;
+    let bytes = plan.bytes;
+    let parts = Parts::find(bytes, plan.sheet)?;
     let given_up = AtomicBool::new(false);
-    let bytes = &bytes[..];
     let (done, sha256) = if plan.two_threads {
-        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
-        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        // The inflating thread also finds the rows and cells (the tags), so that the two
+        // threads share the work: this one only sums.
+        let (tx, rx) = mpsc::sync_channel::<Batch>(CHUNKS_IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Batch>();
         let sheet = parts.sheet;
+        let parts = &parts;
         std::thread::scope(|scope| {
             let given_up = &given_up;
             let inflating = scope.spawn(move || {
-                let sent = inflate(bytes, sheet, |chunk| {
-                    let mut buf = back_rx.try_recv().unwrap_or_default();
-                    buf.clear();
-                    buf.extend_from_slice(chunk);
-                    tx.send(buf).is_ok()
+                let mut rows = RowFinder::new(parts);
+                let mut found = true;
+                let inflated = inflate(bytes, sheet, |chunk| {
+                    let mut batch = back_rx.try_recv().unwrap_or_default();
+                    if !rows.feed(chunk, &mut batch) {
+                        found = false;
+                        return false;
+                    }
+                    batch.rows.is_empty() || tx.send(batch).is_ok()
                 });
                 drop(tx);
-                if sent.is_none() {
+                if inflated.is_none() || !found {
                     given_up.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
-                plan.hash.then(|| sha256_of(plan.file, plan.size, given_up))
+                let sha256 = plan.hash.then(|| sha256_of(plan.file, plan.size, given_up));
+                (rows.done, sha256)
             });
-            let mut scanner = Scanner::new(plan, &parts, sink.part());
+            let mut summer = Summer::new(plan, parts, sink.part());
             let mut ok = true;
-            for chunk in rx.iter() {
-                if !scanner.feed(&chunk) {
+            for batch in rx.iter() {
+                if !summer.batch(&batch) {
                     ok = false;
                     break;
                 }
-                let _ = back_tx.send(chunk);
+                let _ = back_tx.send(batch);
             }
             drop(rx);
             if !ok {
                 given_up.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            let sha256 = inflating
+            let (found_all, sha256) = inflating
                 .join()
                 .expect("the inflating thread does not panic");
-            let done = if ok && !given_up.load(std::sync::atomic::Ordering::Relaxed) {
-                scanner.finish()
+            let done = if ok && found_all && !given_up.load(std::sync::atomic::Ordering::Relaxed) {
+                summer.finish()
             } else {
                 None
             };
             (done, sha256)
         })
     } else {
-        let mut scanner = Scanner::new(plan, &parts, sink.part());
+        let mut rows = RowFinder::new(&parts);
+        let mut summer = Summer::new(plan, &parts, sink.part());
+        let mut batch = Batch::default();
         let mut ok = true;
         inflate(bytes, parts.sheet, |chunk| {
-            ok = scanner.feed(chunk);
+            ok = rows.feed(chunk, &mut batch) && summer.batch(&batch);
             ok
         })?;
-        let done = if ok { scanner.finish() } else { None };
+        let done = if ok && rows.done {
+            summer.finish()
+        } else {
+            None
+        };
         let sha256 = plan
             .hash
             .then(|| sha256_of(plan.file, plan.size, &given_up));
@@ -310,6 +324,7 @@ struct Tag<'a> {
     end: usize,
 }
 
+#[inline]
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -414,7 +429,10 @@ fn open_tag<'a, const N: usize>(
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let close = memchr::memchr2(quote, b'<', &buf[i + 1..])?;
+        // Values are a few bytes: a plain loop beats a vector search here.
+        let close = buf[i + 1..]
+            .iter()
+            .position(|b| *b == quote || *b == b'<')?;
         if buf[i + 1 + close] != quote {
             return None;
         }
@@ -434,6 +452,7 @@ fn open_tag<'a, const N: usize>(
 }
 
 /// White space from `at` on skipped.
+#[inline]
 fn skip_space(buf: &[u8], mut at: usize) -> usize {
     while at < buf.len() && is_space(buf[at]) {
         at += 1;
@@ -442,6 +461,7 @@ fn skip_space(buf: &[u8], mut at: usize) -> usize {
 }
 
 /// A closing tag `</name>` at `buf[at]`; returns where it ends.
+#[inline(always)]
 fn close_tag(buf: &[u8], at: usize, name: &[u8]) -> Option<usize> {
     let rest = buf.get(at..)?;
     if rest.len() >= name.len() + 3
@@ -516,6 +536,7 @@ fn pick<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> Option<[Option<
 }
 
 /// Digits as a number (at most 18 of them, so nothing overflows).
+#[inline]
 fn number<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
     if b.is_empty() || b.len() > 18 {
         return None;
@@ -705,52 +726,55 @@ enum Val<'a> {
     Text(&'a [u8]),
 }
 
-struct Scanner<'p, S> {
-    plan: &'p Plan<'p>,
+/// A cell as the row finder read it: places in its batch's bytes.
+#[derive(Clone, Copy)]
+enum Slot {
+    Empty,
+    /// A number's XML text and the cell's style.
+    Number(u32, u32, Option<u32>),
+    /// Inline text.
+    Text(u32, u32),
+    /// A shared string (one the scanner reads).
+    Shared(u32),
+}
+
+/// Complete rows of the sheet, found in inflated bytes: each row's number and where its
+/// cells end in `cells`; each cell's column and slot.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    rows: Vec<(u64, u32)>,
+    cells: Vec<(u32, Slot)>,
+}
+
+/// Finds the rows and cells of the sheet's XML as it is inflated.
+struct RowFinder<'p> {
     parts: &'p Parts,
-    sink: S,
-    presence: Presence,
-    tally: CentTally,
-    days: DayCounts,
     /// Bytes not yet scanned: the tail after the last complete row.
     pending: Vec<u8>,
     in_data: bool,
     done: bool,
     last_row: u64,
-    header_checked: bool,
-    /// Contract column of each header cell (`usize::MAX`: not read).
-    contract_of: Vec<usize>,
-    /// Text of ids that were numbers.
-    scratch: Vec<u8>,
     row_end: memmem::FinderRev<'static>,
 }
 
-impl<'p, S: DatedSink> Scanner<'p, S> {
-    fn new(plan: &'p Plan<'p>, parts: &'p Parts, sink: S) -> Self {
-        let mut contract_of = vec![usize::MAX; plan.header.len()];
-        for (c, p) in plan.positions.iter().enumerate() {
-            contract_of[*p] = c;
-        }
-        Scanner {
-            plan,
+impl<'p> RowFinder<'p> {
+    fn new(parts: &'p Parts) -> Self {
+        RowFinder {
             parts,
-            sink,
-            presence: Presence::new(plan.periods),
-            tally: CentTally::default(),
-            days: DayCounts::default(),
             pending: Vec::new(),
             in_data: false,
             done: false,
             last_row: 0,
-            header_checked: false,
-            contract_of,
-            scratch: Vec::new(),
             row_end: memmem::FinderRev::new(b"</row>"),
         }
     }
 
-    /// Scans `chunk` (the next inflated bytes); false to give up.
-    fn feed(&mut self, chunk: &[u8]) -> bool {
+    /// Scans `chunk` (the next inflated bytes) into `batch` (emptied first: it holds the
+    /// complete rows found); false to give up.
+    fn feed(&mut self, chunk: &[u8], batch: &mut Batch) -> bool {
+        batch.rows.clear();
+        batch.cells.clear();
         if self.done {
             return true;
         }
@@ -781,28 +805,23 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                 None => return self.pending.len() < LONGEST_ROW,
             },
         };
-        let pending = std::mem::take(&mut self.pending);
-        let ok = self.rows(&pending[..cut]);
+        std::mem::swap(&mut self.pending, &mut batch.bytes);
+        self.pending.clear();
+        let ok = self.rows(&batch.bytes[..cut], &mut batch.rows, &mut batch.cells);
         if ok && !self.done {
-            self.pending.extend_from_slice(&pending[cut..]);
+            self.pending.extend_from_slice(&batch.bytes[cut..]);
         }
         ok
     }
 
-    fn finish(self) -> Option<(S, Presence, CentTally, DayCounts)> {
-        (self.done && self.header_checked).then_some((
-            self.sink,
-            self.presence,
-            self.tally,
-            self.days,
-        ))
-    }
-
-    /// Scans complete rows.
-    fn rows(&mut self, buf: &[u8]) -> bool {
+    /// Finds complete rows.
+    fn rows(
+        &mut self,
+        buf: &[u8],
+        rows: &mut Vec<(u64, u32)>,
+        cells: &mut Vec<(u32, Slot)>,
+    ) -> bool {
         let mut at = 0;
-        let width = self.plan.header.len();
-        let mut row: Vec<(usize, Val)> = Vec::with_capacity(width + 1);
         loop {
             while at < buf.len() && is_space(buf[at]) {
                 at += 1;
@@ -824,27 +843,36 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
             }
             self.last_row = line;
             at = end;
-            row.clear();
+            let first = cells.len();
             if !empty {
-                let Some(next) = Self::cells(self.parts, buf, at, line, &mut row) else {
+                let Some(next) = Self::cells(self.parts, buf, at, line, first, cells) else {
                     return false;
                 };
                 at = next;
             }
-            if !self.row(line, &row) {
+            let Ok(cells_end) = u32::try_from(cells.len()) else {
                 return false;
-            }
+            };
+            rows.push((line, cells_end));
         }
     }
 
     /// The cells of a row up to its `</row>`; returns where that ends.
-    fn cells<'b>(
-        parts: &'b Parts,
-        buf: &'b [u8],
+    fn cells(
+        parts: &Parts,
+        buf: &[u8],
         mut at: usize,
         line: u64,
-        row: &mut Vec<(usize, Val<'b>)>,
+        first: usize,
+        row: &mut Vec<(u32, Slot)>,
     ) -> Option<usize> {
+        let place = |text: &[u8]| -> Option<(u32, u32)> {
+            let start = text.as_ptr() as usize - buf.as_ptr() as usize;
+            Some((
+                u32::try_from(start).ok()?,
+                u32::try_from(start + text.len()).ok()?,
+            ))
+        };
         loop {
             at = skip_space(buf, at);
             if buf.get(at + 1) == Some(&b'/') {
@@ -853,7 +881,10 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
             let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
             at = end;
             let (col, cell_line) = cell_ref(r?)?;
-            if cell_line != line || row.last().is_some_and(|(last, _)| *last >= col) {
+            let col = u32::try_from(col).ok()?;
+            if cell_line != line
+                || (row.len() > first && row.last().is_some_and(|(last, _)| *last >= col))
+            {
                 return None;
             }
             let style = match s {
@@ -866,17 +897,17 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                 Some(_) => return None,
             };
             if empty {
-                row.push((col, Val::Empty));
+                row.push((col, Slot::Empty));
                 continue;
             }
             at = skip_space(buf, at);
             if let Some(end) = close_tag(buf, at, b"c") {
                 // `<c r="A1"></c>`
                 at = end;
-                row.push((col, Val::Empty));
+                row.push((col, Slot::Empty));
                 continue;
             }
-            let val = if !inline {
+            let slot = if !inline {
                 let ([], false, end) = open_tag(buf, at, b"v", [])? else {
                     return None;
                 };
@@ -887,32 +918,110 @@ impl<'p, S: DatedSink> Scanner<'p, S> {
                     return None;
                 }
                 if t == Some(b"s") {
-                    let i = number::<usize>(text)?;
-                    Val::Text(parts.strings.get(i)?.as_deref()?)
+                    let i = number::<u32>(text)?;
+                    parts.strings.get(i as usize)?.as_deref()?;
+                    Slot::Shared(i)
                 } else {
                     if !is_number(text) {
                         return None;
                     }
-                    Val::Number(text, style)
+                    let (a, b) = place(text)?;
+                    Slot::Number(a, b, style)
                 }
             } else {
                 let ([], false, end) = open_tag(buf, at, b"is", [])? else {
                     return None;
                 };
                 at = skip_space(buf, end);
-                let t_open = tag(buf, at)?;
-                if t_open.name != b"t" || t_open.closing || t_open.empty {
-                    return None;
-                }
-                let text_end = memchr::memchr(b'<', &buf[t_open.end..])? + t_open.end;
-                let text = t_text(t_open.attrs, &buf[t_open.end..text_end])?;
+                // `<t>` as writers put it, else any shape of the tag.
+                let (attrs, text_start): (&[u8], usize) = if buf[at..].starts_with(b"<t>") {
+                    (b"", at + 3)
+                } else {
+                    let t_open = tag(buf, at)?;
+                    if t_open.name != b"t" || t_open.closing || t_open.empty {
+                        return None;
+                    }
+                    (t_open.attrs, t_open.end)
+                };
+                let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
+                let text = t_text(attrs, &buf[text_start..text_end])?;
                 at = close_tag(buf, text_end, b"t")?;
                 at = close_tag(buf, skip_space(buf, at), b"is")?;
-                Val::Text(text)
+                let (a, b) = place(text)?;
+                Slot::Text(a, b)
             };
             at = close_tag(buf, skip_space(buf, at), b"c")?;
-            row.push((col, val));
+            row.push((col, slot));
         }
+    }
+}
+
+/// Sums the rows found into the sink.
+struct Summer<'p, S> {
+    plan: &'p Plan<'p>,
+    parts: &'p Parts,
+    sink: S,
+    presence: Presence,
+    tally: CentTally,
+    days: DayCounts,
+    header_checked: bool,
+    /// Contract column of each header cell (`usize::MAX`: not read).
+    contract_of: Vec<usize>,
+    /// Text of ids that were numbers.
+    scratch: Vec<u8>,
+}
+
+impl<'p, S: DatedSink> Summer<'p, S> {
+    fn new(plan: &'p Plan<'p>, parts: &'p Parts, sink: S) -> Self {
+        let mut contract_of = vec![usize::MAX; plan.header.len()];
+        for (c, p) in plan.positions.iter().enumerate() {
+            contract_of[*p] = c;
+        }
+        Summer {
+            plan,
+            parts,
+            sink,
+            presence: Presence::new(plan.periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+            header_checked: false,
+            contract_of,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn finish(self) -> Option<(S, Presence, CentTally, DayCounts)> {
+        self.header_checked
+            .then_some((self.sink, self.presence, self.tally, self.days))
+    }
+
+    /// Sums the rows of a batch; false to give up.
+    fn batch(&mut self, batch: &Batch) -> bool {
+        let parts = self.parts;
+        let bytes = &batch.bytes[..];
+        let mut row: Vec<(usize, Val)> = Vec::with_capacity(self.plan.header.len() + 1);
+        let mut first = 0usize;
+        for (line, end) in &batch.rows {
+            row.clear();
+            let end = *end as usize;
+            for (col, slot) in &batch.cells[first..end] {
+                let val = match *slot {
+                    Slot::Empty => Val::Empty,
+                    Slot::Number(a, b, style) => Val::Number(&bytes[a as usize..b as usize], style),
+                    Slot::Text(a, b) => Val::Text(&bytes[a as usize..b as usize]),
+                    Slot::Shared(i) => match parts.strings.get(i as usize) {
+                        Some(Some(text)) => Val::Text(text),
+                        _ => return false,
+                    },
+                };
+                row.push((*col as usize, val));
+            }
+            first = end;
+            if !self.row(*line, &row) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Sums one row; false to give up.
@@ -1112,6 +1221,7 @@ fn shown_as_written(b: &[u8]) -> bool {
 }
 
 /// `B12` → (column 1, row 12).
+#[inline]
 fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
     let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
     if letters == 0 || letters > 3 {
