@@ -668,6 +668,30 @@ pub(super) mod fast {
         )
     }
 
+    /// The row groups holding rows of `range`: each group's index, its rows and the part
+    /// of `range` in it (rows counted from 0 over all groups).
+    #[allow(clippy::type_complexity)]
+    fn groups_in(
+        reader: &SerializedFileReader<PreadFile>,
+        range: &std::ops::Range<usize>,
+    ) -> Option<Vec<(usize, std::ops::Range<usize>, usize, usize)>> {
+        let mut groups = Vec::new();
+        let mut first_row = 0;
+        for g in 0..reader.metadata().num_row_groups() {
+            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
+            let group_range = first_row..first_row + group_rows;
+            first_row += group_rows;
+            let (from, to) = (
+                range.start.max(group_range.start),
+                range.end.min(group_range.end),
+            );
+            if from < to {
+                groups.push((g, group_range, from, to));
+            }
+        }
+        Some(groups)
+    }
+
     /// A run's own reader of the file (its reads at given positions, so runs on other
     /// threads never move its offset), the file's columns and empty sums.
     #[allow(clippy::type_complexity)]
@@ -701,18 +725,7 @@ pub(super) mod fast {
         let layout = plan.layout;
         let days_from_ce = chrono::Datelike::num_days_from_ce(&epoch());
         let id_range = 1..1 + layout.ids;
-        let mut first_row = 0;
-        for g in 0..reader.metadata().num_row_groups() {
-            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
-            let group_range = first_row..first_row + group_rows;
-            first_row += group_rows;
-            let (from, to) = (
-                range.start.max(group_range.start),
-                range.end.min(group_range.end),
-            );
-            if from >= to {
-                continue;
-            }
+        for (g, group_range, from, to) in groups_in(&reader, &range)? {
             let group = reader.get_row_group(g).ok()?;
             let mut cols = Vec::with_capacity(plan.positions.len());
             for &p in plan.positions {
@@ -808,18 +821,7 @@ pub(super) mod fast {
         let ids = layout.ids;
         // Key of each entry of the last id's dictionary, with the other ids' entries.
         let mut memo: Vec<([u32; 2], usize)> = Vec::new();
-        let mut first_row = 0;
-        for g in 0..reader.metadata().num_row_groups() {
-            let group_rows = usize::try_from(reader.metadata().row_group(g).num_rows()).ok()?;
-            let group_range = first_row..first_row + group_rows;
-            first_row += group_rows;
-            let (from, to) = (
-                range.start.max(group_range.start),
-                range.end.min(group_range.end),
-            );
-            if from >= to {
-                continue;
-            }
+        for (g, group_range, from, to) in groups_in(&reader, &range)? {
             let group = reader.get_row_group(g).ok()?;
             let mut chunks = Vec::with_capacity(plan.positions.len());
             for (c, &p) in plan.positions.iter().enumerate() {
