@@ -343,6 +343,21 @@ fn refuse_unusable(path: &Path, meta: &std::fs::Metadata) -> Result<(), LedgerEr
     })
 }
 
+/// Brings a ledger of schema version `found` (0: no tables) to [`schema::VERSION`]
+/// inside the caller's transaction.
+fn migrate(tx: &rusqlite::Transaction, found: i64) -> rusqlite::Result<()> {
+    for (i, step) in schema::MIGRATIONS.iter().enumerate() {
+        if (i as i64) >= found {
+            tx.execute_batch(step)?;
+        }
+    }
+    if found < schema::VERSION {
+        tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", schema::VERSION)?;
+    }
+    Ok(())
+}
+
 /// Creates a ledger with its tables and no close at `path`, which does not exist: built
 /// beside it under a temporary name and linked into place, so a close killed at any point
 /// never leaves an empty file there. Losing a race to another close is not an error: its
@@ -372,13 +387,7 @@ fn create_new(path: &Path) -> Result<(), LedgerError> {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
         let tx = conn.unchecked_transaction().map_err(sql)?;
-        for step in schema::MIGRATIONS {
-            tx.execute_batch(step).map_err(sql)?;
-        }
-        tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
-            .map_err(sql)?;
-        tx.pragma_update(None, "user_version", schema::VERSION)
-            .map_err(sql)?;
+        migrate(&tx, 0).map_err(sql)?;
         tx.commit().map_err(sql)?;
         drop(conn);
         std::fs::File::open(&temp)
@@ -485,17 +494,7 @@ impl Ledger {
                 supported: schema::VERSION,
             });
         }
-        for (i, step) in schema::MIGRATIONS.iter().enumerate() {
-            if (i as i64) >= found {
-                tx.execute_batch(step).map_err(sql)?;
-            }
-        }
-        if found < schema::VERSION {
-            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
-                .map_err(sql)?;
-            tx.pragma_update(None, "user_version", schema::VERSION)
-                .map_err(sql)?;
-        }
+        migrate(&tx, found).map_err(sql)?;
         tx.commit().map_err(sql)?;
         ledger.version = schema::VERSION;
         Ok(ledger)
