@@ -11,7 +11,7 @@
 //! second, targeted pass to find and take back the row that came first.
 
 use super::coverage::{Coverage, DayCounts};
-use super::reader::{parse_cents_bytes, parse_date_bytes, Next, Row};
+use super::reader::{Next, Row};
 use super::source::Source;
 use super::split;
 use super::sums::{FIGURES, SELLER_FIGURES};
@@ -110,30 +110,6 @@ pub(super) fn layout(file: InputFile) -> Layout {
     }
 }
 
-/// A row whose every cell is valid, as `parse` would read it; `None` at the first problem
-/// (the careful path then names every problem of the row). `cell(i)` is the trimmed cell of
-/// the file's `i`th column.
-pub(super) fn parse_clean<'a>(
-    cell: impl Fn(usize) -> &'a [u8],
-    layout: &Layout,
-) -> Option<View<'a>> {
-    let date = parse_date_bytes(cell(0))?;
-    let mut ids: [&[u8]; 3] = [b""; 3];
-    for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
-        // UTF-8 is checked once per key, when the sink interns it.
-        *id = Some(cell(1 + i)).filter(|id| !id.is_empty())?;
-    }
-    let first_amount = 1 + layout.ids;
-    let mut amounts = [0; 4];
-    for (i, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
-        *amount = parse_cents_bytes(cell(first_amount + i)).ok()?;
-    }
-    if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0]) {
-        return None;
-    }
-    Some(View { date, ids, amounts })
-}
-
 fn parse(row: &mut Row, layout: &Layout, text: &mut String) -> Rec {
     let mut rec = Rec {
         date: row.date(0),
@@ -230,6 +206,11 @@ pub(super) trait DatedSink: Send + Sized {
     fn key(&mut self, v: &View) -> Option<usize>;
     /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
+    /// `apply` with `sign` 1 for a row whose windows (`Periods::day_mask`) are known.
+    #[inline]
+    fn add_in(&mut self, key: usize, v: &View, _mask: u8, periods: &Periods) -> Disposition {
+        self.apply(key, v, periods, 1)
+    }
     /// An empty sink of the same kind and settings, for one part of the file.
     fn part(&self) -> Self;
     /// Adds the sums of `part` (a later part of the file); returns, for each of its keys,
@@ -256,7 +237,14 @@ impl Presence {
 
     /// Marks (key, date); false when it was marked already.
     pub(super) fn insert(&mut self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
-        match periods.span_offset(date) {
+        self.insert_day(key, periods.span_offset(date))
+    }
+
+    /// Marks (key, day of the span); false when it was marked already. A date outside
+    /// the span (`None`) is not tracked.
+    #[inline]
+    pub(super) fn insert_day(&mut self, key: usize, day: Option<usize>) -> bool {
+        match day {
             Some(day) => {
                 let need = (key + 1) * self.words;
                 if self.bits.len() < need {
@@ -649,11 +637,72 @@ fn take_len(bytes: &[u8]) -> (usize, &[u8]) {
     unreachable!("lengths are written whole")
 }
 
-fn hash_of(key: &[u8]) -> u64 {
+/// The hash of a key by its ids; the same whether they come from a row or from the arena.
+#[inline]
+fn hash_ids<'a>(ids: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
-    h.write(key);
+    for id in ids {
+        h.write(id);
+        h.write_usize(id.len());
+    }
     h.finish()
+}
+
+/// The hash of a key as stored in the arena.
+fn hash_of(key: &[u8]) -> u64 {
+    hash_ids(arena_ids(key))
+}
+
+/// The ids of a key as stored in the arena.
+fn arena_ids(mut rest: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (len, tail) = take_len(rest);
+        let (id, tail) = tail.split_at(len);
+        rest = tail;
+        Some(id)
+    })
+}
+
+/// Whether the arena bytes `stored` hold exactly `ids`. Ids are short: each is compared
+/// in at most two overlapping words rather than through a library call.
+#[inline]
+fn holds_ids(stored: &[u8], ids: &[&[u8]]) -> bool {
+    let mut rest = stored;
+    for id in ids {
+        let n = id.len();
+        // One length byte for ids under 128 bytes; longer ones take the general way.
+        let (len, tail) = match rest.first() {
+            Some(&b) if b < 0x80 => (usize::from(b), &rest[1..]),
+            Some(_) => take_len(rest),
+            None => return false,
+        };
+        if len != n || tail.len() < n {
+            return false;
+        }
+        let (stored_id, tail) = tail.split_at(n);
+        if !same_bytes(stored_id, id) {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_empty()
+}
+
+/// `a == b` for slices of equal length.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
 }
 
 impl Keys {
@@ -700,57 +749,49 @@ impl Keys {
         })
     }
 
+    /// The key of `ids`, added when new; `None` when new and not text. The ids are hashed
+    /// and compared where they are: only a new key is copied.
+    #[inline]
     fn get_or_insert(&mut self, ids: &[&[u8]]) -> Option<usize> {
+        let hash = hash_ids(ids.iter().copied());
+        // Exports are often grouped by seller: the same key comes in runs.
+        let last = self.last;
+        if hash == self.last_hash && last < self.len() && holds_ids(self.bytes(last), ids) {
+            return Some(last);
+        }
+        self.last_hash = hash;
+        if let Some(i) = self.find(hash, |stored| holds_ids(stored, ids)) {
+            return Some(i);
+        }
+        if !ids.iter().all(|id| std::str::from_utf8(id).is_ok()) {
+            return None;
+        }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for id in ids {
             push_len(&mut buf, id.len());
             buf.extend_from_slice(id);
         }
-        let hash = hash_of(&buf);
-        // Exports are often grouped by seller: the same key comes in runs.
-        let last = self.last;
-        let i = if hash == self.last_hash && last < self.len() && self.bytes(last) == buf {
-            Some(last)
-        } else {
-            self.last_hash = hash;
-            self.find_or_insert(&buf, hash, || {
-                ids.iter().all(|id| std::str::from_utf8(id).is_ok())
-            })
-        };
+        let i = self.insert(&buf, hash);
         self.buf = buf;
-        i
+        Some(i)
     }
 
-    /// The keys of `part` interned here, in its order; returns where each went.
-    fn absorb(&mut self, part: &Keys) -> Vec<usize> {
-        (0..part.len())
-            .map(|i| {
-                let key = part.bytes(i);
-                self.find_or_insert(key, hash_of(key), || true)
-                    .expect("a part's keys are text")
-            })
-            .collect()
-    }
-
-    fn find_or_insert(
-        &mut self,
-        key: &[u8],
-        hash: u64,
-        is_text: impl FnOnce() -> bool,
-    ) -> Option<usize> {
+    /// The key with `hash` whose arena bytes satisfy `is_key`.
+    #[inline]
+    fn find(&mut self, hash: u64, is_key: impl Fn(&[u8]) -> bool) -> Option<usize> {
         if self.slots.is_empty() {
-            self.slots = vec![0; 1024];
+            return None;
         }
         let mask = self.slots.len() - 1;
         let tag = Self::slot_value(hash, 0) - 1;
         let mut slot = (hash as usize) & mask;
         loop {
             match self.slots[slot] {
-                0 => break,
+                0 => return None,
                 s if s - (s as u32 as u64) == tag => {
                     let i = (s as u32) as usize - 1;
-                    if self.bytes(i) == key {
+                    if is_key(self.bytes(i)) {
                         self.last = i;
                         return Some(i);
                     }
@@ -759,8 +800,35 @@ impl Keys {
             }
             slot = (slot + 1) & mask;
         }
-        if !is_text() {
-            return None;
+    }
+
+    /// The keys of `part` interned here, in its order; returns where each went.
+    fn absorb(&mut self, part: &Keys) -> Vec<usize> {
+        (0..part.len())
+            .map(|i| {
+                let key = part.bytes(i);
+                self.find_or_insert(key, hash_of(key))
+            })
+            .collect()
+    }
+
+    /// The key of the arena bytes `key` (text), added when new.
+    fn find_or_insert(&mut self, key: &[u8], hash: u64) -> usize {
+        match self.find(hash, |stored| stored == key) {
+            Some(i) => i,
+            None => self.insert(key, hash),
+        }
+    }
+
+    /// Adds the arena bytes `key`, which are not here yet and are text.
+    fn insert(&mut self, key: &[u8], hash: u64) -> usize {
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1024];
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = (hash as usize) & mask;
+        while self.slots[slot] != 0 {
+            slot = (slot + 1) & mask;
         }
         let i = self.len();
         let start = u32::try_from(self.arena.len()).expect("under 4 GiB of distinct keys");
@@ -772,7 +840,7 @@ impl Keys {
             self.grow();
         }
         self.last = i;
-        Some(i)
+        i
     }
 
     fn slot_value(hash: u64, i: usize) -> u64 {
@@ -940,6 +1008,12 @@ impl<'a> GmvSink<'a> {
             self.fold(key, &view, periods, 1);
         }
         Ok(())
+    }
+
+    #[cold]
+    fn apply_adjusted_added(&mut self, key: usize, v: &View, periods: &Periods) -> Disposition {
+        let adjust = self.adjust.expect("called with a scenario");
+        self.apply_adjusted(adjust, key, v, periods, 1)
     }
 
     /// A scenario's view of a row: kept out of the hot path.
@@ -1138,6 +1212,19 @@ impl DatedSink for GmvSink<'_> {
             None => self.fold(key, v, periods, sign),
             Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
         }
+    }
+
+    #[inline]
+    fn add_in(&mut self, key: usize, v: &View, mask: u8, periods: &Periods) -> Disposition {
+        self.figures[key].accepted += 1;
+        if self.adjust.is_some() {
+            return self.apply_adjusted_added(key, v, periods);
+        }
+        if mask == 0 {
+            return Disposition::Outside;
+        }
+        self.fold_added(key, mask, v.amounts);
+        Disposition::Used
     }
 
     fn part(&self) -> Self {

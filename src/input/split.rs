@@ -10,8 +10,8 @@
 //! are merged in order of first appearance, so both paths give identical results.
 
 use super::coverage::DayCounts;
-use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
-use super::reader::{sha256_of, CsvFile, MAX_RECORD_BYTES};
+use super::dated::{CentTally, DatedSink, Layout, Presence, View};
+use super::reader::{cents_in, sha256_of, CsvFile, SpanDays, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
 use memchr::memrchr;
@@ -38,6 +38,8 @@ pub(super) struct Plan<'a> {
     pub positions: &'a [usize],
     pub layout: &'a Layout,
     pub periods: &'a Periods,
+    /// Dates read straight to their day of `periods.span`.
+    pub days: SpanDays,
     pub progress: &'a Progress,
     /// Compute the file's sha256 (on the calling thread, while the parts are read).
     pub hash: bool,
@@ -60,6 +62,7 @@ impl<'a> Plan<'a> {
             positions: csv.positions(),
             layout,
             periods,
+            days: SpanDays::new(periods.span),
             progress,
             hash,
         }
@@ -354,14 +357,6 @@ fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
     }
 }
 
-/// A cell's text between its quotes, when it is quoted (`quoted_cell` checked its form).
-fn unquoted(cell: &[u8]) -> &[u8] {
-    match cell {
-        [b'"', inner @ .., b'"'] => inner,
-        _ => cell,
-    }
-}
-
 impl<S: DatedSink> Part<S> {
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
@@ -402,11 +397,7 @@ impl<S: DatedSink> Part<S> {
                 };
             }
         }
-        let cell = |col: usize| {
-            let (a, b) = cells[plan.positions[col]];
-            super::reader::trim_bytes(unquoted(&text[a..b]))
-        };
-        let Some(view) = parse_clean(cell, plan.layout) else {
+        let Some((view, day)) = clean_row(text, cells, plan) else {
             return false;
         };
         let gmv = view.amounts[0];
@@ -415,14 +406,68 @@ impl<S: DatedSink> Part<S> {
         let Some(key) = self.sink.key(&view) else {
             return false;
         };
-        if !self.presence.insert(key, view.date, plan.periods) {
+        if !self.presence.insert_day(key, day) {
             return false;
         }
-        let d = self.sink.apply(key, &view, plan.periods, 1);
+        let d = self
+            .sink
+            .add_in(key, &view, plan.periods.day_mask(day), plan.periods);
         self.tally.add_disposed(d, gmv);
-        self.days.mark(view.date, plan.periods);
+        self.days.mark_day(view.date, day, plan.periods);
         true
     }
+}
+
+/// A cell's range in `text` without its quotes (`quoted_cell` checked their form) and
+/// blanks around it.
+#[inline]
+fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
+    if b - a >= 2 && text[a] == b'"' && text[b - 1] == b'"' {
+        a += 1;
+        b -= 1;
+    }
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    while a < b && blank(text[a]) {
+        a += 1;
+    }
+    while a < b && blank(text[b - 1]) {
+        b -= 1;
+    }
+    (a, b)
+}
+
+/// A row whose every cell is valid, as the careful path would read it, with the day of
+/// the span its date falls on; `None` at the first problem (the careful path then names
+/// every problem of the row).
+#[inline]
+fn clean_row<'t>(
+    text: &'t [u8],
+    cells: &[(usize, usize)],
+    plan: &Plan,
+) -> Option<(View<'t>, Option<usize>)> {
+    let layout = plan.layout;
+    let cell = |col: usize| clean_range(text, cells[plan.positions[col]]);
+    let (a, b) = cell(0);
+    let (date, day) = plan.days.read(&text[a..b])?;
+    let mut ids: [&[u8]; 3] = [b""; 3];
+    for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
+        let (a, b) = cell(1 + i);
+        // UTF-8 is checked once per key, when the sink interns it.
+        if a == b {
+            return None;
+        }
+        *id = &text[a..b];
+    }
+    let first_amount = 1 + layout.ids;
+    let mut amounts = [0; 4];
+    for (i, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+        let (a, b) = cell(first_amount + i);
+        *amount = cents_in(text, a, b).ok()?;
+    }
+    if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0]) {
+        return None;
+    }
+    Some((View { date, ids, amounts }, day))
 }
 
 #[cfg(test)]
@@ -586,8 +631,16 @@ mod tests {
         assert_eq!(cell("\"1", 2), Cell::Careful);
         assert_eq!(cell("a\"b,", 3), Cell::Careful);
         assert_eq!(cell("ab,", 2), Cell::Whole);
-        assert_eq!(unquoted(b"\"x\""), b"x");
-        assert_eq!(unquoted(b"x"), b"x");
+        fn cleaned(text: &str) -> &str {
+            let (a, b) = clean_range(text.as_bytes(), (0, text.len()));
+            &text[a..b]
+        }
+        assert_eq!(cleaned("\"x\""), "x");
+        assert_eq!(cleaned("x"), "x");
+        assert_eq!(cleaned("\" x\t\""), "x");
+        assert_eq!(cleaned(" \t "), "");
+        assert_eq!(cleaned("\""), "\"");
+        assert_eq!(cleaned("\"\""), "");
     }
 
     #[test]
