@@ -41,6 +41,9 @@ pub(super) struct Rec {
     amounts: [i64; 4],
 }
 
+/// A row of a file read in parts, with the day of the book's span its date falls on.
+pub(super) type DayRow<'a> = (View<'a>, Option<usize>);
+
 /// A row as the sinks see it.
 #[derive(Debug)]
 pub(super) struct View<'a> {
@@ -206,6 +209,17 @@ pub(super) trait DatedSink: Send + Sized {
     fn key(&mut self, v: &View) -> Option<usize>;
     /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
+    /// The keys of `rows`, in order, as `key` one row after the other gives them; false
+    /// when a new key's ids are not valid UTF-8.
+    fn keys_of(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        for ((v, _), key) in rows.iter().zip(keys) {
+            match self.key(v) {
+                Some(k) => *key = k,
+                None => return false,
+            }
+        }
+        true
+    }
     /// `apply` with `sign` 1 for a row whose windows (`Periods::day_mask`) are known.
     #[inline]
     fn add_in(&mut self, key: usize, v: &View, _mask: u8, periods: &Periods) -> Disposition {
@@ -760,6 +774,11 @@ impl Keys {
             return Some(last);
         }
         self.last_hash = hash;
+        self.get_or_insert_hashed(ids, hash)
+    }
+
+    /// `get_or_insert` for ids whose hash (`hash_ids`) is known.
+    fn get_or_insert_hashed(&mut self, ids: &[&[u8]], hash: u64) -> Option<usize> {
         if let Some(i) = self.find(hash, |stored| holds_ids(stored, ids)) {
             return Some(i);
         }
@@ -775,6 +794,39 @@ impl Keys {
         let i = self.insert(&buf, hash);
         self.buf = buf;
         Some(i)
+    }
+
+    /// For each hash, the first key whose slot carries its tag (`usize::MAX`: none); the
+    /// caller checks the key's bytes. Every slot is loaded first, all together.
+    fn candidates(&self, hashes: &[u64], found: &mut [usize]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let touched = hashes
+            .iter()
+            .fold(0u64, |acc, h| acc ^ self.slots[*h as usize & mask]);
+        std::hint::black_box(touched);
+        for (hash, found) in hashes.iter().zip(found) {
+            let tag = Self::slot_value(*hash, 0) - 1;
+            let mut slot = (*hash as usize) & mask;
+            loop {
+                match self.slots[slot] {
+                    0 => break,
+                    s if s - (s as u32 as u64) == tag => {
+                        *found = (s as u32) as usize - 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+    }
+
+    /// The first stored byte of key `i` (to load its bytes ahead of use).
+    fn first_byte(&self, i: usize) -> u8 {
+        self.arena[self.starts[i] as usize]
     }
 
     /// The key with `hash` whose arena bytes satisfy `is_key`.
@@ -863,6 +915,9 @@ impl Keys {
 }
 
 const CHANNELS: usize = 4;
+
+/// Rows whose keys are looked up together (`DatedSink::keys_of`).
+pub(super) const LOOKUP_BATCH: usize = 32;
 
 /// Adds `delta` cents to an `i64` sum. An add that would leave `i64` goes whole to
 /// `spill` under `slot` instead: the exact sum is always the `i64` plus its spill.
@@ -956,6 +1011,25 @@ impl<'a> GmvSink<'a> {
             spilled: FxHashMap::default(),
             spilled_totals: FxHashMap::default(),
             adjust,
+        }
+    }
+
+    /// Gives key `i`, just looked up for `v`, its figures when it is new.
+    #[inline]
+    fn key_added(&mut self, i: usize, v: &View) {
+        if i == self.figures.len() {
+            let partner = self
+                .partners
+                .get_or_insert(&v.ids[..1])
+                .expect("the key's ids are text");
+            if partner * self.classes.masks.len() == self.totals.len() {
+                let more = self.totals.len() + self.classes.masks.len();
+                self.totals.resize(more, [0; CHANNELS]);
+            }
+            self.figures.push(KeyFigures {
+                partner: partner as u32,
+                ..KeyFigures::default()
+            });
         }
     }
 
@@ -1189,21 +1263,17 @@ impl DatedSink for GmvSink<'_> {
 
     fn key(&mut self, v: &View) -> Option<usize> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
-        if i == self.figures.len() {
-            let partner = self
-                .partners
-                .get_or_insert(&v.ids[..1])
-                .expect("the key's ids are text");
-            if partner * self.classes.masks.len() == self.totals.len() {
-                let more = self.totals.len() + self.classes.masks.len();
-                self.totals.resize(more, [0; CHANNELS]);
-            }
-            self.figures.push(KeyFigures {
-                partner: partner as u32,
-                ..KeyFigures::default()
-            });
-        }
+        self.key_added(i, v);
         Some(i)
+    }
+
+    /// Looks the keys of the whole batch up in steps, each step's memory loads for every
+    /// row issued together: the tables outgrow the caches, and a row waiting alone for
+    /// each of its loads was the largest cost of the ingest.
+    fn keys_of(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        rows.chunks(LOOKUP_BATCH)
+            .zip(keys.chunks_mut(LOOKUP_BATCH))
+            .all(|(rows, keys)| self.keys_of_batch(rows, keys))
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
@@ -1300,6 +1370,46 @@ impl DatedSink for GmvSink<'_> {
                 .or_default() += cents;
         }
         map
+    }
+}
+
+impl GmvSink<'_> {
+    /// `keys_of` for at most `LOOKUP_BATCH` rows.
+    fn keys_of_batch(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        let n = rows.len().min(keys.len());
+        let mut hashes = [0u64; LOOKUP_BATCH];
+        for (hash, (v, _)) in hashes.iter_mut().zip(&rows[..n]) {
+            *hash = hash_ids(v.ids[..2].iter().copied());
+        }
+        let mut found = [usize::MAX; LOOKUP_BATCH];
+        self.keys.candidates(&hashes[..n], &mut found[..n]);
+        // Each candidate's bytes, figures and totals, loaded before they are needed.
+        let per_partner = self.classes.masks.len();
+        let mut touched = 0u64;
+        for &i in &found[..n] {
+            if let Some(f) = self.figures.get(i) {
+                touched ^= u64::from(self.keys.first_byte(i)) ^ f.cents[0] as u64;
+                let at = f.partner as usize * per_partner;
+                touched ^= self.totals.get(at).map_or(0, |t| t[0] as u64);
+            }
+        }
+        std::hint::black_box(touched);
+        for i in 0..n {
+            let v = &rows[i].0;
+            let candidate = found[i];
+            keys[i] = if candidate < self.figures.len()
+                && holds_ids(self.keys.bytes(candidate), &v.ids[..2])
+            {
+                candidate
+            } else {
+                let Some(k) = self.keys.get_or_insert_hashed(&v.ids[..2], hashes[i]) else {
+                    return false;
+                };
+                self.key_added(k, v);
+                k
+            };
+        }
+        true
     }
 }
 

@@ -10,7 +10,7 @@
 //! are merged in order of first appearance, so both paths give identical results.
 
 use super::coverage::DayCounts;
-use super::dated::{CentTally, DatedSink, Layout, Presence, View};
+use super::dated::{CentTally, DatedSink, DayRow, Layout, Presence, View, LOOKUP_BATCH};
 use super::reader::{cents_in, sha256_of, CsvFile, SpanDays, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
@@ -250,6 +250,8 @@ fn read_part<S: DatedSink>(
         let quoted = memchr::memchr(b'"', text).is_some();
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
+        // Parsed rows wait to be folded in together (`Part::fold_in`).
+        let mut rows: Vec<DayRow> = Vec::with_capacity(LOOKUP_BATCH);
         let mut separator = |i: usize| {
             if quoted {
                 match quoted_cell(text, cell_start, i) {
@@ -261,14 +263,17 @@ fn read_part<S: DatedSink>(
             cells.push((cell_start, i));
             cell_start = i + 1;
             let line_end = i == upto || text[i] == b'\n';
-            let fine = !line_end || part.add_line(text, &mut cells, plan);
+            let fine = !line_end || part.add_line(text, &mut cells, plan, &mut rows);
             if line_end {
                 cells.clear();
             }
             fine
         };
         let unterminated = upto > 0 && text[upto - 1] != b'\n';
-        if !each_separator(text, &mut separator) || (unterminated && !separator(upto)) {
+        if !each_separator(text, &mut separator)
+            || (unterminated && !separator(upto))
+            || !part.fold_in(&mut rows, plan)
+        {
             return None;
         }
         buf.copy_within(upto..filled, 0);
@@ -360,7 +365,13 @@ fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
 impl<S: DatedSink> Part<S> {
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
-    fn add_line(&mut self, text: &[u8], cells: &mut [(usize, usize)], plan: &Plan) -> bool {
+    fn add_line<'t>(
+        &mut self,
+        text: &'t [u8],
+        cells: &mut [(usize, usize)],
+        plan: &Plan,
+        rows: &mut Vec<DayRow<'t>>,
+    ) -> bool {
         let (Some(&(start, _)), Some(&(_, end))) = (cells.first(), cells.last()) else {
             return true;
         };
@@ -400,20 +411,34 @@ impl<S: DatedSink> Part<S> {
         let Some((view, day)) = clean_row(text, cells, plan) else {
             return false;
         };
-        let gmv = view.amounts[0];
-        self.tally.add_read(gmv);
+        rows.push((view, day));
+        rows.len() < LOOKUP_BATCH || self.fold_in(rows, plan)
+    }
+
+    /// Folds in the parsed `rows` (in file order) and clears them; false when one needs
+    /// the careful path. Their keys are looked up together (`DatedSink::keys_of`); a
+    /// failure drops the whole part, so nothing depends on the order within the batch.
+    fn fold_in(&mut self, rows: &mut Vec<DayRow>, plan: &Plan) -> bool {
+        let mut keys = [0usize; LOOKUP_BATCH];
+        let keys = &mut keys[..rows.len()];
+        for (view, _) in rows.iter() {
+            self.tally.add_read(view.amounts[0]);
+        }
         // A new key's ids must be text, else the careful path reports them.
-        let Some(key) = self.sink.key(&view) else {
-            return false;
-        };
-        if !self.presence.insert_day(key, day) {
+        if !self.sink.keys_of(rows, keys) {
             return false;
         }
-        let d = self
-            .sink
-            .add_in(key, &view, plan.periods.day_mask(day), plan.periods);
-        self.tally.add_disposed(d, gmv);
-        self.days.mark_day(view.date, day, plan.periods);
+        for ((view, day), &key) in rows.iter().zip(keys.iter()) {
+            if !self.presence.insert_day(key, *day) {
+                return false;
+            }
+            let d = self
+                .sink
+                .add_in(key, view, plan.periods.day_mask(*day), plan.periods);
+            self.tally.add_disposed(d, view.amounts[0]);
+            self.days.mark_day(view.date, *day, plan.periods);
+        }
+        rows.clear();
         true
     }
 }
