@@ -860,7 +860,7 @@ impl SpanDays {
 
     /// The date of `YYYY-MM-DD`, and its day in the span when it lies there; `None`
     /// exactly when `parse_date_bytes` refuses the bytes.
-    #[inline]
+    #[inline(always)]
     pub(super) fn read(&self, b: &[u8]) -> Option<(NaiveDate, Option<usize>)> {
         let (y, m, d) = date_parts(b)?;
         let offset = day_number(y, m, d) - self.start;
@@ -913,7 +913,7 @@ fn day_number(y: u32, m: u32, d: u32) -> i32 {
 /// The cents of the amount at `text[start..end]`, as `parse_cents_bytes` reads it. The
 /// usual spelling (up to eight integer digits, a point, two decimals) is read as one word
 /// loaded from the text in place: the bytes before the cell are masked off, not copied.
-#[inline]
+#[inline(always)]
 pub(super) fn cents_in(text: &[u8], start: usize, end: usize) -> Result<i64, &'static str> {
     let cell = &text[start..end];
     if let [.., b'.', d1, d2] = *cell {

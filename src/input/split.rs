@@ -287,6 +287,7 @@ fn read_part<S: DatedSink>(
 /// Calls `f` with the position of every comma and line feed of `text`, in order, until it
 /// returns false; returns whether it never did. Separators come every few bytes in a CSV
 /// row, so this tests eight bytes at a time rather than searching from each one.
+#[inline(always)]
 fn each_separator(text: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -336,29 +337,33 @@ enum Cell {
 /// Only the simplest quoting is read here: a cell that is `"`, text without a quote, `"`
 /// (then the separator, or CR LF). The cell's text is then what the csv crate reads from
 /// it on the careful path, commas included.
+#[inline(always)]
 fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
     let raw = &text[start..end];
+    let has_quote = |bytes: &[u8]| bytes.iter().any(|c| *c == b'"');
     if raw.first() != Some(&b'"') {
-        return if memchr::memchr(b'"', raw).is_some() {
+        return if has_quote(raw) {
             Cell::Careful
         } else {
             Cell::Whole
         };
     }
-    let separator = text.get(end).copied();
-    let Some(close) = memchr::memchr(b'"', &raw[1..]).map(|j| j + 1) else {
-        return match separator {
-            Some(b',') => Cell::GoesOn,
-            _ => Cell::Careful,
-        };
+    let line_end = text.get(end) != Some(&b',');
+    // The usual form first: the closing quote ends the cell (or comes just before the
+    // CR of a CRLF line end), with no quote between.
+    let close = match raw {
+        [_, .., b'"'] => Some(raw.len() - 1),
+        [_, .., b'"', b'\r'] if line_end => Some(raw.len() - 2),
+        _ => None,
     };
-    let line_end = separator != Some(b',');
-    let closes_cell =
-        close + 1 == raw.len() || (line_end && close + 2 == raw.len() && raw[close + 1] == b'\r');
-    if closes_cell {
-        Cell::Whole
-    } else {
-        Cell::Careful
+    match close {
+        Some(close) if !has_quote(&raw[1..close]) => Cell::Whole,
+        // A quote before the end: text after the closing quote (or an escaped quote).
+        Some(_) => Cell::Careful,
+        None if has_quote(&raw[1..]) => Cell::Careful,
+        // Unclosed: a comma inside the quotes, or a line break the careful path reads.
+        None if line_end => Cell::Careful,
+        None => Cell::GoesOn,
     }
 }
 
@@ -445,7 +450,7 @@ impl<S: DatedSink> Part<S> {
 
 /// A cell's range in `text` without its quotes (`quoted_cell` checked their form) and
 /// blanks around it.
-#[inline]
+#[inline(always)]
 fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
     if b - a >= 2 && text[a] == b'"' && text[b - 1] == b'"' {
         a += 1;
@@ -470,12 +475,28 @@ fn clean_row<'t>(
     cells: &[(usize, usize)],
     plan: &Plan,
 ) -> Option<(View<'t>, Option<usize>)> {
+    // gmv_daily's counts as constants, so that its loops unroll.
+    match (plan.layout.ids, plan.layout.amounts) {
+        (2, 4) => clean_row_of::<2, 4>(text, cells, plan),
+        _ => clean_row_of::<3, 4>(text, cells, plan),
+    }
+}
+
+/// `clean_row` for at most `IDS` ids and `AMOUNTS` amounts (the layout's, when they are
+/// exactly its counts).
+#[inline(always)]
+fn clean_row_of<'t, const IDS: usize, const AMOUNTS: usize>(
+    text: &'t [u8],
+    cells: &[(usize, usize)],
+    plan: &Plan,
+) -> Option<(View<'t>, Option<usize>)> {
     let layout = plan.layout;
+    let (ids_n, amounts_n) = (layout.ids.min(IDS), layout.amounts.min(AMOUNTS));
     let cell = |col: usize| clean_range(text, cells[plan.positions[col]]);
     let (a, b) = cell(0);
     let (date, day) = plan.days.read(&text[a..b])?;
     let mut ids: [&[u8]; 3] = [b""; 3];
-    for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
+    for (i, id) in ids.iter_mut().enumerate().take(ids_n) {
         let (a, b) = cell(1 + i);
         // UTF-8 is checked once per key, when the sink interns it.
         if a == b {
@@ -485,11 +506,11 @@ fn clean_row<'t>(
     }
     let first_amount = 1 + layout.ids;
     let mut amounts = [0; 4];
-    for (i, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
+    for (i, amount) in amounts.iter_mut().enumerate().take(amounts_n) {
         let (a, b) = cell(first_amount + i);
         *amount = cents_in(text, a, b).ok()?;
     }
-    if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0]) {
+    if layout.channels_within_gmv && amounts[1..amounts_n].iter().any(|a| *a > amounts[0]) {
         return None;
     }
     Some((View { date, ids, amounts }, day))
@@ -642,6 +663,51 @@ mod tests {
         }
         let padded = body.replace(",P1,", ",\" P1 \",");
         assert_eq!(split_result(&padded, 2).unwrap(), plain);
+    }
+
+    /// The first definition of `quoted_cell`: the first quote after the opening one
+    /// must close the cell.
+    fn quoted_cell_by_search(text: &[u8], start: usize, end: usize) -> Cell {
+        let raw = &text[start..end];
+        if raw.first() != Some(&b'"') {
+            return if memchr::memchr(b'"', raw).is_some() {
+                Cell::Careful
+            } else {
+                Cell::Whole
+            };
+        }
+        let separator = text.get(end).copied();
+        let Some(close) = memchr::memchr(b'"', &raw[1..]).map(|j| j + 1) else {
+            return match separator {
+                Some(b',') => Cell::GoesOn,
+                _ => Cell::Careful,
+            };
+        };
+        let line_end = separator != Some(b',');
+        let closes_cell = close + 1 == raw.len()
+            || (line_end && close + 2 == raw.len() && raw[close + 1] == b'\r');
+        if closes_cell {
+            Cell::Whole
+        } else {
+            Cell::Careful
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cells_are_judged_as_by_a_quote_search(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"\"\"\",\r\na".to_vec()), 0..9),
+            start in 0usize..9,
+            end in 0usize..9,
+        ) {
+            let (start, end) = (start.min(text.len()), end.min(text.len()));
+            let (start, end) = (start.min(end), start.max(end));
+            proptest::prop_assert_eq!(
+                quoted_cell(&text, start, end),
+                quoted_cell_by_search(&text, start, end)
+            );
+        }
     }
 
     #[test]
