@@ -250,19 +250,29 @@ fn read_part<S: DatedSink>(
         let quoted = memchr::memchr(b'"', text).is_some();
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
+        // In a block with quotes: where the line starts, and its cells in quotes.
+        let (mut line_start, mut quoted_cells) = (0, 0);
         // Parsed rows wait to be folded in together (`Part::fold_in`).
         let mut rows: Vec<DayRow> = Vec::with_capacity(LOOKUP_BATCH);
         let mut separator = |i: usize| {
+            let line_end = i == upto || text[i] == b'\n';
             if quoted {
-                match quoted_cell(text, cell_start, i) {
+                match cell_ends(text, cell_start, i, line_end) {
                     Cell::Whole => {}
+                    Cell::Quoted => quoted_cells += 1,
                     Cell::GoesOn => return true,
                     Cell::Careful => return false,
+                }
+                // Every quote of the line must be an end of a cell in quotes.
+                if line_end {
+                    if count_quotes(&text[line_start..i]) != 2 * quoted_cells {
+                        return false;
+                    }
+                    (line_start, quoted_cells) = (i + 1, 0);
                 }
             }
             cells.push((cell_start, i));
             cell_start = i + 1;
-            let line_end = i == upto || text[i] == b'\n';
             let fine = !line_end || part.add_line(text, &mut cells, plan, &mut rows);
             if line_end {
                 cells.clear();
@@ -322,15 +332,19 @@ fn plain(text: &[u8], ends_file: bool) -> bool {
     })
 }
 
-/// What a separator at `end` makes of the cell from `start` in a block holding quotes.
+/// What a separator at `end` makes of the cell from `start` in a block holding quotes,
+/// judged by the cell's ends alone; a quote anywhere else is caught per line, where all
+/// of a line's quotes must be the ends of its cells in quotes (`count_quotes`).
 #[derive(Debug, PartialEq, Eq)]
 enum Cell {
-    /// The cell ends here.
+    /// The cell ends here, without quotes around it.
     Whole,
+    /// The cell ends here, in quotes.
+    Quoted,
     /// A comma inside a quoted cell: the cell goes on.
     GoesOn,
-    /// Anything the careful path must read: a quote inside an unquoted cell, an escaped
-    /// quote (`""`), text after the closing quote, a line break inside quotes.
+    /// Anything the careful path must read: text after the closing quote, a line break
+    /// inside quotes.
     Careful,
 }
 
@@ -338,33 +352,32 @@ enum Cell {
 /// (then the separator, or CR LF). The cell's text is then what the csv crate reads from
 /// it on the careful path, commas included.
 #[inline(always)]
-fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
+fn cell_ends(text: &[u8], start: usize, end: usize, line_end: bool) -> Cell {
     let raw = &text[start..end];
-    let has_quote = |bytes: &[u8]| bytes.iter().any(|c| *c == b'"');
     if raw.first() != Some(&b'"') {
-        return if has_quote(raw) {
-            Cell::Careful
-        } else {
-            Cell::Whole
-        };
+        return Cell::Whole;
     }
-    let line_end = text.get(end) != Some(&b',');
-    // The usual form first: the closing quote ends the cell (or comes just before the
-    // CR of a CRLF line end), with no quote between.
-    let close = match raw {
-        [_, .., b'"'] => Some(raw.len() - 1),
-        [_, .., b'"', b'\r'] if line_end => Some(raw.len() - 2),
-        _ => None,
-    };
-    match close {
-        Some(close) if !has_quote(&raw[1..close]) => Cell::Whole,
-        // A quote before the end: text after the closing quote (or an escaped quote).
-        Some(_) => Cell::Careful,
-        None if has_quote(&raw[1..]) => Cell::Careful,
-        // Unclosed: a comma inside the quotes, or a line break the careful path reads.
-        None if line_end => Cell::Careful,
-        None => Cell::GoesOn,
+    match raw {
+        [_, .., b'"'] => Cell::Quoted,
+        [_, .., b'"', b'\r'] if line_end => Cell::Quoted,
+        _ if line_end => Cell::Careful,
+        _ => Cell::GoesOn,
     }
+}
+
+/// The quotes in `bytes`, eight bytes at a time.
+fn count_quotes(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let quotes = ONES * u64::from(b'"');
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().expect("chunks of eight")) ^ quotes;
+        // The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
+        count += (!(((v & LOW7) + LOW7) | v | LOW7)).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|c| **c == b'"').count()
 }
 
 impl<S: DatedSink> Part<S> {
@@ -448,7 +461,7 @@ impl<S: DatedSink> Part<S> {
     }
 }
 
-/// A cell's range in `text` without its quotes (`quoted_cell` checked their form) and
+/// A cell's range in `text` without its quotes (`cell_ends` checked their form) and
 /// blanks around it.
 #[inline(always)]
 fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
@@ -693,35 +706,75 @@ mod tests {
         }
     }
 
+    /// The cells of `line` (without its line feed) as the parts split it, judging each
+    /// cell with `judge`; `None` when the careful path must read it.
+    fn split_line(
+        line: &[u8],
+        judge: impl Fn(&[u8], usize, usize) -> Cell,
+        quotes_counted: bool,
+    ) -> Option<Vec<(usize, usize)>> {
+        let (mut cells, mut start, mut quoted) = (Vec::new(), 0, 0);
+        let separators = (0..line.len()).filter(|&i| line[i] == b',');
+        for i in separators.chain([line.len()]) {
+            match judge(line, start, i) {
+                Cell::Whole => {}
+                Cell::Quoted => quoted += 1,
+                Cell::GoesOn => continue,
+                Cell::Careful => return None,
+            }
+            cells.push((start, i));
+            start = i + 1;
+        }
+        (!quotes_counted || count_quotes(line) == 2 * quoted).then_some(cells)
+    }
+
     proptest::proptest! {
+        /// Judging cells by their ends and counting the line's quotes splits every line
+        /// as looking for each cell's quotes does, and refuses the same lines.
         #[test]
-        fn cells_are_judged_as_by_a_quote_search(
-            text in proptest::collection::vec(
-                proptest::sample::select(b"\"\"\",\r\na".to_vec()), 0..9),
-            start in 0usize..9,
-            end in 0usize..9,
+        fn lines_are_split_as_by_a_quote_search(
+            line in proptest::collection::vec(
+                proptest::sample::select(b"\"\"\",,\ra".to_vec()), 0..14),
         ) {
-            let (start, end) = (start.min(text.len()), end.min(text.len()));
-            let (start, end) = (start.min(end), start.max(end));
+            let by_ends = |text: &[u8], start, end| cell_ends(text, start, end, end == text.len());
             proptest::prop_assert_eq!(
-                quoted_cell(&text, start, end),
-                quoted_cell_by_search(&text, start, end)
+                split_line(&line, by_ends, true),
+                split_line(&line, quoted_cell_by_search, false)
             );
+        }
+
+        #[test]
+        fn quotes_are_counted(text in proptest::collection::vec(
+            proptest::sample::select(b"\"a\xa2".to_vec()), 0..40)) {
+            let expected = text.iter().filter(|c| **c == b'"').count();
+            proptest::prop_assert_eq!(count_quotes(&text), expected);
         }
     }
 
     #[test]
     fn cells_by_their_quotes() {
-        let cell = |text: &str, end: usize| quoted_cell(text.as_bytes(), 0, end);
-        assert_eq!(cell("\"a\",", 3), Cell::Whole);
-        assert_eq!(cell("\"a\"\r\n", 4), Cell::Whole);
-        assert_eq!(cell("\"a\"\r,", 4), Cell::Careful);
+        let cell = |text: &str, end: usize| {
+            let line_end = text.as_bytes().get(end) != Some(&b',');
+            cell_ends(text.as_bytes(), 0, end, line_end)
+        };
+        assert_eq!(cell("\"a\",", 3), Cell::Quoted);
+        assert_eq!(cell("\"a\"\r\n", 4), Cell::Quoted);
+        assert_eq!(cell("\"a\"\r,", 4), Cell::GoesOn);
         assert_eq!(cell("\"1,2\",", 2), Cell::GoesOn);
-        assert_eq!(cell("\"1,2\",", 5), Cell::Whole);
+        assert_eq!(cell("\"1,2\",", 5), Cell::Quoted);
         assert_eq!(cell("\"1\n", 2), Cell::Careful);
         assert_eq!(cell("\"1", 2), Cell::Careful);
-        assert_eq!(cell("a\"b,", 3), Cell::Careful);
         assert_eq!(cell("ab,", 2), Cell::Whole);
+        let line = |text: &str| {
+            let by_ends = |t: &[u8], start, end| cell_ends(t, start, end, end == t.len());
+            split_line(text.as_bytes(), by_ends, true).map(|cells| cells.len())
+        };
+        assert_eq!(line("\"a\",\"1,2\",b,\"\"\r"), Some(4));
+        assert_eq!(line("a\"b,c"), None);
+        assert_eq!(line("\"a\"\"b\",c"), None);
+        assert_eq!(line("\"a\"b,c"), None);
+        assert_eq!(line("\"a\"\r,c"), None);
+        assert_eq!(line("\"a,c"), None);
         fn cleaned(text: &str) -> &str {
             let (a, b) = clean_range(text.as_bytes(), (0, text.len()));
             &text[a..b]
