@@ -254,6 +254,16 @@ impl Presence {
         self.insert_day(key, periods.span_offset(date))
     }
 
+    /// Loads the words of the (key, day) pairs, all together, ahead of `insert_day`.
+    pub(super) fn touch(&self, pairs: impl Iterator<Item = (usize, Option<usize>)>) {
+        let words = self.words;
+        let touched = pairs.fold(0u64, |acc, (key, day)| match day {
+            Some(day) => acc ^ self.bits.get(key * words + day / 64).copied().unwrap_or(0),
+            None => acc,
+        });
+        std::hint::black_box(touched);
+    }
+
     /// Marks (key, day of the span); false when it was marked already. A date outside
     /// the span (`None`) is not tracked.
     #[inline]
@@ -954,6 +964,8 @@ struct Classes {
     of_mask: [u8; 1 << WINDOW_COUNT],
     /// The window mask of each class.
     masks: Vec<u8>,
+    /// Class + 1 of each day of the span (0: a day in no window).
+    of_day: Vec<u8>,
 }
 
 impl Classes {
@@ -961,6 +973,7 @@ impl Classes {
         let mut classes = Classes {
             of_mask: [0; 1 << WINDOW_COUNT],
             masks: Vec::new(),
+            of_day: Vec::new(),
         };
         for date in periods.span.dates() {
             let mask = periods.mask(date);
@@ -968,6 +981,7 @@ impl Classes {
                 classes.masks.push(mask);
                 classes.of_mask[mask as usize] = classes.masks.len() as u8;
             }
+            classes.of_day.push(classes.of_mask[mask as usize]);
         }
         classes
     }
@@ -1386,10 +1400,12 @@ impl GmvSink<'_> {
         // Each candidate's bytes, figures and totals, loaded before they are needed.
         let per_partner = self.classes.masks.len();
         let mut touched = 0u64;
-        for &i in &found[..n] {
+        for (&i, (_, day)) in found[..n].iter().zip(rows) {
             if let Some(f) = self.figures.get(i) {
                 touched ^= u64::from(self.keys.first_byte(i)) ^ f.cents[0] as u64;
-                let at = f.partner as usize * per_partner;
+                let class = day.and_then(|d| self.classes.of_day.get(d)).copied();
+                let at =
+                    f.partner as usize * per_partner + usize::from(class.unwrap_or(1).max(1) - 1);
                 touched ^= self.totals.get(at).map_or(0, |t| t[0] as u64);
             }
         }

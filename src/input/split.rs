@@ -446,6 +446,11 @@ impl<S: DatedSink> Part<S> {
         if !self.sink.keys_of(rows, keys) {
             return false;
         }
+        self.presence.touch(
+            keys.iter()
+                .zip(rows.iter())
+                .map(|(key, (_, day))| (*key, *day)),
+        );
         for ((view, day), &key) in rows.iter().zip(keys.iter()) {
             if !self.presence.insert_day(key, *day) {
                 return false;
@@ -505,12 +510,15 @@ fn clean_row_of<'t, const IDS: usize, const AMOUNTS: usize>(
 ) -> Option<(View<'t>, Option<usize>)> {
     let layout = plan.layout;
     let (ids_n, amounts_n) = (layout.ids.min(IDS), layout.amounts.min(AMOUNTS));
-    let cell = |col: usize| clean_range(text, cells[plan.positions[col]]);
-    let (a, b) = cell(0);
+    #[inline(always)]
+    fn cell_of(text: &[u8], cells: &[(usize, usize)], plan: &Plan, col: usize) -> (usize, usize) {
+        clean_range(text, cells[plan.positions[col]])
+    }
+    let (a, b) = cell_of(text, cells, plan, 0);
     let (date, day) = plan.days.read(&text[a..b])?;
     let mut ids: [&[u8]; 3] = [b""; 3];
     for (i, id) in ids.iter_mut().enumerate().take(ids_n) {
-        let (a, b) = cell(1 + i);
+        let (a, b) = cell_of(text, cells, plan, 1 + i);
         // UTF-8 is checked once per key, when the sink interns it.
         if a == b {
             return None;
@@ -520,7 +528,7 @@ fn clean_row_of<'t, const IDS: usize, const AMOUNTS: usize>(
     let first_amount = 1 + layout.ids;
     let mut amounts = [0; 4];
     for (i, amount) in amounts.iter_mut().enumerate().take(amounts_n) {
-        let (a, b) = cell(first_amount + i);
+        let (a, b) = cell_of(text, cells, plan, first_amount + i);
         *amount = cents_in(text, a, b).ok()?;
     }
     if layout.channels_within_gmv && amounts[1..amounts_n].iter().any(|a| *a > amounts[0]) {
