@@ -254,16 +254,6 @@ impl Presence {
         self.insert_day(key, periods.span_offset(date))
     }
 
-    /// Loads the words of the (key, day) pairs, all together, ahead of `insert_day`.
-    pub(super) fn touch(&self, pairs: impl Iterator<Item = (usize, Option<usize>)>) {
-        let words = self.words;
-        let touched = pairs.fold(0u64, |acc, (key, day)| match day {
-            Some(day) => acc ^ self.bits.get(key * words + day / 64).copied().unwrap_or(0),
-            None => acc,
-        });
-        std::hint::black_box(touched);
-    }
-
     /// Marks (key, day of the span); false when it was marked already. A date outside
     /// the span (`None`) is not tracked.
     #[inline]
@@ -927,7 +917,7 @@ impl Keys {
 const CHANNELS: usize = 4;
 
 /// Rows whose keys are looked up together (`DatedSink::keys_of`).
-pub(super) const LOOKUP_BATCH: usize = 32;
+pub(super) const LOOKUP_BATCH: usize = 64;
 
 /// Adds `delta` cents to an `i64` sum. An add that would leave `i64` goes whole to
 /// `spill` under `slot` instead: the exact sum is always the `i64` plus its spill.

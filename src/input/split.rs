@@ -446,11 +446,6 @@ impl<S: DatedSink> Part<S> {
         if !self.sink.keys_of(rows, keys) {
             return false;
         }
-        self.presence.touch(
-            keys.iter()
-                .zip(rows.iter())
-                .map(|(key, (_, day))| (*key, *day)),
-        );
         for ((view, day), &key) in rows.iter().zip(keys.iter()) {
             if !self.presence.insert_day(key, *day) {
                 return false;
