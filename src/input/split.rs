@@ -250,11 +250,11 @@ fn read_part<S: DatedSink>(
         let quoted = memchr::memchr(b'"', text).is_some();
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
-        // In a block with quotes: the quotes before the line, and its cells in quotes.
-        let (mut quotes_before_line, mut quoted_cells) = (0, 0);
+        // In a block with quotes: where the line starts, and its cells in quotes.
+        let (mut line_start, mut quoted_cells) = (0, 0);
         // Parsed rows wait to be folded in together (`Part::fold_in`).
         let mut rows: Vec<DayRow> = Vec::with_capacity(LOOKUP_BATCH);
-        let mut separator = |i: usize, quotes_before: usize| {
+        let mut separator = |i: usize| {
             let line_end = i == upto || text[i] == b'\n';
             if quoted {
                 match cell_ends(text, cell_start, i, line_end) {
@@ -265,10 +265,10 @@ fn read_part<S: DatedSink>(
                 }
                 // Every quote of the line must be an end of a cell in quotes.
                 if line_end {
-                    if quotes_before - quotes_before_line != 2 * quoted_cells {
+                    if count_quotes(&text[line_start..i]) != 2 * quoted_cells {
                         return false;
                     }
-                    (quotes_before_line, quoted_cells) = (quotes_before, 0);
+                    (line_start, quoted_cells) = (i + 1, 0);
                 }
             }
             cells.push((cell_start, i));
@@ -280,13 +280,10 @@ fn read_part<S: DatedSink>(
             fine
         };
         let unterminated = upto > 0 && text[upto - 1] != b'\n';
-        let scanned = if quoted {
-            each_separator::<true>(text, &mut separator)
-                && (!unterminated || separator(upto, count_quotes(text)))
-        } else {
-            each_separator::<false>(text, &mut separator) && (!unterminated || separator(upto, 0))
-        };
-        if !scanned || !part.fold_in(&mut rows, plan) {
+        if !each_separator(text, &mut separator)
+            || (unterminated && !separator(upto))
+            || !part.fold_in(&mut rows, plan)
+        {
             return None;
         }
         buf.copy_within(upto..filled, 0);
@@ -297,53 +294,34 @@ fn read_part<S: DatedSink>(
     Some(part)
 }
 
-/// Calls `f` with the position of every comma and line feed of `text`, in order, and
-/// (with `QUOTES`, else 0) the number of quotes before it, until it returns false;
-/// returns whether it never did. Separators come every few bytes in a CSV row, so this
-/// tests eight bytes at a time rather than searching from each one.
+/// Calls `f` with the position of every comma and line feed of `text`, in order, until it
+/// returns false; returns whether it never did. Separators come every few bytes in a CSV
+/// row, so this tests eight bytes at a time rather than searching from each one.
 #[inline(always)]
-fn each_separator<const QUOTES: bool>(
-    text: &[u8],
-    mut f: impl FnMut(usize, usize) -> bool,
-) -> bool {
-    let (comma, line_feed, quote) = (
-        ONES * u64::from(b','),
-        ONES * u64::from(b'\n'),
-        ONES * u64::from(b'"'),
-    );
+fn each_separator(text: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
+    let zero_bytes = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
+    let (comma, line_feed) = (ONES * u64::from(b','), ONES * u64::from(b'\n'));
     let mut chunks = text.chunks_exact(8);
-    let (mut base, mut quotes) = (0, 0);
+    let mut base = 0;
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
         let mut found = zero_bytes(word ^ comma) | zero_bytes(word ^ line_feed);
-        let quote_bits = if QUOTES { zero_bytes(word ^ quote) } else { 0 };
         while found != 0 {
-            let bit = found.trailing_zeros();
-            // The quotes of this word below the separator (a separator is no quote).
-            let before = quotes + (quote_bits & ((1u64 << bit) - 1)).count_ones() as usize;
-            if !f(base + bit as usize / 8, before) {
+            if !f(base + found.trailing_zeros() as usize / 8) {
                 return false;
             }
             found &= found - 1;
         }
-        quotes += quote_bits.count_ones() as usize;
         base += 8;
     }
-    chunks.remainder().iter().enumerate().all(|(i, b)| {
-        if QUOTES && *b == b'"' {
-            quotes += 1;
-        }
-        !matches!(b, b',' | b'\n') || f(base + i, quotes)
-    })
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
-#[inline(always)]
-fn zero_bytes(v: u64) -> u64 {
-    !(((v & LOW7) + LOW7) | v | LOW7)
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .all(|(i, b)| !matches!(b, b',' | b'\n') || f(base + i))
 }
 
 /// Every carriage return ends a line (or the file).
@@ -389,12 +367,15 @@ fn cell_ends(text: &[u8], start: usize, end: usize, line_end: bool) -> Cell {
 
 /// The quotes in `bytes`, eight bytes at a time.
 fn count_quotes(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let quotes = ONES * u64::from(b'"');
     let mut chunks = bytes.chunks_exact(8);
     let mut count = 0;
     for chunk in &mut chunks {
         let v = u64::from_le_bytes(chunk.try_into().expect("chunks of eight")) ^ quotes;
-        count += zero_bytes(v).count_ones() as usize;
+        // The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
+        count += (!(((v & LOW7) + LOW7) | v | LOW7)).count_ones() as usize;
     }
     count + chunks.remainder().iter().filter(|c| **c == b'"').count()
 }
@@ -489,10 +470,6 @@ fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
         b -= 1;
     }
     let blank = |c: u8| c == b' ' || c == b'\t';
-    // Most cells have nothing to trim.
-    if a < b && !blank(text[a]) && !blank(text[b - 1]) {
-        return (a, b);
-    }
     while a < b && blank(text[a]) {
         a += 1;
     }
@@ -606,32 +583,20 @@ mod tests {
         #[test]
         fn separators_are_found_as_a_byte_scan_finds_them(
             text in proptest::collection::vec(
-                proptest::sample::select(
-                    vec![b',', b'\n', b'a', b'\0', 0x2c | 0x80, 0x8a, b'\r', b'"', 0xa2],
-                ),
+                proptest::sample::select(vec![b',', b'\n', b'a', b'\0', 0x2c | 0x80, 0x8a, b'\r']),
                 0..100,
             ),
             stop_after in 0usize..40,
         ) {
-            let expected: Vec<(usize, usize)> = (0..text.len())
-                .filter(|&i| matches!(text[i], b',' | b'\n'))
-                .map(|i| (i, text[..i].iter().filter(|c| **c == b'"').count()))
-                .collect();
+            let expected: Vec<usize> =
+                (0..text.len()).filter(|&i| matches!(text[i], b',' | b'\n')).collect();
+            let mut seen = Vec::new();
+            let finished = each_separator(&text, |i| {
+                seen.push(i);
+                seen.len() < stop_after
+            });
             let shown = expected.len().min(stop_after.max(1));
-            let mut seen = Vec::new();
-            let finished = each_separator::<true>(&text, |i, quotes| {
-                seen.push((i, quotes));
-                seen.len() < stop_after
-            });
             proptest::prop_assert_eq!(&seen[..], &expected[..shown]);
-            proptest::prop_assert_eq!(finished, expected.len() < stop_after.max(1));
-            let mut seen = Vec::new();
-            let finished = each_separator::<false>(&text, |i, quotes| {
-                seen.push((i, quotes));
-                seen.len() < stop_after
-            });
-            let without_quotes: Vec<_> = expected[..shown].iter().map(|(i, _)| (*i, 0)).collect();
-            proptest::prop_assert_eq!(seen, without_quotes);
             proptest::prop_assert_eq!(finished, expected.len() < stop_after.max(1));
         }
     }
