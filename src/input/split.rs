@@ -470,6 +470,10 @@ fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
         b -= 1;
     }
     let blank = |c: u8| c == b' ' || c == b'\t';
+    // Most cells have nothing to trim.
+    if a < b && !blank(text[a]) && !blank(text[b - 1]) {
+        return (a, b);
+    }
     while a < b && blank(text[a]) {
         a += 1;
     }
