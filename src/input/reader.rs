@@ -915,12 +915,26 @@ fn day_number(y: u32, m: u32, d: u32) -> i32 {
 /// loaded from the text in place: the bytes before the cell are masked off, not copied.
 #[inline(always)]
 pub(super) fn cents_in(text: &[u8], start: usize, end: usize) -> Result<i64, &'static str> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
     let cell = &text[start..end];
+    // Up to five integer digits: the word ending with the cell holds them, the point and
+    // both decimals. Dropping the point makes seven digits that read as the cents.
+    if (4..=8).contains(&cell.len()) && end >= 8 {
+        let word = u64::from_le_bytes(text[end - 8..end].try_into().expect("eight bytes"));
+        if (word >> 40) as u8 == b'.' {
+            let int_len = cell.len() - 3;
+            let digits = ((word & 0xFF_FFFF_FFFF) << 8) | (word & 0xFFFF << 48) | u64::from(b'0');
+            // The integer digits are bytes 6 - int_len to 5; the rest becomes '0's.
+            let keep = !0u64 << (8 * (6 - int_len));
+            if let Some(cents) = eight_digits(((digits & keep) | (ZEROS & !keep)).to_le_bytes()) {
+                return Ok(cents as i64);
+            }
+        }
+    }
     if let [.., b'.', d1, d2] = *cell {
         let int_len = cell.len() - 3;
         let point = end - 3;
         if (1..=8).contains(&int_len) && point >= 8 {
-            const ZEROS: u64 = 0x3030_3030_3030_3030;
             let word = u64::from_le_bytes(
                 text[point - 8..point]
                     .try_into()
@@ -1273,6 +1287,36 @@ mod tests {
             let text: Vec<u8> = [&before[..], &cell[..], &after[..]].concat();
             let (start, end) = (before.len(), before.len() + cell.len());
             proptest::prop_assert_eq!(cents_in(&text, start, end), parse_cents_bytes(&cell));
+        }
+    }
+
+    proptest::proptest! {
+        /// Amounts of the usual spelling, of every length, after any text.
+        #[test]
+        fn usual_amounts_in_place(
+            dollars in 0u64..10_000_000_000,
+            cents in 0u64..100,
+            decimals in 0usize..4,
+            before in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.,\"x".to_vec()), 0..12),
+        ) {
+            let cell = match decimals {
+                0 => format!("{dollars}"),
+                1 => format!("{dollars}.{}", cents / 10),
+                2 => format!("{dollars}.{cents:02}"),
+                _ => format!("{dollars}.{cents:02}0"),
+            };
+            let text = [&before[..], cell.as_bytes(), b","].concat();
+            let (start, end) = (before.len(), before.len() + cell.len());
+            let read = cents_in(&text, start, end);
+            proptest::prop_assert_eq!(read, parse_cents_bytes(cell.as_bytes()));
+            let expected = match decimals {
+                0 => Some(dollars * 100),
+                1 => Some(dollars * 100 + cents / 10 * 10),
+                2 => Some(dollars * 100 + cents),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(read.ok(), expected.map(|c| c as i64));
         }
     }
 
