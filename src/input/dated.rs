@@ -1741,6 +1741,62 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Keys looked up a batch at a time are the keys looked up one row at a time, in
+        /// batches longer and shorter than `LOOKUP_BATCH`, with keys new in the batch,
+        /// repeated within it, and sharing a partner.
+        #[test]
+        fn keys_of_a_batch_are_the_keys_one_by_one(
+            batches in prop::collection::vec(
+                prop::collection::vec((0u8..4, 0u16..300), 0..150), 1..4),
+        ) {
+            let periods = periods();
+            let (mut by_batch, mut one_by_one) =
+                (GmvSink::new(None, &periods), GmvSink::new(None, &periods));
+            for batch in &batches {
+                let ids: Vec<(String, String)> =
+                    batch.iter().map(|(p, s)| (format!("P{p}"), format!("S{s}"))).collect();
+                let rows: Vec<DayRow> = ids
+                    .iter()
+                    .map(|(p, s)| {
+                        let view = View {
+                            date: DAYS[1].parse().unwrap(),
+                            ids: [p.as_bytes(), s.as_bytes(), b""],
+                            amounts: [0; 4],
+                        };
+                        (view, None)
+                    })
+                    .collect();
+                let mut keys = vec![usize::MAX; rows.len()];
+                prop_assert!(by_batch.keys_of(&rows, &mut keys));
+                let expected: Vec<usize> =
+                    rows.iter().map(|(v, _)| one_by_one.key(v).unwrap()).collect();
+                prop_assert_eq!(keys, expected);
+            }
+            prop_assert_eq!(by_batch.figures.len(), one_by_one.figures.len());
+            let partners = |sink: &GmvSink| sink.figures.iter().map(|f| f.partner).collect::<Vec<_>>();
+            prop_assert_eq!(partners(&by_batch), partners(&one_by_one));
+        }
+    }
+
+    #[test]
+    fn a_batch_with_a_new_key_that_is_not_text_is_refused() {
+        let periods = periods();
+        let mut sink = GmvSink::new(None, &periods);
+        let view = |seller: &'static [u8]| View {
+            date: DAYS[1].parse().unwrap(),
+            ids: [b"P1", seller, b""],
+            amounts: [0; 4],
+        };
+        let rows = [(view(b"S1"), None), (view(b"S\xff"), None)];
+        let mut keys = [0; 2];
+        assert!(!sink.keys_of(&rows, &mut keys));
+        // A known key that is text is still found.
+        let rows = [(view(b"S1"), None)];
+        assert!(sink.keys_of(&rows, &mut keys[..1]));
+        assert_eq!(keys[0], 0);
+    }
+
     #[test]
     fn a_sum_past_i64_cents_and_back_is_exact() {
         let max = i64::MAX;
