@@ -71,7 +71,7 @@ fn money(cents: i64) -> String {
     let int = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -103,7 +103,7 @@ fn amounts_of_every_width_and_spelling_sum_to_the_cent() {
         let cell = match i % 6 {
             0 => format!("{int}.{:02}", i % 100),
             1 => format!("000{int}.{:02}", i % 100),
-            2 if i % 10 == 0 => {
+            2 if i.is_multiple_of(10) => {
                 return (
                     format!("{int}.{}", (i % 100) / 10),
                     int * 100 + i64::from(i % 100),
