@@ -320,11 +320,6 @@ def make_case(seed, base=None):
         # one very long line somewhere
         i = data.index(b"\n", len(data) // 2) if b"\n" in data[len(data) // 2:] else len(data)
         data = data[:i] + b"," + b"9" * r.choice([70000, 140000, 300000]) + data[i:]
-    # pad so that the halves land at different points: a comment-free way is a long id
-    if r.random() < 0.3 and nrows:
-        pad = r.randint(0, 90)
-        data = data.replace(b"\n", b"\n", 1)  # keep
-        data += b"" if pad == 0 else b""
     threads = r.choice(["2", "2", "2", "3", "4", "7"])
     return data, threads
 
