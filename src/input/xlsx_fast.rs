@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use memchr::memmem;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Inflated bytes handed over at once.
@@ -94,36 +94,38 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
     let parts = Parts::find(bytes, plan.sheet)?;
     let given_up = AtomicBool::new(false);
     let (done, sha256) = if plan.two_threads {
-        // The inflating thread also finds the rows and cells (the tags), so that the two
-        // threads share the work: this one only sums.
+        // The inflating thread cuts the sheet into batches of rows; finding the cells of a
+        // batch (the tags) falls to whichever thread is ahead: the inflating one while the
+        // summing one has batches waiting, else the summing one. So the two share the work
+        // whatever the machine and the workbook.
         let (tx, rx) = mpsc::sync_channel::<Batch>(CHUNKS_IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Batch>();
-        let sheet = parts.sheet;
+        let waiting = AtomicUsize::new(0);
         let parts = &parts;
         std::thread::scope(|scope| {
             let given_up = &given_up;
+            let waiting = &waiting;
             let inflating = scope.spawn(move || {
-                let mut rows = RowFinder::new(parts);
-                let mut found = true;
-                let inflated = inflate(bytes, sheet, |chunk| {
-                    let mut batch = back_rx.try_recv().unwrap_or_default();
-                    if !rows.feed(chunk, &mut batch) {
-                        found = false;
+                let found_all = batches(bytes, parts.sheet, |batch| {
+                    if waiting.load(Ordering::Relaxed) > 0 && !batch.find(parts) {
                         return false;
                     }
-                    batch.rows.is_empty() || tx.send(batch).is_ok()
+                    let full = std::mem::replace(batch, back_rx.try_recv().unwrap_or_default());
+                    waiting.fetch_add(1, Ordering::Relaxed);
+                    tx.send(full).is_ok()
                 });
                 drop(tx);
-                if inflated.is_none() || !found {
-                    given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+                if !found_all {
+                    given_up.store(true, Ordering::Relaxed);
                 }
                 let sha256 = plan.hash.then(|| sha256_of(plan.file, plan.size, given_up));
-                (rows.done, sha256)
+                (found_all, sha256)
             });
             let mut summer = Summer::new(plan, parts, sink.part());
             let mut ok = true;
-            for batch in rx.iter() {
-                if !summer.batch(&batch) {
+            for mut batch in rx.iter() {
+                waiting.fetch_sub(1, Ordering::Relaxed);
+                if !(batch.found || batch.find(parts)) || !summer.batch(&batch) {
                     ok = false;
                     break;
                 }
@@ -131,12 +133,12 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             }
             drop(rx);
             if !ok {
-                given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+                given_up.store(true, Ordering::Relaxed);
             }
             let (found_all, sha256) = inflating
                 .join()
                 .expect("the inflating thread does not panic");
-            let done = if ok && found_all && !given_up.load(std::sync::atomic::Ordering::Relaxed) {
+            let done = if ok && found_all && !given_up.load(Ordering::Relaxed) {
                 summer.finish()
             } else {
                 None
@@ -144,19 +146,11 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             (done, sha256)
         })
     } else {
-        let mut rows = RowFinder::new(&parts);
         let mut summer = Summer::new(plan, &parts, sink.part());
-        let mut batch = Batch::default();
-        let mut ok = true;
-        inflate(bytes, parts.sheet, |chunk| {
-            ok = rows.feed(chunk, &mut batch) && summer.batch(&batch);
-            ok
-        })?;
-        let done = if ok && rows.done {
-            summer.finish()
-        } else {
-            None
-        };
+        let found_all = batches(bytes, parts.sheet, |batch| {
+            batch.find(&parts) && summer.batch(batch)
+        });
+        let done = if found_all { summer.finish() } else { None };
         let sha256 = plan
             .hash
             .then(|| sha256_of(plan.file, plan.size, &given_up));
@@ -165,7 +159,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
     let whole = merge(std::iter::once(done), sha256);
     #[cfg(test)]
     if whole.is_some() {
-        SUMMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        SUMMED.fetch_add(1, Ordering::Relaxed);
     }
     whole
 }
@@ -174,26 +168,47 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
 #[cfg(test)]
 pub(super) static SUMMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Inflates the sheet and cuts it into batches of complete rows: `each` gets every batch
+/// (and may swap it for another) and returns false to stop. True when every row of the
+/// sheet was handed over and the entry read to its end (its checksum holds).
+fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(mut entry) = zip.by_index(sheet) else {
+        return false;
+    };
+    let mut rows = RowBatches::new();
+    let mut batch = Batch::default();
+    loop {
+        let Some(more) = rows.fill(&mut entry, &mut batch) else {
+            return false;
+        };
+        if batch.len > batch.start && !each(&mut batch) {
+            return false;
+        }
+        if !more {
+            break;
+        }
+    }
+    // What follows the rows is not read, but a damaged entry is the careful path's to name.
+    rows.done && std::io::copy(&mut entry, &mut std::io::sink()).is_ok()
+}
+
 /// Inflates the zip entry `index` of the package in chunks; `None` on a damaged entry
 /// (calamine then says what is wrong). `each` returns false to stop.
 fn inflate(bytes: &[u8], index: usize, mut each: impl FnMut(&[u8]) -> bool) -> Option<()> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut entry = zip.by_index(index).ok()?;
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; 64 << 10];
     loop {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match entry.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        if filled == 0 {
-            return Some(());
-        }
-        if !each(&buf[..filled]) {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => return Some(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        if !each(&buf[..n]) {
             return Some(());
         }
     }
@@ -730,7 +745,8 @@ enum Val<'a> {
 #[derive(Clone, Copy)]
 enum Slot {
     Empty,
-    /// A number's XML text and the cell's style.
+    /// A number's XML text (not yet seen to be a number: the summing thread checks it,
+    /// which evens out the two threads' work) and the cell's style.
     Number(u32, u32, Option<u32>),
     /// Inline text.
     Text(u32, u32),
@@ -738,222 +754,404 @@ enum Slot {
     Shared(u32),
 }
 
-/// Complete rows of the sheet, found in inflated bytes: each row's number and where its
-/// cells end in `cells`; each cell's column and slot.
+/// Complete rows of the sheet in inflated bytes and, once found (by either thread), each
+/// row's number and where its cells end in `cells`; each cell's column and slot.
 #[derive(Default)]
 struct Batch {
+    /// Inflated XML: the rows are `bytes[start..len]`.
     bytes: Vec<u8>,
+    start: usize,
+    len: usize,
+    found: bool,
     rows: Vec<(u64, u32)>,
     cells: Vec<(u32, Slot)>,
 }
 
-/// Finds the rows and cells of the sheet's XML as it is inflated.
-struct RowFinder<'p> {
-    parts: &'p Parts,
-    /// Bytes not yet scanned: the tail after the last complete row.
+impl Batch {
+    /// Finds the rows and cells; false to give up.
+    fn find(&mut self, parts: &Parts) -> bool {
+        self.rows.clear();
+        self.cells.clear();
+        self.found = true;
+        find_rows_in(
+            parts,
+            &self.bytes[..self.len],
+            self.start,
+            &mut self.rows,
+            &mut self.cells,
+        )
+    }
+}
+
+/// Cuts the sheet's XML, as it is inflated, into batches of complete rows.
+struct RowBatches {
+    /// Bytes not yet handed over: the tail after the last complete row.
     pending: Vec<u8>,
     in_data: bool,
     done: bool,
-    last_row: u64,
     row_end: memmem::FinderRev<'static>,
 }
 
-impl<'p> RowFinder<'p> {
-    fn new(parts: &'p Parts) -> Self {
-        RowFinder {
-            parts,
+impl RowBatches {
+    fn new() -> Self {
+        RowBatches {
             pending: Vec::new(),
             in_data: false,
             done: false,
-            last_row: 0,
             row_end: memmem::FinderRev::new(b"</row>"),
         }
     }
 
-    /// Scans `chunk` (the next inflated bytes) into `batch` (emptied first: it holds the
-    /// complete rows found); false to give up.
-    fn feed(&mut self, chunk: &[u8], batch: &mut Batch) -> bool {
+    /// Reads the next inflated bytes of `entry` into `batch`, after the tail of the last
+    /// one, up to the last complete row (the rows and cells are found later). Returns
+    /// whether more is to come; `None` to give up (a damaged entry, a sheet not read here).
+    fn fill(&mut self, entry: &mut impl Read, batch: &mut Batch) -> Option<bool> {
         batch.rows.clear();
         batch.cells.clear();
-        if self.done {
-            return true;
+        batch.start = 0;
+        batch.len = 0;
+        batch.found = false;
+        let tail = self.pending.len();
+        // The buffer stays its full length between uses: inflating writes straight into
+        // it, with no copy and no clearing.
+        let want = tail + CHUNK;
+        if batch.bytes.len() < want {
+            batch.bytes.resize(want, 0);
         }
-        // `</sheetData>` can only end in what came now (or straddle into it).
-        let fresh = self.pending.len().saturating_sub(b"</sheetData>".len());
-        let was_in_data = self.in_data;
-        self.pending.extend_from_slice(chunk);
-        if !self.in_data {
-            let Some(i) = memmem::find(&self.pending, b"<sheetData>") else {
-                return self.pending.len() < LONGEST_ROW;
-            };
-            if memmem::find(&self.pending[..i], b"<!").is_some() {
-                return false;
+        batch.bytes[..tail].copy_from_slice(&self.pending);
+        self.pending.clear();
+        let mut filled = tail;
+        while filled < want {
+            match entry.read(&mut batch.bytes[filled..want]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
             }
-            self.pending.drain(..i + b"<sheetData>".len());
+        }
+        let more = filled == want;
+        let buf = &batch.bytes[..filled];
+        let mut start = 0;
+        // `</sheetData>` can only end in what came now (or straddle into it).
+        let mut search_from = tail.saturating_sub(b"</sheetData>".len());
+        if !self.in_data {
+            let Some(i) = memmem::find(buf, b"<sheetData>") else {
+                self.pending.extend_from_slice(buf);
+                return (more && self.pending.len() < LONGEST_ROW).then_some(true);
+            };
+            if memmem::find(&buf[..i], b"<!").is_some() {
+                return None;
+            }
+            start = i + b"<sheetData>".len();
+            search_from = start;
             self.in_data = true;
         }
         // Complete rows only; `</sheetData>` ends them.
-        let from = if was_in_data { fresh } else { 0 };
-        let cut = match memmem::find(&self.pending[from..], b"</sheetData>") {
+        let cut = match memmem::find(&buf[search_from..], b"</sheetData>") {
             Some(end) => {
-                let end = from + end;
                 self.done = true;
-                end
+                search_from + end
             }
-            None => match self.row_end.rfind(&self.pending) {
-                Some(i) => i + b"</row>".len(),
-                None => return self.pending.len() < LONGEST_ROW,
+            None => match self.row_end.rfind(&buf[start..]) {
+                Some(i) => start + i + b"</row>".len(),
+                None => start,
             },
         };
-        std::mem::swap(&mut self.pending, &mut batch.bytes);
-        self.pending.clear();
-        let ok = self.rows(&batch.bytes[..cut], &mut batch.rows, &mut batch.cells);
-        if ok && !self.done {
-            self.pending.extend_from_slice(&batch.bytes[cut..]);
+        batch.start = start;
+        batch.len = cut;
+        batch.found = false;
+        if self.done {
+            return Some(false);
         }
-        ok
+        self.pending.extend_from_slice(&buf[cut..]);
+        // The sheet ends inside `<sheetData>`, or a row longer than the scanner waits for.
+        (more && self.pending.len() < LONGEST_ROW).then_some(true)
     }
 
-    /// Finds complete rows.
-    fn rows(
-        &mut self,
-        buf: &[u8],
-        rows: &mut Vec<(u64, u32)>,
-        cells: &mut Vec<(u32, Slot)>,
-    ) -> bool {
-        let mut at = 0;
-        loop {
-            while at < buf.len() && is_space(buf[at]) {
-                at += 1;
-            }
-            if at == buf.len() {
-                return true;
-            }
-            if buf[at] != b'<' {
-                return false;
-            }
-            let Some(([Some(r)], empty, end)) = open_tag(buf, at, b"row", [b"r".as_slice()]) else {
-                return false;
-            };
-            let Some(line) = number::<u64>(r) else {
-                return false;
-            };
-            if line <= self.last_row {
-                return false;
-            }
-            self.last_row = line;
-            at = end;
-            let first = cells.len();
-            if !empty {
-                let Some(next) = Self::cells(self.parts, buf, at, line, first, cells) else {
-                    return false;
-                };
-                at = next;
-            }
-            let Ok(cells_end) = u32::try_from(cells.len()) else {
-                return false;
-            };
-            rows.push((line, cells_end));
-        }
-    }
+}
 
-    /// The cells of a row up to its `</row>`; returns where that ends.
-    fn cells(
-        parts: &Parts,
-        buf: &[u8],
-        mut at: usize,
-        line: u64,
-        first: usize,
-        row: &mut Vec<(u32, Slot)>,
-    ) -> Option<usize> {
-        let place = |text: &[u8]| -> Option<(u32, u32)> {
-            let start = text.as_ptr() as usize - buf.as_ptr() as usize;
-            Some((
-                u32::try_from(start).ok()?,
-                u32::try_from(start + text.len()).ok()?,
-            ))
+/// Finds the complete rows of `buf` from `at` on (rows are checked to come in order by
+/// the summing thread, which sees every batch).
+fn find_rows_in(
+    parts: &Parts,
+    buf: &[u8],
+    mut at: usize,
+    rows: &mut Vec<(u64, u32)>,
+    cells: &mut Vec<(u32, Slot)>,
+) -> bool {
+    loop {
+        while at < buf.len() && is_space(buf[at]) {
+            at += 1;
+        }
+        if at == buf.len() {
+            return true;
+        }
+        if buf[at] != b'<' {
+            return false;
+        }
+        let Some(([Some(r)], empty, end)) =
+            quick_row(buf, at).or_else(|| open_tag(buf, at, b"row", [b"r".as_slice()]))
+        else {
+            return false;
         };
-        loop {
-            at = skip_space(buf, at);
-            if buf.get(at + 1) == Some(&b'/') {
-                return close_tag(buf, at, b"row");
-            }
-            let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
-            at = end;
-            let (col, cell_line) = cell_ref(r?)?;
-            let col = u32::try_from(col).ok()?;
-            if cell_line != line
-                || (row.len() > first && row.last().is_some_and(|(last, _)| *last >= col))
-            {
-                return None;
-            }
-            let style = match s {
-                Some(s) => Some(number::<u32>(s)?),
-                None => None,
+        let Some(line) = number::<u64>(r) else {
+            return false;
+        };
+        at = end;
+        let first = cells.len();
+        if !empty {
+            let Some(next) = find_cells(parts, buf, at, line, first, cells) else {
+                return false;
             };
-            let inline = match t {
-                None | Some(b"n") | Some(b"s") => false,
-                Some(b"inlineStr") => true,
-                Some(_) => return None,
-            };
-            if empty {
-                row.push((col, Slot::Empty));
-                continue;
-            }
-            at = skip_space(buf, at);
-            if let Some(end) = close_tag(buf, at, b"c") {
-                // `<c r="A1"></c>`
-                at = end;
-                row.push((col, Slot::Empty));
-                continue;
-            }
-            let slot = if !inline {
-                let ([], false, end) = open_tag(buf, at, b"v", [])? else {
-                    return None;
-                };
-                let text_end = memchr::memchr(b'<', &buf[end..])? + end;
-                let text = &buf[end..text_end];
-                at = close_tag(buf, text_end, b"v")?;
-                if text.is_empty() {
-                    return None;
-                }
-                if t == Some(b"s") {
-                    let i = number::<u32>(text)?;
-                    parts.strings.get(i as usize)?.as_deref()?;
-                    Slot::Shared(i)
-                } else {
-                    if !is_number(text) {
-                        return None;
-                    }
-                    let (a, b) = place(text)?;
-                    Slot::Number(a, b, style)
-                }
-            } else {
-                let ([], false, end) = open_tag(buf, at, b"is", [])? else {
-                    return None;
-                };
-                at = skip_space(buf, end);
-                // `<t>` as writers put it, else any shape of the tag.
-                let (attrs, text_start): (&[u8], usize) = if buf[at..].starts_with(b"<t>") {
-                    (b"", at + 3)
-                } else {
-                    let t_open = tag(buf, at)?;
-                    if t_open.name != b"t" || t_open.closing || t_open.empty {
-                        return None;
-                    }
-                    (t_open.attrs, t_open.end)
-                };
-                let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
-                let text = t_text(attrs, &buf[text_start..text_end])?;
-                at = close_tag(buf, text_end, b"t")?;
-                at = close_tag(buf, skip_space(buf, at), b"is")?;
-                let (a, b) = place(text)?;
-                Slot::Text(a, b)
-            };
-            at = close_tag(buf, skip_space(buf, at), b"c")?;
-            row.push((col, slot));
+            at = next;
         }
+        let Ok(cells_end) = u32::try_from(cells.len()) else {
+            return false;
+        };
+        rows.push((line, cells_end));
     }
+}
+
+/// The cells of a row up to its `</row>`; returns where that ends.
+fn find_cells(
+    parts: &Parts,
+    buf: &[u8],
+    mut at: usize,
+    line: u64,
+    first: usize,
+    row: &mut Vec<(u32, Slot)>,
+) -> Option<usize> {
+    loop {
+        at = skip_space(buf, at);
+        if buf.get(at + 1) == Some(&b'/') {
+            return close_tag(buf, at, b"row");
+        }
+        let (col, cell_line, slot, end) = match quick_cell(parts, buf, at) {
+            Some(cell) => cell,
+            None => any_cell(parts, buf, at)?,
+        };
+        at = end;
+        if cell_line != line
+            || (row.len() > first && row.last().is_some_and(|(last, _)| *last >= col))
+        {
+            return None;
+        }
+        row.push((col, slot));
+    }
+}
+
+/// `<row r="12">` as `open_tag` reads it; `None` for any other shape.
+#[inline(always)]
+fn quick_row(buf: &[u8], at: usize) -> Option<OpenTag<'_, 1>> {
+    let b = buf.get(at..)?;
+    if !b.starts_with(b"<row r=\"") {
+        return None;
+    }
+    let digits = b[8..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let end = 8 + digits;
+    (b.get(end..end + 2)? == b"\">").then_some(([Some(&b[8..end])], false, at + end + 2))
+}
+
+/// A cell read: its column, its row, what it holds, and where it ends.
+type FoundCell = (u32, u64, Slot, usize);
+
+/// A cell in the shapes writers put them in, read byte by byte without a tag reader:
+/// `<c r="B2"[ s="1"][ t="s|n|inlineStr"]>` with `<v>text</v></c>` or
+/// `<is><t>text</t></is></c>`, or `<c r="B2" .../>`. `None` for any other shape (or
+/// anything wrong): `any_cell` then reads it, so this reads only what that reads, alike.
+#[inline(always)]
+fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
+    let b = buf.get(at..)?;
+    if !b.starts_with(b"<c r=\"") {
+        return None;
+    }
+    let mut i = 6;
+    let mut col = 0u32;
+    // At most three letters (and one more, to refuse four).
+    while let Some(c @ b'A'..=b'Z') = b.get(i) {
+        if i == 10 {
+            return None;
+        }
+        col = col * 26 + u32::from(c - b'A') + 1;
+        i += 1;
+    }
+    if !(7..=9).contains(&i) {
+        return None;
+    }
+    let digits = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let line = number::<u64>(&b[digits..i])?;
+    if *b.get(i)? != b'"' {
+        return None;
+    }
+    i += 1;
+    let mut style = None;
+    if b[i..].starts_with(b" s=\"") {
+        i += 4;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        style = Some(number::<u32>(&b[start..i])?);
+        if *b.get(i)? != b'"' {
+            return None;
+        }
+        i += 1;
+    }
+    #[derive(PartialEq)]
+    enum Holds {
+        Number,
+        Shared,
+        Inline,
+    }
+    let mut holds = Holds::Number;
+    if b[i..].starts_with(b" t=\"") {
+        i += 4;
+        let rest = &b[i..];
+        (holds, i) = if rest.starts_with(b"s\"") {
+            (Holds::Shared, i + 2)
+        } else if rest.starts_with(b"n\"") {
+            (Holds::Number, i + 2)
+        } else if rest.starts_with(b"inlineStr\"") {
+            (Holds::Inline, i + 10)
+        } else {
+            return None;
+        };
+    }
+    let col = col - 1;
+    match b.get(i..i + 2)? {
+        [b'/', b'>'] => return Some((col, line, Slot::Empty, at + i + 2)),
+        [b'>', _] => i += 1,
+        _ => return None,
+    }
+    if b[i..].starts_with(b"</c>") {
+        return Some((col, line, Slot::Empty, at + i + 4));
+    }
+    // Each shape's tags compared as constants (no call to compare them).
+    let close_len = if holds == Holds::Inline {
+        if !b[i..].starts_with(b"<is><t>") {
+            return None;
+        }
+        i += 7;
+        13
+    } else {
+        if !b[i..].starts_with(b"<v>") {
+            return None;
+        }
+        i += 3;
+        8
+    };
+    let start = i;
+    // Values are a few bytes: a plain loop beats a vector search here.
+    while *b.get(i)? != b'<' {
+        i += 1;
+    }
+    let text = &b[start..i];
+    let closed = if holds == Holds::Inline {
+        b[i..].starts_with(b"</t></is></c>")
+    } else {
+        b[i..].starts_with(b"</v></c>")
+    };
+    if !closed {
+        return None;
+    }
+    let end = at + i + close_len;
+    let slot = match holds {
+        Holds::Shared => {
+            let k = number::<u32>(text)?;
+            parts.strings.get(k as usize)?.as_deref()?;
+            Slot::Shared(k)
+        }
+        // Whether the text is a number is seen by the summing thread (see `Slot`).
+        Holds::Number if !text.is_empty() => Slot::Number(
+                u32::try_from(at + start).ok()?,
+                u32::try_from(at + i).ok()?,
+            style,
+        ),
+        Holds::Number => return None,
+        Holds::Inline => {
+            // As `t_text` reads a `<t>` without attributes: plain text, trimmed.
+            let text = plain_text(text)?;
+            let lead = text.iter().take_while(|c| is_space(**c)).count();
+            let trail = text[lead..].iter().rev().take_while(|c| is_space(**c)).count();
+            Slot::Text(
+                u32::try_from(at + start + lead).ok()?,
+                u32::try_from(at + i - trail).ok()?,
+            )
+        }
+    };
+    Some((col, line, slot, end))
+}
+
+/// A cell in any shape the scanner reads (see `quick_cell` for the usual ones).
+fn any_cell(parts: &Parts, buf: &[u8], mut at: usize) -> Option<FoundCell> {
+    let place = |text: &[u8]| -> Option<(u32, u32)> {
+        let start = text.as_ptr() as usize - buf.as_ptr() as usize;
+        Some((
+            u32::try_from(start).ok()?,
+            u32::try_from(start + text.len()).ok()?,
+        ))
+    };
+    let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
+    at = end;
+    let (col, cell_line) = cell_ref(r?)?;
+    let col = u32::try_from(col).ok()?;
+    let style = match s {
+        Some(s) => Some(number::<u32>(s)?),
+        None => None,
+    };
+    let inline = match t {
+        None | Some(b"n") | Some(b"s") => false,
+        Some(b"inlineStr") => true,
+        Some(_) => return None,
+    };
+    if empty {
+        return Some((col, cell_line, Slot::Empty, at));
+    }
+    at = skip_space(buf, at);
+    if let Some(end) = close_tag(buf, at, b"c") {
+        // `<c r="A1"></c>`
+        return Some((col, cell_line, Slot::Empty, end));
+    }
+    let slot = if !inline {
+        let ([], false, end) = open_tag(buf, at, b"v", [])? else {
+            return None;
+        };
+        let text_end = memchr::memchr(b'<', &buf[end..])? + end;
+        let text = &buf[end..text_end];
+        at = close_tag(buf, text_end, b"v")?;
+        if text.is_empty() {
+            return None;
+        }
+        if t == Some(b"s") {
+            let i = number::<u32>(text)?;
+            parts.strings.get(i as usize)?.as_deref()?;
+            Slot::Shared(i)
+        } else {
+            let (a, b) = place(text)?;
+            Slot::Number(a, b, style)
+        }
+    } else {
+        let ([], false, end) = open_tag(buf, at, b"is", [])? else {
+            return None;
+        };
+        at = skip_space(buf, end);
+        let t_open = tag(buf, at)?;
+        if t_open.name != b"t" || t_open.closing || t_open.empty {
+            return None;
+        }
+        let text_start = t_open.end;
+        let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
+        let text = t_text(t_open.attrs, &buf[text_start..text_end])?;
+        at = close_tag(buf, text_end, b"t")?;
+        at = close_tag(buf, skip_space(buf, at), b"is")?;
+        let (a, b) = place(text)?;
+        Slot::Text(a, b)
+    };
+    at = close_tag(buf, skip_space(buf, at), b"c")?;
+    Some((col, cell_line, slot, at))
 }
 
 /// Sums the rows found into the sink.
@@ -969,7 +1167,14 @@ struct Summer<'p, S> {
     contract_of: Vec<usize>,
     /// Text of ids that were numbers.
     scratch: Vec<u8>,
+    /// The last row summed.
+    last_line: u64,
+    /// Dates of whole date serials seen, by serial: (serial + 1, date); 0 is unused.
+    serial_dates: Box<[(u32, Option<NaiveDate>); SERIAL_DATES]>,
 }
+
+/// Date serials remembered (a year and a half of days).
+const SERIAL_DATES: usize = 512;
 
 impl<'p, S: DatedSink> Summer<'p, S> {
     fn new(plan: &'p Plan<'p>, parts: &'p Parts, sink: S) -> Self {
@@ -987,6 +1192,8 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             header_checked: false,
             contract_of,
             scratch: Vec::new(),
+            last_line: 0,
+            serial_dates: Box::new([(0, None); SERIAL_DATES]),
         }
     }
 
@@ -1002,12 +1209,23 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         let mut row: Vec<(usize, Val)> = Vec::with_capacity(self.plan.header.len() + 1);
         let mut first = 0usize;
         for (line, end) in &batch.rows {
+            // Rows come in order (a repeated or earlier row is the careful path's to read).
+            if *line <= self.last_line {
+                return false;
+            }
+            self.last_line = *line;
             row.clear();
             let end = *end as usize;
             for (col, slot) in &batch.cells[first..end] {
                 let val = match *slot {
                     Slot::Empty => Val::Empty,
-                    Slot::Number(a, b, style) => Val::Number(&bytes[a as usize..b as usize], style),
+                    Slot::Number(a, b, style) => {
+                        let text = &bytes[a as usize..b as usize];
+                        if !is_number(text) {
+                            return false;
+                        }
+                        Val::Number(text, style)
+                    }
                     Slot::Text(a, b) => Val::Text(&bytes[a as usize..b as usize]),
                     Slot::Shared(i) => match parts.strings.get(i as usize) {
                         Some(Some(text)) => Val::Text(text),
@@ -1132,24 +1350,37 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         })
     }
 
-    fn date(&self, v: Val) -> Option<NaiveDate> {
+    fn date(&mut self, v: Val) -> Option<NaiveDate> {
         match v {
             Val::Text(t) => parse_date_bytes(trim_bytes(t)),
             Val::Number(text, style) if self.parts.style(style) == Style::Date => {
-                let f = float(text)?;
-                let d = calamine::ExcelDateTime::new(
-                    f,
-                    calamine::ExcelDateTimeType::DateTime,
-                    self.parts.is_1904,
-                );
-                let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
-                if (h, min, s, ms) != (0, 0, 0, 0) {
-                    return None;
+                // A whole serial is a day; the days of a file are few: remember them.
+                let Some(serial) = number::<u32>(text).filter(|_| text.len() <= 7) else {
+                    return self.serial_date(text);
+                };
+                let slot = serial as usize % SERIAL_DATES;
+                if self.serial_dates[slot].0 != serial + 1 {
+                    self.serial_dates[slot] = (serial + 1, self.serial_date(text));
                 }
-                NaiveDate::from_ymd_opt(y.into(), m.into(), day.into())
+                self.serial_dates[slot].1
             }
             _ => None,
         }
+    }
+
+    /// A date serial as calamine reads it, if it is a whole day.
+    fn serial_date(&self, text: &[u8]) -> Option<NaiveDate> {
+        let f = float(text)?;
+        let d = calamine::ExcelDateTime::new(
+            f,
+            calamine::ExcelDateTimeType::DateTime,
+            self.parts.is_1904,
+        );
+        let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
+        if (h, min, s, ms) != (0, 0, 0, 0) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y.into(), m.into(), day.into())
     }
 
     fn cents(&self, v: Val) -> Option<i64> {
@@ -1331,9 +1562,9 @@ mod tests {
                     sheet.write_string(line, 7, "n/a").unwrap();
                 }
                 book.save(dir.path().join("gmv_daily.xlsx")).unwrap();
-                let before = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let before = SUMMED.load(Ordering::Relaxed);
                 let got = load(dir.path());
-                let after = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let after = SUMMED.load(Ordering::Relaxed);
                 // `S&3` is written with an entity: the careful path reads it.
                 let fast = !third.contains('&');
                 assert_eq!(after > before, fast, "{constant_memory} {third}");
