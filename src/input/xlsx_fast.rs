@@ -867,7 +867,6 @@ impl RowBatches {
         // The sheet ends inside `<sheetData>`, or a row longer than the scanner waits for.
         (more && self.pending.len() < LONGEST_ROW).then_some(true)
     }
-
 }
 
 /// Finds the complete rows of `buf` from `at` on (rows are checked to come in order by
@@ -1066,8 +1065,8 @@ fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
         }
         // Whether the text is a number is seen by the summing thread (see `Slot`).
         Holds::Number if !text.is_empty() => Slot::Number(
-                u32::try_from(at + start).ok()?,
-                u32::try_from(at + i).ok()?,
+            u32::try_from(at + start).ok()?,
+            u32::try_from(at + i).ok()?,
             style,
         ),
         Holds::Number => return None,
@@ -1075,7 +1074,11 @@ fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
             // As `t_text` reads a `<t>` without attributes: plain text, trimmed.
             let text = plain_text(text)?;
             let lead = text.iter().take_while(|c| is_space(**c)).count();
-            let trail = text[lead..].iter().rev().take_while(|c| is_space(**c)).count();
+            let trail = text[lead..]
+                .iter()
+                .rev()
+                .take_while(|c| is_space(**c))
+                .count();
             Slot::Text(
                 u32::try_from(at + start + lead).ok()?,
                 u32::try_from(at + i - trail).ok()?,
