@@ -107,7 +107,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             let waiting = &waiting;
             let inflating = scope.spawn(move || {
                 let found_all = batches(bytes, parts.sheet, |batch| {
-                    if waiting.load(Ordering::Relaxed) > 0 && !batch.find(parts) {
+                    if finds_here(waiting.load(Ordering::Relaxed)) && !batch.find(parts) {
                         return false;
                     }
                     let full = std::mem::replace(batch, back_rx.try_recv().unwrap_or_default());
@@ -166,7 +166,23 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
 
 /// Workbooks summed on this path (tests check that it was taken).
 #[cfg(test)]
-pub(super) static SUMMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub(super) static SUMMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Which thread finds the cells, for tests: 0 either, 1 the inflating one, 2 the summing one.
+#[cfg(test)]
+static FINDS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Whether the inflating thread finds the cells of its next batch, with `waiting` batches
+/// not yet taken by the summing thread: only while that one has work waiting.
+fn finds_here(waiting: usize) -> bool {
+    #[cfg(test)]
+    match FINDS.load(Ordering::Relaxed) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    waiting > 0
+}
 
 /// Inflates the sheet and cuts it into batches of complete rows: `each` gets every batch
 /// (and may swap it for another) and returns false to stop. True when every row of the
@@ -742,7 +758,7 @@ enum Val<'a> {
 }
 
 /// A cell as the row finder read it: places in its batch's bytes.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Slot {
     Empty,
     /// A number's XML text (not yet seen to be a number: the summing thread checks it,
@@ -1472,6 +1488,23 @@ fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// Loads `dir` as a run would (two threads, hashes).
+    fn load_any(dir: &std::path::Path) -> Result<crate::input::DataSet, crate::input::InputError> {
+        let book = crate::book::Book::embedded();
+        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        let opts = crate::input::Options {
+            mode: crate::input::Mode::Strict,
+            progress: false,
+            adjust: None,
+            threads: 2,
+            hashes: true,
+            every_error: false,
+        };
+        crate::input::load(dir, &periods, &opts)
+    }
 
     /// Loads `dir` as a run would (two threads, hashes) and returns gmv_daily's report and
     /// every seller's sums, as text to compare.
@@ -1499,8 +1532,12 @@ mod tests {
         out
     }
 
+    /// Tests that count workbooks on this path (or pin `FINDS`) run one at a time.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
     #[test]
     fn workbooks_are_summed_on_the_fast_path_as_their_csv_is() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         for (constant_memory, third) in [(false, "S3"), (true, "S 3"), (true, "S&3")] {
             let rows = [
                 ("2025-07-01", "P1", "S1", "1234.56"),
@@ -1663,5 +1700,187 @@ mod tests {
             ]
         );
         assert!(shared_strings(b"<sst><!-- <si> --><si><t>a</t></si></sst>").is_none());
+    }
+
+    /// A workbook package whose only sheet holds `rows` (raw XML) after a header row,
+    /// with a date style (1) and a number style (2).
+    fn package(path: &std::path::Path, rows: &str) {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        let mut part = |name: &str, body: &str| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        };
+        part(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        part(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Daily" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        part(
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/styles.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="4"/></cellXfs></styleSheet>"#,
+        );
+        let header: String = GMV_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                format!(
+                    r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#,
+                    (b'A' + c as u8) as char
+                )
+            })
+            .collect();
+        part(
+            "xl/worksheets/sheet1.xml",
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{header}</row>{rows}</sheetData></worksheet>"#
+            ),
+        );
+        zip.finish().unwrap();
+    }
+
+    const GMV_COLUMNS: [&str; 7] = [
+        "date",
+        "partner_id",
+        "seller_id",
+        "gmv",
+        "short_video_gmv",
+        "live_gmv",
+        "affiliate_gmv",
+    ];
+
+    /// Sheet row `r` (from 2) as XML and as CSV: a day of Q4, one of 9 partners, a seller
+    /// per 90 rows, cells in the shapes writers use (styles, inline text, plain numbers).
+    fn generated_row(r: usize) -> (String, String) {
+        let serial = 45931 + (r % 90); // 2025-10-01 on
+        let day =
+            NaiveDate::from_ymd_opt(2025, 10, 1).unwrap() + chrono::Days::new((r % 90) as u64);
+        let (p, s) = (format!("P{}", r / 90 % 9), format!("S{}", r / 90));
+        let gmv = format!("{}.{:02}", r * 7 % 100_000, r % 100);
+        let xml = format!(
+            r#"<row r="{r}"><c r="A{r}" s="1"><v>{serial}</v></c><c r="B{r}" t="inlineStr"><is><t>{p}</t></is></c><c r="C{r}" t="inlineStr"><is><t>{s}</t></is></c><c r="D{r}"><v>{gmv}</v></c><c r="E{r}" s="2"><v>0</v></c><c r="F{r}" t="n"><v>0</v></c><c r="G{r}" t="n"><v>0</v></c><c r="H{r}"/></row>"#
+        );
+        let csv = format!("{day},{p},{s},{gmv},0,0,0\n");
+        (xml, csv)
+    }
+
+    #[test]
+    fn either_thread_finds_the_cells_of_a_batch_and_rows_must_come_in_order() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        // About 4 MB of sheet XML: several batches.
+        let rows: Vec<(String, String)> = (2..15_000).map(generated_row).collect();
+        let csv_dir = tempfile::tempdir().unwrap();
+        let csv: String = rows.iter().map(|(_, c)| c.as_str()).collect();
+        std::fs::write(
+            csv_dir.path().join("gmv_daily.csv"),
+            format!("{}\n{csv}", GMV_COLUMNS.join(",")),
+        )
+        .unwrap();
+        let expected = load(csv_dir.path());
+        let dir = tempfile::tempdir().unwrap();
+        let xml: String = rows.iter().map(|(x, _)| x.as_str()).collect();
+        package(&dir.path().join("gmv_daily.xlsx"), &xml);
+        for finds in [1, 2, 0] {
+            FINDS.store(finds, Ordering::Relaxed);
+            let before = SUMMED.load(Ordering::Relaxed);
+            let got = load(dir.path());
+            FINDS.store(0, Ordering::Relaxed);
+            assert_eq!(SUMMED.load(Ordering::Relaxed), before + 1, "finds {finds}");
+            assert_eq!(got, expected, "finds {finds}");
+        }
+        // A row number again, or an earlier one, far into the sheet (on a row of its own
+        // key and day): the careful path reads it.
+        for again in [14_999, 3] {
+            let mut xml = xml.clone();
+            xml.push_str(
+                &generated_row(15_000)
+                    .0
+                    .replace("15000\"", &format!("{again}\"")),
+            );
+            package(&dir.path().join("gmv_daily.xlsx"), &xml);
+            let bytes = std::fs::read(dir.path().join("gmv_daily.xlsx")).unwrap();
+            let parts = Parts::find(&bytes, "Daily").unwrap();
+            // Each row is found as it stands...
+            assert!(batches(&bytes, parts.sheet, |batch| batch.find(&parts)));
+            for finds in [1, 2] {
+                FINDS.store(finds, Ordering::Relaxed);
+                let before = SUMMED.load(Ordering::Relaxed);
+                let _ = load_any(dir.path());
+                FINDS.store(0, Ordering::Relaxed);
+                // ...but the sheet is not summed here.
+                assert_eq!(SUMMED.load(Ordering::Relaxed), before, "row {again} again");
+            }
+        }
+    }
+
+    /// Cells in the shapes `quick_cell` reads, and every one-byte change, deletion and
+    /// doubling of them: whatever it reads, the general reader reads alike.
+    #[test]
+    fn quick_cells_are_read_exactly_as_the_general_reader_reads_them() {
+        let parts = Parts {
+            sheet: 0,
+            strings: vec![Some(b"P1".to_vec()), None, Some(b"S 1".to_vec())],
+            styles: vec![Style::Number, Style::Date],
+            is_1904: false,
+        };
+        let cells: [&[u8]; 12] = [
+            br#"<c r="A2" s="1"><v>45931</v></c>"#,
+            br#"<c r="B2" t="inlineStr"><is><t>P00465</t></is></c>"#,
+            br#"<c r="C2" t="inlineStr"><is><t> S 1 </t></is></c>"#,
+            br#"<c r="D2"><v>14285.19</v></c>"#,
+            br#"<c r="E2" s="0" t="n"><v>-1.5E3</v></c>"#,
+            br#"<c r="F2" t="s"><v>2</v></c>"#,
+            br#"<c r="F2" s="3" t="s"><v>0</v></c>"#,
+            br#"<c r="G2"/>"#,
+            br#"<c r="AB2" s="1"/>"#,
+            br#"<c r="XFD2"></c>"#,
+            br#"<c r="C2" t="inlineStr"><is><t></t></is></c>"#,
+            br#"<c r="C12345" t="inlineStr"><is><t>A&amp;B</t></is></c>"#,
+        ];
+        let check = |cell: &[u8]| {
+            // What follows a cell in a row.
+            let mut buf = cell.to_vec();
+            buf.extend_from_slice(b"</row>");
+            if let Some(quick) = quick_cell(&parts, &buf, 0) {
+                let general = any_cell(&parts, &buf, 0);
+                assert_eq!(Some(quick), general, "{}", String::from_utf8_lossy(cell));
+                return true;
+            }
+            false
+        };
+        let mut quick = 0;
+        for cell in cells {
+            quick += usize::from(check(cell));
+            for i in 0..cell.len() {
+                for b in [
+                    b'"', b' ', b'<', b'>', b'/', b'0', b'9', b'A', b'Z', b'a', b's', b'&', b'\r',
+                    b'\n', b'\'',
+                ] {
+                    let mut changed = cell.to_vec();
+                    changed[i] = b;
+                    check(&changed);
+                    changed.insert(i, b);
+                    check(&changed);
+                }
+                let mut cut = cell.to_vec();
+                cut.remove(i);
+                check(&cut);
+                check(&cell[..i]);
+            }
+        }
+        // All but the one with an entity take the quick way.
+        assert_eq!(quick, cells.len() - 1);
     }
 }
