@@ -660,7 +660,9 @@ fn integer_id_parquet(
 fn parquet_integer_ids_pay_what_the_csv_of_their_digits_pays() {
     use parquet::basic::Encoding;
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, [i64; 3], [i64; 4], fn(i64) -> String); 4] = [
+    // Each id type: partners, sellers, and the careful path's text of a value written so.
+    type Case = (&'static str, [i64; 3], [i64; 4], fn(i64) -> String);
+    let cases: [Case; 4] = [
         (
             "int64",
             [9_007_199_254_740_993, -7, 0],

@@ -268,7 +268,7 @@ fn a_cell_reference_past_the_last_cell_of_a_sheet_is_refused() {
     sample_workbook(dir.path(), |_, _| {});
     let path = dir.path().join("gmv_daily.xlsx");
     edit_sheet_xml(&path, |xml| xml.replacen("r=\"B12\"", "r=\"ZZZZZ12\"", 1));
-    let strict = both_ways(&dir.path(), &["--allow-gaps"]);
+    let strict = both_ways(dir.path(), &["--allow-gaps"]);
     assert_eq!(strict.code, Some(65), "{}", strict.stderr);
     assert!(
         strict

@@ -1295,7 +1295,9 @@ mod tests {
                 )
             })
             .collect();
-        let cases: [(&str, fn(i64) -> String); 4] = [
+        // Each id type, and the careful path's text of a value written as it.
+        type Shown = fn(i64) -> String;
+        let cases: [(&str, Shown); 4] = [
             ("int64", |v| v.to_string()),
             ("int64 (UINT_64)", |v| (v as u64).to_string()),
             ("int32", |v| (v as i32).to_string()),
