@@ -125,13 +125,14 @@ fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<
         let (r, c) = cell.get_position();
         // A reference past a sheet's last cell (a damaged or hostile file): refused, before
         // a row is made that long.
+        // The row it is in is not handed on: it is not whole.
         if r >= MAX_ROWS || c >= MAX_COLUMNS {
-            if let Some(done) = current {
+            if let Some(done) = current.filter(|done| *done != r) {
                 batch.push((u64::from(done) + 1, std::mem::take(&mut row)));
             }
             let _ = tx.send(Ok(batch));
             let _ = tx.send(Err(format!(
-                "a cell's reference ({}{}) is past the last cell of a sheet (XFD1048576)",
+                "a cell reference is past the last cell of a sheet, XFD1048576 (read as {}{})",
                 column_letters(c as usize),
                 u64::from(r) + 1
             )));
