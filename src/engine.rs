@@ -462,4 +462,91 @@ mod tests {
             "{csv}"
         );
     }
+
+    /// A program that writes its lines out of order: the last partner first, its later
+    /// period before its earlier one, and a second payout before its first.
+    struct Shuffled;
+
+    const FIRST: ProgramInfo = ProgramInfo {
+        id: "shuffled_first",
+        ..DUMMY
+    };
+    const SECOND: ProgramInfo = ProgramInfo {
+        id: "shuffled_second",
+        ..DUMMY
+    };
+
+    impl Program for Shuffled {
+        fn payouts(&self) -> &'static [&'static ProgramInfo] {
+            &[&FIRST, &SECOND]
+        }
+
+        fn evaluate(&self, ctx: &Context) -> Evaluation {
+            let mut lines = Vec::new();
+            for partner_id in ctx.data.partners.keys().rev() {
+                for (program, period) in [(&SECOND, "q4"), (&FIRST, "2025-11"), (&FIRST, "2025-10")]
+                {
+                    let head = LineHead {
+                        partner_id,
+                        program,
+                        period: period.into(),
+                        provisional: false,
+                        figures: ctx.figures,
+                    };
+                    lines.push(head.line(Money::from_cents(1), String::new(), Vec::new));
+                }
+            }
+            Evaluation::Lines(lines)
+        }
+    }
+
+    /// The outcome is in partner, report and period order whatever order each program
+    /// writes its lines in, and every line is kept.
+    #[test]
+    fn lines_are_ordered_by_partner_payout_and_period_whatever_a_program_writes() {
+        let mut f = Fixture::new("2025-12-31");
+        for p in ["P3", "P1", "P2"] {
+            f.daily("2025-10-01", "2025-10-01", |d| gmv(d, p, "S1", "100.00"));
+        }
+        let mut list = programs::all();
+        list.insert(0, Box::new(Shuffled));
+        list.push(Box::new(Dummy));
+        let outcome = run_programs(&list, &f.book.rules, &f.periods, &f.data, false);
+        let order = |id: &str| outcome.order(id);
+        let mut expected: Vec<(String, usize, String)> = outcome
+            .lines
+            .iter()
+            .map(|l| (l.partner_id.clone(), order(l.program), l.period.clone()))
+            .collect();
+        expected.sort();
+        let got: Vec<(String, usize, String)> = outcome
+            .lines
+            .iter()
+            .map(|l| (l.partner_id.clone(), order(l.program), l.period.clone()))
+            .collect();
+        assert_eq!(got, expected);
+        let p1: Vec<(&str, &str)> = outcome
+            .lines_of("P1")
+            .filter(|l| l.program.starts_with("shuffled") || l.program == "dummy_bonus")
+            .map(|l| (l.program, l.period.as_str()))
+            .collect();
+        assert_eq!(
+            p1,
+            [
+                ("shuffled_first", "2025-10"),
+                ("shuffled_first", "2025-11"),
+                ("shuffled_second", "q4"),
+                ("dummy_bonus", "q4"),
+            ]
+        );
+        assert_eq!(
+            outcome
+                .lines
+                .iter()
+                .filter(|l| l.program.starts_with("shuffled"))
+                .count(),
+            9
+        );
+        assert!(outcome.lines.iter().any(|l| l.program == "gmv_growth"));
+    }
 }
