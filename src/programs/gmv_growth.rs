@@ -295,11 +295,7 @@ mod tests {
             .iter()
             .find(|s| s.label == "increment")
             .expect("increment step");
-        let values: Vec<&str> = increment
-            .children
-            .iter()
-            .map(|s| s.value.as_str())
-            .collect();
+        let values: Vec<&str> = increment.children.iter().map(|s| &*s.value).collect();
         assert_eq!(
             values,
             [
