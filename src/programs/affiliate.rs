@@ -425,8 +425,8 @@ fn month_line(
         }
         b
     };
-    let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
     let steps = || {
+        let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
         let mut steps = vec![
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))
                 .source(format!("book {}", months_keys.join(" + "))),
