@@ -334,7 +334,14 @@ impl Periods {
 
     /// Bit mask of the cut windows that contain `date` (bit `WindowId as usize`).
     pub fn mask(&self, date: NaiveDate) -> u8 {
-        self.span_offset(date).map_or(0, |day| self.day_masks[day])
+        self.day_mask(self.span_offset(date))
+    }
+
+    /// `mask` of the date on day `day` of `span` (`None`: outside it).
+    #[inline]
+    pub fn day_mask(&self, day: Option<usize>) -> u8 {
+        day.and_then(|day| self.day_masks.get(day).copied())
+            .unwrap_or(0)
     }
 
     /// Day offset of `date` inside `span`, if it lies there. (Day numbers, not date

@@ -19,7 +19,13 @@ impl DayCounts {
     /// Counts an accepted row of `date`.
     #[inline]
     pub(super) fn mark(&mut self, date: NaiveDate, periods: &Periods) {
-        match periods.span_offset(date) {
+        self.mark_day(date, periods.span_offset(date), periods);
+    }
+
+    /// `mark` for a date whose day in the span (`Periods::span_offset`) is known.
+    #[inline]
+    pub(super) fn mark_day(&mut self, date: NaiveDate, day: Option<usize>, periods: &Periods) {
+        match day {
             Some(day) => {
                 if self.counts.is_empty() {
                     self.counts = vec![0; periods.span.days() as usize];

@@ -11,7 +11,7 @@
 //! second, targeted pass to find and take back the row that came first.
 
 use super::coverage::{Coverage, DayCounts};
-use super::reader::{parse_cents_bytes, parse_date_bytes, Next, Row};
+use super::reader::{Next, Row};
 use super::source::Source;
 use super::split;
 use super::sums::{FIGURES, SELLER_FIGURES};
@@ -40,6 +40,9 @@ pub(super) struct Rec {
     ids: [(u32, u32); 3],
     amounts: [i64; 4],
 }
+
+/// A row of a file read in parts, with the day of the book's span its date falls on.
+pub(super) type DayRow<'a> = (View<'a>, Option<usize>);
 
 /// A row as the sinks see it.
 #[derive(Debug)]
@@ -108,30 +111,6 @@ pub(super) fn layout(file: InputFile) -> Layout {
         amounts: columns - 1 - ids,
         channels_within_gmv: file == InputFile::GmvDaily,
     }
-}
-
-/// A row whose every cell is valid, as `parse` would read it; `None` at the first problem
-/// (the careful path then names every problem of the row). `cell(i)` is the trimmed cell of
-/// the file's `i`th column.
-pub(super) fn parse_clean<'a>(
-    cell: impl Fn(usize) -> &'a [u8],
-    layout: &Layout,
-) -> Option<View<'a>> {
-    let date = parse_date_bytes(cell(0))?;
-    let mut ids: [&[u8]; 3] = [b""; 3];
-    for (i, id) in ids.iter_mut().enumerate().take(layout.ids) {
-        // UTF-8 is checked once per key, when the sink interns it.
-        *id = Some(cell(1 + i)).filter(|id| !id.is_empty())?;
-    }
-    let first_amount = 1 + layout.ids;
-    let mut amounts = [0; 4];
-    for (i, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
-        *amount = parse_cents_bytes(cell(first_amount + i)).ok()?;
-    }
-    if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0]) {
-        return None;
-    }
-    Some(View { date, ids, amounts })
 }
 
 fn parse(row: &mut Row, layout: &Layout, text: &mut String) -> Rec {
@@ -230,6 +209,22 @@ pub(super) trait DatedSink: Send + Sized {
     fn key(&mut self, v: &View) -> Option<usize>;
     /// Adds (`sign` 1) or takes back (`sign` -1) the row's figures.
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition;
+    /// The keys of `rows`, in order, as `key` one row after the other gives them; false
+    /// when a new key's ids are not valid UTF-8.
+    fn keys_of(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        for ((v, _), key) in rows.iter().zip(keys) {
+            match self.key(v) {
+                Some(k) => *key = k,
+                None => return false,
+            }
+        }
+        true
+    }
+    /// `apply` with `sign` 1 for a row whose windows (`Periods::day_mask`) are known.
+    #[inline]
+    fn add_in(&mut self, key: usize, v: &View, _mask: u8, periods: &Periods) -> Disposition {
+        self.apply(key, v, periods, 1)
+    }
     /// An empty sink of the same kind and settings, for one part of the file.
     fn part(&self) -> Self;
     /// Adds the sums of `part` (a later part of the file); returns, for each of its keys,
@@ -256,7 +251,14 @@ impl Presence {
 
     /// Marks (key, date); false when it was marked already.
     pub(super) fn insert(&mut self, key: usize, date: NaiveDate, periods: &Periods) -> bool {
-        match periods.span_offset(date) {
+        self.insert_day(key, periods.span_offset(date))
+    }
+
+    /// Marks (key, day of the span); false when it was marked already. A date outside
+    /// the span (`None`) is not tracked.
+    #[inline]
+    pub(super) fn insert_day(&mut self, key: usize, day: Option<usize>) -> bool {
+        match day {
             Some(day) => {
                 let need = (key + 1) * self.words;
                 if self.bits.len() < need {
@@ -649,11 +651,72 @@ fn take_len(bytes: &[u8]) -> (usize, &[u8]) {
     unreachable!("lengths are written whole")
 }
 
-fn hash_of(key: &[u8]) -> u64 {
+/// The hash of a key by its ids; the same whether they come from a row or from the arena.
+#[inline]
+fn hash_ids<'a>(ids: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
-    h.write(key);
+    for id in ids {
+        h.write(id);
+        h.write_usize(id.len());
+    }
     h.finish()
+}
+
+/// The hash of a key as stored in the arena.
+fn hash_of(key: &[u8]) -> u64 {
+    hash_ids(arena_ids(key))
+}
+
+/// The ids of a key as stored in the arena.
+fn arena_ids(mut rest: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (len, tail) = take_len(rest);
+        let (id, tail) = tail.split_at(len);
+        rest = tail;
+        Some(id)
+    })
+}
+
+/// Whether the arena bytes `stored` hold exactly `ids`. Ids are short: each is compared
+/// in at most two overlapping words rather than through a library call.
+#[inline]
+fn holds_ids(stored: &[u8], ids: &[&[u8]]) -> bool {
+    let mut rest = stored;
+    for id in ids {
+        let n = id.len();
+        // One length byte for ids under 128 bytes; longer ones take the general way.
+        let (len, tail) = match rest.first() {
+            Some(&b) if b < 0x80 => (usize::from(b), &rest[1..]),
+            Some(_) => take_len(rest),
+            None => return false,
+        };
+        if len != n || tail.len() < n {
+            return false;
+        }
+        let (stored_id, tail) = tail.split_at(n);
+        if !same_bytes(stored_id, id) {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_empty()
+}
+
+/// `a == b` for slices of equal length.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
 }
 
 impl Keys {
@@ -700,57 +763,87 @@ impl Keys {
         })
     }
 
+    /// The key of `ids`, added when new; `None` when new and not text. The ids are hashed
+    /// and compared where they are: only a new key is copied.
+    #[inline]
     fn get_or_insert(&mut self, ids: &[&[u8]]) -> Option<usize> {
+        let hash = hash_ids(ids.iter().copied());
+        // Exports are often grouped by seller: the same key comes in runs.
+        let last = self.last;
+        if hash == self.last_hash && last < self.len() && holds_ids(self.bytes(last), ids) {
+            return Some(last);
+        }
+        self.last_hash = hash;
+        self.get_or_insert_hashed(ids, hash)
+    }
+
+    /// `get_or_insert` for ids whose hash (`hash_ids`) is known.
+    fn get_or_insert_hashed(&mut self, ids: &[&[u8]], hash: u64) -> Option<usize> {
+        if let Some(i) = self.find(hash, |stored| holds_ids(stored, ids)) {
+            return Some(i);
+        }
+        if !ids.iter().all(|id| std::str::from_utf8(id).is_ok()) {
+            return None;
+        }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for id in ids {
             push_len(&mut buf, id.len());
             buf.extend_from_slice(id);
         }
-        let hash = hash_of(&buf);
-        // Exports are often grouped by seller: the same key comes in runs.
-        let last = self.last;
-        let i = if hash == self.last_hash && last < self.len() && self.bytes(last) == buf {
-            Some(last)
-        } else {
-            self.last_hash = hash;
-            self.find_or_insert(&buf, hash, || {
-                ids.iter().all(|id| std::str::from_utf8(id).is_ok())
-            })
-        };
+        let i = self.insert(&buf, hash);
         self.buf = buf;
-        i
+        Some(i)
     }
 
-    /// The keys of `part` interned here, in its order; returns where each went.
-    fn absorb(&mut self, part: &Keys) -> Vec<usize> {
-        (0..part.len())
-            .map(|i| {
-                let key = part.bytes(i);
-                self.find_or_insert(key, hash_of(key), || true)
-                    .expect("a part's keys are text")
-            })
-            .collect()
-    }
-
-    fn find_or_insert(
-        &mut self,
-        key: &[u8],
-        hash: u64,
-        is_text: impl FnOnce() -> bool,
-    ) -> Option<usize> {
+    /// For each hash, the first key whose slot carries its tag (`usize::MAX`: none); the
+    /// caller checks the key's bytes. Every slot is loaded first, all together.
+    fn candidates(&self, hashes: &[u64], found: &mut [usize]) {
         if self.slots.is_empty() {
-            self.slots = vec![0; 1024];
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let touched = hashes
+            .iter()
+            .fold(0u64, |acc, h| acc ^ self.slots[*h as usize & mask]);
+        std::hint::black_box(touched);
+        for (hash, found) in hashes.iter().zip(found) {
+            let tag = Self::slot_value(*hash, 0) - 1;
+            let mut slot = (*hash as usize) & mask;
+            loop {
+                match self.slots[slot] {
+                    0 => break,
+                    s if s - (s as u32 as u64) == tag => {
+                        *found = (s as u32) as usize - 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+    }
+
+    /// The first stored byte of key `i` (to load its bytes ahead of use).
+    fn first_byte(&self, i: usize) -> u8 {
+        self.arena[self.starts[i] as usize]
+    }
+
+    /// The key with `hash` whose arena bytes satisfy `is_key`.
+    #[inline]
+    fn find(&mut self, hash: u64, is_key: impl Fn(&[u8]) -> bool) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
         }
         let mask = self.slots.len() - 1;
         let tag = Self::slot_value(hash, 0) - 1;
         let mut slot = (hash as usize) & mask;
         loop {
             match self.slots[slot] {
-                0 => break,
+                0 => return None,
                 s if s - (s as u32 as u64) == tag => {
                     let i = (s as u32) as usize - 1;
-                    if self.bytes(i) == key {
+                    if is_key(self.bytes(i)) {
                         self.last = i;
                         return Some(i);
                     }
@@ -759,8 +852,35 @@ impl Keys {
             }
             slot = (slot + 1) & mask;
         }
-        if !is_text() {
-            return None;
+    }
+
+    /// The keys of `part` interned here, in its order; returns where each went.
+    fn absorb(&mut self, part: &Keys) -> Vec<usize> {
+        (0..part.len())
+            .map(|i| {
+                let key = part.bytes(i);
+                self.find_or_insert(key, hash_of(key))
+            })
+            .collect()
+    }
+
+    /// The key of the arena bytes `key` (text), added when new.
+    fn find_or_insert(&mut self, key: &[u8], hash: u64) -> usize {
+        match self.find(hash, |stored| stored == key) {
+            Some(i) => i,
+            None => self.insert(key, hash),
+        }
+    }
+
+    /// Adds the arena bytes `key`, which are not here yet and are text.
+    fn insert(&mut self, key: &[u8], hash: u64) -> usize {
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1024];
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = (hash as usize) & mask;
+        while self.slots[slot] != 0 {
+            slot = (slot + 1) & mask;
         }
         let i = self.len();
         let start = u32::try_from(self.arena.len()).expect("under 4 GiB of distinct keys");
@@ -772,7 +892,7 @@ impl Keys {
             self.grow();
         }
         self.last = i;
-        Some(i)
+        i
     }
 
     fn slot_value(hash: u64, i: usize) -> u64 {
@@ -795,6 +915,9 @@ impl Keys {
 }
 
 const CHANNELS: usize = 4;
+
+/// Rows whose keys are looked up together (`DatedSink::keys_of`).
+pub(super) const LOOKUP_BATCH: usize = 64;
 
 /// Adds `delta` cents to an `i64` sum. An add that would leave `i64` goes whole to
 /// `spill` under `slot` instead: the exact sum is always the `i64` plus its spill.
@@ -831,6 +954,8 @@ struct Classes {
     of_mask: [u8; 1 << WINDOW_COUNT],
     /// The window mask of each class.
     masks: Vec<u8>,
+    /// Class + 1 of each day of the span (0: a day in no window).
+    of_day: Vec<u8>,
 }
 
 impl Classes {
@@ -838,6 +963,7 @@ impl Classes {
         let mut classes = Classes {
             of_mask: [0; 1 << WINDOW_COUNT],
             masks: Vec::new(),
+            of_day: Vec::new(),
         };
         for date in periods.span.dates() {
             let mask = periods.mask(date);
@@ -845,6 +971,7 @@ impl Classes {
                 classes.masks.push(mask);
                 classes.of_mask[mask as usize] = classes.masks.len() as u8;
             }
+            classes.of_day.push(classes.of_mask[mask as usize]);
         }
         classes
     }
@@ -888,6 +1015,25 @@ impl<'a> GmvSink<'a> {
             spilled: FxHashMap::default(),
             spilled_totals: FxHashMap::default(),
             adjust,
+        }
+    }
+
+    /// Gives key `i`, just looked up for `v`, its figures when it is new.
+    #[inline]
+    fn key_added(&mut self, i: usize, v: &View) {
+        if i == self.figures.len() {
+            let partner = self
+                .partners
+                .get_or_insert(&v.ids[..1])
+                .expect("the key's ids are text");
+            if partner * self.classes.masks.len() == self.totals.len() {
+                let more = self.totals.len() + self.classes.masks.len();
+                self.totals.resize(more, [0; CHANNELS]);
+            }
+            self.figures.push(KeyFigures {
+                partner: partner as u32,
+                ..KeyFigures::default()
+            });
         }
     }
 
@@ -940,6 +1086,12 @@ impl<'a> GmvSink<'a> {
             self.fold(key, &view, periods, 1);
         }
         Ok(())
+    }
+
+    #[cold]
+    fn apply_adjusted_added(&mut self, key: usize, v: &View, periods: &Periods) -> Disposition {
+        let adjust = self.adjust.expect("called with a scenario");
+        self.apply_adjusted(adjust, key, v, periods, 1)
     }
 
     /// A scenario's view of a row: kept out of the hot path.
@@ -1115,21 +1267,17 @@ impl DatedSink for GmvSink<'_> {
 
     fn key(&mut self, v: &View) -> Option<usize> {
         let i = self.keys.get_or_insert(&v.ids[..2])?;
-        if i == self.figures.len() {
-            let partner = self
-                .partners
-                .get_or_insert(&v.ids[..1])
-                .expect("the key's ids are text");
-            if partner * self.classes.masks.len() == self.totals.len() {
-                let more = self.totals.len() + self.classes.masks.len();
-                self.totals.resize(more, [0; CHANNELS]);
-            }
-            self.figures.push(KeyFigures {
-                partner: partner as u32,
-                ..KeyFigures::default()
-            });
-        }
+        self.key_added(i, v);
         Some(i)
+    }
+
+    /// Looks the keys of the whole batch up in steps, each step's memory loads for every
+    /// row issued together: the tables outgrow the caches, and a row waiting alone for
+    /// each of its loads was the largest cost of the ingest.
+    fn keys_of(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        rows.chunks(LOOKUP_BATCH)
+            .zip(keys.chunks_mut(LOOKUP_BATCH))
+            .all(|(rows, keys)| self.keys_of_batch(rows, keys))
     }
 
     fn apply(&mut self, key: usize, v: &View, periods: &Periods, sign: i128) -> Disposition {
@@ -1138,6 +1286,19 @@ impl DatedSink for GmvSink<'_> {
             None => self.fold(key, v, periods, sign),
             Some(adjust) => self.apply_adjusted(adjust, key, v, periods, sign),
         }
+    }
+
+    #[inline]
+    fn add_in(&mut self, key: usize, v: &View, mask: u8, periods: &Periods) -> Disposition {
+        self.figures[key].accepted += 1;
+        if self.adjust.is_some() {
+            return self.apply_adjusted_added(key, v, periods);
+        }
+        if mask == 0 {
+            return Disposition::Outside;
+        }
+        self.fold_added(key, mask, v.amounts);
+        Disposition::Used
     }
 
     fn part(&self) -> Self {
@@ -1213,6 +1374,48 @@ impl DatedSink for GmvSink<'_> {
                 .or_default() += cents;
         }
         map
+    }
+}
+
+impl GmvSink<'_> {
+    /// `keys_of` for at most `LOOKUP_BATCH` rows.
+    fn keys_of_batch(&mut self, rows: &[DayRow], keys: &mut [usize]) -> bool {
+        let n = rows.len().min(keys.len());
+        let mut hashes = [0u64; LOOKUP_BATCH];
+        for (hash, (v, _)) in hashes.iter_mut().zip(&rows[..n]) {
+            *hash = hash_ids(v.ids[..2].iter().copied());
+        }
+        let mut found = [usize::MAX; LOOKUP_BATCH];
+        self.keys.candidates(&hashes[..n], &mut found[..n]);
+        // Each candidate's bytes, figures and totals, loaded before they are needed.
+        let per_partner = self.classes.masks.len();
+        let mut touched = 0u64;
+        for (&i, (_, day)) in found[..n].iter().zip(rows) {
+            if let Some(f) = self.figures.get(i) {
+                touched ^= u64::from(self.keys.first_byte(i)) ^ f.cents[0] as u64;
+                let class = day.and_then(|d| self.classes.of_day.get(d)).copied();
+                let at =
+                    f.partner as usize * per_partner + usize::from(class.unwrap_or(1).max(1) - 1);
+                touched ^= self.totals.get(at).map_or(0, |t| t[0] as u64);
+            }
+        }
+        std::hint::black_box(touched);
+        for i in 0..n {
+            let v = &rows[i].0;
+            let candidate = found[i];
+            keys[i] = if candidate < self.figures.len()
+                && holds_ids(self.keys.bytes(candidate), &v.ids[..2])
+            {
+                candidate
+            } else {
+                let Some(k) = self.keys.get_or_insert_hashed(&v.ids[..2], hashes[i]) else {
+                    return false;
+                };
+                self.key_added(k, v);
+                k
+            };
+        }
+        true
     }
 }
 
@@ -1536,6 +1739,62 @@ mod tests {
                 check(&rows, parts)?;
             }
         }
+    }
+
+    proptest! {
+        /// Keys looked up a batch at a time are the keys looked up one row at a time, in
+        /// batches longer and shorter than `LOOKUP_BATCH`, with keys new in the batch,
+        /// repeated within it, and sharing a partner.
+        #[test]
+        fn keys_of_a_batch_are_the_keys_one_by_one(
+            batches in prop::collection::vec(
+                prop::collection::vec((0u8..4, 0u16..300), 0..150), 1..4),
+        ) {
+            let periods = periods();
+            let (mut by_batch, mut one_by_one) =
+                (GmvSink::new(None, &periods), GmvSink::new(None, &periods));
+            for batch in &batches {
+                let ids: Vec<(String, String)> =
+                    batch.iter().map(|(p, s)| (format!("P{p}"), format!("S{s}"))).collect();
+                let rows: Vec<DayRow> = ids
+                    .iter()
+                    .map(|(p, s)| {
+                        let view = View {
+                            date: DAYS[1].parse().unwrap(),
+                            ids: [p.as_bytes(), s.as_bytes(), b""],
+                            amounts: [0; 4],
+                        };
+                        (view, None)
+                    })
+                    .collect();
+                let mut keys = vec![usize::MAX; rows.len()];
+                prop_assert!(by_batch.keys_of(&rows, &mut keys));
+                let expected: Vec<usize> =
+                    rows.iter().map(|(v, _)| one_by_one.key(v).unwrap()).collect();
+                prop_assert_eq!(keys, expected);
+            }
+            prop_assert_eq!(by_batch.figures.len(), one_by_one.figures.len());
+            let partners = |sink: &GmvSink| sink.figures.iter().map(|f| f.partner).collect::<Vec<_>>();
+            prop_assert_eq!(partners(&by_batch), partners(&one_by_one));
+        }
+    }
+
+    #[test]
+    fn a_batch_with_a_new_key_that_is_not_text_is_refused() {
+        let periods = periods();
+        let mut sink = GmvSink::new(None, &periods);
+        let view = |seller: &'static [u8]| View {
+            date: DAYS[1].parse().unwrap(),
+            ids: [b"P1", seller, b""],
+            amounts: [0; 4],
+        };
+        let rows = [(view(b"S1"), None), (view(b"S\xff"), None)];
+        let mut keys = [0; 2];
+        assert!(!sink.keys_of(&rows, &mut keys));
+        // A known key that is text is still found.
+        let rows = [(view(b"S1"), None)];
+        assert!(sink.keys_of(&rows, &mut keys[..1]));
+        assert_eq!(keys[0], 0);
     }
 
     #[test]

@@ -838,6 +838,122 @@ pub(super) fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
 }
 
+/// Dates of a file read in parts, straight from their ten bytes to the day of the book's
+/// span they fall on: that day indexes every per-day table (duplicates, windows,
+/// coverage), and a `NaiveDate` built per row costs more than the rest of the date.
+pub(super) struct SpanDays {
+    /// Day number (`day_number`) of the span's first day.
+    start: i32,
+    /// Every date of the span, by day.
+    dates: Vec<NaiveDate>,
+}
+
+impl SpanDays {
+    pub(super) fn new(span: crate::window::Window) -> SpanDays {
+        use chrono::Datelike;
+        let first = span.start;
+        SpanDays {
+            start: day_number(first.year() as u32, first.month(), first.day()),
+            dates: span.dates().collect(),
+        }
+    }
+
+    /// The date of `YYYY-MM-DD`, and its day in the span when it lies there; `None`
+    /// exactly when `parse_date_bytes` refuses the bytes.
+    #[inline(always)]
+    pub(super) fn read(&self, b: &[u8]) -> Option<(NaiveDate, Option<usize>)> {
+        let (y, m, d) = date_parts(b)?;
+        let offset = day_number(y, m, d) - self.start;
+        match usize::try_from(offset) {
+            Ok(day) if day < self.dates.len() => Some((self.dates[day], Some(day))),
+            // Outside the span (rare): the date as chrono builds it.
+            _ => NaiveDate::from_ymd_opt(y as i32, m, d).map(|date| (date, None)),
+        }
+    }
+}
+
+/// Year, month and day of a valid `YYYY-MM-DD` (the calendar `parse_date_bytes` applies:
+/// proleptic Gregorian, years 0000 to 9999).
+#[inline]
+fn date_parts(b: &[u8]) -> Option<(u32, u32, u32)> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else {
+        return None;
+    };
+    let digit = |c: u8| {
+        let v = c.wrapping_sub(b'0');
+        (v <= 9).then_some(u32::from(v))
+    };
+    let y = digit(y0)? * 1000 + digit(y1)? * 100 + digit(y2)? * 10 + digit(y3)?;
+    let m = digit(m0)? * 10 + digit(m1)?;
+    let d = digit(d0)? * 10 + digit(d1)?;
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month).contains(&d).then_some((y, m, d))
+}
+
+/// Consecutive days for consecutive dates (days since 1 March of year -400; only
+/// differences are used): the civil-from-days inverse, on a year shifted to stay positive.
+#[inline]
+fn day_number(y: u32, m: u32, d: u32) -> i32 {
+    // Years start in March, so a leap day ends its year.
+    let y = y + 400 - u32::from(m <= 2);
+    let (era, year_of_era) = (y / 400, y % 400);
+    let month_from_march = if m > 2 { m - 3 } else { m + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * 146_097 + day_of_era) as i32
+}
+
+/// The cents of the amount at `text[start..end]`, as `parse_cents_bytes` reads it. The
+/// usual spelling (up to eight integer digits, a point, two decimals) is read as one word
+/// loaded from the text in place: the bytes before the cell are masked off, not copied.
+#[inline(always)]
+pub(super) fn cents_in(text: &[u8], start: usize, end: usize) -> Result<i64, &'static str> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let cell = &text[start..end];
+    // Up to five integer digits: the word ending with the cell holds them, the point and
+    // both decimals. Dropping the point makes seven digits that read as the cents.
+    if (4..=8).contains(&cell.len()) && end >= 8 {
+        let word = u64::from_le_bytes(text[end - 8..end].try_into().expect("eight bytes"));
+        if (word >> 40) as u8 == b'.' {
+            let int_len = cell.len() - 3;
+            let digits = ((word & 0xFF_FFFF_FFFF) << 8) | (word & 0xFFFF << 48) | u64::from(b'0');
+            // The integer digits are bytes 6 - int_len to 5; the rest becomes '0's.
+            let keep = !0u64 << (8 * (6 - int_len));
+            if let Some(cents) = eight_digits(((digits & keep) | (ZEROS & !keep)).to_le_bytes()) {
+                return Ok(cents as i64);
+            }
+        }
+    }
+    if let [.., b'.', d1, d2] = *cell {
+        let int_len = cell.len() - 3;
+        let point = end - 3;
+        if (1..=8).contains(&int_len) && point >= 8 {
+            let word = u64::from_le_bytes(
+                text[point - 8..point]
+                    .try_into()
+                    .expect("eight bytes before the point"),
+            );
+            // The integer digits are the word's top bytes; the rest becomes '0's.
+            let keep = !0u64 << (64 - 8 * int_len);
+            let word = (word & keep) | (ZEROS & !keep);
+            let (d1, d2) = (d1.wrapping_sub(b'0'), d2.wrapping_sub(b'0'));
+            if let Some(int) = eight_digits(word.to_le_bytes()) {
+                if d1 <= 9 && d2 <= 9 {
+                    return Ok(int as i64 * 100 + i64::from(d1 * 10 + d2));
+                }
+            }
+        }
+    }
+    parse_cents_bytes(cell)
+}
+
 /// Parses an amount per the data contract into whole cents:
 /// `^\$?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?$`.
 pub fn parse_cents(s: &str) -> Result<i64, &'static str> {
@@ -1077,6 +1193,170 @@ mod tests {
             .unwrap();
         let expected = hex(&Sha256::digest(std::fs::read(&path).unwrap()));
         assert_eq!(csv.finish_sha256().unwrap(), Some(expected));
+    }
+
+    /// The book's span, read by `SpanDays` as the fast path reads dates.
+    fn span_days() -> (crate::window::Periods, SpanDays) {
+        let book = crate::book::Book::embedded();
+        let periods =
+            crate::window::Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let days = SpanDays::new(periods.span);
+        (periods, days)
+    }
+
+    #[test]
+    fn span_days_read_dates_as_chrono_and_the_span_do() {
+        let (periods, days) = span_days();
+        // Every day of the years around the span and of the calendar's edges (leap years
+        // of every kind: 2024, 2000, 1900 and 0000 is one, 2100 not).
+        let years = (0..=3)
+            .chain(1896..=2105)
+            .chain(2396..=2404)
+            .chain(9996..=9999);
+        for year in years {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let expected = parse_date_bytes(text.as_bytes())
+                        .map(|date| (date, periods.span_offset(date)));
+                    assert_eq!(days.read(text.as_bytes()), expected, "{text}");
+                }
+            }
+        }
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let first = periods.span.start;
+        assert_eq!(days.read(b"2025-07-01"), Some((first, Some(0))));
+        assert_eq!(first, date("2025-07-01"));
+        let last = periods.span.days() as usize - 1;
+        assert_eq!(
+            days.read(b"2025-12-31"),
+            Some((date("2025-12-31"), Some(last)))
+        );
+        assert_eq!(days.read(b"2025-06-30"), Some((date("2025-06-30"), None)));
+        assert_eq!(days.read(b"2026-01-01"), Some((date("2026-01-01"), None)));
+        assert_eq!(days.read(b"2024-02-29"), Some((date("2024-02-29"), None)));
+        for bad in [
+            "2025-02-29",
+            "2100-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-10-00",
+            "2025-10-32",
+            "2025-04-31",
+            "2025-1a-01",
+            "2025-10-0\u{0}",
+            "2025-10-0:",
+            "2025-10-0/",
+            "202 -10-01",
+            "+025-10-01",
+            "2025/10/01",
+            "2025-10-1 ",
+            "2025-10-001",
+            "2025-10-1",
+            "",
+        ] {
+            assert_eq!(parse_date_bytes(bad.as_bytes()), None, "{bad:?}");
+            assert_eq!(days.read(bad.as_bytes()), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any ten bytes near a date's form: read as chrono reads them.
+        #[test]
+        fn span_days_agree_with_chrono_on_any_bytes(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"0123456789-/: a\xb0".to_vec()),
+                10,
+            ),
+        ) {
+            let (periods, days) = span_days();
+            let expected = parse_date_bytes(&bytes).map(|d| (d, periods.span_offset(d)));
+            proptest::prop_assert_eq!(days.read(&bytes), expected);
+        }
+
+        /// An amount read in place, whatever comes before it, is read as on its own.
+        #[test]
+        fn amounts_in_place_are_read_as_alone(
+            before in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.,$\"x".to_vec()), 0..12),
+            cell in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.,$ /:".to_vec()), 0..16),
+            after in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.,\n".to_vec()), 0..3),
+        ) {
+            let text: Vec<u8> = [&before[..], &cell[..], &after[..]].concat();
+            let (start, end) = (before.len(), before.len() + cell.len());
+            proptest::prop_assert_eq!(cents_in(&text, start, end), parse_cents_bytes(&cell));
+        }
+    }
+
+    proptest::proptest! {
+        /// Amounts of the usual spelling, of every length, after any text.
+        #[test]
+        fn usual_amounts_in_place(
+            dollars in 0u64..10_000_000_000,
+            cents in 0u64..100,
+            decimals in 0usize..4,
+            before in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.,\"x".to_vec()), 0..12),
+        ) {
+            let cell = match decimals {
+                0 => format!("{dollars}"),
+                1 => format!("{dollars}.{}", cents / 10),
+                2 => format!("{dollars}.{cents:02}"),
+                _ => format!("{dollars}.{cents:02}0"),
+            };
+            let text = [&before[..], cell.as_bytes(), b","].concat();
+            let (start, end) = (before.len(), before.len() + cell.len());
+            let read = cents_in(&text, start, end);
+            proptest::prop_assert_eq!(read, parse_cents_bytes(cell.as_bytes()));
+            let expected = match decimals {
+                0 => Some(dollars * 100),
+                1 => Some(dollars * 100 + cents / 10 * 10),
+                2 => Some(dollars * 100 + cents),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(read.ok(), expected.map(|c| c as i64));
+        }
+    }
+
+    #[test]
+    fn amounts_in_place_edge_cases() {
+        for cell in [
+            "0.00",
+            "1.5",
+            "12.34",
+            "99999999.99",
+            "100000000.00",
+            "999999999999.99",
+            "1000000000000.00",
+            "00000000.00",
+            "1,234.56",
+            "$12.34",
+            "12.3",
+            "12.",
+            ".12",
+            "1.234",
+            "1.2a",
+            "a.12",
+            "1:.12",
+            "12/45678.90",
+            "-1.00",
+            "",
+            "7",
+        ] {
+            for pad in ["", "x", "12345678,", "\"\"\"\"\"\"\"\"\"\"", "99999999"] {
+                let text = format!("{pad}{cell},");
+                let (start, end) = (pad.len(), pad.len() + cell.len());
+                assert_eq!(
+                    cents_in(text.as_bytes(), start, end),
+                    parse_cents_bytes(cell.as_bytes()),
+                    "{pad:?} {cell:?}"
+                );
+            }
+        }
+        assert_eq!(cents_in(b"12345678,99999999.99", 9, 20), Ok(9_999_999_999));
+        assert_eq!(cents_in(b"12345678,0.07", 9, 13), Ok(7));
     }
 
     #[test]

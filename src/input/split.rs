@@ -10,8 +10,8 @@
 //! are merged in order of first appearance, so both paths give identical results.
 
 use super::coverage::DayCounts;
-use super::dated::{parse_clean, CentTally, DatedSink, Layout, Presence};
-use super::reader::{sha256_of, CsvFile, MAX_RECORD_BYTES};
+use super::dated::{CentTally, DatedSink, DayRow, Layout, Presence, View, LOOKUP_BATCH};
+use super::reader::{cents_in, sha256_of, CsvFile, SpanDays, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
 use memchr::memrchr;
@@ -38,6 +38,8 @@ pub(super) struct Plan<'a> {
     pub positions: &'a [usize],
     pub layout: &'a Layout,
     pub periods: &'a Periods,
+    /// Dates read straight to their day of `periods.span`.
+    pub days: SpanDays,
     pub progress: &'a Progress,
     /// Compute the file's sha256 (on the calling thread, while the parts are read).
     pub hash: bool,
@@ -60,6 +62,7 @@ impl<'a> Plan<'a> {
             positions: csv.positions(),
             layout,
             periods,
+            days: SpanDays::new(periods.span),
             progress,
             hash,
         }
@@ -247,25 +250,40 @@ fn read_part<S: DatedSink>(
         let quoted = memchr::memchr(b'"', text).is_some();
         // One scan finds every cell and line end of the block.
         let mut cell_start = 0;
+        // In a block with quotes: where the line starts, and its cells in quotes.
+        let (mut line_start, mut quoted_cells) = (0, 0);
+        // Parsed rows wait to be folded in together (`Part::fold_in`).
+        let mut rows: Vec<DayRow> = Vec::with_capacity(LOOKUP_BATCH);
         let mut separator = |i: usize| {
+            let line_end = i == upto || text[i] == b'\n';
             if quoted {
-                match quoted_cell(text, cell_start, i) {
+                match cell_ends(text, cell_start, i, line_end) {
                     Cell::Whole => {}
+                    Cell::Quoted => quoted_cells += 1,
                     Cell::GoesOn => return true,
                     Cell::Careful => return false,
+                }
+                // Every quote of the line must be an end of a cell in quotes.
+                if line_end {
+                    if count_quotes(&text[line_start..i]) != 2 * quoted_cells {
+                        return false;
+                    }
+                    (line_start, quoted_cells) = (i + 1, 0);
                 }
             }
             cells.push((cell_start, i));
             cell_start = i + 1;
-            let line_end = i == upto || text[i] == b'\n';
-            let fine = !line_end || part.add_line(text, &mut cells, plan);
+            let fine = !line_end || part.add_line(text, &mut cells, plan, &mut rows);
             if line_end {
                 cells.clear();
             }
             fine
         };
         let unterminated = upto > 0 && text[upto - 1] != b'\n';
-        if !each_separator(text, &mut separator) || (unterminated && !separator(upto)) {
+        if !each_separator(text, &mut separator)
+            || (unterminated && !separator(upto))
+            || !part.fold_in(&mut rows, plan)
+        {
             return None;
         }
         buf.copy_within(upto..filled, 0);
@@ -279,6 +297,7 @@ fn read_part<S: DatedSink>(
 /// Calls `f` with the position of every comma and line feed of `text`, in order, until it
 /// returns false; returns whether it never did. Separators come every few bytes in a CSV
 /// row, so this tests eight bytes at a time rather than searching from each one.
+#[inline(always)]
 fn each_separator(text: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -313,59 +332,64 @@ fn plain(text: &[u8], ends_file: bool) -> bool {
     })
 }
 
-/// What a separator at `end` makes of the cell from `start` in a block holding quotes.
+/// What a separator at `end` makes of the cell from `start` in a block holding quotes,
+/// judged by the cell's ends alone; a quote anywhere else is caught per line, where all
+/// of a line's quotes must be the ends of its cells in quotes (`count_quotes`).
 #[derive(Debug, PartialEq, Eq)]
 enum Cell {
-    /// The cell ends here.
+    /// The cell ends here, without quotes around it.
     Whole,
+    /// The cell ends here, in quotes.
+    Quoted,
     /// A comma inside a quoted cell: the cell goes on.
     GoesOn,
-    /// Anything the careful path must read: a quote inside an unquoted cell, an escaped
-    /// quote (`""`), text after the closing quote, a line break inside quotes.
+    /// Anything the careful path must read: text after the closing quote, a line break
+    /// inside quotes.
     Careful,
 }
 
 /// Only the simplest quoting is read here: a cell that is `"`, text without a quote, `"`
 /// (then the separator, or CR LF). The cell's text is then what the csv crate reads from
 /// it on the careful path, commas included.
-fn quoted_cell(text: &[u8], start: usize, end: usize) -> Cell {
+#[inline(always)]
+fn cell_ends(text: &[u8], start: usize, end: usize, line_end: bool) -> Cell {
     let raw = &text[start..end];
     if raw.first() != Some(&b'"') {
-        return if memchr::memchr(b'"', raw).is_some() {
-            Cell::Careful
-        } else {
-            Cell::Whole
-        };
+        return Cell::Whole;
     }
-    let separator = text.get(end).copied();
-    let Some(close) = memchr::memchr(b'"', &raw[1..]).map(|j| j + 1) else {
-        return match separator {
-            Some(b',') => Cell::GoesOn,
-            _ => Cell::Careful,
-        };
-    };
-    let line_end = separator != Some(b',');
-    let closes_cell =
-        close + 1 == raw.len() || (line_end && close + 2 == raw.len() && raw[close + 1] == b'\r');
-    if closes_cell {
-        Cell::Whole
-    } else {
-        Cell::Careful
+    match raw {
+        [_, .., b'"'] => Cell::Quoted,
+        [_, .., b'"', b'\r'] if line_end => Cell::Quoted,
+        _ if line_end => Cell::Careful,
+        _ => Cell::GoesOn,
     }
 }
 
-/// A cell's text between its quotes, when it is quoted (`quoted_cell` checked its form).
-fn unquoted(cell: &[u8]) -> &[u8] {
-    match cell {
-        [b'"', inner @ .., b'"'] => inner,
-        _ => cell,
+/// The quotes in `bytes`, eight bytes at a time.
+fn count_quotes(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let quotes = ONES * u64::from(b'"');
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().expect("chunks of eight")) ^ quotes;
+        // The top bit of each zero byte of `v`, exactly (no carry crosses bytes).
+        count += (!(((v & LOW7) + LOW7) | v | LOW7)).count_ones() as usize;
     }
+    count + chunks.remainder().iter().filter(|c| **c == b'"').count()
 }
 
 impl<S: DatedSink> Part<S> {
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
-    fn add_line(&mut self, text: &[u8], cells: &mut [(usize, usize)], plan: &Plan) -> bool {
+    fn add_line<'t>(
+        &mut self,
+        text: &'t [u8],
+        cells: &mut [(usize, usize)],
+        plan: &Plan,
+        rows: &mut Vec<DayRow<'t>>,
+    ) -> bool {
         let (Some(&(start, _)), Some(&(_, end))) = (cells.first(), cells.last()) else {
             return true;
         };
@@ -402,27 +426,114 @@ impl<S: DatedSink> Part<S> {
                 };
             }
         }
-        let cell = |col: usize| {
-            let (a, b) = cells[plan.positions[col]];
-            super::reader::trim_bytes(unquoted(&text[a..b]))
-        };
-        let Some(view) = parse_clean(cell, plan.layout) else {
+        let Some((view, day)) = clean_row(text, cells, plan) else {
             return false;
         };
-        let gmv = view.amounts[0];
-        self.tally.add_read(gmv);
+        rows.push((view, day));
+        rows.len() < LOOKUP_BATCH || self.fold_in(rows, plan)
+    }
+
+    /// Folds in the parsed `rows` (in file order) and clears them; false when one needs
+    /// the careful path. Their keys are looked up together (`DatedSink::keys_of`); a
+    /// failure drops the whole part, so nothing depends on the order within the batch.
+    fn fold_in(&mut self, rows: &mut Vec<DayRow>, plan: &Plan) -> bool {
+        let mut keys = [0usize; LOOKUP_BATCH];
+        let keys = &mut keys[..rows.len()];
+        for (view, _) in rows.iter() {
+            self.tally.add_read(view.amounts[0]);
+        }
         // A new key's ids must be text, else the careful path reports them.
-        let Some(key) = self.sink.key(&view) else {
-            return false;
-        };
-        if !self.presence.insert(key, view.date, plan.periods) {
+        if !self.sink.keys_of(rows, keys) {
             return false;
         }
-        let d = self.sink.apply(key, &view, plan.periods, 1);
-        self.tally.add_disposed(d, gmv);
-        self.days.mark(view.date, plan.periods);
+        for ((view, day), &key) in rows.iter().zip(keys.iter()) {
+            if !self.presence.insert_day(key, *day) {
+                return false;
+            }
+            let d = self
+                .sink
+                .add_in(key, view, plan.periods.day_mask(*day), plan.periods);
+            self.tally.add_disposed(d, view.amounts[0]);
+            self.days.mark_day(view.date, *day, plan.periods);
+        }
+        rows.clear();
         true
     }
+}
+
+/// A cell's range in `text` without its quotes (`cell_ends` checked their form) and
+/// blanks around it.
+#[inline(always)]
+fn clean_range(text: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
+    if b - a >= 2 && text[a] == b'"' && text[b - 1] == b'"' {
+        a += 1;
+        b -= 1;
+    }
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    // Most cells have nothing to trim.
+    if a < b && !blank(text[a]) && !blank(text[b - 1]) {
+        return (a, b);
+    }
+    while a < b && blank(text[a]) {
+        a += 1;
+    }
+    while a < b && blank(text[b - 1]) {
+        b -= 1;
+    }
+    (a, b)
+}
+
+/// A row whose every cell is valid, as the careful path would read it, with the day of
+/// the span its date falls on; `None` at the first problem (the careful path then names
+/// every problem of the row).
+#[inline]
+fn clean_row<'t>(
+    text: &'t [u8],
+    cells: &[(usize, usize)],
+    plan: &Plan,
+) -> Option<(View<'t>, Option<usize>)> {
+    // gmv_daily's counts as constants, so that its loops unroll.
+    match (plan.layout.ids, plan.layout.amounts) {
+        (2, 4) => clean_row_of::<2, 4>(text, cells, plan),
+        _ => clean_row_of::<3, 4>(text, cells, plan),
+    }
+}
+
+/// `clean_row` for at most `IDS` ids and `AMOUNTS` amounts (the layout's, when they are
+/// exactly its counts).
+#[inline(always)]
+fn clean_row_of<'t, const IDS: usize, const AMOUNTS: usize>(
+    text: &'t [u8],
+    cells: &[(usize, usize)],
+    plan: &Plan,
+) -> Option<(View<'t>, Option<usize>)> {
+    let layout = plan.layout;
+    let (ids_n, amounts_n) = (layout.ids.min(IDS), layout.amounts.min(AMOUNTS));
+    #[inline(always)]
+    fn cell_of(text: &[u8], cells: &[(usize, usize)], plan: &Plan, col: usize) -> (usize, usize) {
+        clean_range(text, cells[plan.positions[col]])
+    }
+    let (a, b) = cell_of(text, cells, plan, 0);
+    let (date, day) = plan.days.read(&text[a..b])?;
+    let mut ids: [&[u8]; 3] = [b""; 3];
+    for (i, id) in ids.iter_mut().enumerate().take(ids_n) {
+        let (a, b) = cell_of(text, cells, plan, 1 + i);
+        // UTF-8 is checked once per key, when the sink interns it.
+        if a == b {
+            return None;
+        }
+        *id = &text[a..b];
+    }
+    let first_amount = 1 + layout.ids;
+    let mut amounts = [0; 4];
+    for (i, amount) in amounts.iter_mut().enumerate().take(amounts_n) {
+        let (a, b) = cell_of(text, cells, plan, first_amount + i);
+        *amount = cents_in(text, a, b).ok()?;
+    }
+    if layout.channels_within_gmv && amounts[1..amounts_n].iter().any(|a| *a > amounts[0]) {
+        return None;
+    }
+    Some((View { date, ids, amounts }, day))
 }
 
 #[cfg(test)]
@@ -574,20 +685,113 @@ mod tests {
         assert_eq!(split_result(&padded, 2).unwrap(), plain);
     }
 
+    /// The first definition of `quoted_cell`: the first quote after the opening one
+    /// must close the cell.
+    fn quoted_cell_by_search(text: &[u8], start: usize, end: usize) -> Cell {
+        let raw = &text[start..end];
+        if raw.first() != Some(&b'"') {
+            return if memchr::memchr(b'"', raw).is_some() {
+                Cell::Careful
+            } else {
+                Cell::Whole
+            };
+        }
+        let separator = text.get(end).copied();
+        let Some(close) = memchr::memchr(b'"', &raw[1..]).map(|j| j + 1) else {
+            return match separator {
+                Some(b',') => Cell::GoesOn,
+                _ => Cell::Careful,
+            };
+        };
+        let line_end = separator != Some(b',');
+        let closes_cell = close + 1 == raw.len()
+            || (line_end && close + 2 == raw.len() && raw[close + 1] == b'\r');
+        if closes_cell {
+            Cell::Whole
+        } else {
+            Cell::Careful
+        }
+    }
+
+    /// The cells of `line` (without its line feed) as the parts split it, judging each
+    /// cell with `judge`; `None` when the careful path must read it.
+    fn split_line(
+        line: &[u8],
+        judge: impl Fn(&[u8], usize, usize) -> Cell,
+        quotes_counted: bool,
+    ) -> Option<Vec<(usize, usize)>> {
+        let (mut cells, mut start, mut quoted) = (Vec::new(), 0, 0);
+        let separators = (0..line.len()).filter(|&i| line[i] == b',');
+        for i in separators.chain([line.len()]) {
+            match judge(line, start, i) {
+                Cell::Whole => {}
+                Cell::Quoted => quoted += 1,
+                Cell::GoesOn => continue,
+                Cell::Careful => return None,
+            }
+            cells.push((start, i));
+            start = i + 1;
+        }
+        (!quotes_counted || count_quotes(line) == 2 * quoted).then_some(cells)
+    }
+
+    proptest::proptest! {
+        /// Judging cells by their ends and counting the line's quotes splits every line
+        /// as looking for each cell's quotes does, and refuses the same lines.
+        #[test]
+        fn lines_are_split_as_by_a_quote_search(
+            line in proptest::collection::vec(
+                proptest::sample::select(b"\"\"\",,\ra".to_vec()), 0..14),
+        ) {
+            let by_ends = |text: &[u8], start, end| cell_ends(text, start, end, end == text.len());
+            proptest::prop_assert_eq!(
+                split_line(&line, by_ends, true),
+                split_line(&line, quoted_cell_by_search, false)
+            );
+        }
+
+        #[test]
+        fn quotes_are_counted(text in proptest::collection::vec(
+            proptest::sample::select(b"\"a\xa2".to_vec()), 0..40)) {
+            let expected = text.iter().filter(|c| **c == b'"').count();
+            proptest::prop_assert_eq!(count_quotes(&text), expected);
+        }
+    }
+
     #[test]
     fn cells_by_their_quotes() {
-        let cell = |text: &str, end: usize| quoted_cell(text.as_bytes(), 0, end);
-        assert_eq!(cell("\"a\",", 3), Cell::Whole);
-        assert_eq!(cell("\"a\"\r\n", 4), Cell::Whole);
-        assert_eq!(cell("\"a\"\r,", 4), Cell::Careful);
+        let cell = |text: &str, end: usize| {
+            let line_end = text.as_bytes().get(end) != Some(&b',');
+            cell_ends(text.as_bytes(), 0, end, line_end)
+        };
+        assert_eq!(cell("\"a\",", 3), Cell::Quoted);
+        assert_eq!(cell("\"a\"\r\n", 4), Cell::Quoted);
+        assert_eq!(cell("\"a\"\r,", 4), Cell::GoesOn);
         assert_eq!(cell("\"1,2\",", 2), Cell::GoesOn);
-        assert_eq!(cell("\"1,2\",", 5), Cell::Whole);
+        assert_eq!(cell("\"1,2\",", 5), Cell::Quoted);
         assert_eq!(cell("\"1\n", 2), Cell::Careful);
         assert_eq!(cell("\"1", 2), Cell::Careful);
-        assert_eq!(cell("a\"b,", 3), Cell::Careful);
         assert_eq!(cell("ab,", 2), Cell::Whole);
-        assert_eq!(unquoted(b"\"x\""), b"x");
-        assert_eq!(unquoted(b"x"), b"x");
+        let line = |text: &str| {
+            let by_ends = |t: &[u8], start, end| cell_ends(t, start, end, end == t.len());
+            split_line(text.as_bytes(), by_ends, true).map(|cells| cells.len())
+        };
+        assert_eq!(line("\"a\",\"1,2\",b,\"\"\r"), Some(4));
+        assert_eq!(line("a\"b,c"), None);
+        assert_eq!(line("\"a\"\"b\",c"), None);
+        assert_eq!(line("\"a\"b,c"), None);
+        assert_eq!(line("\"a\"\r,c"), None);
+        assert_eq!(line("\"a,c"), None);
+        fn cleaned(text: &str) -> &str {
+            let (a, b) = clean_range(text.as_bytes(), (0, text.len()));
+            &text[a..b]
+        }
+        assert_eq!(cleaned("\"x\""), "x");
+        assert_eq!(cleaned("x"), "x");
+        assert_eq!(cleaned("\" x\t\""), "x");
+        assert_eq!(cleaned(" \t "), "");
+        assert_eq!(cleaned("\""), "\"");
+        assert_eq!(cleaned("\"\""), "");
     }
 
     #[test]
