@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gmv_daily partner_tiers creators creator_gmv_daily matchmaking partners gmv_daily_xlsx gmv_daily_parquet book)
+[ ${#targets[@]} -gt 0 ] || targets=(gmv_daily partner_tiers creators creator_gmv_daily matchmaking partners gmv_daily_xlsx gmv_daily_xlsx_sheet gmv_daily_parquet book)
 fixtures=../fixtures/q4-sample
 
 seed() { # seed TARGET NAME CONTROL_BYTE FILE_OR_TEXT_CMD...
@@ -39,6 +39,12 @@ for t in "${targets[@]}"; do
         seed "$t" strict 00 < "$seeds-$ext/gmv_daily.$ext"
         seed "$t" skip 01 < "$seeds-$ext/gmv_daily.$ext"
       fi
+      ;;
+    gmv_daily_xlsx_sheet)
+      # After the control byte, the sheet's rows as XML (the package around them is fixed):
+      # the shapes writers use, with shared strings, styles and inline text.
+      printf '%s' '<row r="2"><c r="A2" s="1"><v>45931</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="D2"><v>1234.56</v></c><c r="E2" s="3"><v>10</v></c><c r="F2" t="s"><v>5</v></c><c r="G2"><v>0</v></c></row><row r="3"><c r="A3" s="2"><v>45932</v></c><c r="B3" t="inlineStr"><is><t>P2</t></is></c><c r="C3" t="inlineStr"><is><t>S7</t></is></c><c r="D3"><v>99.5</v></c><c r="E3"><v>1</v></c><c r="F3" t="n"><v>2</v></c><c r="G3"/></row>' | seed "$t" rows 02
+      printf '%s' '<row r="2" spans="1:7"> <c r="A2" t="s"><v>4</v></c><c r="B2" t="inlineStr"><is><t xml:space="preserve"> P3 </t></is></c><c r="C2" t="s"><v>3</v></c><c r="D2" t="s"><v>5</v></c><c r="E2"/><c r="F2"><v>0</v></c><c r="G2"><v>1E-2</v></c></row>' | seed "$t" shapes 03
       ;;
     book)
       seed book text 00 < ../book/q4-2025.toml

@@ -75,8 +75,10 @@ type Evaluated = Option<(Evaluation, Vec<(&'static str, String)>)>;
 
 /// Evaluates the programs on two threads (they are independent and read the same data);
 /// each result lands in its program's slot, so the outcome does not depend on timing.
-/// `None` for a program whose optional input file is missing.
+/// `None` for a program whose optional input file is missing. Each program's lines come
+/// back with their gap notes and in the outcome's order (partner, payout, period).
 fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> {
+    let gaps = GapNotes::of(ctx.periods, ctx.data);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
@@ -87,9 +89,15 @@ fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> 
             };
             let runs = programs::needs(program.as_ref()).all(|f| ctx.data.present(f));
             let result = runs.then(|| {
-                let evaluation = program.evaluate(ctx);
-                let not_evaluated = match evaluation {
-                    Evaluation::Lines(_) => program.not_evaluated(ctx),
+                let mut evaluation = program.evaluate(ctx);
+                let not_evaluated = match &mut evaluation {
+                    Evaluation::Lines(lines) => {
+                        if let Some(gaps) = &gaps {
+                            gaps.note(lines, program.payouts());
+                        }
+                        sort_lines(lines, program.payouts());
+                        program.not_evaluated(ctx)
+                    }
                     _ => Vec::new(),
                 };
                 (evaluation, not_evaluated)
@@ -109,6 +117,53 @@ fn evaluate_all(programs: &[Box<dyn Program>], ctx: &Context) -> Vec<Evaluated> 
     slots
 }
 
+/// Puts one program's lines in the outcome's order: partner, then the report order of its
+/// payouts, then period. Programs write them nearly so (partner by partner): a check
+/// usually finds them in order, and only otherwise are they sorted.
+fn sort_lines(lines: &mut [Line], payouts: &[&'static ProgramInfo]) {
+    let order = |id: &str| payouts.iter().position(|p| p.id == id);
+    let cmp = |a: &Line, b: &Line| {
+        a.partner_id
+            .cmp(&b.partner_id)
+            .then_with(|| order(a.program).cmp(&order(b.program)))
+            .then_with(|| a.period.cmp(&b.period))
+    };
+    if !lines.is_sorted_by(|a, b| cmp(a, b).is_le()) {
+        lines.sort_by(cmp);
+    }
+}
+
+/// Merges the programs' lines, each program's in the outcome's order, into one list in
+/// that order: partner by partner, each program's lines in report order. A program's
+/// payouts come after those of the programs before it, so concatenating each partner's
+/// runs program by program keeps the payouts in report order.
+fn merge_lines(mut runs: Vec<Vec<Line>>) -> Vec<Line> {
+    let total = runs.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Line>>> =
+        runs.drain(..).map(|r| r.into_iter().peekable()).collect();
+    loop {
+        // The least partner_id among the programs' next lines.
+        let mut least: Option<&String> = None;
+        let mut heads: Vec<Option<&Line>> = Vec::with_capacity(iters.len());
+        for it in &mut iters {
+            heads.push(it.peek());
+        }
+        for line in heads.into_iter().flatten() {
+            if least.is_none_or(|p| line.partner_id < *p) {
+                least = Some(&line.partner_id);
+            }
+        }
+        let Some(partner) = least.cloned() else {
+            return out;
+        };
+        for it in &mut iters {
+            while let Some(line) = it.next_if(|l| l.partner_id == partner) {
+                out.push(line);
+            }
+        }
+    }
+}
 /// Runs every registered program (`programs::all`).
 pub fn run(rules: &Rules, periods: &Periods, data: &DataSet, figures: bool) -> Outcome {
     run_programs(&programs::all(), rules, periods, data, figures)
@@ -172,14 +227,7 @@ fn run_with(
         outcome.partners.entry(partner_id.clone()).or_default();
     }
     let results = evaluate_all(programs, &ctx);
-    let lines: usize = results
-        .iter()
-        .map(|r| match r {
-            Some((Evaluation::Lines(lines), _)) => lines.len(),
-            _ => 0,
-        })
-        .sum();
-    outcome.lines.reserve_exact(lines);
+    let mut runs = Vec::with_capacity(results.len());
     for (program, result) in programs.iter().zip(results) {
         let Some((evaluation, not_evaluated)) = result else {
             let file = programs::needs(program.as_ref())
@@ -195,7 +243,7 @@ fn run_with(
         };
         match evaluation {
             Evaluation::Lines(lines) => {
-                outcome.lines.extend(lines);
+                runs.push(lines);
                 for (program, reason) in not_evaluated {
                     outcome.not_evaluated.push(Skip { program, reason });
                 }
@@ -218,18 +266,7 @@ fn run_with(
             }
         }
     }
-    note_gaps(&mut outcome.lines, &outcome.programs, periods, data);
-    // Partner, then report order of the program, then period (the program's place is only
-    // looked up between lines of one partner).
-    let order = |id: &str| outcome.programs.iter().position(|p| p.id == id);
-    let mut lines = std::mem::take(&mut outcome.lines);
-    lines.sort_by(|a, b| {
-        a.partner_id
-            .cmp(&b.partner_id)
-            .then_with(|| order(a.program).cmp(&order(b.program)))
-            .then_with(|| a.period.cmp(&b.period))
-    });
-    outcome.lines = lines;
+    outcome.lines = merge_lines(runs);
     outcome
 }
 
@@ -239,43 +276,52 @@ pub const GAP_STEP: &str = "days without rows";
 
 /// With gaps accepted (--allow-gaps), every line whose gmv_daily windows hold a day
 /// without rows says how many such days its figures counted as days without sales.
-fn note_gaps(
-    lines: &mut [Line],
-    registry: &[&'static ProgramInfo],
-    periods: &Periods,
-    data: &DataSet,
-) {
-    let Some(coverage) = data
-        .files
-        .get(&InputFile::GmvDaily)
-        .and_then(|r| r.coverage.as_ref())
-        .filter(|c| !c.gaps.is_empty())
-    else {
-        return;
-    };
-    let mut notes: BTreeMap<(&'static str, String), Option<String>> = BTreeMap::new();
-    for line in lines {
-        let note = notes
-            .entry((line.program, line.period.clone()))
-            .or_insert_with(|| {
-                let windows = registry
+struct GapNotes<'a> {
+    periods: &'a Periods,
+    coverage: &'a crate::input::Coverage,
+}
+
+impl<'a> GapNotes<'a> {
+    /// `None` when gmv_daily.csv has no gap in an evaluated window.
+    fn of(periods: &'a Periods, data: &'a DataSet) -> Option<GapNotes<'a>> {
+        data.files
+            .get(&InputFile::GmvDaily)
+            .and_then(|r| r.coverage.as_ref())
+            .filter(|c| !c.gaps.is_empty())
+            .map(|coverage| GapNotes { periods, coverage })
+    }
+
+    /// Notes the gaps on one program's lines (`payouts` are the program's).
+    fn note(&self, lines: &mut [Line], payouts: &[&'static ProgramInfo]) {
+        // The note of each (payout, period) the lines hold: a handful.
+        let mut notes: Vec<(&'static str, String, Option<String>)> = Vec::new();
+        for line in lines {
+            let known = notes
+                .iter()
+                .position(|(p, period, _)| *p == line.program && *period == line.period);
+            let at = known.unwrap_or_else(|| {
+                let windows = payouts
                     .iter()
                     .find(|p| p.id == line.program)
-                    .map_or(Vec::new(), |p| (p.gmv_windows)(&line.period, periods))
+                    .map_or(Vec::new(), |p| (p.gmv_windows)(&line.period, self.periods))
                     .into_iter()
-                    .filter_map(|w| periods.cut(w));
-                match coverage.missing_days_in(windows) {
+                    .filter_map(|w| self.periods.cut(w));
+                let note = match self.coverage.missing_days_in(windows) {
                     0 => None,
                     n => Some(format!(
                         "{} without rows in gmv_daily.csv (counted as no sales)",
                         programs::plural(n, "day")
                     )),
-                }
+                };
+                notes.push((line.program, line.period.clone(), note));
+                notes.len() - 1
             });
-        if let Some(note) = note {
-            line.basis = format!("{}; {note}", line.basis);
+            let Some(note) = &notes[at].2 else {
+                continue;
+            };
+            append_note(&mut line.basis, note);
             if let Some(b) = &mut line.partner_basis {
-                *b = format!("{b}; {note}");
+                append_note(b, note);
             }
             // Statements show steps, not the basis: the gap is a figure of its own there.
             if !line.steps.is_empty() {
@@ -286,6 +332,13 @@ fn note_gaps(
             }
         }
     }
+}
+
+/// `basis; note`, without spare room: every line's basis is held until the run is written.
+fn append_note(basis: &mut String, note: &str) {
+    basis.reserve_exact(2 + note.len());
+    basis.push_str("; ");
+    basis.push_str(note);
 }
 
 #[cfg(test)]
@@ -408,5 +461,92 @@ mod tests {
                 .any(|l| l.starts_with("P1,,dummy_bonus,q4,ad_credit,123.45,false,")),
             "{csv}"
         );
+    }
+
+    /// A program that writes its lines out of order: the last partner first, its later
+    /// period before its earlier one, and a second payout before its first.
+    struct Shuffled;
+
+    const FIRST: ProgramInfo = ProgramInfo {
+        id: "shuffled_first",
+        ..DUMMY
+    };
+    const SECOND: ProgramInfo = ProgramInfo {
+        id: "shuffled_second",
+        ..DUMMY
+    };
+
+    impl Program for Shuffled {
+        fn payouts(&self) -> &'static [&'static ProgramInfo] {
+            &[&FIRST, &SECOND]
+        }
+
+        fn evaluate(&self, ctx: &Context) -> Evaluation {
+            let mut lines = Vec::new();
+            for partner_id in ctx.data.partners.keys().rev() {
+                for (program, period) in [(&SECOND, "q4"), (&FIRST, "2025-11"), (&FIRST, "2025-10")]
+                {
+                    let head = LineHead {
+                        partner_id,
+                        program,
+                        period: period.into(),
+                        provisional: false,
+                        figures: ctx.figures,
+                    };
+                    lines.push(head.line(Money::from_cents(1), String::new(), Vec::new));
+                }
+            }
+            Evaluation::Lines(lines)
+        }
+    }
+
+    /// The outcome is in partner, report and period order whatever order each program
+    /// writes its lines in, and every line is kept.
+    #[test]
+    fn lines_are_ordered_by_partner_payout_and_period_whatever_a_program_writes() {
+        let mut f = Fixture::new("2025-12-31");
+        for p in ["P3", "P1", "P2"] {
+            f.daily("2025-10-01", "2025-10-01", |d| gmv(d, p, "S1", "100.00"));
+        }
+        let mut list = programs::all();
+        list.insert(0, Box::new(Shuffled));
+        list.push(Box::new(Dummy));
+        let outcome = run_programs(&list, &f.book.rules, &f.periods, &f.data, false);
+        let order = |id: &str| outcome.order(id);
+        let mut expected: Vec<(String, usize, String)> = outcome
+            .lines
+            .iter()
+            .map(|l| (l.partner_id.clone(), order(l.program), l.period.clone()))
+            .collect();
+        expected.sort();
+        let got: Vec<(String, usize, String)> = outcome
+            .lines
+            .iter()
+            .map(|l| (l.partner_id.clone(), order(l.program), l.period.clone()))
+            .collect();
+        assert_eq!(got, expected);
+        let p1: Vec<(&str, &str)> = outcome
+            .lines_of("P1")
+            .filter(|l| l.program.starts_with("shuffled") || l.program == "dummy_bonus")
+            .map(|l| (l.program, l.period.as_str()))
+            .collect();
+        assert_eq!(
+            p1,
+            [
+                ("shuffled_first", "2025-10"),
+                ("shuffled_first", "2025-11"),
+                ("shuffled_second", "q4"),
+                ("dummy_bonus", "q4"),
+            ]
+        );
+        assert_eq!(
+            outcome
+                .lines
+                .iter()
+                .filter(|l| l.program.starts_with("shuffled"))
+                .count(),
+            9
+        );
+        assert!(outcome.lines.iter().any(|l| l.program == "gmv_growth"));
     }
 }

@@ -46,13 +46,76 @@ impl Money {
 
     /// Plain two-decimal form for machine-readable outputs: `1234.50`.
     pub fn plain(self) -> String {
-        format!("{:.2}", self.0)
+        let mut out = String::with_capacity(16);
+        push_cents(&mut out, self.0, false);
+        out
     }
 
     /// Human form with thousands separators: `1,234.50`.
     pub fn human(self) -> String {
-        group_thousands(&self.plain())
+        let mut out = String::with_capacity(20);
+        push_cents(&mut out, self.0, true);
+        out
     }
+
+    /// Appends [`Money::human`] to `out`.
+    pub fn push_human(self, out: &mut String) {
+        push_cents(out, self.0, true);
+    }
+}
+
+/// Appends `value` as `format!("{:.2}", value)` writes it (digits past the cent cut off,
+/// a negative sign kept even on zero), with `,` every three integer digits when `grouped`.
+/// Sentences and statements print hundreds of thousands of amounts; the formatter's
+/// general path is most of their cost.
+fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
+    let mantissa = value.mantissa().unsigned_abs();
+    let scale = value.scale();
+    let cents = if scale >= 2 {
+        mantissa / 10u128.pow(scale - 2)
+    } else {
+        // Below 2^96 · 100: no overflow.
+        mantissa * 10u128.pow(2 - scale)
+    };
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let whole = cents / 100;
+    // Every real amount fits u64, whose division is far cheaper than u128's.
+    match u64::try_from(whole) {
+        Ok(mut rest) => loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        },
+        Err(_) => {
+            let mut rest = whole;
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                if rest == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    let int = &digits[at..];
+    for (i, &d) in int.iter().enumerate() {
+        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d as char);
+    }
+    let frac = (cents % 100) as u8;
+    out.push('.');
+    out.push((b'0' + frac / 10) as char);
+    out.push((b'0' + frac % 10) as char);
 }
 
 /// Inserts `,` every three digits of the integer part of a plain decimal string.
@@ -201,12 +264,21 @@ impl Exact {
 
     /// Display as money-like figure with separators, rounded down to the cent.
     pub fn human(self) -> String {
-        group_thousands(&self.plain())
+        let mut out = String::with_capacity(20);
+        self.push_human(&mut out);
+        out
+    }
+
+    /// Appends [`Exact::human`] to `out`.
+    pub fn push_human(self, out: &mut String) {
+        push_cents(out, self.floor_dp(2), true);
     }
 
     /// Plain two-decimal form for machine-readable outputs, rounded down to the cent.
     pub fn plain(self) -> String {
-        format!("{:.2}", self.floor_dp(2))
+        let mut out = String::with_capacity(16);
+        push_cents(&mut out, self.floor_dp(2), false);
+        out
     }
 
     /// Display as a percentage rounded down to 0.01 %.
@@ -319,5 +391,46 @@ mod tests {
         assert_eq!(a, b);
         assert!(!a.minus(b).is_positive());
         assert_eq!(a.minus(b).floor_dp(2), Decimal::ZERO);
+    }
+
+    proptest::proptest! {
+        /// The written forms are the formatter's, digit for digit, for any decimal.
+        #[test]
+        fn written_amounts_match_the_formatter(
+            lo in proptest::prelude::any::<u32>(),
+            mid in proptest::prelude::any::<u32>(),
+            hi in proptest::prelude::any::<u32>(),
+            small in 0u32..3,
+            negative in proptest::prelude::any::<bool>(),
+            scale in 0u32..=28,
+        ) {
+            // Small mantissas (the real ones) as often as full 96-bit ones.
+            let (mid, hi) = if small == 0 { (mid, hi) } else if small == 1 { (0, 0) } else { (mid % 4, 0) };
+            let value = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let m = Money::new(value);
+            let expected = format!("{value:.2}");
+            proptest::prop_assert_eq!(m.plain(), expected.clone());
+            proptest::prop_assert_eq!(m.human(), group_thousands(&expected));
+            let mut pushed = String::from("x");
+            m.push_human(&mut pushed);
+            proptest::prop_assert_eq!(pushed, format!("x{}", group_thousands(&expected)));
+            let days = i64::from(lo % 400 + 1);
+            let avg = Exact::average(m, days);
+            let floor = format!("{:.2}", avg.floor_dp(2));
+            proptest::prop_assert_eq!(avg.plain(), floor.clone());
+            proptest::prop_assert_eq!(avg.human(), group_thousands(&floor));
+        }
+    }
+
+    #[test]
+    fn negative_zero_and_cut_digits_are_written_as_the_formatter_writes_them() {
+        for s in [
+            "-0.00", "-0.001", "0.009", "-12.345", "1000000", "0", "12.3",
+        ] {
+            let v = d(s);
+            assert_eq!(Money::new(v).plain(), format!("{v:.2}"), "{s}");
+        }
+        assert_eq!(Money::new(d("-0.001")).plain(), "-0.00");
+        assert_eq!(Money::new(d("1234567.891")).human(), "1,234,567.89");
     }
 }

@@ -7,6 +7,7 @@ use crate::input::DataSet;
 use crate::money::Money;
 use crate::window::Periods;
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,19 +26,20 @@ impl Kind {
 }
 
 /// One figure of a computation, with the book value or input it came from, and the
-/// figures it was made of.
+/// figures it was made of. Fixed labels and sources (most of them) are borrowed, not
+/// copied: every line of a run holds a tree of them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Step {
-    pub label: String,
-    pub value: String,
+    pub label: Cow<'static, str>,
+    pub value: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Step>,
 }
 
 impl Step {
-    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Step {
+    pub fn new(label: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Step {
         Step {
             label: label.into(),
             value: value.into(),
@@ -46,7 +48,7 @@ impl Step {
         }
     }
 
-    pub fn source(mut self, source: impl Into<String>) -> Step {
+    pub fn source(mut self, source: impl Into<Cow<'static, str>>) -> Step {
         self.source = Some(source.into());
         self
     }

@@ -576,3 +576,214 @@ fn duplicates_taken_back_from_totals_past_i64_cents_are_exact() {
         }
     }
 }
+
+/// Writes gmv_daily.parquet into `dir` with `rows` (day, partner, seller, gmv cents); ids
+/// as `id_type` (`int64`, `int32 (UINT_32)`, ...) in `encoding` (dictionary when `None`),
+/// in row groups of 100.
+fn integer_id_parquet(
+    dir: &Path,
+    rows: &[(chrono::NaiveDate, i64, i64, i64)],
+    id_type: &str,
+    encoding: Option<parquet::basic::Encoding>,
+) {
+    use parquet::data_type::{Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let (physical, annotation) = id_type.split_once(' ').unwrap_or((id_type, ""));
+    let amounts: String = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"]
+        .iter()
+        .map(|c| format!("required int64 {c} (DECIMAL(18,2)); "))
+        .collect();
+    let schema = format!(
+        "message m {{ required int32 date (DATE); required {physical} partner_id {annotation}; \
+         required {physical} seller_id {annotation}; {amounts}}}"
+    );
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+    let mut props = WriterProperties::builder().set_data_page_row_count_limit(30);
+    if let Some(encoding) = encoding {
+        props = props.set_dictionary_enabled(false);
+        for c in ["partner_id", "seller_id"] {
+            props = props.set_column_encoding(c.into(), encoding);
+        }
+    }
+    let file = fs::File::create(dir.join("gmv_daily.parquet")).unwrap();
+    let mut writer = SerializedFileWriter::new(file, schema, Arc::new(props.build())).unwrap();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    for group in rows.chunks(100) {
+        let mut g = writer.next_row_group().unwrap();
+        let mut c = 0;
+        while let Some(mut column) = g.next_column().unwrap() {
+            match c {
+                0 => {
+                    let days: Vec<i32> = group
+                        .iter()
+                        .map(|r| (r.0 - epoch).num_days() as i32)
+                        .collect();
+                    column.typed::<Int32Type>().write_batch(&days, None, None)
+                }
+                1 | 2 => {
+                    let ids: Vec<i64> = group
+                        .iter()
+                        .map(|r| if c == 1 { r.1 } else { r.2 })
+                        .collect();
+                    if physical == "int32" {
+                        let ids: Vec<i32> = ids.iter().map(|i| *i as i32).collect();
+                        column.typed::<Int32Type>().write_batch(&ids, None, None)
+                    } else {
+                        column.typed::<Int64Type>().write_batch(&ids, None, None)
+                    }
+                }
+                3 => {
+                    let gmv: Vec<i64> = group.iter().map(|r| r.3).collect();
+                    column.typed::<Int64Type>().write_batch(&gmv, None, None)
+                }
+                _ => column
+                    .typed::<Int64Type>()
+                    .write_batch(&vec![100; group.len()], None, None),
+            }
+            .unwrap();
+            column.close().unwrap();
+            c += 1;
+        }
+        g.close().unwrap();
+    }
+    writer.close().unwrap();
+}
+
+/// Ids a warehouse stores as integers (signed with negatives and past 2^53, UINT_32 past
+/// 2^31, UINT_64 past i64) read as their digits: the Parquet file pays what the CSV of
+/// those digits pays, on the fast readers (dictionary and plain pages, the parquet
+/// crate's value readers for delta-packed ids) and on the careful one, at 1 and 2
+/// threads; a key repeated through its integer ids is named by the same row both ways.
+#[test]
+fn parquet_integer_ids_pay_what_the_csv_of_their_digits_pays() {
+    use parquet::basic::Encoding;
+    let dir = tempfile::tempdir().unwrap();
+    // Each id type: partners, sellers, and the careful path's text of a value written so.
+    type Case = (&'static str, [i64; 3], [i64; 4], fn(i64) -> String);
+    let cases: [Case; 4] = [
+        (
+            "int64",
+            [9_007_199_254_740_993, -7, 0],
+            [1, -1, i64::MAX, i64::MIN],
+            |v| v.to_string(),
+        ),
+        (
+            "int64 (UINT_64)",
+            [-1, 7, 1 << 62],
+            [-2, 12, i64::MIN, 3],
+            |v| (v as u64).to_string(),
+        ),
+        (
+            "int32",
+            [-2_147_483_648, 5, 17],
+            [0, -9, 2_147_483_647, 4],
+            |v| (v as i32).to_string(),
+        ),
+        (
+            "int32 (UINT_32)",
+            [-1, 3_000_000_000, 9],
+            [-5, 1, 2, 2_147_483_648],
+            |v| (v as i32 as u32).to_string(),
+        ),
+    ];
+    for (id_type, partners, sellers, digits) in cases {
+        let days = days("2025-07-01", "2025-12-31");
+        let mut rows = Vec::new();
+        for (d, day) in days.iter().enumerate().step_by(3) {
+            for (p, partner) in partners.iter().enumerate() {
+                for (s, seller) in sellers.iter().enumerate() {
+                    rows.push((
+                        *day,
+                        *partner,
+                        *seller,
+                        1_000 + (d * 37 + p * 11 + s) as i64 * 13,
+                    ));
+                }
+            }
+        }
+        let mut names = String::from("partner_id,partner_name\n");
+        for p in partners {
+            writeln!(names, "{},Partner {}", digits(p), digits(p)).unwrap();
+        }
+        let csv_dir = dir.path().join(format!("{id_type}_csv"));
+        fs::create_dir_all(&csv_dir).unwrap();
+        fs::write(csv_dir.join("partners.csv"), &names).unwrap();
+        let mut csv = GMV_HEADER.to_string();
+        for (day, p, s, gmv) in &rows {
+            writeln!(
+                csv,
+                "{day},{},{},{}.{:02},1.00,1.00,1.00",
+                digits(*p),
+                digits(*s),
+                gmv / 100,
+                gmv % 100
+            )
+            .unwrap();
+        }
+        fs::write(csv_dir.join("gmv_daily.csv"), &csv).unwrap();
+        let calc = |data: &Path, threads: usize, careful: bool| {
+            let mut cmd = bin();
+            if careful {
+                cmd.env("TSP_PAYOUT_TEST_CAREFUL", "1");
+            }
+            let out = cmd
+                .args([
+                    "calc",
+                    data.to_str().unwrap(),
+                    "--allow-gaps",
+                    "--format",
+                    "csv",
+                ])
+                .env("TSP_PAYOUT_THREADS", threads.to_string())
+                .output()
+                .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let expected = calc(&csv_dir, 1, false);
+        assert_eq!(expected.0, Some(0), "{}", expected.2);
+        // Every partner paid on its digits.
+        for p in partners {
+            assert!(expected.1.contains(&digits(p)), "{id_type}: {}", expected.1);
+        }
+        for encoding in [
+            None,
+            Some(Encoding::PLAIN),
+            Some(Encoding::DELTA_BINARY_PACKED),
+        ] {
+            let pq_dir = dir.path().join(format!("{id_type}_{encoding:?}"));
+            fs::create_dir_all(&pq_dir).unwrap();
+            fs::write(pq_dir.join("partners.csv"), &names).unwrap();
+            integer_id_parquet(&pq_dir, &rows, id_type, encoding);
+            for threads in [1, 2] {
+                for careful in [false, true] {
+                    let got = calc(&pq_dir, threads, careful);
+                    assert_eq!(
+                        (got.0, &got.1),
+                        (expected.0, &expected.1),
+                        "{id_type} {encoding:?} {threads} threads, careful {careful}: {}",
+                        got.2
+                    );
+                }
+            }
+            // Row 251 repeats row 2's key and day.
+            let mut repeated = rows.clone();
+            repeated.insert(250, rows[1]);
+            integer_id_parquet(&pq_dir, &repeated, id_type, encoding);
+            let fast = calc(&pq_dir, 2, false);
+            let careful = calc(&pq_dir, 2, true);
+            assert_eq!(fast.0, Some(65), "{id_type} {encoding:?}: {}", fast.2);
+            assert!(
+                fast.2.contains("row 251"),
+                "{id_type} {encoding:?}: {}",
+                fast.2
+            );
+            assert_eq!(fast, careful, "{id_type} {encoding:?}");
+        }
+    }
+}

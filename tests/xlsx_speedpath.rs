@@ -237,3 +237,75 @@ fn duplicate_keys_in_a_workbook_are_named_by_sheet_rows() {
         "{rejects}"
     );
 }
+
+/// Rewrites the sheet XML of the workbook at `path` with `edit`.
+fn edit_sheet_xml(path: &Path, edit: impl Fn(&str) -> String) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut body = Vec::new();
+        entry.read_to_end(&mut body).unwrap();
+        if name.starts_with("xl/worksheets/") {
+            body = edit(std::str::from_utf8(&body).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&body).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+/// A cell reference past the sheet's last column (a damaged or hostile workbook) is
+/// refused on both paths, naming the sheet, before a row that long is made (a column of
+/// some twelve million cells used to be allocated, and more letters could exhaust memory).
+#[test]
+fn a_cell_reference_past_the_last_cell_of_a_sheet_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_workbook(dir.path(), |_, _| {});
+    let path = dir.path().join("gmv_daily.xlsx");
+    edit_sheet_xml(&path, |xml| xml.replacen("r=\"B12\"", "r=\"ZZZZZ12\"", 1));
+    let strict = both_ways(dir.path(), &["--allow-gaps"]);
+    assert_eq!(strict.code, Some(65), "{}", strict.stderr);
+    // Named at its row, and the part of that row before it is not read as a row.
+    assert!(
+        strict.stderr.contains(
+            "Daily row 12: cannot read: a cell reference is past the last cell of a sheet, \
+             XFD1048576 (read as ZZZZZ12)"
+        ),
+        "{}",
+        strict.stderr
+    );
+    assert!(!strict.stderr.contains("Daily!C12"), "{}", strict.stderr);
+}
+
+/// A reference whose column overflows the workbook reader's arithmetic, far into the
+/// sheet: the reader panics on it (in a build with overflow checks) or wraps it. Either
+/// way the run is refused; before, a panic passed for the sheet's end and the rows after
+/// it were dropped without a word (payouts from part of the sheet, exit 0).
+#[test]
+fn a_reader_failing_inside_a_sheet_refuses_the_run_instead_of_ending_the_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_workbook(dir.path(), |_, _| {});
+    let path = dir.path().join("gmv_daily.xlsx");
+    edit_sheet_xml(&path, |xml| {
+        xml.replacen("r=\"B6001\"", "r=\"ZZZZZZZZZ6001\"", 1)
+    });
+    for careful in [false, true] {
+        let got = run(dir.path(), careful, &["--allow-gaps"]);
+        assert_eq!(got.code, Some(65), "careful {careful}: {}", got.stderr);
+        assert!(
+            got.stderr.contains("cannot be read to its end")
+                || got.stderr.contains("past the last cell of a sheet"),
+            "careful {careful}: {}",
+            got.stderr
+        );
+        assert!(
+            got.files.is_empty(),
+            "careful {careful}: nothing is written"
+        );
+    }
+}

@@ -373,6 +373,8 @@ pub fn parquet_against_csv(data: &[u8]) {
     let settings = b.byte();
     let dictionary = settings & 1 == 1;
     let amounts = (settings >> 1) % 3;
+    // Ids as text, as INT64 or as INT32 (UINT_32); the CSV has their digits.
+    let int_ids = (settings >> 6) & 3;
     let group = usize::from(b.byte() % 16) + 1;
     let page = usize::from(b.byte() % 8) + 1;
     let rows = usize::from(b.byte()) * 2;
@@ -390,10 +392,14 @@ pub fn parquet_against_csv(data: &[u8]) {
             d => base_day - 100 + i32::from(d),
         });
         for (k, id) in ids.iter_mut().enumerate() {
-            id.push(match b.byte() % 8 {
-                0 => String::new(),
-                1 => " ".into(),
-                n => format!("{}{}", if k == 0 { "P" } else { "S" }, n),
+            let n = b.byte() % 8;
+            id.push(match (int_ids, n) {
+                (0 | 1, 0) => String::new(),
+                (0 | 1, 1) => " ".into(),
+                (0 | 1, n) => format!("{}{}", if k == 0 { "P" } else { "S" }, n),
+                (2, 1) => "-1".into(),
+                (2, n) => (i64::from(n) * 1_000_000_007).to_string(),
+                (_, n) => (u32::from(n) * 600_000_001).to_string(),
             });
         }
         for amount in cents.iter_mut() {
@@ -408,9 +414,12 @@ pub fn parquet_against_csv(data: &[u8]) {
     let amount_type =
         ["int64 {} (DECIMAL(18,2))", "int64 {}", "binary {} (UTF8)"][amounts as usize];
     let columns = ["gmv", "short_video_gmv", "live_gmv", "affiliate_gmv"];
+    let id_type = ["binary {} (UTF8)", "binary {} (UTF8)", "int64 {}", "int32 {} (UINT_32)"]
+        [int_ids as usize];
     let schema = format!(
-        "message m {{ required int32 date (DATE); required binary partner_id (UTF8); \
-         required binary seller_id (UTF8); {} }}",
+        "message m {{ required int32 date (DATE); required {}; required {}; {} }}",
+        id_type.replace("{}", "partner_id"),
+        id_type.replace("{}", "seller_id"),
         columns
             .iter()
             .map(|c| format!("required {};", amount_type.replace("{}", c)))
@@ -442,6 +451,18 @@ pub fn parquet_against_csv(data: &[u8]) {
                     0 => column
                         .typed::<Int32Type>()
                         .write_batch(&days[r], None, None),
+                    1 | 2 if int_ids == 2 => {
+                        let values: Vec<i64> =
+                            ids[c - 1][r].iter().map(|s| s.parse().expect("id")).collect();
+                        column.typed::<Int64Type>().write_batch(&values, None, None)
+                    }
+                    1 | 2 if int_ids == 3 => {
+                        let values: Vec<i32> = ids[c - 1][r]
+                            .iter()
+                            .map(|s| s.parse::<u32>().expect("id") as i32)
+                            .collect();
+                        column.typed::<Int32Type>().write_batch(&values, None, None)
+                    }
                     1 | 2 => {
                         let values: Vec<ByteArray> = ids[c - 1][r]
                             .iter()
@@ -563,6 +584,21 @@ pub fn xlsx_sheet_both_paths(data: &[u8]) {
     let Some((&control, rows)) = data.split_first() else {
         return;
     };
+    // calamine 0.38 adds up a reference's letters and digits in u32 unchecked: seven
+    // letters or ten digits panic in this build (overflow checks on) and wrap in a release
+    // build, where the reader then refuses positions past XFD1048576 (and a panic refuses
+    // the sheet). Such references are left out so that the run looks past them.
+    let long_run = rows.windows(2).enumerate().any(|(i, w)| {
+        matches!(w, [b'"' | b'\'', c] if c.is_ascii_alphanumeric()) && {
+            let rest = &rows[i + 1..];
+            let letters = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let digits = rest[letters..].iter().take_while(|b| b.is_ascii_digit()).count();
+            letters >= 7 || digits >= 10
+        }
+    });
+    if long_run {
+        return;
+    }
     let dir = data_dir();
     let file = InputFile::GmvDaily;
     std::fs::remove_file(dir.join(file.name())).expect("set the base file aside");

@@ -471,7 +471,7 @@ pub(super) mod fast {
     /// Rows decoded at once per column: bounds memory whatever the row group's size.
     const BATCH: usize = 1 << 16;
 
-    use super::pages::{scaled_cents, Chunk, Converted, Role, MAX_CENTS};
+    use super::pages::{push_digits, scaled_cents, Chunk, Converted, Role, MAX_CENTS};
 
     enum Buf {
         I32(Vec<i32>),
@@ -537,6 +537,20 @@ pub(super) mod fast {
                 Buf::Fixed(v) => Some(v[i].data()),
                 _ => None,
             }
+        }
+
+        /// An integer id's text as the careful path shows it, appended to `out`.
+        fn id_digits(&self, i: usize, out: &mut Vec<u8>) -> Option<()> {
+            match (&self.buf, self.meaning) {
+                (Buf::I32(v), Meaning::Integer) => {
+                    push_digits(out, v[i] < 0, v[i].unsigned_abs().into())
+                }
+                (Buf::I32(v), Meaning::Unsigned) => push_digits(out, false, (v[i] as u32).into()),
+                (Buf::I64(v), Meaning::Integer) => push_digits(out, v[i] < 0, v[i].unsigned_abs()),
+                (Buf::I64(v), Meaning::Unsigned) => push_digits(out, false, v[i] as u64),
+                _ => return None,
+            }
+            Some(())
         }
 
         fn int(&self, i: usize) -> Option<i64> {
@@ -725,6 +739,8 @@ pub(super) mod fast {
         let layout = plan.layout;
         let days_from_ce = chrono::Datelike::num_days_from_ce(&epoch());
         let id_range = 1..1 + layout.ids;
+        // Text of the row's integer ids.
+        let mut digits = Vec::new();
         for (g, group_range, from, to) in groups_in(&reader, &range)? {
             let group = reader.get_row_group(g).ok()?;
             let mut cols = Vec::with_capacity(plan.positions.len());
@@ -772,9 +788,21 @@ pub(super) mod fast {
                 }
                 for i in 0..want {
                     let date = cols[0].date(i, days_from_ce)?;
+                    digits.clear();
+                    let mut in_digits = [None; 3];
+                    for (at, c) in in_digits.iter_mut().zip(id_range.clone()) {
+                        if matches!(cols[c].buf, Buf::I32(_) | Buf::I64(_)) {
+                            let from = digits.len();
+                            cols[c].id_digits(i, &mut digits)?;
+                            *at = Some((from, digits.len()));
+                        }
+                    }
                     let mut ids: [&[u8]; 3] = [b""; 3];
-                    for (slot, c) in ids.iter_mut().zip(id_range.clone()) {
-                        let id = trim_bytes(cols[c].bytes(i)?);
+                    for ((slot, c), at) in ids.iter_mut().zip(id_range.clone()).zip(in_digits) {
+                        let id = match at {
+                            Some((from, to)) => &digits[from..to],
+                            None => trim_bytes(cols[c].bytes(i)?),
+                        };
                         if id.is_empty() {
                             return None;
                         }
@@ -1175,5 +1203,151 @@ mod tests {
         above[77].3 = 9;
         let path = write(dir.path(), &above, Amounts::Fixed, true, 64);
         assert_eq!(fast_read(&path, 2), None, "channel above gmv");
+    }
+
+    /// Writes gmv_daily.parquet with ids of the physical type and annotation given
+    /// (`int64`, `int32 (UINT_32)`...), each id column in `encoding` (dictionary when
+    /// `None`); the other columns as usual.
+    fn write_int_ids(
+        dir: &Path,
+        ids: &[(i64, i64)],
+        id_type: &str,
+        encoding: Option<parquet::basic::Encoding>,
+    ) -> std::path::PathBuf {
+        let (physical, annotation) = id_type.split_once(' ').unwrap_or((id_type, ""));
+        let schema = format!(
+            "message m {{ required int32 date (DATE); \
+             required {physical} partner_id {annotation}; \
+             required {physical} seller_id {annotation}; required int64 gmv (DECIMAL(18,2)); \
+             required int64 short_video_gmv (DECIMAL(18,2)); \
+             required int64 live_gmv (DECIMAL(18,2)); \
+             required int64 affiliate_gmv (DECIMAL(18,2)); }}"
+        );
+        let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).unwrap());
+        let mut props = WriterProperties::builder()
+            .set_data_page_row_count_limit(10)
+            .set_write_batch_size(10);
+        if let Some(encoding) = encoding {
+            props = props.set_dictionary_enabled(false);
+            for c in ["partner_id", "seller_id"] {
+                props = props.set_column_encoding(c.into(), encoding);
+            }
+        }
+        let path = dir.join("gmv_daily.parquet");
+        let mut writer = SerializedFileWriter::new(
+            File::create(&path).unwrap(),
+            schema,
+            Arc::new(props.build()),
+        )
+        .unwrap();
+        let start = (NaiveDate::from_ymd_opt(2025, 10, 1).unwrap() - epoch()).num_days() as i32;
+        for (k, chunk) in ids.chunks(64).enumerate() {
+            let mut g = writer.next_row_group().unwrap();
+            let mut c = 0;
+            while let Some(mut column) = g.next_column().unwrap() {
+                match c {
+                    0 => {
+                        // Row i is on day i % 60.
+                        let days: Vec<i32> = (0..chunk.len())
+                            .map(|d| start + ((k * 64 + d) % 60) as i32)
+                            .collect();
+                        column.typed::<Int32Type>().write_batch(&days, None, None)
+                    }
+                    1 | 2 => {
+                        let v: Vec<i64> = chunk
+                            .iter()
+                            .map(|r| if c == 1 { r.0 } else { r.1 })
+                            .collect();
+                        if id_type.starts_with("int32") {
+                            let v: Vec<i32> = v.iter().map(|i| *i as i32).collect();
+                            column.typed::<Int32Type>().write_batch(&v, None, None)
+                        } else {
+                            column.typed::<Int64Type>().write_batch(&v, None, None)
+                        }
+                    }
+                    _ => {
+                        column
+                            .typed::<Int64Type>()
+                            .write_batch(&vec![100; chunk.len()], None, None)
+                    }
+                }
+                .unwrap();
+                column.close().unwrap();
+                c += 1;
+            }
+            g.close().unwrap();
+        }
+        writer.close().unwrap();
+        path
+    }
+
+    #[test]
+    fn integer_ids_read_on_the_fast_path_as_the_digits_the_careful_path_shows() {
+        use parquet::basic::Encoding;
+        let dir = tempfile::tempdir().unwrap();
+        // Partners by day (60 a key), sellers within: the careful path's text of each.
+        let raw: Vec<(i64, i64)> = (0..300i64)
+            .map(|i| {
+                let seller = i / 60;
+                (
+                    [0, -7, 9_007_199_254_740_993, i64::MIN, -1][(seller % 5) as usize],
+                    [12, i64::MAX, -2_147_483_648, 2_147_483_647, -1][(seller % 5) as usize],
+                )
+            })
+            .collect();
+        // Each id type, and the careful path's text of a value written as it.
+        type Shown = fn(i64) -> String;
+        let cases: [(&str, Shown); 4] = [
+            ("int64", |v| v.to_string()),
+            ("int64 (UINT_64)", |v| (v as u64).to_string()),
+            ("int32", |v| (v as i32).to_string()),
+            ("int32 (UINT_32)", |v| (v as i32 as u32).to_string()),
+        ];
+        let book = crate::book::Book::embedded();
+        let periods =
+            crate::window::Periods::new(&book.rules.windows, book.rules.windows.program.end);
+        let layout = layout(InputFile::GmvDaily);
+        for (id_type, text) in cases {
+            let mut expected: Vec<(String, String)> =
+                raw.iter().map(|(p, s)| (text(*p), text(*s))).collect();
+            expected.sort();
+            expected.dedup();
+            for encoding in [
+                None,
+                Some(Encoding::PLAIN),
+                Some(Encoding::DELTA_BINARY_PACKED),
+            ] {
+                let path = write_int_ids(dir.path(), &raw, id_type, encoding);
+                let file = File::open(&path).unwrap();
+                let size = file.metadata().unwrap().len();
+                let reader = SerializedFileReader::new(PreadFile::new(&file, size).unwrap());
+                // Delta-packed ids go through the parquet crate's value readers.
+                assert_eq!(
+                    fast::by_pages(&reader.unwrap(), &[0, 1, 2, 3, 4, 5, 6]),
+                    encoding != Some(Encoding::DELTA_BINARY_PACKED)
+                );
+                for parts in [1, 2] {
+                    let plan = fast::Plan {
+                        file: &file,
+                        size,
+                        positions: &[0, 1, 2, 3, 4, 5, 6],
+                        layout: &layout,
+                        periods: &periods,
+                        hash: false,
+                    };
+                    let whole = fast::read(&plan, &GmvSink::new(None, &periods), parts)
+                        .unwrap_or_else(|| panic!("{id_type} {encoding:?} {parts}: not read"));
+                    let mut data = super::super::DataSet::default();
+                    whole.sink.finish(&mut data);
+                    let mut got: Vec<(String, String)> = data
+                        .partners
+                        .iter()
+                        .flat_map(|(p, d)| d.sellers.keys().map(|s| (p.clone(), s.clone())))
+                        .collect();
+                    got.sort();
+                    assert_eq!(got, expected, "{id_type} {encoding:?} {parts}");
+                }
+            }
+        }
     }
 }

@@ -18,6 +18,10 @@ const BATCH_ROWS: usize = 1024;
 /// Batches in flight: bounds memory whatever the sheet's size.
 const BATCHES_IN_FLIGHT: usize = 4;
 
+/// A sheet's rows and columns (Excel's limits).
+const MAX_ROWS: u32 = 1 << 20;
+const MAX_COLUMNS: u32 = 1 << 14;
+
 type Batch = Vec<(u64, Vec<Cell>)>;
 type Message = Result<Batch, String>;
 
@@ -119,6 +123,21 @@ fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<
         };
         let Some(cell) = next else { break };
         let (r, c) = cell.get_position();
+        // A reference past a sheet's last cell (a damaged or hostile file): refused, before
+        // a row is made that long.
+        // The row it is in is not handed on: it is not whole.
+        if r >= MAX_ROWS || c >= MAX_COLUMNS {
+            if let Some(done) = current.filter(|done| *done != r) {
+                batch.push((u64::from(done) + 1, std::mem::take(&mut row)));
+            }
+            let _ = tx.send(Ok(batch));
+            let _ = tx.send(Err(format!(
+                "a cell reference is past the last cell of a sheet, XFD1048576 (read as {}{})",
+                column_letters(c as usize),
+                u64::from(r) + 1
+            )));
+            return;
+        }
         if current != Some(r) {
             if let Some(done) = current {
                 batch.push((u64::from(done) + 1, std::mem::take(&mut row)));
@@ -200,7 +219,20 @@ pub(super) fn open(
     let thread_sheet = sheet.clone();
     std::thread::Builder::new()
         .name(format!("read {name}"))
-        .spawn(move || read_sheet(book, thread_sheet, tx))
+        .spawn(move || {
+            // A panic inside the workbook reader must not pass for the sheet's end: the
+            // rows after it would be dropped without a word.
+            let failed = tx.clone();
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                read_sheet(book, thread_sheet, tx)
+            }));
+            if read.is_err() {
+                let _ = failed.send(Err(
+                    "the workbook reader failed on this sheet; it cannot be read to its end"
+                        .to_string(),
+                ));
+            }
+        })
         .map_err(io_err)?;
     let mut rows = SheetRows {
         rx,

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use memchr::memmem;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Inflated bytes handed over at once.
@@ -94,36 +94,38 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
     let parts = Parts::find(bytes, plan.sheet)?;
     let given_up = AtomicBool::new(false);
     let (done, sha256) = if plan.two_threads {
-        // The inflating thread also finds the rows and cells (the tags), so that the two
-        // threads share the work: this one only sums.
+        // The inflating thread cuts the sheet into batches of rows; finding the cells of a
+        // batch (the tags) falls to whichever thread is ahead: the inflating one while the
+        // summing one has batches waiting, else the summing one. So the two share the work
+        // whatever the machine and the workbook.
         let (tx, rx) = mpsc::sync_channel::<Batch>(CHUNKS_IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Batch>();
-        let sheet = parts.sheet;
+        let waiting = AtomicUsize::new(0);
         let parts = &parts;
         std::thread::scope(|scope| {
             let given_up = &given_up;
+            let waiting = &waiting;
             let inflating = scope.spawn(move || {
-                let mut rows = RowFinder::new(parts);
-                let mut found = true;
-                let inflated = inflate(bytes, sheet, |chunk| {
-                    let mut batch = back_rx.try_recv().unwrap_or_default();
-                    if !rows.feed(chunk, &mut batch) {
-                        found = false;
+                let found_all = batches(bytes, parts.sheet, |batch| {
+                    if finds_here(waiting.load(Ordering::Relaxed)) && !batch.find(parts) {
                         return false;
                     }
-                    batch.rows.is_empty() || tx.send(batch).is_ok()
+                    let full = std::mem::replace(batch, back_rx.try_recv().unwrap_or_default());
+                    waiting.fetch_add(1, Ordering::Relaxed);
+                    tx.send(full).is_ok()
                 });
                 drop(tx);
-                if inflated.is_none() || !found {
-                    given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+                if !found_all {
+                    given_up.store(true, Ordering::Relaxed);
                 }
                 let sha256 = plan.hash.then(|| sha256_of(plan.file, plan.size, given_up));
-                (rows.done, sha256)
+                (found_all, sha256)
             });
             let mut summer = Summer::new(plan, parts, sink.part());
             let mut ok = true;
-            for batch in rx.iter() {
-                if !summer.batch(&batch) {
+            for mut batch in rx.iter() {
+                waiting.fetch_sub(1, Ordering::Relaxed);
+                if !(batch.found || batch.find(parts)) || !summer.batch(&batch) {
                     ok = false;
                     break;
                 }
@@ -131,12 +133,12 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             }
             drop(rx);
             if !ok {
-                given_up.store(true, std::sync::atomic::Ordering::Relaxed);
+                given_up.store(true, Ordering::Relaxed);
             }
             let (found_all, sha256) = inflating
                 .join()
                 .expect("the inflating thread does not panic");
-            let done = if ok && found_all && !given_up.load(std::sync::atomic::Ordering::Relaxed) {
+            let done = if ok && found_all && !given_up.load(Ordering::Relaxed) {
                 summer.finish()
             } else {
                 None
@@ -144,19 +146,11 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
             (done, sha256)
         })
     } else {
-        let mut rows = RowFinder::new(&parts);
         let mut summer = Summer::new(plan, &parts, sink.part());
-        let mut batch = Batch::default();
-        let mut ok = true;
-        inflate(bytes, parts.sheet, |chunk| {
-            ok = rows.feed(chunk, &mut batch) && summer.batch(&batch);
-            ok
-        })?;
-        let done = if ok && rows.done {
-            summer.finish()
-        } else {
-            None
-        };
+        let found_all = batches(bytes, parts.sheet, |batch| {
+            batch.find(&parts) && summer.batch(batch)
+        });
+        let done = if found_all { summer.finish() } else { None };
         let sha256 = plan
             .hash
             .then(|| sha256_of(plan.file, plan.size, &given_up));
@@ -165,35 +159,72 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
     let whole = merge(std::iter::once(done), sha256);
     #[cfg(test)]
     if whole.is_some() {
-        SUMMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        SUMMED.fetch_add(1, Ordering::Relaxed);
     }
     whole
 }
 
 /// Workbooks summed on this path (tests check that it was taken).
 #[cfg(test)]
-pub(super) static SUMMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub(super) static SUMMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Which thread finds the cells, for tests: 0 either, 1 the inflating one, 2 the summing one.
+#[cfg(test)]
+static FINDS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Whether the inflating thread finds the cells of its next batch, with `waiting` batches
+/// not yet taken by the summing thread: only while that one has work waiting.
+fn finds_here(waiting: usize) -> bool {
+    #[cfg(test)]
+    match FINDS.load(Ordering::Relaxed) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    waiting > 0
+}
+
+/// Inflates the sheet and cuts it into batches of complete rows: `each` gets every batch
+/// (and may swap it for another) and returns false to stop. True when every row of the
+/// sheet was handed over and the entry read to its end (its checksum holds).
+fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(mut entry) = zip.by_index(sheet) else {
+        return false;
+    };
+    let mut rows = RowBatches::new();
+    let mut batch = Batch::default();
+    loop {
+        let Some(more) = rows.fill(&mut entry, &mut batch) else {
+            return false;
+        };
+        if batch.len > batch.start && !each(&mut batch) {
+            return false;
+        }
+        if !more {
+            break;
+        }
+    }
+    // What follows the rows is not read, but a damaged entry is the careful path's to name.
+    rows.done && std::io::copy(&mut entry, &mut std::io::sink()).is_ok()
+}
 
 /// Inflates the zip entry `index` of the package in chunks; `None` on a damaged entry
 /// (calamine then says what is wrong). `each` returns false to stop.
 fn inflate(bytes: &[u8], index: usize, mut each: impl FnMut(&[u8]) -> bool) -> Option<()> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut entry = zip.by_index(index).ok()?;
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; 64 << 10];
     loop {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match entry.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        if filled == 0 {
-            return Some(());
-        }
-        if !each(&buf[..filled]) {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => return Some(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        if !each(&buf[..n]) {
             return Some(());
         }
     }
@@ -727,10 +758,11 @@ enum Val<'a> {
 }
 
 /// A cell as the row finder read it: places in its batch's bytes.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Slot {
     Empty,
-    /// A number's XML text and the cell's style.
+    /// A number's XML text (not yet seen to be a number: the summing thread checks it,
+    /// which evens out the two threads' work) and the cell's style.
     Number(u32, u32, Option<u32>),
     /// Inline text.
     Text(u32, u32),
@@ -738,222 +770,422 @@ enum Slot {
     Shared(u32),
 }
 
-/// Complete rows of the sheet, found in inflated bytes: each row's number and where its
-/// cells end in `cells`; each cell's column and slot.
+/// Complete rows of the sheet in inflated bytes and, once found (by either thread), each
+/// row's number and where its cells end in `cells`; each cell's column and slot.
 #[derive(Default)]
 struct Batch {
+    /// Inflated XML: the rows are `bytes[start..len]`.
     bytes: Vec<u8>,
+    start: usize,
+    len: usize,
+    found: bool,
     rows: Vec<(u64, u32)>,
     cells: Vec<(u32, Slot)>,
 }
 
-/// Finds the rows and cells of the sheet's XML as it is inflated.
-struct RowFinder<'p> {
-    parts: &'p Parts,
-    /// Bytes not yet scanned: the tail after the last complete row.
+impl Batch {
+    /// Finds the rows and cells; false to give up.
+    fn find(&mut self, parts: &Parts) -> bool {
+        self.rows.clear();
+        self.cells.clear();
+        self.found = true;
+        find_rows_in(
+            parts,
+            &self.bytes[..self.len],
+            self.start,
+            &mut self.rows,
+            &mut self.cells,
+        )
+    }
+}
+
+/// Cuts the sheet's XML, as it is inflated, into batches of complete rows.
+struct RowBatches {
+    /// Bytes not yet handed over: the tail after the last complete row.
     pending: Vec<u8>,
     in_data: bool,
     done: bool,
-    last_row: u64,
     row_end: memmem::FinderRev<'static>,
 }
 
-impl<'p> RowFinder<'p> {
-    fn new(parts: &'p Parts) -> Self {
-        RowFinder {
-            parts,
+impl RowBatches {
+    fn new() -> Self {
+        RowBatches {
             pending: Vec::new(),
             in_data: false,
             done: false,
-            last_row: 0,
             row_end: memmem::FinderRev::new(b"</row>"),
         }
     }
 
-    /// Scans `chunk` (the next inflated bytes) into `batch` (emptied first: it holds the
-    /// complete rows found); false to give up.
-    fn feed(&mut self, chunk: &[u8], batch: &mut Batch) -> bool {
+    /// Reads the next inflated bytes of `entry` into `batch`, after the tail of the last
+    /// one, up to the last complete row (the rows and cells are found later). Returns
+    /// whether more is to come; `None` to give up (a damaged entry, a sheet not read here).
+    fn fill(&mut self, entry: &mut impl Read, batch: &mut Batch) -> Option<bool> {
         batch.rows.clear();
         batch.cells.clear();
-        if self.done {
-            return true;
+        batch.start = 0;
+        batch.len = 0;
+        batch.found = false;
+        let tail = self.pending.len();
+        // The buffer stays its full length between uses: inflating writes straight into
+        // it, with no copy and no clearing.
+        let want = tail + CHUNK;
+        if batch.bytes.len() < want {
+            batch.bytes.resize(want, 0);
         }
-        // `</sheetData>` can only end in what came now (or straddle into it).
-        let fresh = self.pending.len().saturating_sub(b"</sheetData>".len());
-        let was_in_data = self.in_data;
-        self.pending.extend_from_slice(chunk);
-        if !self.in_data {
-            let Some(i) = memmem::find(&self.pending, b"<sheetData>") else {
-                return self.pending.len() < LONGEST_ROW;
-            };
-            if memmem::find(&self.pending[..i], b"<!").is_some() {
-                return false;
+        batch.bytes[..tail].copy_from_slice(&self.pending);
+        self.pending.clear();
+        let mut filled = tail;
+        while filled < want {
+            match entry.read(&mut batch.bytes[filled..want]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
             }
-            self.pending.drain(..i + b"<sheetData>".len());
+        }
+        let more = filled == want;
+        let buf = &batch.bytes[..filled];
+        let mut start = 0;
+        // `</sheetData>` can only end in what came now (or straddle into it).
+        let mut search_from = tail.saturating_sub(b"</sheetData>".len());
+        if !self.in_data {
+            let Some(i) = memmem::find(buf, b"<sheetData>") else {
+                self.pending.extend_from_slice(buf);
+                return (more && self.pending.len() < LONGEST_ROW).then_some(true);
+            };
+            if memmem::find(&buf[..i], b"<!").is_some() {
+                return None;
+            }
+            start = i + b"<sheetData>".len();
+            search_from = start;
             self.in_data = true;
         }
         // Complete rows only; `</sheetData>` ends them.
-        let from = if was_in_data { fresh } else { 0 };
-        let cut = match memmem::find(&self.pending[from..], b"</sheetData>") {
+        let cut = match memmem::find(&buf[search_from..], b"</sheetData>") {
             Some(end) => {
-                let end = from + end;
                 self.done = true;
-                end
+                search_from + end
             }
-            None => match self.row_end.rfind(&self.pending) {
-                Some(i) => i + b"</row>".len(),
-                None => return self.pending.len() < LONGEST_ROW,
+            None => match self.row_end.rfind(&buf[start..]) {
+                Some(i) => start + i + b"</row>".len(),
+                None => start,
             },
         };
-        std::mem::swap(&mut self.pending, &mut batch.bytes);
-        self.pending.clear();
-        let ok = self.rows(&batch.bytes[..cut], &mut batch.rows, &mut batch.cells);
-        if ok && !self.done {
-            self.pending.extend_from_slice(&batch.bytes[cut..]);
+        batch.start = start;
+        batch.len = cut;
+        batch.found = false;
+        if self.done {
+            return Some(false);
         }
-        ok
+        self.pending.extend_from_slice(&buf[cut..]);
+        // The sheet ends inside `<sheetData>`, or a row longer than the scanner waits for.
+        (more && self.pending.len() < LONGEST_ROW).then_some(true)
     }
+}
 
-    /// Finds complete rows.
-    fn rows(
-        &mut self,
-        buf: &[u8],
-        rows: &mut Vec<(u64, u32)>,
-        cells: &mut Vec<(u32, Slot)>,
-    ) -> bool {
-        let mut at = 0;
-        loop {
-            while at < buf.len() && is_space(buf[at]) {
-                at += 1;
-            }
-            if at == buf.len() {
-                return true;
-            }
-            if buf[at] != b'<' {
-                return false;
-            }
-            let Some(([Some(r)], empty, end)) = open_tag(buf, at, b"row", [b"r".as_slice()]) else {
-                return false;
-            };
-            let Some(line) = number::<u64>(r) else {
-                return false;
-            };
-            if line <= self.last_row {
-                return false;
-            }
-            self.last_row = line;
-            at = end;
-            let first = cells.len();
-            if !empty {
-                let Some(next) = Self::cells(self.parts, buf, at, line, first, cells) else {
-                    return false;
-                };
-                at = next;
-            }
-            let Ok(cells_end) = u32::try_from(cells.len()) else {
-                return false;
-            };
-            rows.push((line, cells_end));
+/// Finds the complete rows of `buf` from `at` on (rows are checked to come in order by
+/// the summing thread, which sees every batch).
+fn find_rows_in(
+    parts: &Parts,
+    buf: &[u8],
+    mut at: usize,
+    rows: &mut Vec<(u64, u32)>,
+    cells: &mut Vec<(u32, Slot)>,
+) -> bool {
+    loop {
+        while at < buf.len() && is_space(buf[at]) {
+            at += 1;
         }
-    }
-
-    /// The cells of a row up to its `</row>`; returns where that ends.
-    fn cells(
-        parts: &Parts,
-        buf: &[u8],
-        mut at: usize,
-        line: u64,
-        first: usize,
-        row: &mut Vec<(u32, Slot)>,
-    ) -> Option<usize> {
-        let place = |text: &[u8]| -> Option<(u32, u32)> {
-            let start = text.as_ptr() as usize - buf.as_ptr() as usize;
-            Some((
-                u32::try_from(start).ok()?,
-                u32::try_from(start + text.len()).ok()?,
-            ))
+        if at == buf.len() {
+            return true;
+        }
+        if buf[at] != b'<' {
+            return false;
+        }
+        let Some(([Some(r)], empty, end)) =
+            quick_row(buf, at).or_else(|| open_tag(buf, at, b"row", [b"r".as_slice()]))
+        else {
+            return false;
         };
-        loop {
-            at = skip_space(buf, at);
-            if buf.get(at + 1) == Some(&b'/') {
-                return close_tag(buf, at, b"row");
-            }
-            let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
-            at = end;
-            let (col, cell_line) = cell_ref(r?)?;
-            let col = u32::try_from(col).ok()?;
-            if cell_line != line
-                || (row.len() > first && row.last().is_some_and(|(last, _)| *last >= col))
-            {
-                return None;
-            }
-            let style = match s {
-                Some(s) => Some(number::<u32>(s)?),
-                None => None,
+        let Some(line) = number::<u64>(r) else {
+            return false;
+        };
+        at = end;
+        let first = cells.len();
+        if !empty {
+            let Some(next) = find_cells(parts, buf, at, line, first, cells) else {
+                return false;
             };
-            let inline = match t {
-                None | Some(b"n") | Some(b"s") => false,
-                Some(b"inlineStr") => true,
-                Some(_) => return None,
-            };
-            if empty {
-                row.push((col, Slot::Empty));
-                continue;
-            }
-            at = skip_space(buf, at);
-            if let Some(end) = close_tag(buf, at, b"c") {
-                // `<c r="A1"></c>`
-                at = end;
-                row.push((col, Slot::Empty));
-                continue;
-            }
-            let slot = if !inline {
-                let ([], false, end) = open_tag(buf, at, b"v", [])? else {
-                    return None;
-                };
-                let text_end = memchr::memchr(b'<', &buf[end..])? + end;
-                let text = &buf[end..text_end];
-                at = close_tag(buf, text_end, b"v")?;
-                if text.is_empty() {
-                    return None;
-                }
-                if t == Some(b"s") {
-                    let i = number::<u32>(text)?;
-                    parts.strings.get(i as usize)?.as_deref()?;
-                    Slot::Shared(i)
-                } else {
-                    if !is_number(text) {
-                        return None;
-                    }
-                    let (a, b) = place(text)?;
-                    Slot::Number(a, b, style)
-                }
-            } else {
-                let ([], false, end) = open_tag(buf, at, b"is", [])? else {
-                    return None;
-                };
-                at = skip_space(buf, end);
-                // `<t>` as writers put it, else any shape of the tag.
-                let (attrs, text_start): (&[u8], usize) = if buf[at..].starts_with(b"<t>") {
-                    (b"", at + 3)
-                } else {
-                    let t_open = tag(buf, at)?;
-                    if t_open.name != b"t" || t_open.closing || t_open.empty {
-                        return None;
-                    }
-                    (t_open.attrs, t_open.end)
-                };
-                let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
-                let text = t_text(attrs, &buf[text_start..text_end])?;
-                at = close_tag(buf, text_end, b"t")?;
-                at = close_tag(buf, skip_space(buf, at), b"is")?;
-                let (a, b) = place(text)?;
-                Slot::Text(a, b)
-            };
-            at = close_tag(buf, skip_space(buf, at), b"c")?;
-            row.push((col, slot));
+            at = next;
         }
+        let Ok(cells_end) = u32::try_from(cells.len()) else {
+            return false;
+        };
+        rows.push((line, cells_end));
     }
+}
+
+/// The cells of a row up to its `</row>`; returns where that ends.
+fn find_cells(
+    parts: &Parts,
+    buf: &[u8],
+    mut at: usize,
+    line: u64,
+    first: usize,
+    row: &mut Vec<(u32, Slot)>,
+) -> Option<usize> {
+    loop {
+        at = skip_space(buf, at);
+        if buf.get(at + 1) == Some(&b'/') {
+            return close_tag(buf, at, b"row");
+        }
+        let (col, cell_line, slot, end) = match quick_cell(parts, buf, at) {
+            Some(cell) => cell,
+            None => any_cell(parts, buf, at)?,
+        };
+        at = end;
+        if cell_line != line
+            || (row.len() > first && row.last().is_some_and(|(last, _)| *last >= col))
+        {
+            return None;
+        }
+        row.push((col, slot));
+    }
+}
+
+/// The first `<` from `at` on. Values are a few bytes: eight at a time in a word beats
+/// both a byte loop and a vector search here.
+#[inline(always)]
+fn find_lt(b: &[u8], mut at: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while let Some(word) = b.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ (ONES * u64::from(b'<'));
+        // The lowest byte flagged is the first zero byte of `x` (flags above it may be
+        // false, never below).
+        let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    b[at..].iter().position(|c| *c == b'<').map(|k| at + k)
+}
+
+/// `<row r="12">` as `open_tag` reads it; `None` for any other shape.
+#[inline(always)]
+fn quick_row(buf: &[u8], at: usize) -> Option<OpenTag<'_, 1>> {
+    let b = buf.get(at..)?;
+    if !b.starts_with(b"<row r=\"") {
+        return None;
+    }
+    let digits = b[8..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let end = 8 + digits;
+    (b.get(end..end + 2)? == b"\">").then_some(([Some(&b[8..end])], false, at + end + 2))
+}
+
+/// A cell read: its column, its row, what it holds, and where it ends.
+type FoundCell = (u32, u64, Slot, usize);
+
+/// A cell in the shapes writers put them in, read byte by byte without a tag reader:
+/// `<c r="B2"[ s="1"][ t="s|n|inlineStr"]>` with `<v>text</v></c>` or
+/// `<is><t>text</t></is></c>`, or `<c r="B2" .../>`. `None` for any other shape (or
+/// anything wrong): `any_cell` then reads it, so this reads only what that reads, alike.
+#[inline(always)]
+fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
+    let b = buf.get(at..)?;
+    if !b.starts_with(b"<c r=\"") {
+        return None;
+    }
+    let mut i = 6;
+    let mut col = 0u32;
+    // At most three letters (and one more, to refuse four).
+    while let Some(c @ b'A'..=b'Z') = b.get(i) {
+        if i == 10 {
+            return None;
+        }
+        col = col * 26 + u32::from(c - b'A') + 1;
+        i += 1;
+    }
+    if !(7..=9).contains(&i) {
+        return None;
+    }
+    let digits = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let line = number::<u64>(&b[digits..i])?;
+    if *b.get(i)? != b'"' {
+        return None;
+    }
+    i += 1;
+    let mut style = None;
+    if b[i..].starts_with(b" s=\"") {
+        i += 4;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        style = Some(number::<u32>(&b[start..i])?);
+        if *b.get(i)? != b'"' {
+            return None;
+        }
+        i += 1;
+    }
+    #[derive(PartialEq)]
+    enum Holds {
+        Number,
+        Shared,
+        Inline,
+    }
+    let mut holds = Holds::Number;
+    if b[i..].starts_with(b" t=\"") {
+        i += 4;
+        let rest = &b[i..];
+        (holds, i) = if rest.starts_with(b"s\"") {
+            (Holds::Shared, i + 2)
+        } else if rest.starts_with(b"n\"") {
+            (Holds::Number, i + 2)
+        } else if rest.starts_with(b"inlineStr\"") {
+            (Holds::Inline, i + 10)
+        } else {
+            return None;
+        };
+    }
+    let col = col - 1;
+    match b.get(i..i + 2)? {
+        [b'/', b'>'] => return Some((col, line, Slot::Empty, at + i + 2)),
+        [b'>', _] => i += 1,
+        _ => return None,
+    }
+    if b[i..].starts_with(b"</c>") {
+        return Some((col, line, Slot::Empty, at + i + 4));
+    }
+    // Each shape's tags compared as constants (no call to compare them).
+    let close_len = if holds == Holds::Inline {
+        if !b[i..].starts_with(b"<is><t>") {
+            return None;
+        }
+        i += 7;
+        13
+    } else {
+        if !b[i..].starts_with(b"<v>") {
+            return None;
+        }
+        i += 3;
+        8
+    };
+    let start = i;
+    i = find_lt(b, i)?;
+    let text = &b[start..i];
+    let closed = if holds == Holds::Inline {
+        b[i..].starts_with(b"</t></is></c>")
+    } else {
+        b[i..].starts_with(b"</v></c>")
+    };
+    if !closed {
+        return None;
+    }
+    let end = at + i + close_len;
+    let slot = match holds {
+        Holds::Shared => {
+            let k = number::<u32>(text)?;
+            parts.strings.get(k as usize)?.as_deref()?;
+            Slot::Shared(k)
+        }
+        // Whether the text is a number is seen by the summing thread (see `Slot`).
+        Holds::Number if !text.is_empty() => Slot::Number(
+            u32::try_from(at + start).ok()?,
+            u32::try_from(at + i).ok()?,
+            style,
+        ),
+        Holds::Number => return None,
+        Holds::Inline => {
+            // As `t_text` reads a `<t>` without attributes: plain text, trimmed.
+            let text = plain_text(text)?;
+            let lead = text.iter().take_while(|c| is_space(**c)).count();
+            let trail = text[lead..]
+                .iter()
+                .rev()
+                .take_while(|c| is_space(**c))
+                .count();
+            Slot::Text(
+                u32::try_from(at + start + lead).ok()?,
+                u32::try_from(at + i - trail).ok()?,
+            )
+        }
+    };
+    Some((col, line, slot, end))
+}
+
+/// A cell in any shape the scanner reads (see `quick_cell` for the usual ones).
+fn any_cell(parts: &Parts, buf: &[u8], mut at: usize) -> Option<FoundCell> {
+    let place = |text: &[u8]| -> Option<(u32, u32)> {
+        let start = text.as_ptr() as usize - buf.as_ptr() as usize;
+        Some((
+            u32::try_from(start).ok()?,
+            u32::try_from(start + text.len()).ok()?,
+        ))
+    };
+    let ([r, s, t], empty, end) = open_tag(buf, at, b"c", [b"r".as_slice(), b"s", b"t"])?;
+    at = end;
+    let (col, cell_line) = cell_ref(r?)?;
+    let col = u32::try_from(col).ok()?;
+    let style = match s {
+        Some(s) => Some(number::<u32>(s)?),
+        None => None,
+    };
+    let inline = match t {
+        None | Some(b"n") | Some(b"s") => false,
+        Some(b"inlineStr") => true,
+        Some(_) => return None,
+    };
+    if empty {
+        return Some((col, cell_line, Slot::Empty, at));
+    }
+    at = skip_space(buf, at);
+    if let Some(end) = close_tag(buf, at, b"c") {
+        // `<c r="A1"></c>`
+        return Some((col, cell_line, Slot::Empty, end));
+    }
+    let slot = if !inline {
+        let ([], false, end) = open_tag(buf, at, b"v", [])? else {
+            return None;
+        };
+        let text_end = memchr::memchr(b'<', &buf[end..])? + end;
+        let text = &buf[end..text_end];
+        at = close_tag(buf, text_end, b"v")?;
+        if text.is_empty() {
+            return None;
+        }
+        if t == Some(b"s") {
+            let i = number::<u32>(text)?;
+            parts.strings.get(i as usize)?.as_deref()?;
+            Slot::Shared(i)
+        } else {
+            let (a, b) = place(text)?;
+            Slot::Number(a, b, style)
+        }
+    } else {
+        let ([], false, end) = open_tag(buf, at, b"is", [])? else {
+            return None;
+        };
+        at = skip_space(buf, end);
+        let t_open = tag(buf, at)?;
+        if t_open.name != b"t" || t_open.closing || t_open.empty {
+            return None;
+        }
+        let text_start = t_open.end;
+        let text_end = memchr::memchr(b'<', &buf[text_start..])? + text_start;
+        let text = t_text(t_open.attrs, &buf[text_start..text_end])?;
+        at = close_tag(buf, text_end, b"t")?;
+        at = close_tag(buf, skip_space(buf, at), b"is")?;
+        let (a, b) = place(text)?;
+        Slot::Text(a, b)
+    };
+    at = close_tag(buf, skip_space(buf, at), b"c")?;
+    Some((col, cell_line, slot, at))
 }
 
 /// Sums the rows found into the sink.
@@ -969,7 +1201,14 @@ struct Summer<'p, S> {
     contract_of: Vec<usize>,
     /// Text of ids that were numbers.
     scratch: Vec<u8>,
+    /// The last row summed.
+    last_line: u64,
+    /// Dates of whole date serials seen, by serial: (serial + 1, date); 0 is unused.
+    serial_dates: Box<[(u32, Option<NaiveDate>); SERIAL_DATES]>,
 }
+
+/// Date serials remembered (a year and a half of days).
+const SERIAL_DATES: usize = 512;
 
 impl<'p, S: DatedSink> Summer<'p, S> {
     fn new(plan: &'p Plan<'p>, parts: &'p Parts, sink: S) -> Self {
@@ -987,6 +1226,8 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             header_checked: false,
             contract_of,
             scratch: Vec::new(),
+            last_line: 0,
+            serial_dates: Box::new([(0, None); SERIAL_DATES]),
         }
     }
 
@@ -999,64 +1240,78 @@ impl<'p, S: DatedSink> Summer<'p, S> {
     fn batch(&mut self, batch: &Batch) -> bool {
         let parts = self.parts;
         let bytes = &batch.bytes[..];
-        let mut row: Vec<(usize, Val)> = Vec::with_capacity(self.plan.header.len() + 1);
+        let val = |slot: &Slot| -> Option<Val> {
+            Some(match *slot {
+                Slot::Empty => Val::Empty,
+                Slot::Number(a, b, style) => {
+                    let text = &bytes[a as usize..b as usize];
+                    if !is_number(text) {
+                        return None;
+                    }
+                    Val::Number(text, style)
+                }
+                Slot::Text(a, b) => Val::Text(&bytes[a as usize..b as usize]),
+                Slot::Shared(i) => Val::Text(parts.strings.get(i as usize)?.as_deref()?),
+            })
+        };
+        let layout = self.plan.layout;
+        let columns = 1 + layout.ids + layout.amounts;
         let mut first = 0usize;
-        for (line, end) in &batch.rows {
-            row.clear();
-            let end = *end as usize;
-            for (col, slot) in &batch.cells[first..end] {
-                let val = match *slot {
-                    Slot::Empty => Val::Empty,
-                    Slot::Number(a, b, style) => Val::Number(&bytes[a as usize..b as usize], style),
-                    Slot::Text(a, b) => Val::Text(&bytes[a as usize..b as usize]),
-                    Slot::Shared(i) => match parts.strings.get(i as usize) {
-                        Some(Some(text)) => Val::Text(text),
-                        _ => return false,
-                    },
-                };
-                row.push((*col as usize, val));
+        for &(line, end) in &batch.rows {
+            // Rows come in order (a repeated or earlier row is the careful path's to read).
+            if line <= self.last_line {
+                return false;
             }
-            first = end;
-            if !self.row(*line, &row) {
+            self.last_line = line;
+            let slots = &batch.cells[first..end as usize];
+            first = end as usize;
+            if line <= self.plan.header_line {
+                let Some(row) = slots
+                    .iter()
+                    .map(|(col, slot)| Some((*col as usize, val(slot)?)))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    return false;
+                };
+                if line == self.plan.header_line {
+                    self.header_checked = self.header_matches(&row);
+                    if !self.header_checked {
+                        return false;
+                    }
+                }
+                // Rows above the header are blank (the header is the first that is not).
+                continue;
+            }
+            if !self.header_checked {
+                return false;
+            }
+            // The contract's cells, straight from the slots.
+            let mut cells: [Val; 8] = [Val::Empty; 8];
+            let mut blank_row = true;
+            for (col, slot) in slots {
+                let Some(v) = val(slot) else {
+                    return false;
+                };
+                let blank = is_blank(&v);
+                blank_row &= blank;
+                match self.contract_of.get(*col as usize) {
+                    Some(&c) if c < columns => cells[c] = v,
+                    Some(_) => {}
+                    // A cell past the header: the careful path names it.
+                    None if !blank => return false,
+                    None => {}
+                }
+            }
+            if !blank_row && !self.sum(cells) {
                 return false;
             }
         }
         true
     }
 
-    /// Sums one row; false to give up.
-    fn row(&mut self, line: u64, row: &[(usize, Val)]) -> bool {
-        let blank = |v: &Val| match v {
-            Val::Empty => true,
-            Val::Text(t) => t.iter().all(|b| *b == b' ' || *b == b'\t'),
-            Val::Number(..) => false,
-        };
-        if line <= self.plan.header_line {
-            if line == self.plan.header_line {
-                self.header_checked = self.header_matches(row);
-                return self.header_checked;
-            }
-            // Rows above the header are blank (the header is the first that is not).
-            return true;
-        }
-        if !self.header_checked {
-            return false;
-        }
-        if row.iter().all(|(_, v)| blank(v)) {
-            return true;
-        }
+    /// Sums one row's cells (in the contract's order); false to give up.
+    fn sum(&mut self, cells: [Val; 8]) -> bool {
         let layout = self.plan.layout;
-        let columns = 1 + layout.ids + layout.amounts;
-        let mut cells: [Val; 8] = [Val::Empty; 8];
-        for (col, v) in row {
-            match self.contract_of.get(*col) {
-                Some(&c) if c < columns => cells[c] = *v,
-                Some(_) => {}
-                // A cell past the header: the careful path names it.
-                None if !blank(v) => return false,
-                None => {}
-            }
-        }
         self.scratch.clear();
         let Some(date) = self.date(cells[0]) else {
             return false;
@@ -1132,24 +1387,37 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         })
     }
 
-    fn date(&self, v: Val) -> Option<NaiveDate> {
+    fn date(&mut self, v: Val) -> Option<NaiveDate> {
         match v {
             Val::Text(t) => parse_date_bytes(trim_bytes(t)),
             Val::Number(text, style) if self.parts.style(style) == Style::Date => {
-                let f = float(text)?;
-                let d = calamine::ExcelDateTime::new(
-                    f,
-                    calamine::ExcelDateTimeType::DateTime,
-                    self.parts.is_1904,
-                );
-                let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
-                if (h, min, s, ms) != (0, 0, 0, 0) {
-                    return None;
+                // A whole serial is a day; the days of a file are few: remember them.
+                let Some(serial) = number::<u32>(text).filter(|_| text.len() <= 7) else {
+                    return self.serial_date(text);
+                };
+                let slot = serial as usize % SERIAL_DATES;
+                if self.serial_dates[slot].0 != serial + 1 {
+                    self.serial_dates[slot] = (serial + 1, self.serial_date(text));
                 }
-                NaiveDate::from_ymd_opt(y.into(), m.into(), day.into())
+                self.serial_dates[slot].1
             }
             _ => None,
         }
+    }
+
+    /// A date serial as calamine reads it, if it is a whole day.
+    fn serial_date(&self, text: &[u8]) -> Option<NaiveDate> {
+        let f = float(text)?;
+        let d = calamine::ExcelDateTime::new(
+            f,
+            calamine::ExcelDateTimeType::DateTime,
+            self.parts.is_1904,
+        );
+        let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
+        if (h, min, s, ms) != (0, 0, 0, 0) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y.into(), m.into(), day.into())
     }
 
     fn cents(&self, v: Val) -> Option<i64> {
@@ -1166,6 +1434,15 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             }
             _ => None,
         }
+    }
+}
+
+/// A cell a blank row may hold.
+fn is_blank(v: &Val) -> bool {
+    match v {
+        Val::Empty => true,
+        Val::Text(t) => t.iter().all(|b| *b == b' ' || *b == b'\t'),
+        Val::Number(..) => false,
     }
 }
 
@@ -1238,6 +1515,23 @@ fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// Loads `dir` as a run would (two threads, hashes).
+    fn load_any(dir: &std::path::Path) -> Result<crate::input::DataSet, crate::input::InputError> {
+        let book = crate::book::Book::embedded();
+        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let periods = Periods::new(&book.rules.windows, as_of);
+        let opts = crate::input::Options {
+            mode: crate::input::Mode::Strict,
+            progress: false,
+            adjust: None,
+            threads: 2,
+            hashes: true,
+            every_error: false,
+        };
+        crate::input::load(dir, &periods, &opts)
+    }
 
     /// Loads `dir` as a run would (two threads, hashes) and returns gmv_daily's report and
     /// every seller's sums, as text to compare.
@@ -1265,8 +1559,12 @@ mod tests {
         out
     }
 
+    /// Tests that count workbooks on this path (or pin `FINDS`) run one at a time.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
     #[test]
     fn workbooks_are_summed_on_the_fast_path_as_their_csv_is() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         for (constant_memory, third) in [(false, "S3"), (true, "S 3"), (true, "S&3")] {
             let rows = [
                 ("2025-07-01", "P1", "S1", "1234.56"),
@@ -1331,9 +1629,9 @@ mod tests {
                     sheet.write_string(line, 7, "n/a").unwrap();
                 }
                 book.save(dir.path().join("gmv_daily.xlsx")).unwrap();
-                let before = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let before = SUMMED.load(Ordering::Relaxed);
                 let got = load(dir.path());
-                let after = SUMMED.load(std::sync::atomic::Ordering::Relaxed);
+                let after = SUMMED.load(Ordering::Relaxed);
                 // `S&3` is written with an entity: the careful path reads it.
                 let fast = !third.contains('&');
                 assert_eq!(after > before, fast, "{constant_memory} {third}");
@@ -1429,5 +1727,212 @@ mod tests {
             ]
         );
         assert!(shared_strings(b"<sst><!-- <si> --><si><t>a</t></si></sst>").is_none());
+    }
+
+    /// A workbook package whose only sheet holds `rows` (raw XML) after a header row,
+    /// with a date style (1) and a number style (2).
+    fn package(path: &std::path::Path, rows: &str) {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        let mut part = |name: &str, body: &str| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        };
+        part(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        part(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Daily" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        part(
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/styles.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="4"/></cellXfs></styleSheet>"#,
+        );
+        let header: String = GMV_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                format!(
+                    r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#,
+                    (b'A' + c as u8) as char
+                )
+            })
+            .collect();
+        part(
+            "xl/worksheets/sheet1.xml",
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{header}</row>{rows}</sheetData></worksheet>"#
+            ),
+        );
+        zip.finish().unwrap();
+    }
+
+    const GMV_COLUMNS: [&str; 7] = [
+        "date",
+        "partner_id",
+        "seller_id",
+        "gmv",
+        "short_video_gmv",
+        "live_gmv",
+        "affiliate_gmv",
+    ];
+
+    /// Sheet row `r` (from 2) as XML and as CSV: a day of Q4, one of 9 partners, a seller
+    /// per 90 rows, cells in the shapes writers use (styles, inline text, plain numbers).
+    fn generated_row(r: usize) -> (String, String) {
+        let serial = 45931 + (r % 90); // 2025-10-01 on
+        let day =
+            NaiveDate::from_ymd_opt(2025, 10, 1).unwrap() + chrono::Days::new((r % 90) as u64);
+        let (p, s) = (format!("P{}", r / 90 % 9), format!("S{}", r / 90));
+        let gmv = format!("{}.{:02}", r * 7 % 100_000, r % 100);
+        let xml = format!(
+            r#"<row r="{r}"><c r="A{r}" s="1"><v>{serial}</v></c><c r="B{r}" t="inlineStr"><is><t>{p}</t></is></c><c r="C{r}" t="inlineStr"><is><t>{s}</t></is></c><c r="D{r}"><v>{gmv}</v></c><c r="E{r}" s="2"><v>0</v></c><c r="F{r}" t="n"><v>0</v></c><c r="G{r}" t="n"><v>0</v></c><c r="H{r}"/></row>"#
+        );
+        let csv = format!("{day},{p},{s},{gmv},0,0,0\n");
+        (xml, csv)
+    }
+
+    #[test]
+    fn either_thread_finds_the_cells_of_a_batch_and_rows_must_come_in_order() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        // About 4 MB of sheet XML: several batches.
+        let rows: Vec<(String, String)> = (2..15_000).map(generated_row).collect();
+        let csv_dir = tempfile::tempdir().unwrap();
+        let csv: String = rows.iter().map(|(_, c)| c.as_str()).collect();
+        std::fs::write(
+            csv_dir.path().join("gmv_daily.csv"),
+            format!("{}\n{csv}", GMV_COLUMNS.join(",")),
+        )
+        .unwrap();
+        let expected = load(csv_dir.path());
+        let dir = tempfile::tempdir().unwrap();
+        let xml: String = rows.iter().map(|(x, _)| x.as_str()).collect();
+        package(&dir.path().join("gmv_daily.xlsx"), &xml);
+        for finds in [1, 2, 0] {
+            FINDS.store(finds, Ordering::Relaxed);
+            let before = SUMMED.load(Ordering::Relaxed);
+            let got = load(dir.path());
+            FINDS.store(0, Ordering::Relaxed);
+            assert_eq!(SUMMED.load(Ordering::Relaxed), before + 1, "finds {finds}");
+            assert_eq!(got, expected, "finds {finds}");
+        }
+        // A row number again, or an earlier one, far into the sheet (on a row of its own
+        // key and day): the careful path reads it.
+        for again in [14_999, 3] {
+            let mut xml = xml.clone();
+            xml.push_str(
+                &generated_row(15_000)
+                    .0
+                    .replace("15000\"", &format!("{again}\"")),
+            );
+            package(&dir.path().join("gmv_daily.xlsx"), &xml);
+            let bytes = std::fs::read(dir.path().join("gmv_daily.xlsx")).unwrap();
+            let parts = Parts::find(&bytes, "Daily").unwrap();
+            // Each row is found as it stands...
+            assert!(batches(&bytes, parts.sheet, |batch| batch.find(&parts)));
+            for finds in [1, 2] {
+                FINDS.store(finds, Ordering::Relaxed);
+                let before = SUMMED.load(Ordering::Relaxed);
+                let _ = load_any(dir.path());
+                FINDS.store(0, Ordering::Relaxed);
+                // ...but the sheet is not summed here.
+                assert_eq!(SUMMED.load(Ordering::Relaxed), before, "row {again} again");
+            }
+        }
+    }
+
+    /// Cells in the shapes `quick_cell` reads, and every one-byte change, deletion and
+    /// doubling of them: whatever it reads, the general reader reads alike.
+    #[test]
+    fn quick_cells_are_read_exactly_as_the_general_reader_reads_them() {
+        let parts = Parts {
+            sheet: 0,
+            strings: vec![Some(b"P1".to_vec()), None, Some(b"S 1".to_vec())],
+            styles: vec![Style::Number, Style::Date],
+            is_1904: false,
+        };
+        let cells: [&[u8]; 12] = [
+            br#"<c r="A2" s="1"><v>45931</v></c>"#,
+            br#"<c r="B2" t="inlineStr"><is><t>P00465</t></is></c>"#,
+            br#"<c r="C2" t="inlineStr"><is><t> S 1 </t></is></c>"#,
+            br#"<c r="D2"><v>14285.19</v></c>"#,
+            br#"<c r="E2" s="0" t="n"><v>-1.5E3</v></c>"#,
+            br#"<c r="F2" t="s"><v>2</v></c>"#,
+            br#"<c r="F2" s="3" t="s"><v>0</v></c>"#,
+            br#"<c r="G2"/>"#,
+            br#"<c r="AB2" s="1"/>"#,
+            br#"<c r="XFD2"></c>"#,
+            br#"<c r="C2" t="inlineStr"><is><t></t></is></c>"#,
+            br#"<c r="C12345" t="inlineStr"><is><t>A&amp;B</t></is></c>"#,
+        ];
+        let check = |cell: &[u8]| {
+            // What follows a cell in a row.
+            let mut buf = cell.to_vec();
+            buf.extend_from_slice(b"</row>");
+            if let Some(quick) = quick_cell(&parts, &buf, 0) {
+                let general = any_cell(&parts, &buf, 0);
+                assert_eq!(Some(quick), general, "{}", String::from_utf8_lossy(cell));
+                return true;
+            }
+            false
+        };
+        let mut quick = 0;
+        for cell in cells {
+            quick += usize::from(check(cell));
+            for i in 0..cell.len() {
+                for b in [
+                    b'"', b' ', b'<', b'>', b'/', b'0', b'9', b'A', b'Z', b'a', b's', b'&', b'\r',
+                    b'\n', b'\'',
+                ] {
+                    let mut changed = cell.to_vec();
+                    changed[i] = b;
+                    check(&changed);
+                    changed.insert(i, b);
+                    check(&changed);
+                }
+                let mut cut = cell.to_vec();
+                cut.remove(i);
+                check(&cut);
+                check(&cell[..i]);
+            }
+        }
+        // All but the one with an entity take the quick way.
+        assert_eq!(quick, cells.len() - 1);
+    }
+
+    #[test]
+    fn the_word_at_a_time_search_finds_the_first_angle_bracket() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let buf: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // `<` and its neighbours (`;`, `=`) and bytes past 0x80 often.
+                        [b'<', b';', b'=', 0xbc, 0x3c ^ 0x80, b'1'][(seed % 6) as usize]
+                    })
+                    .collect();
+                for at in 0..=len {
+                    assert_eq!(
+                        find_lt(&buf, at),
+                        buf[at..].iter().position(|c| *c == b'<').map(|k| at + k),
+                        "{buf:?} from {at}"
+                    );
+                }
+            }
+        }
     }
 }

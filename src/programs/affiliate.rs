@@ -322,8 +322,27 @@ fn earlier_text(earlier: &[(String, bool)]) -> String {
         .join(", ")
 }
 
+/// Figures that are the same on every line of a run: written once.
+struct BookTexts {
+    tiers: String,
+    tiers_cite: String,
+    cap_cite: String,
+}
+
+impl BookTexts {
+    fn of(rules: &Rules) -> BookTexts {
+        BookTexts {
+            tiers: rules.tiers.describe(),
+            tiers_cite: Section::TIERS.cite(),
+            cap_cite: Section::MAX_SELLERS.cite(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn month_line(
     rules: &Rules,
+    texts: &BookTexts,
     periods: &Periods,
     partner_id: &str,
     m: &MonthTrueUp,
@@ -406,14 +425,14 @@ fn month_line(
         }
         b
     };
-    let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
     let steps = || {
+        let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
         let mut steps = vec![
             Step::new("cumulative span", format!("{}..{}", span.start, span.end))
                 .source(format!("book {}", months_keys.join(" + "))),
-            Step::new("credit tiers per seller", rules.tiers.describe())
-                .source(Section::TIERS.cite()),
-            Step::new("seller cap", cap.to_string()).source(Section::MAX_SELLERS.cite()),
+            Step::new("credit tiers per seller", texts.tiers.clone())
+                .source(texts.tiers_cite.clone()),
+            Step::new("seller cap", cap.to_string()).source(texts.cap_cite.clone()),
             Step::new(
                 "sellers with affiliate GMV",
                 now.sellers_with_gmv.to_string(),
@@ -517,12 +536,14 @@ impl Program for AffiliateCredits {
         // Wording changes only once a month is closed: without a ledger the true-up is the
         // growth over the previous month's entitlement, as it always was.
         let ledger = !ctx.issued.closed_months.is_empty();
+        let texts = BookTexts::of(rules);
         let mut lines = Vec::new();
         let none = PartnerData::default();
         for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
             for m in partner_months(rules, periods, partner_id, partner, ctx.issued) {
                 lines.push(month_line(
                     rules,
+                    &texts,
                     periods,
                     partner_id,
                     &m,

@@ -262,6 +262,16 @@ impl Board {
             })
             .collect();
         let mut lines = Vec::new();
+        // The same for every partner: written once.
+        let bfcm_window = bfcm.to_string();
+        let bfcm_cite = crate::window_key!(bfcm).cite();
+        let floor = human_decimal(rules.min_gmv);
+        let floor_source = format!(
+            "{} (not prorated)",
+            Leaderboard::min_gmv_key(self.program).cite()
+        );
+        let prizes = rules.prizes.describe();
+        let prizes_cite = Leaderboard::prizes_key(self.program).cite();
         for (partner_id, s) in &scores {
             // The partner's own statement counts tied entrants instead of naming them.
             let mut partner_basis = None;
@@ -318,19 +328,14 @@ impl Board {
                 });
             let steps = || {
                 vec![
-                    Step::new("BFCM window", bfcm.to_string())
-                        .source(crate::window_key!(bfcm).cite()),
+                    Step::new("BFCM window", bfcm_window.clone()).source(bfcm_cite.clone()),
                     Step::new(self.metric, self.with_count(s))
                         .source(self.source)
                         .children(s.parts.iter().cloned()),
-                    Step::new("eligibility floor", human_decimal(rules.min_gmv)).source(format!(
-                        "{} (not prorated)",
-                        Leaderboard::min_gmv_key(self.program).cite()
-                    )),
+                    Step::new("eligibility floor", floor.clone()).source(floor_source.clone()),
                     Step::new("tie-breakers", self.tie_breakers),
                     Step::new("rank", rank_text),
-                    Step::new("prizes", rules.prizes.describe())
-                        .source(Leaderboard::prizes_key(self.program).cite()),
+                    Step::new("prizes", prizes.clone()).source(prizes_cite.clone()),
                     Step::new("amount", amount.human()),
                 ]
             };

@@ -208,6 +208,16 @@ impl Program for BfcmSellerChallenge {
         let provisional =
             !ctx.periods.complete(WindowId::Bfcm) || !ctx.periods.complete(WindowId::Oct);
         let mut lines = Vec::new();
+        // The same for every partner: written once.
+        let (oct_window, oct_cite) = (oct.to_string(), crate::window_key!(oct).cite());
+        let (bfcm_window, bfcm_cite) = (bfcm.to_string(), crate::window_key!(bfcm).cite());
+        let class_line = format!(
+            "large when October avg daily GMV ≥ {}, else small",
+            human_decimal(rules.large_min_avg_daily)
+        );
+        let class_cite = Section::LARGE_MIN_AVG_DAILY.cite();
+        let (large, large_cite) = (rules.large.describe(), Section::LARGE.cite());
+        let (small, small_cite) = (rules.small.describe(), Section::SMALL.cite());
         for (partner_id, partner) in &ctx.data.partners {
             let sellers: Vec<Seller> = partner
                 .sellers
@@ -294,22 +304,11 @@ impl Program for BfcmSellerChallenge {
             });
             let steps = || {
                 vec![
-                    Step::new("October window", oct.to_string())
-                        .source(crate::window_key!(oct).cite()),
-                    Step::new("BFCM window", bfcm.to_string())
-                        .source(crate::window_key!(bfcm).cite()),
-                    Step::new(
-                        "class line",
-                        format!(
-                            "large when October avg daily GMV ≥ {}, else small",
-                            human_decimal(rules.large_min_avg_daily)
-                        ),
-                    )
-                    .source(Section::LARGE_MIN_AVG_DAILY.cite()),
-                    Step::new("large tiers (uplift)", rules.large.describe())
-                        .source(Section::LARGE.cite()),
-                    Step::new("small tiers (uplift)", rules.small.describe())
-                        .source(Section::SMALL.cite()),
+                    Step::new("October window", oct_window.clone()).source(oct_cite.clone()),
+                    Step::new("BFCM window", bfcm_window.clone()).source(bfcm_cite.clone()),
+                    Step::new("class line", class_line.clone()).source(class_cite.clone()),
+                    Step::new("large tiers (uplift)", large.clone()).source(large_cite.clone()),
+                    Step::new("small tiers (uplift)", small.clone()).source(small_cite.clone()),
                     Step::new("sellers", sellers.len().to_string())
                         .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
                         .children(per_seller),

@@ -94,7 +94,11 @@ impl Program for GmvGrowth {
             );
         };
         let tiers = &ctx.rules.gmv_growth.tiers;
-        let mut lines = Vec::new();
+        // The same for every partner: written once.
+        let (q3_window, q3_cite) = (q3.to_string(), crate::window_key!(q3).cite());
+        let (q4_window, q4_cite) = (q4.to_string(), crate::window_key!(q4).cite());
+        let (tiers_text, tiers_cite) = (tiers.describe(), Section::TIERS.cite());
+        let mut lines = Vec::with_capacity(ctx.data.partners.len());
         for (partner_id, partner) in &ctx.data.partners {
             let sum3 = partner.total(WindowId::Q3).gmv;
             let sum4 = partner.total(WindowId::Q4).gmv;
@@ -134,14 +138,14 @@ impl Program for GmvGrowth {
             };
             let steps = || {
                 vec![
-                    Step::new("Q3 window", q3.to_string()).source(crate::window_key!(q3).cite()),
+                    Step::new("Q3 window", q3_window.clone()).source(q3_cite.clone()),
                     Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
                     Step::new("Q3 average daily gmv", avg3.human()).source(format!(
                         "{} / {} days",
                         sum3.human(),
                         q3.days()
                     )),
-                    Step::new("Q4 window", q4.to_string()).source(crate::window_key!(q4).cite()),
+                    Step::new("Q4 window", q4_window.clone()).source(q4_cite.clone()),
                     Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
                     Step::new("Q4 average daily gmv", avg4.human()).source(format!(
                         "{} / {} days",
@@ -158,7 +162,7 @@ impl Program for GmvGrowth {
                             sum3,
                             q3.days(),
                         )),
-                    Step::new("tiers", tiers.describe()).source(Section::TIERS.cite()),
+                    Step::new("tiers", tiers_text.clone()).source(tiers_cite.clone()),
                     Step::new(
                         "tier met",
                         hit.map_or("none".to_string(), |(i, t)| {
@@ -291,11 +295,7 @@ mod tests {
             .iter()
             .find(|s| s.label == "increment")
             .expect("increment step");
-        let values: Vec<&str> = increment
-            .children
-            .iter()
-            .map(|s| s.value.as_str())
-            .collect();
+        let values: Vec<&str> = increment.children.iter().map(|s| &*s.value).collect();
         assert_eq!(
             values,
             [

@@ -181,6 +181,10 @@ pub struct Board {
     pub ineligible: Vec<Entry>,
     /// partner_id → (ranked?, index into `ranked` or `ineligible`).
     index: BTreeMap<String, (bool, usize)>,
+    /// Texts every line of the month shows: written once.
+    label: String,
+    window_text: String,
+    q3_text: String,
 }
 
 impl Board {
@@ -212,6 +216,9 @@ impl Board {
             ranked,
             ineligible,
             index,
+            label: window.month_label(),
+            window_text: window.to_string(),
+            q3_text: q3.to_string(),
         }
     }
 
@@ -225,7 +232,7 @@ impl Board {
     }
 
     pub fn label(&self) -> String {
-        self.window.month_label()
+        self.label.clone()
     }
 
     pub fn standing(&self, partner_id: &str) -> Option<Standing<'_>> {
@@ -240,17 +247,20 @@ impl Board {
 
     /// "2025-11 avg daily short-video GMV … − Q3 … = increment …".
     pub fn figures(&self, e: &Entry) -> String {
-        format!(
-            "{} avg daily short-video GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
-            self.label(),
-            e.month_avg.human(),
-            e.month_sum.human(),
-            self.window.days(),
-            e.q3_avg.human(),
-            e.q3_sum.human(),
-            self.q3.days(),
-            e.increment.human()
-        )
+        // Written piece by piece: one sentence per partner and month.
+        let mut out = String::with_capacity(160);
+        out.push_str(&self.label);
+        out.push_str(" avg daily short-video GMV ");
+        e.month_avg.push_human(&mut out);
+        out.push_str(" (");
+        e.month_sum.push_human(&mut out);
+        out.push_str(&format!(" over {} days) − Q3 ", self.window.days()));
+        e.q3_avg.push_human(&mut out);
+        out.push_str(" (");
+        e.q3_sum.push_human(&mut out);
+        out.push_str(&format!(" over {} days) = increment ", self.q3.days()));
+        e.increment.push_human(&mut out);
+        out
     }
 
     /// Ranks shown around `center`: two either side, the last paid rank and the first
@@ -291,7 +301,34 @@ pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
     }
 }
 
-fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> Line {
+/// Book figures every line of a run shows: written once.
+struct BookTexts {
+    bands: String,
+    bands_cite: String,
+    q3_cite: String,
+    top_cite: String,
+    amount_cite: String,
+}
+
+impl BookTexts {
+    fn of(rules: &Rules) -> BookTexts {
+        BookTexts {
+            bands: rules.bands.describe(),
+            bands_cite: Section::BANDS.cite(),
+            q3_cite: crate::window_key!(q3).cite(),
+            top_cite: Section::CONSISTENCY_TOP.cite(),
+            amount_cite: Section::CONSISTENCY_AMOUNT.cite(),
+        }
+    }
+}
+
+fn month_line(
+    rules: &Rules,
+    texts: &BookTexts,
+    board: &Board,
+    partner_id: &str,
+    figures: bool,
+) -> Line {
     let label = board.label();
     let head = LineHead {
         partner_id,
@@ -315,7 +352,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
     };
     let steps = || {
         vec![
-            Step::new(format!("{label} window"), board.window.to_string())
+            Step::new(format!("{label} window"), board.window_text.clone())
                 .source(board.month.book_key().cite()),
             Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
                 .source("gmv_daily.csv"),
@@ -328,7 +365,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                 e.month_sum.human(),
                 board.window.days()
             )),
-            Step::new("Q3 window", board.q3.to_string()).source(crate::window_key!(q3).cite()),
+            Step::new("Q3 window", board.q3_text.clone()).source(texts.q3_cite.clone()),
             Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
             Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
                 "{} / {} days",
@@ -355,7 +392,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
             .child(Step::new("partners ranked", of.to_string()))
             .child(
                 Step::new("ranks paid", rules.bands.paid_ranks().to_string())
-                    .source(Section::BANDS.cite()),
+                    .source(texts.bands_cite.clone()),
             )
             .children(standing.rank().map(|r| {
                 Step::new(
@@ -366,7 +403,7 @@ fn month_line(rules: &Rules, board: &Board, partner_id: &str, figures: bool) -> 
                         .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b)),
                 )
             })),
-            Step::new("bands", rules.bands.describe()).source(Section::BANDS.cite()),
+            Step::new("bands", texts.bands.clone()).source(texts.bands_cite.clone()),
             Step::new("amount", amount.human()),
         ]
     };
@@ -413,7 +450,13 @@ fn month_standing(board: &Board, partner_id: &str) -> String {
     }
 }
 
-fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: bool) -> Line {
+fn consistency_line(
+    rules: &Rules,
+    texts: &BookTexts,
+    boards: &[Board],
+    partner_id: &str,
+    figures: bool,
+) -> Line {
     let last = boards.last().expect("every month has a board");
     let head = LineHead {
         partner_id,
@@ -467,12 +510,11 @@ fn consistency_line(rules: &Rules, boards: &[Board], partner_id: &str, figures: 
             .collect();
         steps.push(
             Step::new("required", format!("rank 1–{top} in every month"))
-                .source(Section::CONSISTENCY_TOP.cite())
+                .source(texts.top_cite.clone())
                 .child(Step::new("last rank counted", top.to_string())),
         );
         steps.push(
-            Step::new("bonus", rules.consistency_amount.human())
-                .source(Section::CONSISTENCY_AMOUNT.cite()),
+            Step::new("bonus", rules.consistency_amount.human()).source(texts.amount_cite.clone()),
         );
         steps.push(Step::new("amount", amount.human()));
         steps
@@ -535,13 +577,20 @@ impl Program for ShortVideo {
             return Evaluation::NotEvaluated("the Q3 baseline starts after the as-of date".into());
         };
         let every_month = months.len() == WindowId::MONTHS.len();
+        let texts = BookTexts::of(rules);
         let mut lines = Vec::new();
         for partner_id in ctx.data.partners.keys() {
             for board in &boards {
-                lines.push(month_line(rules, board, partner_id, ctx.figures));
+                lines.push(month_line(rules, &texts, board, partner_id, ctx.figures));
             }
             if every_month {
-                lines.push(consistency_line(rules, &boards, partner_id, ctx.figures));
+                lines.push(consistency_line(
+                    rules,
+                    &texts,
+                    &boards,
+                    partner_id,
+                    ctx.figures,
+                ));
             }
         }
         Evaluation::Lines(lines)

@@ -256,7 +256,7 @@ fn find_step<'s>(steps: &'s [Step], label: &str) -> Option<&'s Step> {
 
 /// The value of the line's step labelled `label`; `n/a` when the line does not carry it.
 fn figure<'l>(steps: &'l [Step], label: &str) -> &'l str {
-    find_step(steps, label).map_or("n/a", |s| s.value.as_str())
+    find_step(steps, label).map_or("n/a", |s| &*s.value)
 }
 
 /// The detail's column named `name`, for each row (empty cells when it has no such column).

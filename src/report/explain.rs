@@ -38,7 +38,7 @@ fn kind_name(kind: Kind) -> &'static str {
 
 fn step_node(step: &Step) -> Node {
     let mut text = if step.value.is_empty() {
-        step.label.clone()
+        step.label.to_string()
     } else {
         format!("{}: {}", step.label, step.value)
     };

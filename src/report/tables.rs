@@ -20,26 +20,98 @@ pub struct TableRows {
     pub top: Option<usize>,
 }
 
-/// An amount with the provisional mark when any line it adds up is provisional.
-fn marked(lines: &[&Line]) -> String {
-    let sum: Money = lines.iter().map(|l| l.amount).sum();
-    if lines.iter().any(|l| l.provisional) {
-        format!("{}{PROVISIONAL_MARK}", sum.human())
-    } else {
-        sum.human()
+/// A sum of line amounts, and whether any of them is provisional.
+#[derive(Clone, Copy, Default)]
+struct Sum {
+    amount: Money,
+    provisional: bool,
+}
+
+impl Sum {
+    fn add(&mut self, line: &Line) {
+        self.amount += line.amount;
+        self.provisional |= line.provisional;
     }
+
+    /// The amount with the provisional mark when any line it adds up is provisional.
+    fn marked(self) -> String {
+        let mut out = self.amount.human();
+        if self.provisional {
+            out.push_str(PROVISIONAL_MARK);
+        }
+        out
+    }
+}
+
+/// What a table row shows of a set of lines: its cash, its ad credits, its total and
+/// each program's amount (by report position in `Outcome::programs`).
+struct Sums {
+    cash: Sum,
+    ad_credit: Sum,
+    total: Sum,
+    by_program: Vec<Sum>,
+}
+
+impl Sums {
+    fn of<'a>(outcome: &Outcome, lines: impl Iterator<Item = &'a Line>) -> Sums {
+        let mut sums = Sums {
+            cash: Sum::default(),
+            ad_credit: Sum::default(),
+            total: Sum::default(),
+            by_program: vec![Sum::default(); outcome.programs.len()],
+        };
+        // A partner's lines come in report order: the last program found is the likely next.
+        let mut at = 0;
+        for line in lines {
+            match line.kind {
+                Kind::Cash => sums.cash.add(line),
+                Kind::AdCredit => sums.ad_credit.add(line),
+            }
+            sums.total.add(line);
+            let same = |i: usize| {
+                outcome
+                    .programs
+                    .get(i)
+                    .is_some_and(|p| p.id == line.program)
+            };
+            if !same(at) {
+                match outcome.programs.iter().position(|p| p.id == line.program) {
+                    Some(i) => at = i,
+                    None => continue,
+                }
+            }
+            sums.by_program[at].add(line);
+        }
+        sums
+    }
+}
+
+/// Each partner of `outcome` with its sums, in partner_id order, in one pass over the
+/// lines (which the engine keeps sorted by partner).
+fn partner_sums(outcome: &Outcome) -> Vec<(&String, &String, Sums)> {
+    let lines = &outcome.lines;
+    let mut at = 0;
+    outcome
+        .partners
+        .iter()
+        .map(|(id, name)| {
+            // A line of a partner the run does not list (none is expected) is skipped.
+            while at < lines.len() && lines[at].partner_id != *id && lines[at].partner_id < *id {
+                at += 1;
+            }
+            let start = at;
+            while at < lines.len() && lines[at].partner_id == *id {
+                at += 1;
+            }
+            (id, name, Sums::of(outcome, lines[start..at].iter()))
+        })
+        .collect()
 }
 
 /// A terminal table in the project's style, at most `TABLE_WIDTH` columns wide (long
 /// cells wrap), amount columns (from `first_amount` on) right-aligned.
-fn terminal_table(header: Vec<String>, rows: Vec<Vec<String>>, first_amount: usize) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::ASCII_MARKDOWN)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(TABLE_WIDTH);
+fn terminal_table(header: Vec<String>, mut rows: Vec<Vec<String>>, first_amount: usize) -> String {
     let columns = header.len();
-    table.set_header(header);
     // In a column with a marked amount, the others get a space in the mark's place, so
     // that the decimal points line up.
     let marked_columns: Vec<bool> = (0..columns)
@@ -50,12 +122,23 @@ fn terminal_table(header: Vec<String>, rows: Vec<Vec<String>>, first_amount: usi
                     .any(|r| r.get(i).is_some_and(|c| c.ends_with(PROVISIONAL_MARK)))
         })
         .collect();
-    for mut row in rows {
+    for row in &mut rows {
         for (i, cell) in row.iter_mut().enumerate() {
             if marked_columns[i] && !cell.ends_with(PROVISIONAL_MARK) {
                 cell.push(' ');
             }
         }
+    }
+    if let Some(out) = plain_table(&header, &rows, first_amount) {
+        return out;
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::ASCII_MARKDOWN)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(TABLE_WIDTH);
+    table.set_header(header);
+    for row in rows {
         table.add_row(row);
     }
     for i in first_amount..columns {
@@ -66,6 +149,71 @@ fn terminal_table(header: Vec<String>, rows: Vec<Vec<String>>, first_amount: usi
     let mut out = table.to_string();
     out.push('\n');
     out
+}
+
+/// [`terminal_table`] written directly, as comfy_table writes it, when no cell needs to
+/// wrap and every character is one column wide (printable ASCII; cells may span lines):
+/// each column as wide as its widest line. `None` otherwise, for comfy_table to lay out.
+/// The payout table of thousands of partners is the common case; comfy_table's general
+/// layout costs more per cell than everything else the table takes.
+fn plain_table(header: &[String], rows: &[Vec<String>], first_amount: usize) -> Option<String> {
+    let columns = header.len();
+    let all_rows = || std::iter::once(header).chain(rows.iter().map(Vec::as_slice));
+    let mut widths = vec![1usize; columns];
+    for row in all_rows() {
+        if row.len() != columns {
+            return None;
+        }
+        for (cell, width) in row.iter().zip(&mut widths) {
+            if !cell
+                .bytes()
+                .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
+            {
+                return None;
+            }
+            for line in cell.split('\n') {
+                *width = (*width).max(line.len());
+            }
+        }
+    }
+    // Borders between and around the columns, and a space either side of each cell.
+    let room = usize::from(TABLE_WIDTH).checked_sub(columns + 1 + 2 * columns)?;
+    if widths.iter().sum::<usize>() > room {
+        return None;
+    }
+    let line_width = widths.iter().sum::<usize>() + 3 * columns + 1;
+    let mut out = String::with_capacity((rows.len() + 3) * (line_width + 1));
+    let write_row = |out: &mut String, row: &[String]| {
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(0);
+        for n in 0..height {
+            out.push('|');
+            for (i, cell) in row.iter().enumerate() {
+                let text = cell.split('\n').nth(n);
+                let pad = widths[i] - text.map_or(0, str::len);
+                out.push(' ');
+                if i >= first_amount {
+                    out.extend(std::iter::repeat_n(' ', pad));
+                    out.push_str(text.unwrap_or(""));
+                } else {
+                    out.push_str(text.unwrap_or(""));
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+    };
+    write_row(&mut out, header);
+    out.push('|');
+    for w in &widths {
+        out.extend(std::iter::repeat_n('-', w + 2));
+        out.push('|');
+    }
+    out.push('\n');
+    for row in rows {
+        write_row(&mut out, row);
+    }
+    Some(out)
 }
 
 /// A payout id as a narrow column heading: one word a line (`bfcm`, `live`, `championship`).
@@ -80,49 +228,41 @@ fn heading(id: &str) -> String {
 /// programs that were skipped or not evaluated. An amount that includes a provisional
 /// line is marked `*`, with a legend.
 pub fn payouts_table(outcome: &Outcome, as_of: NaiveDate, rows: TableRows) -> String {
-    let mut partners: Vec<(&String, &String)> = outcome.partners.iter().collect();
+    let mut partners = partner_sums(outcome);
     if let Some(top) = rows.top {
-        let total = |id: &str| -> Money { outcome.lines_of(id).map(|l| l.amount).sum() };
-        partners.sort_by(|a, b| total(b.0).cmp(&total(a.0)).then(a.0.cmp(b.0)));
+        partners.sort_by(|a, b| b.2.total.amount.cmp(&a.2.total.amount).then(a.0.cmp(b.0)));
         partners.truncate(top);
     }
-    let all: Vec<&Line> = outcome.lines.iter().collect();
-    let provisional = all.iter().any(|l| l.provisional);
+    let all = Sums::of(outcome, outcome.lines.iter());
     let mut out = format!("payouts as of {as_of}\n");
-    if provisional {
+    if all.total.provisional {
         out.push_str(&format!(
             "{PROVISIONAL_MARK} provisional: includes a line whose window is not complete on {as_of}; it can still change\n"
         ));
     }
     out.push('\n');
 
-    let of = |id: &str, keep: &dyn Fn(&Line) -> bool| -> Vec<&Line> {
-        outcome.lines_of(id).filter(|l| keep(l)).collect()
-    };
-    let all_of = |keep: &dyn Fn(&Line) -> bool| -> Vec<&Line> {
-        all.iter().copied().filter(|l| keep(l)).collect()
-    };
     let header = ["partner_id", "partner_name", "cash", "ad_credit", "total"]
         .map(String::from)
         .to_vec();
     let mut body: Vec<Vec<String>> = partners
         .iter()
-        .map(|(id, name)| {
+        .map(|(id, name, sums)| {
             vec![
                 shown(id).into_owned(),
                 shown(name).into_owned(),
-                marked(&of(id, &|l| l.kind == Kind::Cash)),
-                marked(&of(id, &|l| l.kind == Kind::AdCredit)),
-                marked(&of(id, &|_| true)),
+                sums.cash.marked(),
+                sums.ad_credit.marked(),
+                sums.total.marked(),
             ]
         })
         .collect();
     body.push(vec![
         "TOTAL".into(),
         format!("{} partners", outcome.partners.len()),
-        marked(&all_of(&|l| l.kind == Kind::Cash)),
-        marked(&all_of(&|l| l.kind == Kind::AdCredit)),
-        marked(&all),
+        all.cash.marked(),
+        all.ad_credit.marked(),
+        all.total.marked(),
     ]);
     out.push_str(&terminal_table(header, body, 2));
     let hidden = outcome.partners.len() - partners.len();
@@ -138,35 +278,30 @@ pub fn payouts_table(outcome: &Outcome, as_of: NaiveDate, rows: TableRows) -> St
         (Kind::Cash, "cash by program"),
         (Kind::AdCredit, "ad credits by program"),
     ] {
-        let programs: Vec<&str> = outcome
-            .evaluated()
-            .filter(|p| p.kind == kind)
-            .map(|p| p.id)
+        // Report positions of the evaluated payouts of this kind.
+        let programs: Vec<usize> = outcome
+            .programs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == kind && !outcome.is_skipped(p.id))
+            .map(|(i, _)| i)
             .collect();
         if programs.is_empty() {
             continue;
         }
         out.push_str(&format!("\n{title}\n"));
         let mut header = vec!["partner_id".to_string()];
-        header.extend(programs.iter().map(|p| heading(p)));
+        header.extend(programs.iter().map(|&i| heading(outcome.programs[i].id)));
         let mut body: Vec<Vec<String>> = partners
             .iter()
-            .map(|(id, _)| {
+            .map(|(id, _, sums)| {
                 let mut row = vec![shown(id).into_owned()];
-                row.extend(
-                    programs
-                        .iter()
-                        .map(|p| marked(&of(id, &|l| l.program == *p))),
-                );
+                row.extend(programs.iter().map(|&i| sums.by_program[i].marked()));
                 row
             })
             .collect();
         let mut total = vec!["TOTAL".to_string()];
-        total.extend(
-            programs
-                .iter()
-                .map(|p| marked(&all_of(&|l| l.program == *p))),
-        );
+        total.extend(programs.iter().map(|&i| all.by_program[i].marked()));
         body.push(total);
         out.push_str(&terminal_table(header, body, 1));
     }
@@ -314,5 +449,88 @@ mod tests {
             "{top}"
         );
         assert!(top.contains("| P2 ") && !top.contains("| P1 "), "{top}");
+    }
+
+    /// What comfy_table writes for the table, wrapping and all: the reference the direct
+    /// writer must match.
+    fn comfy(header: &[String], rows: &[Vec<String>], first_amount: usize) -> String {
+        let mut table = Table::new();
+        table
+            .load_preset(presets::ASCII_MARKDOWN)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(TABLE_WIDTH);
+        table.set_header(header.to_vec());
+        for row in rows {
+            table.add_row(row.clone());
+        }
+        for i in first_amount..header.len() {
+            if let Some(col) = table.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        table.to_string() + "\n"
+    }
+
+    proptest::proptest! {
+        /// Whenever the direct writer takes a table, it writes comfy_table's bytes.
+        #[test]
+        fn the_direct_table_is_comfy_tables(
+            columns in 1usize..8,
+            first_amount in 0usize..8,
+            cells in proptest::collection::vec("[ -~]{0,14}(\n[a-z]{0,6})?", 8..64),
+        ) {
+            let header: Vec<String> = cells.iter().take(columns).cloned().collect();
+            let rows: Vec<Vec<String>> = cells[columns.min(cells.len())..]
+                .chunks_exact(columns)
+                .map(<[String]>::to_vec)
+                .collect();
+            if let Some(direct) = plain_table(&header, &rows, first_amount) {
+                proptest::prop_assert_eq!(direct, comfy(&header, &rows, first_amount));
+            }
+        }
+    }
+
+    #[test]
+    fn tables_too_wide_or_not_ascii_are_left_to_comfy_table() {
+        let header = ["partner_id", "partner_name"].map(String::from).to_vec();
+        let wide = vec![vec!["P1".to_string(), "n".repeat(120)]];
+        assert!(plain_table(&header, &wide, 2).is_none());
+        let cjk = vec![vec!["P1".to_string(), "商店".to_string()]];
+        assert!(plain_table(&header, &cjk, 2).is_none());
+        // Long names still wrap within the width, as before.
+        let table = terminal_table(header, wide, 2);
+        assert!(
+            table.lines().all(|l| l.len() <= usize::from(TABLE_WIDTH)),
+            "{table}"
+        );
+        assert!(table.lines().count() > 3, "{table}");
+    }
+
+    #[test]
+    fn per_program_amounts_and_totals_add_up_each_partners_lines() {
+        let mut o = outcome();
+        // A partner without lines shows zeros; a second program's line lands in its column.
+        o.partners.insert("P0".into(), String::new());
+        o.programs
+            .push(crate::programs::info("short_video_top15").expect("short video"));
+        let mut sv = Line::of_dollars("P2", "short_video_top15", "2025-10", Kind::AdCredit, 7);
+        sv.provisional = true;
+        o.lines.push(sv);
+        let as_of = NaiveDate::from_ymd_opt(2025, 11, 30).expect("date");
+        let table = payouts_table(&o, as_of, TableRows::default());
+        assert!(
+            table.contains("| P0         |              |     0.00  |     0.00  |     0.00  |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| P2         | Two          | 2,000.00  |     7.00* | 2,007.00* |"),
+            "{table}"
+        );
+        let ad = table
+            .split("ad credits by program\n")
+            .nth(1)
+            .expect("ad table");
+        assert!(ad.contains("| P2         | 7.00* |"), "{table}");
+        assert!(ad.contains("| TOTAL      | 7.00* |"), "{table}");
     }
 }

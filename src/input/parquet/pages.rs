@@ -108,7 +108,7 @@ pub(super) fn hybrid<'a>(
 pub(super) enum Converted {
     Dates(Vec<Option<NaiveDate>>),
     Cents(Vec<Option<i64>>),
-    /// Trimmed, non-empty ids as spans of `Chunk::source`; `None` when empty.
+    /// Trimmed, non-empty ids as spans of `Chunk::id_bytes`; `None` when empty.
     Ids(Vec<Option<(u32, u32)>>),
 }
 
@@ -125,6 +125,10 @@ pub(super) struct Chunk {
     /// The dictionary's entries, converted.
     dict: Option<Converted>,
     dict_buf: Bytes,
+    /// Integer ids written as text (the careful path's): the dictionary's, and those of
+    /// the rows last taken from a plain page.
+    dict_text: Vec<u8>,
+    page_text: Vec<u8>,
     /// The current data page: its values (levels skipped), whether they are dictionary
     /// indices, and the rows it still holds.
     page: Bytes,
@@ -155,6 +159,8 @@ impl Chunk {
             days_from_ce: super::epoch().num_days_from_ce(),
             dict: None,
             dict_buf: Bytes::new(),
+            dict_text: Vec::new(),
+            page_text: Vec::new(),
             page: Bytes::new(),
             pos: 0,
             indices: Vec::new(),
@@ -242,7 +248,10 @@ impl Chunk {
                 }
                 let n = num_values as usize;
                 let mut converted = self.empty(n);
-                self.convert(&buf, 0, n, &mut converted)?;
+                let mut text = std::mem::take(&mut self.dict_text);
+                text.clear();
+                self.convert(&buf, 0, n, &mut converted, &mut text)?;
+                self.dict_text = text;
                 self.dict = Some(converted);
                 self.dict_buf = buf;
                 Some(false)
@@ -337,9 +346,16 @@ impl Chunk {
         }
     }
 
-    /// Converts `n` plain values of `buf` from byte `pos` on, appending to `out`; returns
-    /// the position after them.
-    fn convert(&self, buf: &[u8], mut pos: usize, n: usize, out: &mut Converted) -> Option<usize> {
+    /// Converts `n` plain values of `buf` from byte `pos` on, appending to `out` (integer
+    /// ids as text appended to `text`); returns the position after them.
+    fn convert(
+        &self,
+        buf: &[u8],
+        mut pos: usize,
+        n: usize,
+        out: &mut Converted,
+        text: &mut Vec<u8>,
+    ) -> Option<usize> {
         let m = self.meaning;
         match (self.physical, out) {
             (Physical::INT32 | Physical::INT64, out) => {
@@ -373,6 +389,20 @@ impl Chunk {
                                 }
                             };
                             v.push(date);
+                        }
+                    }
+                    // An integer id reads as the careful path shows it: its digits (an
+                    // unsigned INT64 past i64 as the unsigned number).
+                    Converted::Ids(v) if matches!(m, Meaning::Integer | Meaning::Unsigned) => {
+                        let unsigned64 = width == 8 && m == Meaning::Unsigned;
+                        for int in ints {
+                            let from = u32::try_from(text.len()).ok()?;
+                            if unsigned64 {
+                                push_digits(text, false, int as u64);
+                            } else {
+                                push_digits(text, int < 0, int.unsigned_abs());
+                            }
+                            v.push(Some((from, u32::try_from(text.len()).ok()?)));
                         }
                     }
                     Converted::Cents(v) => match m {
@@ -467,7 +497,11 @@ impl Chunk {
             }
             return Some(true);
         }
-        self.pos = self.convert(&self.page, self.pos, n, out)?;
+        let mut text = std::mem::take(&mut self.page_text);
+        text.clear();
+        let pos = self.convert(&self.page, self.pos, n, out, &mut text);
+        self.page_text = text;
+        self.pos = pos?;
         Some(false)
     }
 
@@ -478,10 +512,12 @@ impl Chunk {
 
     /// The bytes the ids last taken point into.
     pub(super) fn id_bytes(&self, from_dict: bool) -> &[u8] {
-        if from_dict {
-            &self.dict_buf
-        } else {
-            &self.page
+        let integers = matches!(self.physical, Physical::INT32 | Physical::INT64);
+        match (from_dict, integers) {
+            (true, false) => &self.dict_buf,
+            (false, false) => &self.page,
+            (true, true) => &self.dict_text,
+            (false, true) => &self.page_text,
         }
     }
 
@@ -498,6 +534,25 @@ impl Chunk {
             None => 0,
         }
     }
+}
+
+/// Appends an integer's digits (after a minus sign when `negative`).
+pub(super) fn push_digits(out: &mut Vec<u8>, negative: bool, magnitude: u64) {
+    if negative {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = magnitude;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// An exact decimal's cents; `None` when it has cents' fractions or is out of range.
