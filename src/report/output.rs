@@ -935,9 +935,8 @@ fn write_unsynced(
 
 /// Leaves a written file for `sync_staged`, which on Linux puts every file of the run on
 /// disk at once: a sync per file made the disk commit its journal thousands of times, and
-/// starting each file's write-back on the thread that wrote it (`sync_file_range`) made
-/// every write wait on a busy disk (`WriteBack` starts it on a thread of its own).
-/// Elsewhere the file is synced here.
+/// starting each file's write-back as it was written (`sync_file_range`) made every
+/// write wait on a busy disk. Elsewhere the file is synced here.
 fn settle(file: &fs::File) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
@@ -982,59 +981,6 @@ fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, Output
     Ok(entry)
 }
 
-/// Starts the disk write-back of each written file on a thread of its own while the next
-/// files are rendered, so that the one sync at the end (`sync_staged`) finds most of the
-/// run already written. Only a hint: `sync_staged` alone decides that the files are on
-/// disk, and a file the thread has no room for is simply left to it.
-struct WriteBack {
-    files: Option<std::sync::mpsc::SyncSender<fs::File>>,
-}
-
-/// Files waiting for their write-back to start; each holds a descriptor open.
-const WRITE_BACK_QUEUE: usize = 64;
-
-impl WriteBack {
-    /// The thread ends once the `WriteBack` is dropped and its queue is done; nothing waits
-    /// for it.
-    fn start() -> WriteBack {
-        #[cfg(target_os = "linux")]
-        {
-            let (files, queue) = std::sync::mpsc::sync_channel::<fs::File>(WRITE_BACK_QUEUE);
-            let started = std::thread::Builder::new()
-                .name("write-back".into())
-                .spawn(move || {
-                    use std::os::unix::io::AsRawFd;
-                    for file in queue {
-                        // SAFETY: the descriptor is open for the duration of the call.
-                        // Errors are left to `sync_staged`, which reports every one.
-                        unsafe {
-                            libc::sync_file_range(
-                                file.as_raw_fd(),
-                                0,
-                                0,
-                                libc::SYNC_FILE_RANGE_WRITE,
-                            );
-                        }
-                    }
-                });
-            WriteBack {
-                files: started.is_ok().then_some(files),
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            WriteBack { files: None }
-        }
-    }
-
-    /// Passes a written file on; a full queue leaves it to the final sync.
-    fn hand(&self, file: fs::File) {
-        if let Some(files) = &self.files {
-            let _ = files.try_send(file);
-        }
-    }
-}
-
 /// Renders and writes `files` into the staging directory on `threads` threads (partners'
 /// files are independent) and returns their manifest entries in the order of `files`.
 /// Each entry's sha256 is taken from the bytes as they are written; `sync_staged` puts
@@ -1050,7 +996,6 @@ fn write_files(
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
-    let write_back = WriteBack::start();
     std::thread::scope(|scope| {
         let write = || {
             let mut done = Vec::new();
@@ -1063,10 +1008,7 @@ fn write_files(
                 };
                 let bytes = content.render(&mut buf);
                 match write_unsynced(stage, &rel_name(rel), &bytes, &mut made) {
-                    Ok((entry, written)) => {
-                        write_back.hand(written);
-                        done.push((i, Ok(entry)));
-                    }
+                    Ok((entry, _written)) => done.push((i, Ok(entry))),
                     Err(e) => {
                         failed.store(true, Ordering::Relaxed);
                         done.push((i, Err(e)));
