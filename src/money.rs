@@ -81,10 +81,24 @@ fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
         out.push('-');
     }
     let mut digits = [0u8; 40];
+    let int = decimal_digits(cents / 100, &mut digits);
+    for (i, &d) in int.iter().enumerate() {
+        if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d as char);
+    }
+    let frac = (cents % 100) as u8;
+    out.push('.');
+    out.push((b'0' + frac / 10) as char);
+    out.push((b'0' + frac % 10) as char);
+}
+
+/// The decimal digits of `value`, written at the end of `digits`.
+pub(crate) fn decimal_digits(value: u128, digits: &mut [u8; 40]) -> &[u8] {
     let mut at = digits.len();
-    let whole = cents / 100;
-    // Every real amount fits u64, whose division is far cheaper than u128's.
-    match u64::try_from(whole) {
+    // Every real amount and id fits u64, whose division is far cheaper than u128's.
+    match u64::try_from(value) {
         Ok(mut rest) => loop {
             at -= 1;
             digits[at] = b'0' + (rest % 10) as u8;
@@ -94,7 +108,7 @@ fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
             }
         },
         Err(_) => {
-            let mut rest = whole;
+            let mut rest = value;
             loop {
                 at -= 1;
                 digits[at] = b'0' + (rest % 10) as u8;
@@ -105,17 +119,7 @@ fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
             }
         }
     }
-    let int = &digits[at..];
-    for (i, &d) in int.iter().enumerate() {
-        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d as char);
-    }
-    let frac = (cents % 100) as u8;
-    out.push('.');
-    out.push((b'0' + frac / 10) as char);
-    out.push((b'0' + frac % 10) as char);
+    &digits[at..]
 }
 
 /// Inserts `,` every three digits of the integer part of a plain decimal string.

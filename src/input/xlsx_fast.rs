@@ -1536,18 +1536,7 @@ mod tests {
     /// Loads `dir` as a run would (two threads, hashes) and returns gmv_daily's report and
     /// every seller's sums, as text to compare.
     fn load(dir: &std::path::Path) -> String {
-        let book = crate::book::Book::embedded();
-        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
-        let periods = Periods::new(&book.rules.windows, as_of);
-        let opts = crate::input::Options {
-            mode: crate::input::Mode::Strict,
-            progress: false,
-            adjust: None,
-            threads: 2,
-            hashes: true,
-            every_error: false,
-        };
-        let data = crate::input::load(dir, &periods, &opts).unwrap();
+        let data = load_any(dir).unwrap();
         assert!(data.errors.is_empty(), "{:?}", data.errors);
         let report = &data.files[&crate::input::InputFile::GmvDaily];
         let mut out = format!("{:?} {:?}\n", report.rows, report.gmv);

@@ -541,18 +541,11 @@ pub(super) fn push_digits(out: &mut Vec<u8>, negative: bool, magnitude: u64) {
     if negative {
         out.push(b'-');
     }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = magnitude;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+    let mut digits = [0u8; 40];
+    out.extend_from_slice(crate::money::decimal_digits(
+        u128::from(magnitude),
+        &mut digits,
+    ));
 }
 
 /// An exact decimal's cents; `None` when it has cents' fractions or is out of range.
