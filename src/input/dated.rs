@@ -99,6 +99,15 @@ pub(super) struct Layout {
     pub(super) channels_within_gmv: bool,
 }
 
+impl Layout {
+    /// Whether a clean row's `amounts` (its first `n`, the layout's) break gmv_daily's
+    /// rule that no channel is more than the row's gmv.
+    #[inline(always)]
+    pub(super) fn channel_over_gmv(&self, amounts: &[i64; 4], n: usize) -> bool {
+        self.channels_within_gmv && amounts[1..n].iter().any(|a| *a > amounts[0])
+    }
+}
+
 pub(super) fn layout(file: InputFile) -> Layout {
     let columns = file.columns().len();
     let ids = match file {

@@ -455,10 +455,9 @@ pub(super) fn open(
 /// value the careful path would refuse or show differently, no duplicate key. On anything
 /// else it gives up, and the careful path reads the file from the start.
 pub(super) mod fast {
-    use super::super::coverage::DayCounts;
-    use super::super::dated::{CentTally, DatedSink, Layout, Presence, View};
+    use super::super::dated::{DatedSink, Layout, View};
     use super::super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
-    use super::super::split::{merge, Whole};
+    use super::super::split::{merge, PartSums, Whole};
     use super::{be_int, epoch, leaves, meaning, Meaning, PreadFile};
     use crate::window::Periods;
     use chrono::NaiveDate;
@@ -597,12 +596,8 @@ pub(super) mod fast {
         }
     }
 
-    struct Run<S> {
-        sink: S,
-        presence: Presence,
-        tally: CentTally,
-        days: DayCounts,
-    }
+    /// A run's sums of its rows.
+    type Run<S> = PartSums<S>;
 
     /// What every run needs to know.
     pub(in crate::input) struct Plan<'a> {
@@ -675,11 +670,7 @@ pub(super) mod fast {
                 .collect();
             (done, sha256)
         });
-        merge(
-            done.into_iter()
-                .map(|r| r.map(|r| (r.sink, r.presence, r.tally, r.days))),
-            sha256,
-        )
+        merge(done.into_iter(), sha256)
     }
 
     /// The row groups holding rows of `range`: each group's index, its rows and the part
@@ -719,13 +710,7 @@ pub(super) mod fast {
     )> {
         let reader = SerializedFileReader::new(PreadFile::new(plan.file, plan.size).ok()?).ok()?;
         let leaves = leaves(&reader);
-        let run = Run {
-            sink,
-            presence: Presence::new(plan.periods),
-            tally: CentTally::default(),
-            days: DayCounts::default(),
-        };
-        Some((reader, leaves, run))
+        Some((reader, leaves, Run::new(sink, plan.periods)))
     }
 
     /// Reads the file's rows `range` (counted from 0 over all row groups).
@@ -812,21 +797,13 @@ pub(super) mod fast {
                     for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
                         *amount = cols[1 + layout.ids + k].cents(i)?;
                     }
-                    if layout.channels_within_gmv
-                        && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
-                    {
+                    if layout.channel_over_gmv(&amounts, layout.amounts) {
                         return None;
                     }
                     let view = View { date, ids, amounts };
-                    let gmv = amounts[0];
-                    run.tally.add_read(gmv);
-                    let key = run.sink.key(&view)?;
-                    if !run.presence.insert(key, date, plan.periods) {
+                    if !run.add_row(&view, plan.periods) {
                         return None;
                     }
-                    let d = run.sink.apply(key, &view, plan.periods, 1);
-                    run.tally.add_disposed(d, gmv);
-                    run.days.mark(date, plan.periods);
                 }
                 left -= want;
             }
@@ -934,9 +911,7 @@ pub(super) mod fast {
                     for (k, amount) in amounts.iter_mut().enumerate().take(layout.amounts) {
                         *amount = cents[k][i]?;
                     }
-                    if layout.channels_within_gmv
-                        && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
-                    {
+                    if layout.channel_over_gmv(&amounts, layout.amounts) {
                         return None;
                     }
                     let view = View {
@@ -944,8 +919,7 @@ pub(super) mod fast {
                         ids: id,
                         amounts,
                     };
-                    let gmv = amounts[0];
-                    run.tally.add_read(gmv);
+                    run.tally.add_read(amounts[0]);
                     let key = if by_codes {
                         let mut others = [0u32; 2];
                         for (slot, c) in others.iter_mut().zip(0..ids - 1) {
@@ -962,12 +936,9 @@ pub(super) mod fast {
                     } else {
                         run.sink.key(&view)?
                     };
-                    if !run.presence.insert(key, date, plan.periods) {
+                    if !run.add_keyed(key, &view, plan.periods) {
                         return None;
                     }
-                    let d = run.sink.apply(key, &view, plan.periods, 1);
-                    run.tally.add_disposed(d, gmv);
-                    run.days.mark(date, plan.periods);
                 }
                 left -= n;
             }

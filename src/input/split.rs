@@ -89,10 +89,7 @@ struct Shared {
 }
 
 struct Part<S> {
-    sink: S,
-    presence: Presence,
-    tally: CentTally,
-    days: DayCounts,
+    sums: PartSums<S>,
     /// Bytes of the empty lines since the last line with content.
     empty_run: usize,
 }
@@ -130,15 +127,51 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
             .collect();
         (done, sha256)
     });
-    merge(
-        done.into_iter()
-            .map(|p| p.map(|p| (p.sink, p.presence, p.tally, p.days))),
-        sha256,
-    )
+    merge(done.into_iter().map(|p| p.map(|p| p.sums)), sha256)
 }
 
-/// One part's (or run's) sums: its sink, (key, day) pairs, tally and rows per day.
-pub(super) type PartSums<S> = (S, Presence, CentTally, DayCounts);
+/// One part's (or run's) sums of clean rows: its sink, (key, day) pairs, tally and rows
+/// per day.
+pub(super) struct PartSums<S> {
+    pub sink: S,
+    pub presence: Presence,
+    pub tally: CentTally,
+    pub days: DayCounts,
+}
+
+impl<S: DatedSink> PartSums<S> {
+    pub fn new(sink: S, periods: &Periods) -> PartSums<S> {
+        PartSums {
+            sink,
+            presence: Presence::new(periods),
+            tally: CentTally::default(),
+            days: DayCounts::default(),
+        }
+    }
+
+    /// Folds in one clean row; false when the careful path must read the file: a new
+    /// key whose ids are not text, or a (key, day) already read (a duplicate it names).
+    #[inline]
+    pub fn add_row(&mut self, view: &View, periods: &Periods) -> bool {
+        self.tally.add_read(view.amounts[0]);
+        match self.sink.key(view) {
+            Some(key) => self.add_keyed(key, view, periods),
+            None => false,
+        }
+    }
+
+    /// `add_row` for a row already counted as read, whose key is `key`.
+    #[inline]
+    pub fn add_keyed(&mut self, key: usize, view: &View, periods: &Periods) -> bool {
+        if !self.presence.insert(key, view.date, periods) {
+            return false;
+        }
+        let d = self.sink.apply(key, view, periods, 1);
+        self.tally.add_disposed(d, view.amounts[0]);
+        self.days.mark(view.date, periods);
+        true
+    }
+}
 
 /// Merges the parts in file order with the file's sha256; `None` when a part gave up, a
 /// key and day is in two parts (a duplicate: the careful path names its lines), or the
@@ -147,9 +180,19 @@ pub(super) fn merge<S: DatedSink>(
     mut done: impl Iterator<Item = Option<PartSums<S>>>,
     sha256: Option<std::io::Result<Option<String>>>,
 ) -> Option<Whole<S>> {
-    let (mut sink, mut presence, mut tally, mut days) = done.next()??;
+    let PartSums {
+        mut sink,
+        mut presence,
+        mut tally,
+        mut days,
+    } = done.next()??;
     for part in done {
-        let (part_sink, part_presence, part_tally, part_days) = part?;
+        let PartSums {
+            sink: part_sink,
+            presence: part_presence,
+            tally: part_tally,
+            days: part_days,
+        } = part?;
         let map = sink.absorb(part_sink);
         if !presence.absorb(&part_presence, &map) {
             return None;
@@ -214,10 +257,7 @@ fn read_part<S: DatedSink>(
     shared: &Shared,
 ) -> Option<Part<S>> {
     let mut part = Part {
-        sink,
-        presence: Presence::new(plan.periods),
-        tally: CentTally::default(),
-        days: DayCounts::default(),
+        sums: PartSums::new(sink, plan.periods),
         empty_run: 0,
     };
     // A part smaller than a block is read whole.
@@ -439,22 +479,23 @@ impl<S: DatedSink> Part<S> {
     fn fold_in(&mut self, rows: &mut Vec<DayRow>, plan: &Plan) -> bool {
         let mut keys = [0usize; LOOKUP_BATCH];
         let keys = &mut keys[..rows.len()];
+        let sums = &mut self.sums;
         for (view, _) in rows.iter() {
-            self.tally.add_read(view.amounts[0]);
+            sums.tally.add_read(view.amounts[0]);
         }
         // A new key's ids must be text, else the careful path reports them.
-        if !self.sink.keys_of(rows, keys) {
+        if !sums.sink.keys_of(rows, keys) {
             return false;
         }
         for ((view, day), &key) in rows.iter().zip(keys.iter()) {
-            if !self.presence.insert_day(key, *day) {
+            if !sums.presence.insert_day(key, *day) {
                 return false;
             }
-            let d = self
+            let d = sums
                 .sink
                 .add_in(key, view, plan.periods.day_mask(*day), plan.periods);
-            self.tally.add_disposed(d, view.amounts[0]);
-            self.days.mark_day(view.date, *day, plan.periods);
+            sums.tally.add_disposed(d, view.amounts[0]);
+            sums.days.mark_day(view.date, *day, plan.periods);
         }
         rows.clear();
         true
@@ -530,7 +571,7 @@ fn clean_row_of<'t, const IDS: usize, const AMOUNTS: usize>(
         let (a, b) = cell_of(text, cells, plan, first_amount + i);
         *amount = cents_in(text, a, b).ok()?;
     }
-    if layout.channels_within_gmv && amounts[1..amounts_n].iter().any(|a| *a > amounts[0]) {
+    if layout.channel_over_gmv(&amounts, amounts_n) {
         return None;
     }
     Some((View { date, ids, amounts }, day))

@@ -13,11 +13,10 @@
 //! - numbers become text with the careful path's own function unless their XML text is
 //!   already the amount (at most two decimals, at most 15 digits: what it would print).
 
-use super::coverage::DayCounts;
-use super::dated::{CentTally, DatedSink, Layout, Presence, View};
+use super::dated::{DatedSink, Layout, View};
 use super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
 use super::source::{Cell, Kind, Numbers};
-use super::split::{merge, Whole};
+use super::split::{merge, PartSums, Whole};
 use crate::window::Periods;
 use calamine::{Reader, Xlsx};
 use chrono::NaiveDate;
@@ -1192,10 +1191,7 @@ fn any_cell(parts: &Parts, buf: &[u8], mut at: usize) -> Option<FoundCell> {
 struct Summer<'p, S> {
     plan: &'p Plan<'p>,
     parts: &'p Parts,
-    sink: S,
-    presence: Presence,
-    tally: CentTally,
-    days: DayCounts,
+    sums: PartSums<S>,
     header_checked: bool,
     /// Contract column of each header cell (`usize::MAX`: not read).
     contract_of: Vec<usize>,
@@ -1219,10 +1215,7 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         Summer {
             plan,
             parts,
-            sink,
-            presence: Presence::new(plan.periods),
-            tally: CentTally::default(),
-            days: DayCounts::default(),
+            sums: PartSums::new(sink, plan.periods),
             header_checked: false,
             contract_of,
             scratch: Vec::new(),
@@ -1231,9 +1224,8 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         }
     }
 
-    fn finish(self) -> Option<(S, Presence, CentTally, DayCounts)> {
-        self.header_checked
-            .then_some((self.sink, self.presence, self.tally, self.days))
+    fn finish(self) -> Option<PartSums<S>> {
+        self.header_checked.then_some(self.sums)
     }
 
     /// Sums the rows of a batch; false to give up.
@@ -1355,23 +1347,11 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             };
             *amount = cents;
         }
-        if layout.channels_within_gmv && amounts[1..layout.amounts].iter().any(|a| *a > amounts[0])
-        {
+        if layout.channel_over_gmv(&amounts, layout.amounts) {
             return false;
         }
         let view = View { date, ids, amounts };
-        let gmv = amounts[0];
-        self.tally.add_read(gmv);
-        let Some(key) = self.sink.key(&view) else {
-            return false;
-        };
-        if !self.presence.insert(key, date, self.plan.periods) {
-            return false;
-        }
-        let d = self.sink.apply(key, &view, self.plan.periods, 1);
-        self.tally.add_disposed(d, gmv);
-        self.days.mark(date, self.plan.periods);
-        true
+        self.sums.add_row(&view, self.plan.periods)
     }
 
     /// The header row agrees with the header the careful path read (text cells).
