@@ -1018,7 +1018,7 @@ pub(super) fn parse_cents_bytes(s: &[u8]) -> Result<i64, &'static str> {
 }
 
 /// `123`, `123.4` or `123.45` with at most 12 integer digits; `None` for anything else.
-fn plain_cents(s: &[u8]) -> Option<i64> {
+pub(super) fn plain_cents(s: &[u8]) -> Option<i64> {
     // The usual spelling, up to six integer digits and two decimals, is eight digits: read
     // them as one word, without a branch per digit.
     if let [int @ .., b'.', d1, d2] = s {

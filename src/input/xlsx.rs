@@ -15,6 +15,9 @@ use std::sync::Arc;
 
 /// Rows per batch handed from the reading thread.
 const BATCH_ROWS: usize = 1024;
+/// Rows of the first batch, which holds the header of most sheets: the thread then waits
+/// until more rows are asked for (when the fast path reads the sheet, they never are).
+const FIRST_ROWS: usize = 16;
 /// Batches in flight: bounds memory whatever the sheet's size.
 const BATCHES_IN_FLIGHT: usize = 4;
 
@@ -27,6 +30,10 @@ type Message = Result<Batch, String>;
 
 struct SheetRows {
     rx: mpsc::Receiver<Message>,
+    /// Sent (dropped) when rows past the first batch are first wanted.
+    more: Option<mpsc::Sender<()>>,
+    /// The first batch is not yet taken.
+    first: bool,
     batch: std::vec::IntoIter<(u64, Vec<Cell>)>,
     done: bool,
 }
@@ -41,6 +48,11 @@ impl Rows for SheetRows {
             if self.done {
                 return Ok(None);
             }
+            if !self.first {
+                // The reading thread may go on: dropping the sender releases it for good.
+                self.more = None;
+            }
+            self.first = false;
             match self.rx.recv() {
                 Ok(Ok(batch)) => self.batch = batch.into_iter(),
                 Ok(Err(e)) => {
@@ -98,7 +110,12 @@ fn cell_of(value: &DataRef) -> Cell {
 }
 
 /// Reads the sheet on its own thread, sending rows (header first) in batches.
-fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<Message>) {
+fn read_sheet(
+    mut book: Xlsx<Cursor<Held>>,
+    sheet: String,
+    tx: mpsc::SyncSender<Message>,
+    more: mpsc::Receiver<()>,
+) {
     let mut reader = match book.worksheet_cells_reader(&sheet) {
         Ok(r) => r,
         Err(e) => {
@@ -106,7 +123,8 @@ fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<
             return;
         }
     };
-    let mut batch: Batch = Vec::with_capacity(BATCH_ROWS);
+    let mut batch: Batch = Vec::with_capacity(FIRST_ROWS);
+    let mut rows_per_batch = FIRST_ROWS;
     let mut row: Vec<Cell> = Vec::new();
     let mut current: Option<u32> = None;
     loop {
@@ -141,10 +159,20 @@ fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<
         if current != Some(r) {
             if let Some(done) = current {
                 batch.push((u64::from(done) + 1, std::mem::take(&mut row)));
-                if batch.len() >= BATCH_ROWS {
+                if batch.len() >= rows_per_batch {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
                     if tx.send(Ok(full)).is_err() {
                         return; // the rows are no longer wanted
+                    }
+                    if rows_per_batch == FIRST_ROWS {
+                        rows_per_batch = BATCH_ROWS;
+                        // Nothing is sent on `more`: it returns when more rows are wanted
+                        // (its sender dropped), or the rows are dropped with it.
+                        let _ = more.recv();
+                        // Or never will be: an empty batch finds out before a row is read.
+                        if tx.send(Ok(Vec::new())).is_err() {
+                            return;
+                        }
                     }
                 }
             }
@@ -160,6 +188,33 @@ fn read_sheet(mut book: Xlsx<Cursor<Held>>, sheet: String, tx: mpsc::SyncSender<
         batch.push((u64::from(r) + 1, row));
     }
     let _ = tx.send(Ok(batch));
+}
+
+/// The file's first `size` bytes. A large workbook is read in two halves at once: copying
+/// it from the page cache is the longest step before its first row is read.
+fn read_whole(raw: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    if let Ok(len) = usize::try_from(size) {
+        if len >= 4 << 20 {
+            // Zeroed pages come from the system untouched: each half is faulted in by the
+            // thread that reads it.
+            let mut bytes = vec![0u8; len];
+            let (first, second) = bytes.split_at_mut(len / 2);
+            let at = first.len() as u64;
+            let whole = std::thread::scope(|scope| {
+                let later = scope.spawn(|| raw.read_exact_at(second, at));
+                let early = raw.read_exact_at(first, 0);
+                early.is_ok() && later.join().is_ok_and(|r| r.is_ok())
+            });
+            if whole {
+                return Ok(bytes);
+            }
+        }
+    }
+    // A file shorter than it was (or a failed half): read as far as it goes, as before.
+    let mut bytes = Vec::with_capacity(size.min(1 << 30) as usize);
+    (&*raw).take(size).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Opens `path` as a workbook and resolves its header. Outer error: the file cannot be
@@ -184,9 +239,7 @@ pub(super) fn open(
             None,
         )));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    (&raw).take(size).read_to_end(&mut bytes).map_err(io_err)?;
-    let bytes = Arc::new(bytes);
+    let bytes = Arc::new(read_whole(&raw, size).map_err(io_err)?);
     let book = match Xlsx::new(Cursor::new(Held(bytes.clone()))) {
         Ok(book) => book,
         Err(e) => {
@@ -216,6 +269,7 @@ pub(super) fn open(
         )
     });
     let (tx, rx) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
+    let (more_tx, more_rx) = mpsc::channel();
     let thread_sheet = sheet.clone();
     std::thread::Builder::new()
         .name(format!("read {name}"))
@@ -224,7 +278,7 @@ pub(super) fn open(
             // rows after it would be dropped without a word.
             let failed = tx.clone();
             let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                read_sheet(book, thread_sheet, tx)
+                read_sheet(book, thread_sheet, tx, more_rx)
             }));
             if read.is_err() {
                 let _ = failed.send(Err(
@@ -236,6 +290,8 @@ pub(super) fn open(
         .map_err(io_err)?;
     let mut rows = SheetRows {
         rx,
+        more: Some(more_tx),
+        first: true,
         batch: Vec::new().into_iter(),
         done: false,
     };

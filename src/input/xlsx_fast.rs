@@ -14,7 +14,7 @@
 //!   already the amount (at most two decimals, at most 15 digits: what it would print).
 
 use super::dated::{DatedSink, Layout, View};
-use super::reader::{parse_cents_bytes, parse_date_bytes, sha256_of, trim_bytes};
+use super::reader::{parse_cents_bytes, parse_date_bytes, plain_cents, sha256_of, trim_bytes};
 use super::source::{Cell, Kind, Numbers};
 use super::split::{merge, PartSums, Whole};
 use crate::window::Periods;
@@ -190,8 +190,12 @@ fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool)
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return false;
     };
-    let Ok(mut entry) = zip.by_index(sheet) else {
-        return false;
+    let mut entry: Box<dyn Read> = match Deflated::of(&mut zip, bytes, sheet) {
+        Some(deflated) => Box::new(deflated),
+        None => match zip.by_index(sheet) {
+            Ok(entry) => Box::new(entry),
+            Err(_) => return false,
+        },
     };
     let mut rows = RowBatches::new();
     let mut batch = Batch::default();
@@ -208,6 +212,81 @@ fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool)
     }
     // What follows the rows is not read, but a damaged entry is the careful path's to name.
     rows.done && std::io::copy(&mut entry, &mut std::io::sink()).is_ok()
+}
+
+/// A deflated zip entry inflated straight from the package's bytes: each read inflates as
+/// much as it asks for in one call (the zip reader inflates 8 KB of input at a time, and
+/// the inflater copies its 32 KB window after each call). Its size and checksum are
+/// checked at its end, as the zip reader checks them.
+struct Deflated<'a> {
+    input: &'a [u8],
+    inflater: flate2::Decompress,
+    crc: crc32fast::Hasher,
+    crc32: u32,
+    size: u64,
+    ended: bool,
+}
+
+impl<'a> Deflated<'a> {
+    /// `None` for an entry of another kind (stored, encrypted): the zip reader reads it.
+    fn of(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, bytes: &'a [u8], index: usize) -> Option<Self> {
+        let raw = zip.by_index_raw(index).ok()?;
+        if raw.compression() != zip::CompressionMethod::Deflated || raw.encrypted() {
+            return None;
+        }
+        let start = usize::try_from(raw.data_start()?).ok()?;
+        let len = usize::try_from(raw.compressed_size()).ok()?;
+        Some(Deflated {
+            input: bytes.get(start..start.checked_add(len)?)?,
+            inflater: flate2::Decompress::new(false),
+            crc: crc32fast::Hasher::new(),
+            crc32: raw.crc32(),
+            size: raw.size(),
+            ended: false,
+        })
+    }
+}
+
+impl Read for Deflated<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Error, ErrorKind};
+        let damaged = |what: &str| Error::new(ErrorKind::InvalidData, what.to_string());
+        if self.ended || buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let (read_before, out_before) = (self.inflater.total_in(), self.inflater.total_out());
+            let rest = usize::try_from(read_before)
+                .ok()
+                .and_then(|at| self.input.get(at..))
+                .ok_or_else(|| damaged("entry overrun"))?;
+            let status = self
+                .inflater
+                .decompress(rest, buf, flate2::FlushDecompress::None)
+                .map_err(|e| Error::new(ErrorKind::InvalidData, e))?;
+            let n = usize::try_from(self.inflater.total_out() - out_before)
+                .map_err(|_| damaged("entry overrun"))?;
+            self.crc.update(&buf[..n]);
+            if self.inflater.total_out() > self.size {
+                return Err(damaged("entry longer than its size"));
+            }
+            if status == flate2::Status::StreamEnd {
+                self.ended = true;
+                if self.inflater.total_out() != self.size
+                    || self.crc.clone().finalize() != self.crc32
+                {
+                    return Err(damaged("entry size or checksum does not hold"));
+                }
+                return Ok(n);
+            }
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.inflater.total_in() == read_before {
+                return Err(ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
 }
 
 /// Inflates the zip entry `index` of the package in chunks; `None` on a damaged entry
@@ -584,7 +663,13 @@ fn number<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
 /// Text between tags as calamine keeps it; `None` when it holds an entity or a carriage
 /// return (which XML rewrites).
 fn plain_text(b: &[u8]) -> Option<&[u8]> {
-    (memchr::memchr2(b'&', b'\r', b).is_none()).then_some(b)
+    // Ids are a few bytes: a loop beats a vector search.
+    let plain = if b.len() <= 32 {
+        !b.iter().any(|c| matches!(c, b'&' | b'\r'))
+    } else {
+        memchr::memchr2(b'&', b'\r', b).is_none()
+    };
+    plain.then_some(b)
 }
 
 /// The text of a `<t>` element calamine reads: trimmed of XML white space unless it keeps
@@ -914,7 +999,7 @@ fn find_rows_in(
         at = end;
         let first = cells.len();
         if !empty {
-            let Some(next) = find_cells(parts, buf, at, line, first, cells) else {
+            let Some(next) = find_cells(parts, buf, at, (r, line), first, cells) else {
                 return false;
             };
             at = next;
@@ -931,7 +1016,7 @@ fn find_cells(
     parts: &Parts,
     buf: &[u8],
     mut at: usize,
-    line: u64,
+    (digits, line): (&[u8], u64),
     first: usize,
     row: &mut Vec<(u32, Slot)>,
 ) -> Option<usize> {
@@ -940,7 +1025,7 @@ fn find_cells(
         if buf.get(at + 1) == Some(&b'/') {
             return close_tag(buf, at, b"row");
         }
-        let (col, cell_line, slot, end) = match quick_cell(parts, buf, at) {
+        let (col, cell_line, slot, end) = match quick_cell(parts, buf, at, (digits, line)) {
             Some(cell) => cell,
             None => any_cell(parts, buf, at)?,
         };
@@ -989,10 +1074,16 @@ type FoundCell = (u32, u64, Slot, usize);
 
 /// A cell in the shapes writers put them in, read byte by byte without a tag reader:
 /// `<c r="B2"[ s="1"][ t="s|n|inlineStr"]>` with `<v>text</v></c>` or
-/// `<is><t>text</t></is></c>`, or `<c r="B2" .../>`. `None` for any other shape (or
-/// anything wrong): `any_cell` then reads it, so this reads only what that reads, alike.
+/// `<is><t>text</t></is></c>`, or `<c r="B2" .../>`, its reference's row written as its
+/// row's `r` is (`digits`, read as `line`). `None` for any other shape (or anything
+/// wrong): `any_cell` then reads it, so this reads only what that reads, alike.
 #[inline(always)]
-fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
+fn quick_cell(
+    parts: &Parts,
+    buf: &[u8],
+    at: usize,
+    (digits, line): (&[u8], u64),
+) -> Option<FoundCell> {
     let b = buf.get(at..)?;
     if !b.starts_with(b"<c r=\"") {
         return None;
@@ -1010,15 +1101,17 @@ fn quick_cell(parts: &Parts, buf: &[u8], at: usize) -> Option<FoundCell> {
     if !(7..=9).contains(&i) {
         return None;
     }
-    let digits = i;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    let line = number::<u64>(&b[digits..i])?;
-    if *b.get(i)? != b'"' {
+    // The row's own digits, compared as bytes (the same bytes are the same number), in a
+    // loop: a few bytes, where a call to compare them costs more.
+    if !digits
+        .iter()
+        .enumerate()
+        .all(|(k, d)| b.get(i + k) == Some(d))
+        || *b.get(i + digits.len())? != b'"'
+    {
         return None;
     }
-    i += 1;
+    i += digits.len() + 1;
     let mut style = None;
     if b[i..].starts_with(b" s=\"") {
         i += 4;
@@ -1232,19 +1325,22 @@ impl<'p, S: DatedSink> Summer<'p, S> {
     fn batch(&mut self, batch: &Batch) -> bool {
         let parts = self.parts;
         let bytes = &batch.bytes[..];
-        let val = |slot: &Slot| -> Option<Val> {
+        // A number's text is not yet seen to be a number: `sum` sees to it for the cells it
+        // reads (each reader of a number checks it, most at no cost), `val` for the others.
+        let unchecked = |slot: &Slot| -> Option<Val> {
             Some(match *slot {
                 Slot::Empty => Val::Empty,
-                Slot::Number(a, b, style) => {
-                    let text = &bytes[a as usize..b as usize];
-                    if !is_number(text) {
-                        return None;
-                    }
-                    Val::Number(text, style)
-                }
+                Slot::Number(a, b, style) => Val::Number(&bytes[a as usize..b as usize], style),
                 Slot::Text(a, b) => Val::Text(&bytes[a as usize..b as usize]),
                 Slot::Shared(i) => Val::Text(parts.strings.get(i as usize)?.as_deref()?),
             })
+        };
+        let val = |slot: &Slot| -> Option<Val> {
+            let v = unchecked(slot)?;
+            match v {
+                Val::Number(text, _) if !is_number(text) => None,
+                _ => Some(v),
+            }
         };
         let layout = self.plan.layout;
         let columns = 1 + layout.ids + layout.amounts;
@@ -1281,13 +1377,15 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             let mut cells: [Val; 8] = [Val::Empty; 8];
             let mut blank_row = true;
             for (col, slot) in slots {
-                let Some(v) = val(slot) else {
+                let contract = self.contract_of.get(*col as usize).copied();
+                let read = contract.is_some_and(|c| c < columns);
+                let Some(v) = (if read { unchecked(slot) } else { val(slot) }) else {
                     return false;
                 };
                 let blank = is_blank(&v);
                 blank_row &= blank;
-                match self.contract_of.get(*col as usize) {
-                    Some(&c) if c < columns => cells[c] = v,
+                match contract {
+                    Some(c) if read => cells[c] = v,
                     Some(_) => {}
                     // A cell past the header: the careful path names it.
                     None if !blank => return false,
@@ -1320,6 +1418,9 @@ impl<'p, S: DatedSink> Summer<'p, S> {
                     ids[i] = t;
                 }
                 Val::Number(text, style) if self.parts.style(style) == Style::Number => {
+                    if !is_number(text) {
+                        return false;
+                    }
                     let Some(f) = float(text) else { return false };
                     let Ok(shown) = Cell::Float(f).text(Some(Kind::Id), Numbers::Dollars) else {
                         return false;
@@ -1372,8 +1473,9 @@ impl<'p, S: DatedSink> Summer<'p, S> {
             Val::Text(t) => parse_date_bytes(trim_bytes(t)),
             Val::Number(text, style) if self.parts.style(style) == Style::Date => {
                 // A whole serial is a day; the days of a file are few: remember them.
+                // Digits are a number; anything else is checked.
                 let Some(serial) = number::<u32>(text).filter(|_| text.len() <= 7) else {
-                    return self.serial_date(text);
+                    return is_number(text).then(|| self.serial_date(text))?;
                 };
                 let slot = serial as usize % SERIAL_DATES;
                 if self.serial_dates[slot].0 != serial + 1 {
@@ -1404,6 +1506,14 @@ impl<'p, S: DatedSink> Summer<'p, S> {
         match v {
             Val::Text(t) => parse_cents_bytes(trim_bytes(t)).ok(),
             Val::Number(text, style) if self.parts.style(style) == Style::Number => {
+                // The usual spelling (digits, at most two decimals, at most 12 before the
+                // point) is a number shown as written: its cents at once.
+                if let Some(cents) = plain_cents(text) {
+                    return Some(cents);
+                }
+                if !is_number(text) {
+                    return None;
+                }
                 if shown_as_written(text) {
                     return parse_cents_bytes(text).ok();
                 }
@@ -1849,7 +1959,7 @@ mod tests {
             // What follows a cell in a row.
             let mut buf = cell.to_vec();
             buf.extend_from_slice(b"</row>");
-            if let Some(quick) = quick_cell(&parts, &buf, 0) {
+            if let Some(quick) = quick_cell(&parts, &buf, 0, (b"2", 2)) {
                 let general = any_cell(&parts, &buf, 0);
                 assert_eq!(Some(quick), general, "{}", String::from_utf8_lossy(cell));
                 return true;
@@ -1876,7 +1986,7 @@ mod tests {
                 check(&cell[..i]);
             }
         }
-        // All but the one with an entity take the quick way.
+        // All but the one with an entity (in another row) take the quick way.
         assert_eq!(quick, cells.len() - 1);
     }
 
