@@ -240,6 +240,11 @@ fn duplicate_keys_in_a_workbook_are_named_by_sheet_rows() {
 
 /// Rewrites the sheet XML of the workbook at `path` with `edit`.
 fn edit_sheet_xml(path: &Path, edit: impl Fn(&str) -> String) {
+    rewrite_sheet(path, false, edit);
+}
+
+/// Rewrites the sheet XML with `edit`, stored without compression if `stored`.
+fn rewrite_sheet(path: &Path, stored: bool, edit: impl Fn(&str) -> String) {
     use std::io::{Read, Write};
     let bytes = std::fs::read(path).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -249,11 +254,14 @@ fn edit_sheet_xml(path: &Path, edit: impl Fn(&str) -> String) {
         let name = entry.name().unwrap().to_string();
         let mut body = Vec::new();
         entry.read_to_end(&mut body).unwrap();
+        let mut options = zip::write::SimpleFileOptions::default();
         if name.starts_with("xl/worksheets/") {
             body = edit(std::str::from_utf8(&body).unwrap()).into_bytes();
+            if stored {
+                options = options.compression_method(zip::CompressionMethod::Stored);
+            }
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
+        out.start_file(name, options).unwrap();
         out.write_all(&body).unwrap();
     }
     std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
@@ -306,6 +314,64 @@ fn a_reader_failing_inside_a_sheet_refuses_the_run_instead_of_ending_the_sheet()
         assert!(
             got.files.is_empty(),
             "careful {careful}: nothing is written"
+        );
+    }
+}
+
+/// Every row number of the sheet (`<row r>` and cell references) moved down by `by`.
+fn shift_rows(xml: &str, by: u64) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(i) = rest.find(" r=\"") {
+        let (head, tail) = rest.split_at(i + 4);
+        out.push_str(head);
+        let letters = tail.chars().take_while(char::is_ascii_uppercase).count();
+        let digits = tail[letters..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let line: u64 = tail[letters..letters + digits].parse().unwrap();
+        out.push_str(&tail[..letters]);
+        out.push_str(&(line + by).to_string());
+        rest = &tail[letters + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The header 20 rows down (the rows read before the fast path starts are the first 16 of
+/// the sheet) and the sheet stored without compression: both paths read every row alike,
+/// and as the workbook with its header on row 1, named by the rows as they now stand. A
+/// bad cell far down the sheet makes the careful path read on from the header.
+#[test]
+fn a_header_below_blank_rows_and_a_stored_sheet_are_read_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_workbook(dir.path(), |_, _| {});
+    let plain = run(dir.path(), false, &["--allow-gaps"]);
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr);
+    let path = dir.path().join("gmv_daily.xlsx");
+    for stored in [false, true] {
+        sample_workbook(dir.path(), |_, _| {});
+        rewrite_sheet(&path, stored, |xml| shift_rows(xml, 20));
+        let moved = both_ways(dir.path(), &["--allow-gaps"]);
+        assert_eq!(moved.code, Some(0), "stored {stored}: {}", moved.stderr);
+        assert_eq!(
+            moved.files[0], plain.files[0],
+            "stored {stored}: payouts.csv"
+        );
+        // A bad amount on sheet row 5,021 (row 5,001 before the move).
+        sample_workbook(dir.path(), |r, cells| {
+            if r == 4_999 {
+                cells[3] = "12.3.4".into();
+            }
+        });
+        rewrite_sheet(&path, stored, |xml| shift_rows(xml, 20));
+        let bad = both_ways(dir.path(), &["--allow-gaps"]);
+        assert_eq!(bad.code, Some(65), "stored {stored}: {}", bad.stderr);
+        assert!(
+            bad.stderr.contains("Daily!D5021"),
+            "stored {stored}: {}",
+            bad.stderr
         );
     }
 }

@@ -1990,6 +1990,61 @@ mod tests {
         assert_eq!(quick, cells.len() - 1);
     }
 
+    /// The sheet inflated from memory is the entry the zip reader reads, or an error: a
+    /// damaged entry (any byte of its data changed, or cut short) is never read as rows
+    /// the zip reader would not give.
+    #[test]
+    fn the_sheet_is_inflated_as_the_zip_reader_reads_it_or_not_at_all() {
+        use std::io::Write;
+        let rows: String = (2..3_000).map(|r| generated_row(r).0).collect();
+        for body in [Vec::new(), b"<x/>".to_vec(), rows.into_bytes()] {
+            let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            zip.start_file("s.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(&body).unwrap();
+            let package = zip.finish().unwrap().into_inner();
+            let read = |bytes: &[u8]| {
+                let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+                let mut deflated = Deflated::of(&mut zip, bytes, 0)?;
+                let mut ours = Vec::new();
+                let ours = deflated.read_to_end(&mut ours).map(|_| ours);
+                let mut theirs = Vec::new();
+                let theirs = zip
+                    .by_index(0)
+                    .ok()
+                    .and_then(|mut e| e.read_to_end(&mut theirs).ok().map(|_| theirs));
+                Some((ours.ok(), theirs))
+            };
+            assert_eq!(
+                read(&package),
+                Some((Some(body.clone()), Some(body.clone())))
+            );
+            let start = package.len() - 1;
+            let data = {
+                let mut zip = zip::ZipArchive::new(Cursor::new(&package[..])).unwrap();
+                let raw = zip.by_index_raw(0).unwrap();
+                raw.data_start().unwrap() as usize..start
+            };
+            let step = (data.len() / 120).max(1);
+            for at in data.clone().step_by(step) {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut damaged = package.clone();
+                    damaged[at] ^= flip;
+                    if let Some((Some(ours), theirs)) = read(&damaged) {
+                        assert_eq!(Some(&ours), theirs.as_ref(), "byte {at} ^ {flip:#x}");
+                        assert_eq!(ours, body, "byte {at} ^ {flip:#x}");
+                    }
+                }
+            }
+            // Deflated data cut short (the entry's size kept) is an error.
+            let mut zip = zip::ZipArchive::new(Cursor::new(&package[..])).unwrap();
+            let mut deflated = Deflated::of(&mut zip, &package, 0).unwrap();
+            deflated.input = &deflated.input[..deflated.input.len() / 2];
+            let mut out = Vec::new();
+            assert!(body.len() < 100 || deflated.read_to_end(&mut out).is_err());
+        }
+    }
+
     #[test]
     fn the_word_at_a_time_search_finds_the_first_angle_bracket() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
