@@ -294,7 +294,7 @@ pub(super) struct Table {
     pub header_line: u64,
     /// The whole file, when its reader holds it in memory anyway (a workbook): a fast path
     /// reads it from here rather than holding a second copy.
-    pub held: Option<Arc<Vec<u8>>>,
+    pub held: Option<Arc<super::xlsx::Bytes>>,
 }
 
 /// How a table's messages name a place.

@@ -69,7 +69,7 @@ impl Rows for SheetRows {
 }
 
 /// The workbook's bytes, shared by calamine and the fast path (one copy in memory).
-struct Held(Arc<Vec<u8>>);
+struct Held(Arc<Bytes>);
 
 impl AsRef<[u8]> for Held {
     fn as_ref(&self) -> &[u8] {
@@ -190,31 +190,76 @@ fn read_sheet(
     let _ = tx.send(Ok(batch));
 }
 
-/// The file's first `size` bytes. A large workbook is read in two halves at once: copying
-/// it from the page cache is the longest step before its first row is read.
-fn read_whole(raw: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    if let Ok(len) = usize::try_from(size) {
-        if len >= 4 << 20 {
-            // Zeroed pages come from the system untouched: each half is faulted in by the
-            // thread that reads it.
-            let mut bytes = vec![0u8; len];
-            let (first, second) = bytes.split_at_mut(len / 2);
-            let at = first.len() as u64;
-            let whole = std::thread::scope(|scope| {
-                let later = scope.spawn(|| raw.read_exact_at(second, at));
-                let early = raw.read_exact_at(first, 0);
-                early.is_ok() && later.join().is_ok_and(|r| r.is_ok())
-            });
-            if whole {
-                return Ok(bytes);
+/// The workbook file's bytes, shared by calamine and the fast path (one copy in memory).
+pub(super) enum Bytes {
+    /// Mapped from the file: no copy. Copying a large workbook from the page cache was the
+    /// longest step before its first row was read.
+    Mapped(Mapping),
+    /// Read, where the file cannot be mapped.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => {
+                // SAFETY: `m.at` maps `m.len` readable bytes until `m` is dropped.
+                unsafe { std::slice::from_raw_parts(m.at.cast::<u8>(), m.len) }
             }
+            Bytes::Read(v) => v,
         }
     }
-    // A file shorter than it was (or a failed half): read as far as it goes, as before.
-    let mut bytes = Vec::with_capacity(size.min(1 << 30) as usize);
-    (&*raw).take(size).read_to_end(&mut bytes)?;
-    Ok(bytes)
+}
+
+/// A private read-only mapping of a file's first `len` bytes. A file changed while it is
+/// read is refused by its stamp afterwards, as a read one is; one cut short under the
+/// mapping ends the process (SIGBUS) before anything is written.
+pub(super) struct Mapping {
+    at: *mut libc::c_void,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and lives until the value is dropped; nothing is
+// written through it.
+unsafe impl Send for Mapping {}
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// `None` for an empty file or one the system will not map (it is read instead).
+    fn of(file: &std::fs::File, size: u64) -> Option<Mapping> {
+        use std::os::fd::AsRawFd;
+        let len = usize::try_from(size).ok().filter(|len| *len > 0)?;
+        // SAFETY: a new mapping of an open file descriptor; the result is checked.
+        let at = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if at == libc::MAP_FAILED {
+            return None;
+        }
+        let mapped = Mapping { at, len };
+        // Shorter already than its size said: read it instead (as far as it goes).
+        match file.metadata() {
+            Ok(meta) if meta.len() >= size => Some(mapped),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `at` and `len` are the mapping made in `of`, unmapped once.
+        unsafe {
+            libc::munmap(self.at, self.len);
+        }
+    }
 }
 
 /// Opens `path` as a workbook and resolves its header. Outer error: the file cannot be
@@ -239,7 +284,14 @@ pub(super) fn open(
             None,
         )));
     }
-    let bytes = Arc::new(read_whole(&raw, size).map_err(io_err)?);
+    let bytes = Arc::new(match Mapping::of(&raw, size) {
+        Some(mapped) => Bytes::Mapped(mapped),
+        None => {
+            let mut bytes = Vec::with_capacity(size.min(1 << 30) as usize);
+            (&raw).take(size).read_to_end(&mut bytes).map_err(io_err)?;
+            Bytes::Read(bytes)
+        }
+    });
     let book = match Xlsx::new(Cursor::new(Held(bytes.clone()))) {
         Ok(book) => book,
         Err(e) => {
