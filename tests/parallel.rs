@@ -103,6 +103,67 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     assert_eq!(full, bare.lines);
 }
 
+/// A monthly statement shows that month's ad-credit lines only, so its run builds their
+/// figures alone: those lines are exactly what a run with every figure has, and every other
+/// line keeps its amount and basis without figures.
+#[test]
+fn a_statement_month_run_has_that_months_ad_credit_figures_and_no_others() {
+    use tsp_payout::engine::{self, Figures, Issued, Kind};
+    use tsp_payout::{book::Book, input, window::Periods, window::WindowId};
+    let book = Book::embedded();
+    let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
+    let opts = input::Options {
+        mode: input::Mode::Strict,
+        progress: false,
+        adjust: None,
+        threads: 2,
+        hashes: true,
+        every_error: false,
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
+    let data = input::load(&dir, &periods, &opts).unwrap();
+    let full = engine::run(&book.rules, &periods, &data, true);
+    for month in WindowId::MONTHS {
+        let label = periods.full(month).month_label();
+        let only = engine::run_issued(
+            &book.rules,
+            &periods,
+            &data,
+            Figures::AdCreditsOf(month),
+            &Issued::NONE,
+        );
+        assert_eq!(only.lines.len(), full.lines.len());
+        let mut shown = 0;
+        for (a, b) in full.lines.iter().zip(&only.lines) {
+            if a.kind == Kind::AdCredit && a.period == label {
+                assert!(
+                    !b.steps.is_empty(),
+                    "{} {} {}",
+                    b.partner_id,
+                    b.program,
+                    b.period
+                );
+                assert_eq!(a, b);
+                shown += 1;
+            } else {
+                assert!(
+                    b.steps.is_empty() && b.detail.is_none(),
+                    "{} {}",
+                    b.program,
+                    b.period
+                );
+                assert_eq!(
+                    (&a.amount, &a.basis, &a.program),
+                    (&b.amount, &b.basis, &b.program)
+                );
+            }
+        }
+        // Short-video and affiliate lines of the month for every partner; the consistency
+        // line with December's.
+        assert!(shown >= 2 * only.partners.len(), "{label}: {shown}");
+    }
+}
+
 /// Every output file of a run with `threads` threads (reading and writing), with what it
 /// printed.
 fn run_outputs(
