@@ -94,6 +94,128 @@ pub(crate) fn write_html_shown(out: &mut fmt::Formatter<'_>, s: &str) -> fmt::Re
     write_escaped(out, s, |c| matches!(c, '\n' | '\t'))
 }
 
+/// What [`push_html`] does with a byte: copies it (0), escapes it (1: a markup character
+/// or a hidden ASCII control), or looks at the whole character it starts (2: the lead
+/// bytes of the hidden characters past ASCII, U+0080–U+009F, U+061C, U+200E–U+2069).
+const HTML_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 1;
+        b += 1;
+    }
+    t[b'\n' as usize] = 0;
+    t[b'\t' as usize] = 0;
+    t[0x7f] = 1;
+    t[b'&' as usize] = 1;
+    t[b'<' as usize] = 1;
+    t[b'>' as usize] = 1;
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 1;
+    t[0xc2] = 2;
+    t[0xd8] = 2;
+    t[0xe2] = 2;
+    t
+};
+
+/// Appends `c` as `\u{…}` (lower-case hex, as Rust writes it).
+fn push_code_point(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let v = c as u32;
+    out.push_str("\\u{");
+    let digits = (32 - (v | 1).leading_zeros()).div_ceil(4);
+    for i in (0..digits).rev() {
+        out.push(HEX[((v >> (4 * i)) & 0xf) as usize] as char);
+    }
+    out.push('}');
+}
+
+/// Appends `s` as HTML text, exactly as `html::Esc` writes it: `&<>"'` as character
+/// references, [`is_hidden`] characters but line breaks and tabs as `\u{…}`. One pass
+/// over the bytes with a table; runs of plain text are copied whole.
+pub(crate) fn push_html(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match HTML_CLASS[b as usize] {
+            0 => i += 1,
+            1 => {
+                out.push_str(&s[start..i]);
+                match b {
+                    b'&' => out.push_str("&amp;"),
+                    b'<' => out.push_str("&lt;"),
+                    b'>' => out.push_str("&gt;"),
+                    b'"' => out.push_str("&quot;"),
+                    b'\'' => out.push_str("&#39;"),
+                    _ => push_code_point(out, b as char),
+                }
+                i += 1;
+                start = i;
+            }
+            _ => {
+                let c = s[i..].chars().next().expect("a character at a lead byte");
+                if is_hidden(c) {
+                    out.push_str(&s[start..i]);
+                    push_code_point(out, c);
+                    i += c.len_utf8();
+                    start = i;
+                } else {
+                    i += c.len_utf8();
+                }
+            }
+        }
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Whether a byte needs an escape in a JSON string: `"`, `\` and the C0 controls.
+const JSON_ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Appends `s` as a quoted JSON string, byte for byte as serde_json writes it: `"` and `\`
+/// backslashed, `\b \t \n \f \r` by name, other C0 controls as `\u00xx`; everything else
+/// (DEL, non-ASCII, U+2028) as it is.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !JSON_ESCAPED[b as usize] {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
 /// ASCII punctuation always written with a backslash in Markdown text: the characters
 /// that open or close markup in CommonMark or a common extension (GitHub's tables,
 /// strikethrough and math; footnotes, attributes, superscript, highlight). With `[` and `]`
