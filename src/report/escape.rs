@@ -118,6 +118,28 @@ const HTML_CLASS: [u8; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the eight bytes of `x` is below `n` (at most 0x80).
+#[inline]
+fn any_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0
+}
+
+/// Whether any of the eight bytes of `x` is `b`.
+#[inline]
+fn any_equal(x: u64, b: u8) -> bool {
+    any_below(x ^ (ONES * u64::from(b)), 1)
+}
+
+/// The eight bytes of `s` from `i`, when there are eight.
+#[inline]
+fn chunk(bytes: &[u8], i: usize) -> Option<u64> {
+    let b: [u8; 8] = bytes.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
 /// Appends `c` as `\u{…}` (lower-case hex, as Rust writes it).
 fn push_code_point(out: &mut String, c: char) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -138,6 +160,22 @@ pub(crate) fn push_html(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Eight bytes at a time past plain ASCII text: none below a space (line breaks and
+        // tabs included), no markup character, no DEL and nothing past ASCII.
+        if let Some(x) = chunk(bytes, i) {
+            if x & HIGHS == 0
+                && !any_below(x, 0x20)
+                && !any_equal(x, b'&')
+                && !any_equal(x, b'<')
+                && !any_equal(x, b'>')
+                && !any_equal(x, b'"')
+                && !any_equal(x, b'\'')
+                && !any_equal(x, 0x7f)
+            {
+                i += 8;
+                continue;
+            }
+        }
         let b = bytes[i];
         match HTML_CLASS[b as usize] {
             0 => i += 1,
@@ -191,11 +229,22 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time past text with nothing to escape.
+        if let Some(x) = chunk(bytes, i) {
+            if !any_below(x, 0x20) && !any_equal(x, b'"') && !any_equal(x, b'\\') {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
         if !JSON_ESCAPED[b as usize] {
             continue;
         }
-        out.push_str(&s[start..i]);
+        let at = i - 1;
+        out.push_str(&s[start..at]);
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -210,7 +259,7 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
                 out.push(HEX[(b & 0xf) as usize] as char);
             }
         }
-        start = i + 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -260,6 +309,82 @@ pub fn md_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text that every escaper must get right: markup and quote characters, controls, DEL,
+    /// C1 controls, bidirectional marks, U+2028/9, non-ASCII letters and emoji, each alone
+    /// and at every offset of a longer text (so both the eight-byte skip and the byte-wise
+    /// tail meet it).
+    fn hostile() -> Vec<String> {
+        let specials: Vec<String> = [
+            "\"", "'", "<", ">", "&", "\\", "/", "\0", "\u{1}", "\u{8}", "\t", "\n", "\u{b}",
+            "\u{c}", "\r", "\u{1b}", "\u{1f}", " ", "\u{7f}", "\u{80}", "\u{85}", "\u{9f}",
+            "\u{a0}", "é", "\u{61c}", "\u{200e}", "\u{200f}", "\u{2028}", "\u{2029}", "\u{202e}",
+            "\u{2066}", "\u{2069}", "\u{206a}", "\u{2070}", "名", "😀", "\u{feff}",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut out = vec![
+            String::new(),
+            "plain ASCII text longer than eight bytes".into(),
+            "<script>alert(\"x\")</script> & Co's \\ \u{1b}[2J \u{202e}gnp.exe".into(),
+            specials.concat(),
+        ];
+        for c in &specials {
+            for at in 0..18 {
+                out.push(format!("{}{c}{}", "x".repeat(at), "y".repeat(17 - at)));
+            }
+            out.push(c.repeat(9));
+        }
+        out.extend(
+            (0u32..0x3000)
+                .chain(0xfff0..0x10000)
+                .chain([0x1f600, 0x10ffff])
+                .filter_map(char::from_u32)
+                .map(|c| format!("abcdefgh{c}ijklmnop")),
+        );
+        out
+    }
+
+    #[test]
+    fn html_text_is_escaped_as_the_display_escaper_does() {
+        for s in hostile() {
+            let mut out = "kept ".to_string();
+            push_html(&mut out, &s);
+            assert_eq!(
+                out,
+                format!("kept {}", crate::report::html::Esc(&s)),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_strings_are_written_as_serde_json_writes_them() {
+        for s in hostile() {
+            let mut out = "kept ".to_string();
+            push_json_str(&mut out, &s);
+            assert_eq!(
+                out,
+                format!("kept {}", serde_json::to_string(&s).unwrap()),
+                "{s:?}"
+            );
+        }
+        let mut out = String::new();
+        push_json_str(&mut out, "a\"b\\c\u{1}\u{8}\u{c}\n\r\t\u{7f}\u{2028}é");
+        assert_eq!(out, "\"a\\\"b\\\\c\\u0001\\b\\f\\n\\r\\t\u{7f}\u{2028}é\"");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapers_agree_with_the_reference_on_any_text(s in "(\\PC|[\"'<>&\\\\\\x00-\\x1f\\x7f\\x{80}-\\x{9f}\\x{61c}\\x{200e}\\x{2028}-\\x{202e}\\x{2066}-\\x{2069}]){0,40}") {
+            let mut html = String::new();
+            push_html(&mut html, &s);
+            proptest::prop_assert_eq!(html, crate::report::html::Esc(&s).to_string());
+            let mut json = String::new();
+            push_json_str(&mut json, &s);
+            proptest::prop_assert_eq!(json, serde_json::to_string(&s).unwrap());
+        }
+    }
 
     #[test]
     fn formula_starts_get_a_quote() {

@@ -737,6 +737,28 @@ mod tests {
         assert_eq!(page_href("index"), "%2569ndex.html");
     }
 
+    /// The month labels spelled out directly read as the date formatter writes them.
+    #[test]
+    fn month_labels_match_the_date_formatter() {
+        let by_formatter = |p: &str| {
+            NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
+                .map_or_else(|_| p.to_string(), |d| d.format("%B %Y").to_string())
+        };
+        let mut periods: Vec<String> = (0..=13)
+            .flat_map(|m| ["0999", "1000", "2025", "9999"].map(|y| format!("{y}-{m:02}")))
+            .collect();
+        periods.extend(
+            [
+                "2025-1", "2025-001", "+2025-01", "2025-1a", "2025/01", "20251-01", "2025-01 ", "",
+            ]
+            .map(String::from),
+        );
+        for p in &periods {
+            assert_eq!(period_label(p), by_formatter(p), "{p:?}");
+        }
+        assert_eq!(period_label("2025-11"), "November 2025");
+    }
+
     #[test]
     fn period_labels() {
         assert_eq!(period_label("q4"), "Q4");

@@ -681,10 +681,14 @@ mod tests {
                 reason: "no live_sessions.csv".into(),
             }],
             not_evaluated: Vec::new(),
-            partners: [("P1", "Acme <Co>"), ("P2", ""), ("P3", "none")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .into_iter()
-                .collect(),
+            partners: [
+                ("P1", "Acme <Co> \"q\" \\ \u{2028}\u{7f}\u{1}\t'é名"),
+                ("P2", ""),
+                ("P3", "none"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .into_iter()
+            .collect(),
             programs: crate::programs::registry().to_vec(),
         };
         let info = RunInfo {
