@@ -247,15 +247,19 @@ fn kind_label(kind: Kind) -> &'static str {
 
 /// A cell that reads as a number (`1,234.50`, `$250`, `-3`, `12.5%`, `7`) is right-aligned.
 pub fn looks_numeric(cell: &str) -> bool {
-    let s = cell.trim();
-    let s = s.strip_prefix('-').unwrap_or(s);
-    let s = s.strip_prefix('$').unwrap_or(s);
-    let s = s.strip_suffix('%').unwrap_or(s);
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let int_ok = int.starts_with(|c: char| c.is_ascii_digit())
-        && int.chars().all(|c| c.is_ascii_digit() || c == ',')
-        && !int.ends_with(',');
-    int_ok && frac.chars().all(|c| c.is_ascii_digit()) && !s.ends_with('.')
+    // Over bytes: a character past ASCII is never a digit, `,` or `.`.
+    let s = cell.trim().as_bytes();
+    let s = s.strip_prefix(b"-").unwrap_or(s);
+    let s = s.strip_prefix(b"$").unwrap_or(s);
+    let s = s.strip_suffix(b"%").unwrap_or(s);
+    let (int, frac) = match s.iter().position(|&b| b == b'.') {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &[][..]),
+    };
+    let int_ok = int.first().is_some_and(u8::is_ascii_digit)
+        && int.iter().all(|&b| b.is_ascii_digit() || b == b',')
+        && int.last() != Some(&b',');
+    int_ok && frac.iter().all(u8::is_ascii_digit) && s.last() != Some(&b'.')
 }
 
 fn cell_class(cell: &str) -> &'static str {
@@ -709,12 +713,24 @@ mod tests {
 
     #[test]
     fn numeric_cells() {
-        for s in ["1,234.50", "0.00", "$250", "-3", "12.5%", "7", " 42 "] {
+        for s in [
+            "1,234.50",
+            "0.00",
+            "$250",
+            "-3",
+            "12.5%",
+            "7",
+            " 42 ",
+            "\u{a0}12\u{3000}",
+        ] {
             assert!(looks_numeric(s), "{s}");
         }
         for s in [
             "S0101",
             "",
+            "1.2.3",
+            "1,2é",
+            "١٢",
             "1.",
             ".5",
             "1,",

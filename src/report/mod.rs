@@ -229,42 +229,42 @@ pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, 
     // The buffer comes cleared: taking it as a String checks no bytes and keeps its room.
     let mut j = pretty_json::Json::new(std::mem::take(buf));
     j.open(b'{');
-    j.key("as_of");
+    j.field("as_of");
     j.date(info.as_of);
-    j.key("book");
+    j.field("book");
     j.open(b'{');
-    j.key("name");
+    j.field("name");
     j.str(&info.book.rules.book.name);
-    j.key("sha256");
+    j.field("sha256");
     j.str(&info.book.sha256);
     j.close(b'}');
-    j.key("by_program");
+    j.field("by_program");
     j.open(b'{');
     for (program, amount) in &by_program {
         j.key(program);
         j.money(*amount);
     }
     j.close(b'}');
-    j.key("lines");
+    j.field("lines");
     j.open(b'[');
     for l in lines {
         j.item();
         pretty_json::line(&mut j, l);
     }
     j.close(b']');
-    j.key("not_evaluated");
+    j.field("not_evaluated");
     pretty_json::skips(&mut j, &outcome.not_evaluated);
-    j.key("partner_id");
+    j.field("partner_id");
     j.str(partner_id);
-    j.key("partner_name");
+    j.field("partner_name");
     j.str(partner_name);
-    j.key("skipped");
+    j.field("skipped");
     pretty_json::skips(&mut j, &outcome.skipped);
-    j.key("totals");
+    j.field("totals");
     j.open(b'{');
-    j.key("ad_credit");
+    j.field("ad_credit");
     j.money(outcome.total(Some(partner_id), Kind::AdCredit));
-    j.key("cash");
+    j.field("cash");
     j.money(outcome.total(Some(partner_id), Kind::Cash));
     j.close(b'}');
     j.close(b'}');
@@ -319,12 +319,16 @@ mod pretty_json {
         }
 
         fn newline(&mut self) {
-            const SPACES: &str = "                                                                ";
-            self.out.push('\n');
+            const BREAK: &str =
+                "\n                                                                ";
             let mut indent = 2 * self.depth;
+            let n = indent.min(BREAK.len() - 1);
+            self.out.push_str(&BREAK[..1 + n]);
+            indent -= n;
+            // Deeper than the figure trees go: the rest a piece at a time.
             while indent > 0 {
-                let n = indent.min(SPACES.len());
-                self.out.push_str(&SPACES[..n]);
+                let n = indent.min(BREAK.len() - 1);
+                self.out.push_str(&BREAK[1..1 + n]);
                 indent -= n;
             }
         }
@@ -343,6 +347,15 @@ mod pretty_json {
             self.item();
             push_json_str(&mut self.out, key);
             self.out.push_str(": ");
+        }
+
+        /// [`Json::key`] for a key of the format itself: a plain name, nothing to escape.
+        pub fn field(&mut self, key: &'static str) {
+            debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            self.item();
+            self.out.push('"');
+            self.out.push_str(key);
+            self.out.push_str("\": ");
         }
 
         pub fn str(&mut self, s: &str) {
@@ -380,26 +393,26 @@ mod pretty_json {
     /// A line as `Line` serializes, its keys sorted.
     pub fn line(j: &mut Json, l: &Line) {
         j.open(b'{');
-        j.key("amount");
+        j.field("amount");
         j.money(l.amount);
-        j.key("basis");
+        j.field("basis");
         j.str(&l.basis);
         if let Some(d) = &l.detail {
-            j.key("detail");
+            j.field("detail");
             detail(j, d);
         }
-        j.key("kind");
+        j.field("kind");
         j.str(l.kind.as_str());
-        j.key("partner_id");
+        j.field("partner_id");
         j.str(&l.partner_id);
-        j.key("period");
+        j.field("period");
         j.str(&l.period);
-        j.key("program");
+        j.field("program");
         j.str(l.program);
-        j.key("provisional");
+        j.field("provisional");
         j.bool(l.provisional);
         if !l.steps.is_empty() {
-            j.key("steps");
+            j.field("steps");
             steps(j, &l.steps);
         }
         j.close(b'}');
@@ -407,16 +420,16 @@ mod pretty_json {
 
     fn detail(j: &mut Json, d: &Detail) {
         j.open(b'{');
-        j.key("columns");
+        j.field("columns");
         j.strs(&d.columns);
-        j.key("rows");
+        j.field("rows");
         j.open(b'[');
         for row in &d.rows {
             j.item();
             j.strs(row);
         }
         j.close(b']');
-        j.key("title");
+        j.field("title");
         j.str(&d.title);
         j.close(b'}');
     }
@@ -427,16 +440,16 @@ mod pretty_json {
             j.item();
             j.open(b'{');
             if !step.children.is_empty() {
-                j.key("children");
+                j.field("children");
                 steps(j, &step.children);
             }
-            j.key("label");
+            j.field("label");
             j.str(&step.label);
             if let Some(source) = &step.source {
-                j.key("source");
+                j.field("source");
                 j.str(source);
             }
-            j.key("value");
+            j.field("value");
             j.str(&step.value);
             j.close(b'}');
         }
@@ -449,9 +462,9 @@ mod pretty_json {
         for s in list {
             j.item();
             j.open(b'{');
-            j.key("program");
+            j.field("program");
             j.str(s.program);
-            j.key("reason");
+            j.field("reason");
             j.str(&s.reason);
             j.close(b'}');
         }

@@ -36,6 +36,15 @@ pub fn detail(line: &Line) -> Option<Detail> {
     })
 }
 
+/// A figure as the programs write them (`-96540.20`, `7`): one that a decimal always
+/// parses, told apart without parsing it.
+fn is_plain_figure(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6
+}
+
 /// [`detail`] borrowing the line's table: only the cells it changes are new text.
 pub struct DetailView<'a> {
     pub title: Cow<'a, str>,
@@ -48,7 +57,16 @@ pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
     let d = line.detail.as_ref()?;
     // A cell as `Detail::human` shows it.
     fn human<'c>(d: &Detail, i: usize, cell: &'c str) -> Cow<'c, str> {
-        if d.amount_columns.contains(&i) && cell.parse::<rust_decimal::Decimal>().is_ok() {
+        if !d.amount_columns.contains(&i) {
+            return Cow::Borrowed(cell);
+        }
+        let digits = cell.strip_prefix('-').unwrap_or(cell);
+        let int = digits.split_once('.').map_or(digits, |(int, _)| int);
+        if is_plain_figure(cell) && int.len() <= 3 {
+            // Nothing to group: the cell as it is.
+            return Cow::Borrowed(cell);
+        }
+        if is_plain_figure(cell) || cell.parse::<rust_decimal::Decimal>().is_ok() {
             Cow::Owned(crate::money::group_thousands(cell))
         } else {
             Cow::Borrowed(cell)
@@ -170,6 +188,55 @@ mod tests {
             detail(&line).expect("detail").rows,
             [["1000.00", "96,540.20"]]
         );
+    }
+
+    /// The figures told apart without parsing are ones the decimal parser takes, and
+    /// the table shows every amount cell as `Detail::human` does.
+    #[test]
+    fn plain_figures_are_what_the_decimal_parser_takes() {
+        let cells = [
+            "0",
+            "7",
+            "-3",
+            "1000",
+            "96540.20",
+            "-96540.20",
+            "123.4",
+            "999",
+            "-999.99",
+            "12345678901234567890.123456",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "1,000.00",
+            "1e5",
+            "+5",
+            "1_000",
+            "00012",
+            "-0",
+            "１２",
+            " 12",
+            "12 ",
+            "$5",
+            "123456789012345678901234567890",
+            "1.1234567",
+        ];
+        for cell in cells {
+            if is_plain_figure(cell) {
+                assert!(cell.parse::<rust_decimal::Decimal>().is_ok(), "{cell:?}");
+            }
+        }
+        let mut line = Line::of_dollars("P1", "gmv_growth", "q4", Kind::Cash, 0);
+        let rows: Vec<Vec<String>> = cells
+            .iter()
+            .map(|c| vec![c.to_string(), c.to_string()])
+            .collect();
+        line.detail = Some(Detail::new("t", &["id", "gmv"], rows).amounts(&["gmv"]));
+        let want = line.detail.as_ref().unwrap().human();
+        let got = detail(&line).unwrap();
+        assert_eq!(got.rows, want.rows);
+        assert_eq!(got.rows[4], ["96540.20", "96,540.20"]);
     }
 
     #[test]
