@@ -4,7 +4,7 @@
 use crate::book::Rules;
 use crate::input::{DataSet, InputFile};
 use crate::money::Money;
-pub use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Skip, Step};
+pub use crate::payout::{Context, Detail, Evaluation, Figures, Issued, Kind, Line, Skip, Step};
 use crate::programs::{self, Program, ProgramInfo};
 use crate::window::Periods;
 use std::collections::BTreeMap;
@@ -175,7 +175,7 @@ pub fn run_issued(
     rules: &Rules,
     periods: &Periods,
     data: &DataSet,
-    figures: bool,
+    figures: Figures,
     issued: &Issued,
 ) -> Outcome {
     run_with(&programs::all(), rules, periods, data, figures, issued)
@@ -190,7 +190,14 @@ pub fn run_programs(
     data: &DataSet,
     figures: bool,
 ) -> Outcome {
-    run_with(programs, rules, periods, data, figures, &Issued::NONE)
+    run_with(
+        programs,
+        rules,
+        periods,
+        data,
+        figures.into(),
+        &Issued::NONE,
+    )
 }
 
 fn run_with(
@@ -198,7 +205,7 @@ fn run_with(
     rules: &Rules,
     periods: &Periods,
     data: &DataSet,
-    figures: bool,
+    figures: Figures,
     issued: &Issued,
 ) -> Outcome {
     let ctx = Context {
@@ -381,7 +388,7 @@ mod tests {
                         program: &DUMMY,
                         period: "q4".into(),
                         provisional: false,
-                        figures: ctx.figures,
+                        figures: ctx.figures_for(DUMMY.kind, "q4"),
                     };
                     head.line(Money::from_cents(12_345), "a flat bonus".into(), || {
                         vec![Step::new("amount", "123.45")]
@@ -491,7 +498,7 @@ mod tests {
                         program,
                         period: period.into(),
                         provisional: false,
-                        figures: ctx.figures,
+                        figures: ctx.figures_for(program.kind, period),
                     };
                     lines.push(head.line(Money::from_cents(1), String::new(), Vec::new));
                 }

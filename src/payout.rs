@@ -5,7 +5,7 @@
 use crate::book::Rules;
 use crate::input::DataSet;
 use crate::money::Money;
-use crate::window::Periods;
+use crate::window::{Periods, WindowId};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -166,13 +166,48 @@ pub struct Context<'a> {
     pub rules: &'a Rules,
     pub periods: &'a Periods,
     pub data: &'a DataSet,
-    /// Build each line's figure tree and detail table. Only statements and `explain` show
-    /// them; the payout table, CSV and JSON need amounts and bases only, and building
+    /// Which lines get their figure tree and detail table. Only statements and `explain`
+    /// show them; the payout table, CSV and JSON need amounts and bases only, and building
     /// them for every partner is most of a large run's evaluation time.
-    pub figures: bool,
+    pub figures: Figures,
     /// What a ledger records as issued in closed periods (empty without one): the
     /// affiliate true-up is taken against it.
     pub issued: &'a Issued,
+}
+
+/// Which lines of a run carry their figure tree and detail table: what its outputs show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figures {
+    /// Amounts and bases only (the payout table, CSV and JSON).
+    None,
+    /// Every line (`explain`, the statements and pages of `calc --out`).
+    All,
+    /// The ad-credit lines of one month: all that month's statement shows.
+    AdCreditsOf(WindowId),
+}
+
+impl From<bool> for Figures {
+    fn from(all: bool) -> Figures {
+        if all {
+            Figures::All
+        } else {
+            Figures::None
+        }
+    }
+}
+
+impl Context<'_> {
+    /// Whether the line of a payout of `kind` for `period` (the line's period label)
+    /// carries its figures.
+    pub fn figures_for(&self, kind: Kind, period: &str) -> bool {
+        match self.figures {
+            Figures::None => false,
+            Figures::All => true,
+            Figures::AdCreditsOf(month) => {
+                kind == Kind::AdCredit && self.periods.full(month).month_label() == period
+            }
+        }
+    }
 }
 
 /// What was issued in closed periods, as plain figures read from a ledger. Programs see

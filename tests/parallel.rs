@@ -69,11 +69,13 @@ fn threaded_and_single_threaded_outputs_are_identical() {
     }
 }
 
-/// Figure trees and detail tables are only built when an output shows them; leaving them
-/// out changes no amount and no basis.
-#[test]
-fn lines_without_figures_have_the_same_amounts_and_bases() {
-    use tsp_payout::{book::Book, engine, input, window::Periods};
+/// The bundled sample, read with the embedded book as of the program's end.
+fn sample() -> (
+    tsp_payout::book::Book,
+    tsp_payout::window::Periods,
+    tsp_payout::input::DataSet,
+) {
+    use tsp_payout::{book::Book, input, window::Periods};
     let book = Book::embedded();
     let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
     let opts = input::Options {
@@ -86,6 +88,15 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/q4-sample");
     let data = input::load(&dir, &periods, &opts).unwrap();
+    (book, periods, data)
+}
+
+/// Figure trees and detail tables are only built when an output shows them; leaving them
+/// out changes no amount and no basis.
+#[test]
+fn lines_without_figures_have_the_same_amounts_and_bases() {
+    use tsp_payout::engine;
+    let (book, periods, data) = sample();
     let full = engine::run(&book.rules, &periods, &data, true);
     let bare = engine::run(&book.rules, &periods, &data, false);
     assert_eq!(full.lines.len(), 156);
@@ -101,6 +112,56 @@ fn lines_without_figures_have_the_same_amounts_and_bases() {
     };
     let full: Vec<_> = full.lines.iter().map(strip).collect();
     assert_eq!(full, bare.lines);
+}
+
+/// A monthly statement shows that month's ad-credit lines only, so its run builds their
+/// figures alone: those lines are exactly what a run with every figure has, and every other
+/// line keeps its amount and basis without figures.
+#[test]
+fn a_statement_month_run_has_that_months_ad_credit_figures_and_no_others() {
+    use tsp_payout::engine::{self, Figures, Issued, Kind};
+    use tsp_payout::window::WindowId;
+    let (book, periods, data) = sample();
+    let full = engine::run(&book.rules, &periods, &data, true);
+    for month in WindowId::MONTHS {
+        let label = periods.full(month).month_label();
+        let only = engine::run_issued(
+            &book.rules,
+            &periods,
+            &data,
+            Figures::AdCreditsOf(month),
+            &Issued::NONE,
+        );
+        assert_eq!(only.lines.len(), full.lines.len());
+        let mut shown = 0;
+        for (a, b) in full.lines.iter().zip(&only.lines) {
+            if a.kind == Kind::AdCredit && a.period == label {
+                assert!(
+                    !b.steps.is_empty(),
+                    "{} {} {}",
+                    b.partner_id,
+                    b.program,
+                    b.period
+                );
+                assert_eq!(a, b);
+                shown += 1;
+            } else {
+                assert!(
+                    b.steps.is_empty() && b.detail.is_none(),
+                    "{} {}",
+                    b.program,
+                    b.period
+                );
+                assert_eq!(
+                    (&a.amount, &a.basis, &a.program),
+                    (&b.amount, &b.basis, &b.program)
+                );
+            }
+        }
+        // Short-video and affiliate lines of the month for every partner; the consistency
+        // line with December's.
+        assert!(shown >= 2 * only.partners.len(), "{label}: {shown}");
+    }
 }
 
 /// Every output file of a run with `threads` threads (reading and writing), with what it

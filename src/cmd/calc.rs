@@ -4,6 +4,7 @@ use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{load_book, Run, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine;
+use crate::payout::Figures;
 use crate::report::{self, RunFiles, RunKind};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     // table, CSV and JSON do not.
     let written = args.to.out.is_some();
     let shown = Shown {
-        figures: written,
+        figures: written.into(),
         hashes: written,
     };
     let (run, provenance, _) =
@@ -97,7 +98,7 @@ fn write_calc_files(
     html: bool,
 ) -> Result<Vec<String>, AppError> {
     assert!(
-        run.shown.figures && run.shown.hashes,
+        run.shown.figures == Figures::All && run.shown.hashes,
         "statements show figures and the inputs' sha256"
     );
     let mut files = RunFiles {

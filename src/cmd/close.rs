@@ -8,6 +8,7 @@ use crate::engine::Issued;
 use crate::ledger::HEAD_SHOWN;
 use crate::ledger::{self, Balance, InputFact, IssuedLine, Ledger, NewClose, SellerIssue};
 use crate::money::Money;
+use crate::payout::Figures;
 use crate::programs::affiliate;
 use crate::report::{self, credit_statement};
 use crate::window::{Periods, WindowId};
@@ -162,7 +163,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         None => Issued::default(),
     };
     let shown = Shown {
-        figures: true,
+        figures: Figures::All,
         hashes: true,
     };
     let mut run = compute_issued(book, &args.data, None, shown, &issued, err)?;

@@ -3,6 +3,7 @@
 use super::flags::DataFlags;
 use super::load::{load_book, Shown};
 use super::{emit_human, AppError};
+use crate::payout::Figures;
 use crate::report;
 use std::io::Write;
 
@@ -29,7 +30,7 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), AppError> {
     let book = load_book(args.data.book.as_deref())?;
     let shown = Shown {
-        figures: true,
+        figures: Figures::All,
         hashes: false,
     };
     let (run, provenance, _) =

@@ -9,6 +9,7 @@ use super::{emit, emit_human, note, AppError};
 use crate::engine::{Issued, Kind, Line, Outcome, Step};
 use crate::ledger::{self, CloseRecord, Closed, Ledger, Source};
 use crate::money::Money;
+use crate::payout::Figures;
 use crate::report::escape::shown;
 use crate::report::{csv_string, Cell};
 use crate::window::{Periods, WindowId};
@@ -112,7 +113,12 @@ pub(crate) fn compute_with_ledger(
     let issued = read.issued(&periods)?;
     let mut run = compute_issued(book, data, None, shown, &issued, err)?;
     let closed = read.closed_in(&run.periods);
-    show_issued(&mut run.outcome, &closed, read.ledger.path(), shown.figures);
+    show_issued(
+        &mut run.outcome,
+        &closed,
+        read.ledger.path(),
+        shown.figures != Figures::None,
+    );
     let provenance = provenance_text(&closed, &run.periods, read.ledger.path());
     run.ledger = Some(serde_json::json!({
         "path": read.ledger.path().display().to_string(),
@@ -816,7 +822,7 @@ fn drift(args: &DriftArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     let periods = Periods::new(&book.rules.windows, as_of);
     let issued = l.issued(&month_labels(&periods))?;
     let shown_flags = Shown {
-        figures: false,
+        figures: Figures::None,
         hashes: false,
     };
     let run = compute_issued(book, &args.data, None, shown_flags, &issued, err)?;

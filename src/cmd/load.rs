@@ -6,6 +6,7 @@ use super::{note, AppError};
 use crate::book::{Book, BookError};
 use crate::engine::{self, Outcome};
 use crate::input::{self, Adjust, DataSet, Mode};
+use crate::payout::Figures;
 use crate::report::{self, RunFiles, RunInfo};
 use crate::scenario::Scenario;
 use crate::window::Periods;
@@ -369,8 +370,8 @@ fn print_errors(err: &mut dyn Write, data: &DataSet) {
 /// What a command's outputs show beyond amounts and bases; what none shows is not computed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Shown {
-    /// Each line's figure tree and detail table (statements, `explain`).
-    pub figures: bool,
+    /// Which lines carry their figure tree and detail table (statements, `explain`).
+    pub figures: Figures,
     /// The inputs' sha256 (manifest.json and HTML statements, written with --out).
     pub hashes: bool,
 }

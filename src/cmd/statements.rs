@@ -4,6 +4,7 @@ use super::flags::{written_text, DataFlags, Format, OutFlags};
 use super::load::{load_book, resolve_as_of, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::money::Money;
+use crate::payout::Figures;
 use crate::report::{self, credit_statement, RunFiles, RunKind};
 use crate::window::{Periods, WindowId};
 use std::io::Write;
@@ -88,8 +89,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
             return super::ledger::closed_statement(&read, closed, &args.to, how, out, err);
         }
     }
+    // The statement shows the month's ad-credit lines only: no other line's figures.
     let shown = Shown {
-        figures: true,
+        figures: Figures::AdCreditsOf(month),
         hashes: args.to.out.is_some(),
     };
     let (run, provenance, _) =

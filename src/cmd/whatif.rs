@@ -5,6 +5,7 @@ use super::load::{compute_issued, load_scenario, BookText, Shown};
 use super::{emit, emit_human, note, AppError};
 use crate::engine::Issued;
 use crate::input::{self, DataSet};
+use crate::payout::Figures;
 use crate::report::{self, RunFiles, RunKind};
 use std::io::Write;
 use std::path::PathBuf;
@@ -90,7 +91,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     let (base_book, _) = book.book(None)?;
     let (alt_book, overrides) = book.book(Some(&scenario))?;
     let shown = Shown {
-        figures: false,
+        figures: Figures::None,
         hashes: args.to.out.is_some(),
     };
     // With a ledger, closed periods are issued on both sides: the scenario moves the open
@@ -117,7 +118,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
         note(err, &String::from_utf8_lossy(&diagnostics));
     })?;
     if let Some(a) = &applied {
-        a.show_issued(&mut alt.outcome, shown.figures);
+        a.show_issued(&mut alt.outcome, shown.figures != Figures::None);
     }
     let cmp = report::whatif::compare(&baseline.outcome, &alt.outcome);
     let changes = scenario.describe();

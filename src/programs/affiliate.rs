@@ -537,6 +537,17 @@ impl Program for AffiliateCredits {
         // growth over the previous month's entitlement, as it always was.
         let ledger = !ctx.issued.closed_months.is_empty();
         let texts = BookTexts::of(rules);
+        // Whether each month's lines show their figures.
+        let shown: Vec<(WindowId, bool)> = WindowId::MONTHS
+            .iter()
+            .map(|m| {
+                (
+                    *m,
+                    ctx.figures_for(INFO.kind, &periods.full(*m).month_label()),
+                )
+            })
+            .collect();
+        let figures_of = |month: WindowId| shown.iter().any(|(m, f)| *m == month && *f);
         let mut lines = Vec::new();
         let none = PartnerData::default();
         for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
@@ -548,7 +559,7 @@ impl Program for AffiliateCredits {
                     partner_id,
                     &m,
                     ledger,
-                    ctx.figures,
+                    figures_of(m.month),
                 ));
             }
         }
@@ -560,6 +571,7 @@ impl Program for AffiliateCredits {
 mod tests {
     use super::*;
     use crate::input::{Channels, GmvRow};
+    use crate::payout::Figures;
     use crate::programs::testkit::*;
 
     fn aff(d: chrono::NaiveDate, partner: &str, seller: &str, amount: &str) -> GmvRow {
@@ -815,7 +827,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
-            figures: true,
+            figures: Figures::All,
             issued: &issued,
         };
         let Evaluation::Lines(lines) = AffiliateCredits.evaluate(&ctx) else {

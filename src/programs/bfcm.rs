@@ -250,7 +250,11 @@ impl Board {
         // Detail tables show slices of the board: built once, and only when shown.
         let board_rows: Vec<Vec<String>> = ranked
             .iter()
-            .take(if ctx.figures { usize::MAX } else { 0 })
+            .take(if ctx.figures_for(self.program.kind, "bfcm") {
+                usize::MAX
+            } else {
+                0
+            })
             .map(|r| {
                 let s = &scores[r.item];
                 let mut row = vec![r.rank.to_string(), r.item.to_string(), s.metric.plain()];
@@ -344,7 +348,7 @@ impl Board {
                 program: self.program,
                 period: "bfcm".into(),
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
-                figures: ctx.figures,
+                figures: ctx.figures_for(self.program.kind, "bfcm"),
             };
             let mut line: Line = head.line(amount, basis, steps);
             line.partner_basis = partner_basis;
@@ -423,6 +427,7 @@ fn better(a: &Score, b: &Score) -> Ordering {
 mod tests {
     use super::*;
     use crate::input::{Channels, GmvRow};
+    use crate::payout::Figures;
     use crate::programs::testkit::*;
 
     fn matched(f: &mut Fixture, partner: &str, pairs: &[(&str, &str, &str)]) {
@@ -625,7 +630,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
-            figures: true,
+            figures: Figures::All,
             issued: &crate::payout::Issued::NONE,
         };
         for program in [&BfcmLive as &dyn Program, &BfcmMatchmaking] {

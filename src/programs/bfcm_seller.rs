@@ -320,7 +320,7 @@ impl Program for BfcmSellerChallenge {
                 program: &INFO,
                 period: "bfcm".into(),
                 provisional,
-                figures: ctx.figures,
+                figures: ctx.figures_for(INFO.kind, "bfcm"),
             };
             let mut line = head.line(total, basis, steps);
             line.detail = head.detail(|| {
@@ -356,6 +356,7 @@ impl Program for BfcmSellerChallenge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payout::Figures;
     use crate::programs::testkit::*;
 
     /// One seller with `oct` GMV on every October day and `bfcm` on every BFCM day.
@@ -516,7 +517,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
-            figures: true,
+            figures: Figures::All,
             issued: &crate::payout::Issued::NONE,
         };
         assert!(matches!(

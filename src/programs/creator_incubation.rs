@@ -146,7 +146,7 @@ impl Program for CreatorIncubation {
                 program: &INFO,
                 period: "q4".into(),
                 provisional: !periods.complete(WindowId::Q4),
-                figures: ctx.figures,
+                figures: ctx.figures_for(INFO.kind, "q4"),
             };
             let mut line = head.line(total, basis, steps);
             line.detail = head.detail(|| {

@@ -195,7 +195,7 @@ impl Program for GmvGrowth {
                 program: &INFO,
                 period: "q4".into(),
                 provisional: !periods.complete(WindowId::Q4),
-                figures: ctx.figures,
+                figures: ctx.figures_for(INFO.kind, "q4"),
             };
             let mut line = head.line(amount, basis, steps);
             line.detail = head.detail(detail);

@@ -256,7 +256,7 @@ pub(crate) mod testkit {
     use crate::book::Book;
     use crate::input::{Channels, DataSet, GmvRow};
     use crate::money::Money;
-    use crate::payout::{Context, Evaluation, Line};
+    use crate::payout::{Context, Evaluation, Figures, Line};
     use crate::window::Periods;
     use chrono::NaiveDate;
     use rust_decimal::Decimal;
@@ -314,7 +314,7 @@ pub(crate) mod testkit {
                 rules: &self.book.rules,
                 periods: &self.periods,
                 data: &self.data,
-                figures: true,
+                figures: Figures::All,
                 issued: &crate::payout::Issued::NONE,
             };
             match program.evaluate(&ctx) {

@@ -578,10 +578,19 @@ impl Program for ShortVideo {
         };
         let every_month = months.len() == WindowId::MONTHS.len();
         let texts = BookTexts::of(rules);
+        // Whether each month's lines, and the consistency line (the last month's), show
+        // their figures.
+        let shown: Vec<bool> = boards
+            .iter()
+            .map(|b| ctx.figures_for(TOP15_INFO.kind, &b.label()))
+            .collect();
+        let consistency_shown = boards
+            .last()
+            .is_some_and(|b| ctx.figures_for(CONSISTENCY_INFO.kind, &b.label()));
         let mut lines = Vec::new();
         for partner_id in ctx.data.partners.keys() {
-            for board in &boards {
-                lines.push(month_line(rules, &texts, board, partner_id, ctx.figures));
+            for (board, figures) in boards.iter().zip(&shown) {
+                lines.push(month_line(rules, &texts, board, partner_id, *figures));
             }
             if every_month {
                 lines.push(consistency_line(
@@ -589,7 +598,7 @@ impl Program for ShortVideo {
                     &texts,
                     &boards,
                     partner_id,
-                    ctx.figures,
+                    consistency_shown,
                 ));
             }
         }
@@ -618,6 +627,7 @@ impl Program for ShortVideo {
 mod tests {
     use super::*;
     use crate::input::{Channels, GmvRow};
+    use crate::payout::Figures;
     use crate::programs::testkit::*;
 
     fn sv(d: chrono::NaiveDate, partner: &str, amount: &str) -> GmvRow {
@@ -712,7 +722,7 @@ mod tests {
             rules: &f.book.rules,
             periods: &f.periods,
             data: &f.data,
-            figures: true,
+            figures: Figures::All,
             issued: &crate::payout::Issued::NONE,
         };
         let pending = ShortVideo.not_evaluated(&ctx);
@@ -725,7 +735,7 @@ mod tests {
             rules: &early.book.rules,
             periods: &early.periods,
             data: &early.data,
-            figures: true,
+            figures: Figures::All,
             issued: &crate::payout::Issued::NONE,
         };
         match ShortVideo.evaluate(&ctx) {

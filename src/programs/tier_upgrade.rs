@@ -155,7 +155,7 @@ impl Program for TierUpgrade {
                 program: &INFO,
                 period: "q4".into(),
                 provisional,
-                figures: ctx.figures,
+                figures: ctx.figures_for(INFO.kind, "q4"),
             };
             let history_text = history_text(history);
             let basis = basis(&d, &history_text, prior_end, hold);
