@@ -121,16 +121,23 @@ const HTML_CLASS: [u8; 256] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any of the eight bytes of `x` is below `n` (at most 0x80).
+/// The high bit of each byte of `x` below `n` (at most 0x80). A borrow can mark a byte
+/// above a marked one too, never one below: the lowest mark is always a byte below `n`.
 #[inline]
-fn any_below(x: u64, n: u8) -> bool {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
 }
 
-/// Whether any of the eight bytes of `x` is `b`.
+/// The high bit of each byte of `x` equal to `b`, as [`below`] marks them.
 #[inline]
-fn any_equal(x: u64, b: u8) -> bool {
-    any_below(x ^ (ONES * u64::from(b)), 1)
+fn equal(x: u64, b: u8) -> u64 {
+    below(x ^ (ONES * u64::from(b)), 1)
+}
+
+/// The offset in its eight bytes of the byte a mark of [`below`] or [`equal`] stands for.
+#[inline]
+fn first_marked(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
 }
 
 /// The eight bytes of `s` from `i`, when there are eight.
@@ -161,20 +168,22 @@ pub(crate) fn push_html(out: &mut String, s: &str) {
     let mut i = 0;
     while i < bytes.len() {
         // Eight bytes at a time past plain ASCII text: none below a space (line breaks and
-        // tabs included), no markup character, no DEL and nothing past ASCII.
+        // tabs included), no markup character, no DEL and nothing past ASCII; else straight
+        // to the first byte that may be one.
         if let Some(x) = chunk(bytes, i) {
-            if x & HIGHS == 0
-                && !any_below(x, 0x20)
-                && !any_equal(x, b'&')
-                && !any_equal(x, b'<')
-                && !any_equal(x, b'>')
-                && !any_equal(x, b'"')
-                && !any_equal(x, b'\'')
-                && !any_equal(x, 0x7f)
-            {
+            let marks = (x & HIGHS)
+                | below(x, 0x20)
+                | equal(x, b'&')
+                | equal(x, b'<')
+                | equal(x, b'>')
+                | equal(x, b'"')
+                | equal(x, b'\'')
+                | equal(x, 0x7f);
+            if marks == 0 {
                 i += 8;
                 continue;
             }
+            i += first_marked(marks);
         }
         let b = bytes[i];
         match HTML_CLASS[b as usize] {
@@ -231,12 +240,15 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Eight bytes at a time past text with nothing to escape.
+        // Eight bytes at a time past text with nothing to escape, else straight to the
+        // first byte to escape.
         if let Some(x) = chunk(bytes, i) {
-            if !any_below(x, 0x20) && !any_equal(x, b'"') && !any_equal(x, b'\\') {
+            let marks = below(x, 0x20) | equal(x, b'"') | equal(x, b'\\');
+            if marks == 0 {
                 i += 8;
                 continue;
             }
+            i += first_marked(marks);
         }
         let b = bytes[i];
         i += 1;
