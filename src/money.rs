@@ -62,6 +62,11 @@ impl Money {
     pub fn push_human(self, out: &mut String) {
         push_cents(out, self.0, true);
     }
+
+    /// Appends [`Money::plain`] to `out`.
+    pub fn push_plain(self, out: &mut String) {
+        push_cents(out, self.0, false);
+    }
 }
 
 /// Appends `value` as `format!("{:.2}", value)` writes it (digits past the cent cut off,

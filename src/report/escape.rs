@@ -94,6 +94,189 @@ pub(crate) fn write_html_shown(out: &mut fmt::Formatter<'_>, s: &str) -> fmt::Re
     write_escaped(out, s, |c| matches!(c, '\n' | '\t'))
 }
 
+/// What [`push_html`] does with a byte: copies it (0), escapes it (1: a markup character
+/// or a hidden ASCII control), or looks at the whole character it starts (2: the lead
+/// bytes of the hidden characters past ASCII, U+0080–U+009F, U+061C, U+200E–U+2069).
+const HTML_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 1;
+        b += 1;
+    }
+    t[b'\n' as usize] = 0;
+    t[b'\t' as usize] = 0;
+    t[0x7f] = 1;
+    t[b'&' as usize] = 1;
+    t[b'<' as usize] = 1;
+    t[b'>' as usize] = 1;
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 1;
+    t[0xc2] = 2;
+    t[0xd8] = 2;
+    t[0xe2] = 2;
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` below `n` (at most 0x80). A borrow can mark a byte
+/// above a marked one too, never one below: the lowest mark is always a byte below `n`.
+#[inline]
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
+}
+
+/// The high bit of each byte of `x` equal to `b`, as [`below`] marks them.
+#[inline]
+fn equal(x: u64, b: u8) -> u64 {
+    below(x ^ (ONES * u64::from(b)), 1)
+}
+
+/// The offset in its eight bytes of the byte a mark of [`below`] or [`equal`] stands for.
+#[inline]
+fn first_marked(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
+}
+
+/// The eight bytes of `s` from `i`, when there are eight.
+#[inline]
+fn chunk(bytes: &[u8], i: usize) -> Option<u64> {
+    let b: [u8; 8] = bytes.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Appends `c` as `\u{…}` (lower-case hex, as Rust writes it).
+fn push_code_point(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let v = c as u32;
+    out.push_str("\\u{");
+    let digits = (32 - (v | 1).leading_zeros()).div_ceil(4);
+    for i in (0..digits).rev() {
+        out.push(HEX[((v >> (4 * i)) & 0xf) as usize] as char);
+    }
+    out.push('}');
+}
+
+/// Appends `s` as HTML text, exactly as `html::Esc` writes it: `&<>"'` as character
+/// references, [`is_hidden`] characters but line breaks and tabs as `\u{…}`. One pass
+/// over the bytes with a table; runs of plain text are copied whole.
+pub(crate) fn push_html(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time past plain ASCII text: none below a space (line breaks and
+        // tabs included), no markup character, no DEL and nothing past ASCII; else straight
+        // to the first byte that may be one.
+        if let Some(x) = chunk(bytes, i) {
+            let marks = (x & HIGHS)
+                | below(x, 0x20)
+                | equal(x, b'&')
+                | equal(x, b'<')
+                | equal(x, b'>')
+                | equal(x, b'"')
+                | equal(x, b'\'')
+                | equal(x, 0x7f);
+            if marks == 0 {
+                i += 8;
+                continue;
+            }
+            i += first_marked(marks);
+        }
+        let b = bytes[i];
+        match HTML_CLASS[b as usize] {
+            0 => i += 1,
+            1 => {
+                out.push_str(&s[start..i]);
+                match b {
+                    b'&' => out.push_str("&amp;"),
+                    b'<' => out.push_str("&lt;"),
+                    b'>' => out.push_str("&gt;"),
+                    b'"' => out.push_str("&quot;"),
+                    b'\'' => out.push_str("&#39;"),
+                    _ => push_code_point(out, b as char),
+                }
+                i += 1;
+                start = i;
+            }
+            _ => {
+                let c = s[i..].chars().next().expect("a character at a lead byte");
+                if is_hidden(c) {
+                    out.push_str(&s[start..i]);
+                    push_code_point(out, c);
+                    i += c.len_utf8();
+                    start = i;
+                } else {
+                    i += c.len_utf8();
+                }
+            }
+        }
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Whether a byte needs an escape in a JSON string: `"`, `\` and the C0 controls.
+const JSON_ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Appends `s` as a quoted JSON string, byte for byte as serde_json writes it: `"` and `\`
+/// backslashed, `\b \t \n \f \r` by name, other C0 controls as `\u00xx`; everything else
+/// (DEL, non-ASCII, U+2028) as it is.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time past text with nothing to escape, else straight to the
+        // first byte to escape.
+        if let Some(x) = chunk(bytes, i) {
+            let marks = below(x, 0x20) | equal(x, b'"') | equal(x, b'\\');
+            if marks == 0 {
+                i += 8;
+                continue;
+            }
+            i += first_marked(marks);
+        }
+        let b = bytes[i];
+        i += 1;
+        if !JSON_ESCAPED[b as usize] {
+            continue;
+        }
+        let at = i - 1;
+        out.push_str(&s[start..at]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
+        }
+        start = i;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
 /// ASCII punctuation always written with a backslash in Markdown text: the characters
 /// that open or close markup in CommonMark or a common extension (GitHub's tables,
 /// strikethrough and math; footnotes, attributes, superscript, highlight). With `[` and `]`
@@ -138,6 +321,82 @@ pub fn md_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text that every escaper must get right: markup and quote characters, controls, DEL,
+    /// C1 controls, bidirectional marks, U+2028/9, non-ASCII letters and emoji, each alone
+    /// and at every offset of a longer text (so both the eight-byte skip and the byte-wise
+    /// tail meet it).
+    fn hostile() -> Vec<String> {
+        let specials: Vec<String> = [
+            "\"", "'", "<", ">", "&", "\\", "/", "\0", "\u{1}", "\u{8}", "\t", "\n", "\u{b}",
+            "\u{c}", "\r", "\u{1b}", "\u{1f}", " ", "\u{7f}", "\u{80}", "\u{85}", "\u{9f}",
+            "\u{a0}", "é", "\u{61c}", "\u{200e}", "\u{200f}", "\u{2028}", "\u{2029}", "\u{202e}",
+            "\u{2066}", "\u{2069}", "\u{206a}", "\u{2070}", "名", "😀", "\u{feff}",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut out = vec![
+            String::new(),
+            "plain ASCII text longer than eight bytes".into(),
+            "<script>alert(\"x\")</script> & Co's \\ \u{1b}[2J \u{202e}gnp.exe".into(),
+            specials.concat(),
+        ];
+        for c in &specials {
+            for at in 0..18 {
+                out.push(format!("{}{c}{}", "x".repeat(at), "y".repeat(17 - at)));
+            }
+            out.push(c.repeat(9));
+        }
+        out.extend(
+            (0u32..0x3000)
+                .chain(0xfff0..0x10000)
+                .chain([0x1f600, 0x10ffff])
+                .filter_map(char::from_u32)
+                .map(|c| format!("abcdefgh{c}ijklmnop")),
+        );
+        out
+    }
+
+    #[test]
+    fn html_text_is_escaped_as_the_display_escaper_does() {
+        for s in hostile() {
+            let mut out = "kept ".to_string();
+            push_html(&mut out, &s);
+            assert_eq!(
+                out,
+                format!("kept {}", crate::report::html::Esc(&s)),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_strings_are_written_as_serde_json_writes_them() {
+        for s in hostile() {
+            let mut out = "kept ".to_string();
+            push_json_str(&mut out, &s);
+            assert_eq!(
+                out,
+                format!("kept {}", serde_json::to_string(&s).unwrap()),
+                "{s:?}"
+            );
+        }
+        let mut out = String::new();
+        push_json_str(&mut out, "a\"b\\c\u{1}\u{8}\u{c}\n\r\t\u{7f}\u{2028}é");
+        assert_eq!(out, "\"a\\\"b\\\\c\\u0001\\b\\f\\n\\r\\t\u{7f}\u{2028}é\"");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapers_agree_with_the_reference_on_any_text(s in "(\\PC|[\"'<>&\\\\\\x00-\\x1f\\x7f\\x{80}-\\x{9f}\\x{61c}\\x{200e}\\x{2028}-\\x{202e}\\x{2066}-\\x{2069}]){0,40}") {
+            let mut html = String::new();
+            push_html(&mut html, &s);
+            proptest::prop_assert_eq!(html, crate::report::html::Esc(&s).to_string());
+            let mut json = String::new();
+            push_json_str(&mut json, &s);
+            proptest::prop_assert_eq!(json, serde_json::to_string(&s).unwrap());
+        }
+    }
 
     #[test]
     fn formula_starts_get_a_quote() {

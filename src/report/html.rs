@@ -190,11 +190,51 @@ pub fn page_href_of(stem: &str) -> String {
 
 /// `q4` → `Q4`, `bfcm` → `BFCM`, `2025-11` → `November 2025`; anything else as it is.
 pub fn period_label(period: &str) -> String {
+    let mut out = String::with_capacity(16);
+    push_period_label(&mut out, period);
+    out
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Appends [`period_label`] of `period`. A month label (`2025-11`, every page prints
+/// several) is spelled out without going through the date parser and formatter.
+fn push_period_label(out: &mut String, period: &str) {
     match period {
-        "q4" => "Q4".into(),
-        "bfcm" => "BFCM".into(),
-        p => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
-            .map_or_else(|_| p.to_string(), |d| d.format("%B %Y").to_string()),
+        "q4" => out.push_str("Q4"),
+        "bfcm" => out.push_str("BFCM"),
+        p => {
+            let b = p.as_bytes();
+            let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+            if b.len() == 7 && b[4] == b'-' && digits(0..4) && digits(5..7) && b[0] != b'0' {
+                let month = usize::from((b[5] - b'0') * 10 + (b[6] - b'0'));
+                if (1..=12).contains(&month) {
+                    out.push_str(MONTHS[month - 1]);
+                    out.push(' ');
+                    out.push_str(&p[..4]);
+                    return;
+                }
+            }
+            match NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d") {
+                Ok(d) => {
+                    let _ = write!(out, "{}", d.format("%B %Y"));
+                }
+                Err(_) => out.push_str(p),
+            }
+        }
     }
 }
 
@@ -207,15 +247,19 @@ fn kind_label(kind: Kind) -> &'static str {
 
 /// A cell that reads as a number (`1,234.50`, `$250`, `-3`, `12.5%`, `7`) is right-aligned.
 pub fn looks_numeric(cell: &str) -> bool {
-    let s = cell.trim();
-    let s = s.strip_prefix('-').unwrap_or(s);
-    let s = s.strip_prefix('$').unwrap_or(s);
-    let s = s.strip_suffix('%').unwrap_or(s);
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let int_ok = int.starts_with(|c: char| c.is_ascii_digit())
-        && int.chars().all(|c| c.is_ascii_digit() || c == ',')
-        && !int.ends_with(',');
-    int_ok && frac.chars().all(|c| c.is_ascii_digit()) && !s.ends_with('.')
+    // Over bytes: a character past ASCII is never a digit, `,` or `.`.
+    let s = cell.trim().as_bytes();
+    let s = s.strip_prefix(b"-").unwrap_or(s);
+    let s = s.strip_prefix(b"$").unwrap_or(s);
+    let s = s.strip_suffix(b"%").unwrap_or(s);
+    let (int, frac) = match s.iter().position(|&b| b == b'.') {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &[][..]),
+    };
+    let int_ok = int.first().is_some_and(u8::is_ascii_digit)
+        && int.iter().all(|&b| b.is_ascii_digit() || b == b',')
+        && int.last() != Some(&b',');
+    int_ok && frac.iter().all(u8::is_ascii_digit) && s.last() != Some(&b'.')
 }
 
 fn cell_class(cell: &str) -> &'static str {
@@ -235,19 +279,61 @@ impl Doc {
         let _ = self.0.write_fmt(args);
     }
 
+    fn s(&mut self, s: &str) {
+        self.0.push_str(s);
+    }
+
+    /// `s` escaped, as [`Esc`] writes it.
+    fn esc(&mut self, s: &str) {
+        super::escape::push_html(&mut self.0, s);
+    }
+
+    /// [`period_label`], escaped.
+    fn period(&mut self, period: &str) {
+        let at = self.0.len();
+        push_period_label(&mut self.0, period);
+        if needs_escape(&self.0[at..]) {
+            let label = self.0.split_off(at);
+            self.esc(&label);
+        }
+    }
+
+    /// [`amount_text`], written in place.
+    fn amount(&mut self, amount: Money, provisional: bool) {
+        amount.push_human(&mut self.0);
+        if provisional {
+            self.esc(super::tables::PROVISIONAL_MARK);
+        }
+    }
+
     fn head(&mut self, title: &str) {
-        self.put(format_args!(
+        self.head_parts(&[title]);
+    }
+
+    /// The head of a page whose title is `parts` one after the other (escaping text piece
+    /// by piece writes what escaping it whole does).
+    fn head_parts(&mut self, parts: &[&str]) {
+        self.s(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-            Esc(title)
-        ));
+             <title>",
+        );
+        for part in parts {
+            self.esc(part);
+        }
+        self.s("</title>\n<style>\n");
+        self.s(STYLE);
+        self.s("</style>\n</head>\n<body>\n");
     }
 
     fn facts(&mut self, facts: &[(&str, &str)]) {
         self.0.push_str("<dl class=\"facts\">\n");
         for (k, v) in facts {
-            self.put(format_args!("<dt>{}</dt><dd>{}</dd>\n", Esc(k), Esc(v)));
+            self.s("<dt>");
+            self.esc(k);
+            self.s("</dt><dd>");
+            self.esc(v);
+            self.s("</dd>\n");
         }
         self.0.push_str("</dl>\n");
     }
@@ -259,12 +345,13 @@ impl Doc {
         self.0
             .push_str("<h2>Not priced in this run</h2>\n<ul class=\"skipped\">\n");
         for s in skipped {
-            self.put(format_args!(
-                "<li>{} <span class=\"muted\">({})</span>: {}</li>\n",
-                Esc(programs::title(s.program)),
-                Esc(s.program),
-                Esc(&s.reason)
-            ));
+            self.s("<li>");
+            self.esc(programs::title(s.program));
+            self.s(" <span class=\"muted\">(");
+            self.esc(s.program);
+            self.s(")</span>: ");
+            self.esc(&s.reason);
+            self.s("</li>\n");
         }
         self.0.push_str("</ul>\n");
     }
@@ -272,66 +359,74 @@ impl Doc {
     fn audit(&mut self, audit: &Audit) {
         self.0
             .push_str("<footer class=\"audit\">\n<h2>Audit</h2>\n<table>\n<tbody>\n");
-        self.put(format_args!(
-            "<tr><th>Program book</th><td>{} <span class=\"muted\">({})</span><br>\
-             <span class=\"hash\">sha256 {}</span></td></tr>\n",
-            Esc(audit.book_name),
-            Esc(audit.book_source),
-            Esc(audit.book_sha256)
-        ));
+        self.s("<tr><th>Program book</th><td>");
+        self.esc(audit.book_name);
+        self.s(" <span class=\"muted\">(");
+        self.esc(audit.book_source);
+        self.s(")</span><br><span class=\"hash\">sha256 ");
+        self.esc(audit.book_sha256);
+        self.s("</span></td></tr>\n");
         for (file, sha) in &audit.inputs {
+            self.s("<tr><th>");
+            self.esc(file);
             match sha {
-                Some(sha) => self.put(format_args!(
-                    "<tr><th>{}</th><td><span class=\"hash\">sha256 {}</span></td></tr>\n",
-                    Esc(file),
-                    Esc(sha)
-                )),
-                None => self.put(format_args!(
-                    "<tr><th>{}</th><td class=\"muted\">not supplied</td></tr>\n",
-                    Esc(file)
-                )),
+                Some(sha) => {
+                    self.s("</th><td><span class=\"hash\">sha256 ");
+                    self.esc(sha);
+                    self.s("</span></td></tr>\n");
+                }
+                None => self.s("</th><td class=\"muted\">not supplied</td></tr>\n"),
             }
         }
         self.0.push_str("</tbody>\n</table>\n");
         for note in &audit.notes {
-            self.put(format_args!("<p>{}</p>\n", Esc(note)));
+            self.s("<p>");
+            self.esc(note);
+            self.s("</p>\n");
         }
-        self.put(format_args!(
-            "<p>Computed by tsp-payout {}. The same inputs and program book produce this \
+        self.s(concat!(
+            "<p>Computed by tsp-payout ",
+            env!("CARGO_PKG_VERSION"),
+            ". The same inputs and program book produce this \
              document byte for byte; compare the sha256 values above with manifest.json.</p>\n\
-             </footer>\n</body>\n</html>\n",
-            env!("CARGO_PKG_VERSION")
+             </footer>\n</body>\n</html>\n"
         ));
     }
 
-    fn detail_table(&mut self, columns: &[String], rows: &[Vec<String>]) {
+    fn detail_table<C: AsRef<str>, R: AsRef<str>>(&mut self, columns: &[C], rows: &[Vec<R>]) {
         // A column is right-aligned when every non-empty cell of it reads as a number, so
         // that a column of amounts lines up and a column of ids does not.
         let numeric: Vec<bool> = (0..columns.len())
             .map(|i| {
                 let mut cells = rows
                     .iter()
-                    .filter_map(|r| r.get(i))
+                    .filter_map(|r| r.get(i).map(AsRef::as_ref))
                     .filter(|c| !c.trim().is_empty())
                     .peekable();
-                cells.peek().is_some() && cells.all(|c| looks_numeric(c))
+                cells.peek().is_some() && cells.all(looks_numeric)
             })
             .collect();
         self.0.push_str("<table class=\"detail\">\n<thead><tr>");
         for (i, c) in columns.iter().enumerate() {
-            let class = if numeric[i] { " class=\"num\"" } else { "" };
-            self.put(format_args!("<th{class}>{}</th>", Esc(c)));
+            self.s(if numeric[i] {
+                "<th class=\"num\">"
+            } else {
+                "<th>"
+            });
+            self.esc(c.as_ref());
+            self.s("</th>");
         }
         self.0.push_str("</tr></thead>\n<tbody>\n");
         for row in rows {
             self.0.push_str("<tr>");
             for (i, cell) in row.iter().enumerate() {
-                let class = if numeric.get(i).copied().unwrap_or(false) {
-                    " class=\"num\""
+                self.s(if numeric.get(i).copied().unwrap_or(false) {
+                    "<td class=\"num\">"
                 } else {
-                    ""
-                };
-                self.put(format_args!("<td{class}>{}</td>", Esc(cell)));
+                    "<td>"
+                });
+                self.esc(cell.as_ref());
+                self.s("</td>");
             }
             self.0.push_str("</tr>\n");
         }
@@ -339,37 +434,45 @@ impl Doc {
     }
 
     fn steps(&mut self, steps: &[Step], depth: usize) {
+        // The indent of this depth, as `{}` writes the number.
+        let mut digits = [0u8; 40];
+        let indent = crate::money::decimal_digits((1 + 3 * depth) as u128, &mut digits);
+        let indent = std::str::from_utf8(indent).expect("ASCII digits");
         for s in steps {
-            self.put(format_args!(
-                "<tr><td style=\"padding-left:{}ch\">{}</td><td{}>{}</td><td class=\"src\">{}</td></tr>\n",
-                1 + 3 * depth,
-                Esc(&s.label),
-                cell_class(&s.value),
-                Esc(&s.value),
-                Esc(s.source.as_deref().unwrap_or(""))
-            ));
+            self.s("<tr><td style=\"padding-left:");
+            self.s(indent);
+            self.s("ch\">");
+            self.esc(&s.label);
+            self.s("</td><td");
+            self.s(cell_class(&s.value));
+            self.s(">");
+            self.esc(&s.value);
+            self.s("</td><td class=\"src\">");
+            self.esc(s.source.as_deref().unwrap_or(""));
+            self.s("</td></tr>\n");
             self.steps(&s.children, depth + 1);
         }
     }
 
     fn line(&mut self, l: &Line) {
-        self.put(format_args!(
-            "<section class=\"line\">\n<div class=\"line-head\"><h3>{} · {}",
-            Esc(programs::title(l.program)),
-            Esc(&period_label(&l.period))
-        ));
+        self.s("<section class=\"line\">\n<div class=\"line-head\"><h3>");
+        self.esc(programs::title(l.program));
+        self.s(" · ");
+        self.period(&l.period);
         if l.provisional {
             self.0.push_str("<span class=\"badge\">provisional</span>");
         }
-        self.put(format_args!(
-            "</h3><div class=\"line-amount\"><span class=\"kind\">{}</span>{}</div></div>\n\
-             <p class=\"basis\">{}</p>\n",
-            kind_label(l.kind),
-            Esc(&l.amount.human()),
-            Esc(super::partner_view::basis(l))
-        ));
-        if let Some(d) = super::partner_view::detail(l).filter(|d| !d.rows.is_empty()) {
-            self.put(format_args!("<p class=\"caption\">{}</p>\n", Esc(&d.title)));
+        self.s("</h3><div class=\"line-amount\"><span class=\"kind\">");
+        self.s(kind_label(l.kind));
+        self.s("</span>");
+        self.amount(l.amount, false);
+        self.s("</div></div>\n<p class=\"basis\">");
+        self.esc(super::partner_view::basis(l));
+        self.s("</p>\n");
+        if let Some(d) = super::partner_view::view(l).filter(|d| !d.rows.is_empty()) {
+            self.s("<p class=\"caption\">");
+            self.esc(&d.title);
+            self.s("</p>\n");
             self.detail_table(&d.columns, &d.rows);
         }
         if !l.steps.is_empty() {
@@ -400,19 +503,18 @@ pub fn partner_page_into(input: &PageInput, buf: &mut Vec<u8>) {
     } else {
         input.partner_name
     };
-    doc.head(&format!("{} · {}", input.title, shown_name));
+    doc.head_parts(&[input.title, " · ", shown_name]);
     doc.0.push_str("<header>\n");
     if let Some(href) = input.index_href {
-        doc.put(format_args!(
-            "<p class=\"muted\"><a href=\"{}\">All partners</a></p>\n",
-            Esc(href)
-        ));
+        doc.s("<p class=\"muted\"><a href=\"");
+        doc.esc(href);
+        doc.s("\">All partners</a></p>\n");
     }
-    doc.put(format_args!(
-        "<div class=\"doc-title\">{}</div>\n<h1>{}</h1>\n",
-        Esc(input.title),
-        Esc(shown_name)
-    ));
+    doc.s("<div class=\"doc-title\">");
+    doc.esc(input.title);
+    doc.s("</div>\n<h1>");
+    doc.esc(shown_name);
+    doc.s("</h1>\n");
     let as_of = input.as_of.to_string();
     let mut facts = vec![("Partner ID", input.partner_id)];
     if !input.partner_name.is_empty() {
@@ -434,18 +536,34 @@ pub fn partner_page_into(input: &PageInput, buf: &mut Vec<u8>) {
          <th>Period</th><th class=\"num\">Amount (USD)</th></tr></thead>\n<tbody>\n",
     );
     for p in &programs {
-        let lines: Vec<&&Line> = input.lines.iter().filter(|l| l.program == *p).collect();
-        let amount: Money = lines.iter().map(|l| l.amount).sum();
-        let mut kinds: Vec<&str> = lines.iter().map(|l| kind_label(l.kind)).collect();
-        kinds.dedup();
-        let periods: Vec<String> = lines.iter().map(|l| period_label(&l.period)).collect();
-        doc.put(format_args!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
-            Esc(programs::title(p)),
-            Esc(&kinds.join(", ")),
-            Esc(&periods.join(", ")),
-            Esc(&amount_text(amount, lines.iter().any(|l| l.provisional)))
-        ));
+        let lines = || input.lines.iter().filter(|l| l.program == *p);
+        let amount: Money = lines().map(|l| l.amount).sum();
+        doc.s("<tr><td>");
+        doc.esc(programs::title(p));
+        doc.s("</td><td>");
+        // The kinds of the program's lines, a run of equal ones named once.
+        let mut last_kind = None;
+        for l in lines() {
+            let kind = kind_label(l.kind);
+            if last_kind == Some(kind) {
+                continue;
+            }
+            if last_kind.is_some() {
+                doc.s(", ");
+            }
+            doc.s(kind);
+            last_kind = Some(kind);
+        }
+        doc.s("</td><td>");
+        for (i, l) in lines().enumerate() {
+            if i > 0 {
+                doc.s(", ");
+            }
+            doc.period(&l.period);
+        }
+        doc.s("</td><td class=\"num\">");
+        doc.amount(amount, lines().any(|l| l.provisional));
+        doc.s("</td></tr>\n");
     }
     if programs.is_empty() {
         doc.0.push_str(
@@ -464,21 +582,23 @@ pub fn partner_page_into(input: &PageInput, buf: &mut Vec<u8>) {
     // A kind the page has no line of (cash on a monthly ad-credit statement) gets no total.
     let has = |kind: Kind| input.lines.iter().any(|l| l.kind == kind);
     let provisional = |kind: Kind| input.lines.iter().any(|l| l.kind == kind && l.provisional);
-    let mut totals: Vec<(&str, String)> = [
+    let total_row = |doc: &mut Doc, label: &str, amount: Money, provisional: bool| {
+        doc.s("<tr><th colspan=\"3\">");
+        doc.esc(label);
+        doc.s("</th><td class=\"num\">");
+        doc.amount(amount, provisional);
+        doc.s("</td></tr>\n");
+    };
+    for (kind, label) in [
         (Kind::Cash, "Cash total"),
         (Kind::AdCredit, "Ad-credit total"),
-    ]
-    .into_iter()
-    .filter(|(kind, _)| has(*kind))
-    .map(|(kind, label)| (label, amount_text(total(kind), provisional(kind))))
-    .collect();
-    totals.extend(input.extra_totals.iter().map(|(l, a)| (*l, a.human())));
-    for (label, amount) in totals {
-        doc.put(format_args!(
-            "<tr><th colspan=\"3\">{}</th><td class=\"num\">{}</td></tr>\n",
-            Esc(label),
-            Esc(&amount)
-        ));
+    ] {
+        if has(kind) {
+            total_row(&mut doc, label, total(kind), provisional(kind));
+        }
+    }
+    for (label, amount) in input.extra_totals {
+        total_row(&mut doc, label, *amount, false);
     }
     doc.0.push_str("</tfoot>\n</table>\n");
 
@@ -593,12 +713,24 @@ mod tests {
 
     #[test]
     fn numeric_cells() {
-        for s in ["1,234.50", "0.00", "$250", "-3", "12.5%", "7", " 42 "] {
+        for s in [
+            "1,234.50",
+            "0.00",
+            "$250",
+            "-3",
+            "12.5%",
+            "7",
+            " 42 ",
+            "\u{a0}12\u{3000}",
+        ] {
             assert!(looks_numeric(s), "{s}");
         }
         for s in [
             "S0101",
             "",
+            "1.2.3",
+            "1,2é",
+            "١٢",
             "1.",
             ".5",
             "1,",
@@ -619,6 +751,28 @@ mod tests {
         assert_eq!(page_file("a b"), "a%20b.html");
         assert_eq!(page_href("a b"), "a%2520b.html");
         assert_eq!(page_href("index"), "%2569ndex.html");
+    }
+
+    /// The month labels spelled out directly read as the date formatter writes them.
+    #[test]
+    fn month_labels_match_the_date_formatter() {
+        let by_formatter = |p: &str| {
+            NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
+                .map_or_else(|_| p.to_string(), |d| d.format("%B %Y").to_string())
+        };
+        let mut periods: Vec<String> = (0..=13)
+            .flat_map(|m| ["0999", "1000", "2025", "9999"].map(|y| format!("{y}-{m:02}")))
+            .collect();
+        periods.extend(
+            [
+                "2025-1", "2025-001", "+2025-01", "2025-1a", "2025/01", "20251-01", "2025-01 ", "",
+            ]
+            .map(String::from),
+        );
+        for p in &periods {
+            assert_eq!(period_label(p), by_formatter(p), "{p:?}");
+        }
+        assert_eq!(period_label("2025-11"), "November 2025");
     }
 
     #[test]

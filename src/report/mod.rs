@@ -214,8 +214,9 @@ pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> St
     String::from_utf8(buf).expect("JSON is UTF-8")
 }
 
-/// [`statement_json`] written into `buf`, straight from the lines (no JSON tree is built).
-/// Objects list their keys in sorted order, as the JSON trees of the other outputs do.
+/// [`statement_json`] written into `buf`, straight from the lines (no JSON tree is built,
+/// no value goes through serde): byte for byte what `serde_json::to_string_pretty` prints
+/// for the JSON tree of the statement, whose objects list their keys in sorted order.
 pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, buf: &mut Vec<u8>) {
     let partner_name = outcome.partners.get(partner_id).map_or("", String::as_str);
     let mut by_program: Vec<(&str, Money)> = outcome
@@ -224,150 +225,250 @@ pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, 
         .collect();
     by_program.sort_by(|a, b| a.0.cmp(b.0));
     by_program.dedup_by(|b, a| a.0 == b.0);
-    let doc = sorted::Statement {
-        as_of: info.as_of.to_string(),
-        book: sorted::BookRef {
-            name: &info.book.rules.book.name,
-            sha256: &info.book.sha256,
-        },
-        by_program: sorted::Pairs(&by_program),
-        lines: sorted::Lines(outcome.lines_of(partner_id).as_slice()),
-        not_evaluated: &outcome.not_evaluated,
-        partner_id,
-        partner_name,
-        skipped: &outcome.skipped,
-        totals: sorted::Totals {
-            ad_credit: outcome.total(Some(partner_id), Kind::AdCredit),
-            cash: outcome.total(Some(partner_id), Kind::Cash),
-        },
-    };
-    let mut ser = serde_json::Serializer::pretty(&mut *buf);
-    doc.serialize(&mut ser).expect("JSON of plain data");
-    buf.push(b'\n');
+    let lines = outcome.lines_of(partner_id).as_slice();
+    // The buffer comes cleared: taking it as a String checks no bytes and keeps its room.
+    let mut j = pretty_json::Json::new(std::mem::take(buf));
+    j.open(b'{');
+    j.field("as_of");
+    j.date(info.as_of);
+    j.field("book");
+    j.open(b'{');
+    j.field("name");
+    j.str(&info.book.rules.book.name);
+    j.field("sha256");
+    j.str(&info.book.sha256);
+    j.close(b'}');
+    j.field("by_program");
+    j.open(b'{');
+    for (program, amount) in &by_program {
+        j.key(program);
+        j.money(*amount);
+    }
+    j.close(b'}');
+    j.field("lines");
+    j.open(b'[');
+    for l in lines {
+        j.item();
+        pretty_json::line(&mut j, l);
+    }
+    j.close(b']');
+    j.field("not_evaluated");
+    pretty_json::skips(&mut j, &outcome.not_evaluated);
+    j.field("partner_id");
+    j.str(partner_id);
+    j.field("partner_name");
+    j.str(partner_name);
+    j.field("skipped");
+    pretty_json::skips(&mut j, &outcome.skipped);
+    j.field("totals");
+    j.open(b'{');
+    j.field("ad_credit");
+    j.money(outcome.total(Some(partner_id), Kind::AdCredit));
+    j.field("cash");
+    j.money(outcome.total(Some(partner_id), Kind::Cash));
+    j.close(b'}');
+    j.close(b'}');
+    *buf = j.finish();
 }
 
-/// A statement's JSON as the serializer writes it: every object's keys in sorted order,
-/// byte for byte what `serde_json::Value` (a sorted map) prints for the same data.
-mod sorted {
+/// A JSON document written as serde_json's pretty printer writes it (two-space indent,
+/// `": "` after keys, `[]` and `{}` for empty containers), straight into a reused buffer.
+/// The writer gives keys in the order it is told: the statement's sorted order.
+mod pretty_json {
+    use super::escape::push_json_str;
     use crate::engine::{Detail, Line, Skip, Step};
     use crate::money::Money;
-    use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
-    use serde::{Serialize, Serializer};
 
-    #[derive(Serialize)]
-    pub struct Statement<'a> {
-        pub as_of: String,
-        pub book: BookRef<'a>,
-        pub by_program: Pairs<'a>,
-        pub lines: Lines<'a>,
-        pub not_evaluated: &'a [Skip],
-        pub partner_id: &'a str,
-        pub partner_name: &'a str,
-        pub skipped: &'a [Skip],
-        pub totals: Totals,
+    pub struct Json {
+        out: String,
+        depth: usize,
+        /// Nothing written yet in the innermost open container.
+        empty: bool,
     }
 
-    #[derive(Serialize)]
-    pub struct BookRef<'a> {
-        pub name: &'a str,
-        pub sha256: &'a str,
-    }
-
-    #[derive(Serialize)]
-    pub struct Totals {
-        pub ad_credit: Money,
-        pub cash: Money,
-    }
-
-    /// A map given as pairs already in key order.
-    pub struct Pairs<'a>(pub &'a [(&'a str, Money)]);
-
-    impl Serialize for Pairs<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(Some(self.0.len()))?;
-            for (k, v) in self.0 {
-                map.serialize_entry(k, v)?;
+    impl Json {
+        pub fn new(buf: Vec<u8>) -> Json {
+            let out = String::from_utf8(buf).expect("a buffer of UTF-8 text");
+            Json {
+                out,
+                depth: 0,
+                empty: true,
             }
-            map.end()
         }
-    }
 
-    pub struct Lines<'a>(pub &'a [Line]);
+        /// The document with its closing line break.
+        pub fn finish(mut self) -> Vec<u8> {
+            self.out.push('\n');
+            self.out.into_bytes()
+        }
 
-    impl Serialize for Lines<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut seq = s.serialize_seq(Some(self.0.len()))?;
-            for l in self.0 {
-                seq.serialize_element(&LineOut(l))?;
+        pub fn open(&mut self, bracket: u8) {
+            self.out.push(bracket as char);
+            self.depth += 1;
+            self.empty = true;
+        }
+
+        pub fn close(&mut self, bracket: u8) {
+            self.depth -= 1;
+            if !self.empty {
+                self.newline();
             }
-            seq.end()
+            self.out.push(bracket as char);
+            // The container is a value of the one around it.
+            self.empty = false;
+        }
+
+        fn newline(&mut self) {
+            const BREAK: &str =
+                "\n                                                                ";
+            let mut indent = 2 * self.depth;
+            let n = indent.min(BREAK.len() - 1);
+            self.out.push_str(&BREAK[..1 + n]);
+            indent -= n;
+            // Deeper than the figure trees go: the rest a piece at a time.
+            while indent > 0 {
+                let n = indent.min(BREAK.len() - 1);
+                self.out.push_str(&BREAK[1..1 + n]);
+                indent -= n;
+            }
+        }
+
+        /// Starts the next element of an array.
+        pub fn item(&mut self) {
+            if !self.empty {
+                self.out.push(',');
+            }
+            self.newline();
+            self.empty = false;
+        }
+
+        /// Starts the next entry of an object.
+        pub fn key(&mut self, key: &str) {
+            self.item();
+            push_json_str(&mut self.out, key);
+            self.out.push_str(": ");
+        }
+
+        /// [`Json::key`] for a key of the format itself: a plain name, nothing to escape.
+        pub fn field(&mut self, key: &'static str) {
+            debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            self.item();
+            self.out.push('"');
+            self.out.push_str(key);
+            self.out.push_str("\": ");
+        }
+
+        pub fn str(&mut self, s: &str) {
+            push_json_str(&mut self.out, s);
+        }
+
+        pub fn bool(&mut self, b: bool) {
+            self.out.push_str(if b { "true" } else { "false" });
+        }
+
+        /// An amount as `Money` serializes: its plain form, quoted.
+        pub fn money(&mut self, m: Money) {
+            self.out.push('"');
+            m.push_plain(&mut self.out);
+            self.out.push('"');
+        }
+
+        pub fn date(&mut self, d: chrono::NaiveDate) {
+            use std::fmt::Write;
+            self.out.push('"');
+            let _ = write!(self.out, "{d}");
+            self.out.push('"');
+        }
+
+        fn strs(&mut self, list: &[String]) {
+            self.open(b'[');
+            for s in list {
+                self.item();
+                self.str(s);
+            }
+            self.close(b']');
         }
     }
 
     /// A line as `Line` serializes, its keys sorted.
-    struct LineOut<'a>(&'a Line);
-
-    impl Serialize for LineOut<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let l = self.0;
-            let mut st = s.serialize_struct("Line", 9)?;
-            st.serialize_field("amount", &l.amount)?;
-            st.serialize_field("basis", &l.basis)?;
-            if let Some(d) = &l.detail {
-                st.serialize_field("detail", &DetailOut(d))?;
-            }
-            st.serialize_field("kind", &l.kind)?;
-            st.serialize_field("partner_id", &l.partner_id)?;
-            st.serialize_field("period", &l.period)?;
-            st.serialize_field("program", l.program)?;
-            st.serialize_field("provisional", &l.provisional)?;
-            if !l.steps.is_empty() {
-                st.serialize_field("steps", &Steps(&l.steps))?;
-            }
-            st.end()
+    pub fn line(j: &mut Json, l: &Line) {
+        j.open(b'{');
+        j.field("amount");
+        j.money(l.amount);
+        j.field("basis");
+        j.str(&l.basis);
+        if let Some(d) = &l.detail {
+            j.field("detail");
+            detail(j, d);
         }
+        j.field("kind");
+        j.str(l.kind.as_str());
+        j.field("partner_id");
+        j.str(&l.partner_id);
+        j.field("period");
+        j.str(&l.period);
+        j.field("program");
+        j.str(l.program);
+        j.field("provisional");
+        j.bool(l.provisional);
+        if !l.steps.is_empty() {
+            j.field("steps");
+            steps(j, &l.steps);
+        }
+        j.close(b'}');
     }
 
-    struct DetailOut<'a>(&'a Detail);
-
-    impl Serialize for DetailOut<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut st = s.serialize_struct("Detail", 3)?;
-            st.serialize_field("columns", &self.0.columns)?;
-            st.serialize_field("rows", &self.0.rows)?;
-            st.serialize_field("title", &self.0.title)?;
-            st.end()
+    fn detail(j: &mut Json, d: &Detail) {
+        j.open(b'{');
+        j.field("columns");
+        j.strs(&d.columns);
+        j.field("rows");
+        j.open(b'[');
+        for row in &d.rows {
+            j.item();
+            j.strs(row);
         }
+        j.close(b']');
+        j.field("title");
+        j.str(&d.title);
+        j.close(b'}');
     }
 
-    struct Steps<'a>(&'a [Step]);
-
-    impl Serialize for Steps<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut seq = s.serialize_seq(Some(self.0.len()))?;
-            for step in self.0 {
-                seq.serialize_element(&StepOut(step))?;
-            }
-            seq.end()
-        }
-    }
-
-    struct StepOut<'a>(&'a Step);
-
-    impl Serialize for StepOut<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let step = self.0;
-            let mut st = s.serialize_struct("Step", 4)?;
+    fn steps(j: &mut Json, list: &[Step]) {
+        j.open(b'[');
+        for step in list {
+            j.item();
+            j.open(b'{');
             if !step.children.is_empty() {
-                st.serialize_field("children", &Steps(&step.children))?;
+                j.field("children");
+                steps(j, &step.children);
             }
-            st.serialize_field("label", &step.label)?;
+            j.field("label");
+            j.str(&step.label);
             if let Some(source) = &step.source {
-                st.serialize_field("source", source)?;
+                j.field("source");
+                j.str(source);
             }
-            st.serialize_field("value", &step.value)?;
-            st.end()
+            j.field("value");
+            j.str(&step.value);
+            j.close(b'}');
         }
+        j.close(b']');
+    }
+
+    /// Skipped or not evaluated programs, as `Skip` serializes (`program`, `reason`).
+    pub fn skips(j: &mut Json, list: &[Skip]) {
+        j.open(b'[');
+        for s in list {
+            j.item();
+            j.open(b'{');
+            j.field("program");
+            j.str(s.program);
+            j.field("reason");
+            j.str(&s.reason);
+            j.close(b'}');
+        }
+        j.close(b']');
     }
 }
 
@@ -593,10 +694,14 @@ mod tests {
                 reason: "no live_sessions.csv".into(),
             }],
             not_evaluated: Vec::new(),
-            partners: [("P1", "Acme <Co>"), ("P2", ""), ("P3", "none")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .into_iter()
-                .collect(),
+            partners: [
+                ("P1", "Acme <Co> \"q\" \\ \u{2028}\u{7f}\u{1}\t'é名"),
+                ("P2", ""),
+                ("P3", "none"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .into_iter()
+            .collect(),
             programs: crate::programs::registry().to_vec(),
         };
         let info = RunInfo {

@@ -4,6 +4,7 @@
 //! every id.
 
 use crate::engine::{Detail, Line};
+use std::borrow::Cow;
 
 /// The heading of the id column of a leaderboard as a partner sees it.
 pub const PARTNER_COLUMN: &str = "partner";
@@ -21,39 +22,111 @@ pub fn basis(line: &Line) -> &str {
 /// and the ranks just above and below it, its id column headed `partner` and the others
 /// shown as `—`; a partner not on the board sees no row of it.
 pub fn detail(line: &Line) -> Option<Detail> {
-    let d = line.detail.as_ref()?.human();
+    let d = line.detail.as_ref()?;
+    let v = view(line)?;
+    Some(Detail {
+        title: v.title.into_owned(),
+        columns: v.columns.iter().map(|c| c.to_string()).collect(),
+        rows: v
+            .rows
+            .into_iter()
+            .map(|r| r.into_iter().map(Cow::into_owned).collect())
+            .collect(),
+        amount_columns: d.amount_columns.clone(),
+    })
+}
+
+/// A figure as the programs write them (`-96540.20`, `7`): one that a decimal always
+/// parses, told apart without parsing it.
+fn is_plain_figure(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6
+}
+
+/// [`detail`] borrowing the line's table: only the cells it changes are new text.
+pub struct DetailView<'a> {
+    pub title: Cow<'a, str>,
+    pub columns: Vec<&'a str>,
+    pub rows: Vec<Vec<Cow<'a, str>>>,
+}
+
+/// The line's detail table as [`detail`] gives it, without copying the table.
+pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
+    let d = line.detail.as_ref()?;
+    // A cell as `Detail::human` shows it.
+    fn human<'c>(d: &Detail, i: usize, cell: &'c str) -> Cow<'c, str> {
+        if !d.amount_columns.contains(&i) {
+            return Cow::Borrowed(cell);
+        }
+        let digits = cell.strip_prefix('-').unwrap_or(cell);
+        let int = digits.split_once('.').map_or(digits, |(int, _)| int);
+        if is_plain_figure(cell) && int.len() <= 3 {
+            // Nothing to group: the cell as it is.
+            return Cow::Borrowed(cell);
+        }
+        if is_plain_figure(cell) || cell.parse::<rust_decimal::Decimal>().is_ok() {
+            Cow::Owned(crate::money::group_thousands(cell))
+        } else {
+            Cow::Borrowed(cell)
+        }
+    }
+    let shown = |i: usize, cell: &'a str| human(d, i, cell);
+    let mut columns: Vec<&str> = d.columns.iter().map(String::as_str).collect();
     let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
-        return Some(d);
+        return Some(DetailView {
+            title: Cow::Borrowed(&d.title),
+            columns,
+            rows: d
+                .rows
+                .iter()
+                .map(|r| r.iter().enumerate().map(|(i, c)| shown(i, c)).collect())
+                .collect(),
+        });
     };
     let rank_col = d.columns.iter().position(|c| c == "rank");
-    let rank_of = |row: &[String]| -> Option<usize> { row.get(rank_col?)?.parse().ok() };
-    let own = d
-        .rows
-        .iter()
-        .find(|r| r.get(id_col).is_some_and(|id| *id == line.partner_id))
-        .and_then(|r| rank_of(r));
-    let mut shown = d.clone();
-    shown.columns[id_col] = PARTNER_COLUMN.into();
+    let rank_of = |row: &'a [String]| -> Option<usize> {
+        let i = rank_col?;
+        shown(i, row.get(i)?).parse().ok()
+    };
+    let is_own = |row: &'a [String]| -> bool {
+        row.get(id_col)
+            .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
+    };
+    let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
+    columns[id_col] = PARTNER_COLUMN;
     // The title says which rows the detail holds; the partner sees fewer.
-    if let Some(board) = d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
-        shown.title = format!("{board}: your rank and the ranks next to it");
-    }
-    shown.rows = match own {
+    let title = match d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
+        Some(board) => Cow::Owned(format!("{board}: your rank and the ranks next to it")),
+        None => Cow::Borrowed(d.title.as_str()),
+    };
+    let rows = match own {
         None => Vec::new(),
         Some(own) => d
             .rows
             .iter()
             .filter(|r| rank_of(r).is_some_and(|r| r + 1 >= own && r <= own + 1))
-            .cloned()
-            .map(|mut r| {
-                if r[id_col] != line.partner_id {
-                    r[id_col] = UNNAMED.into();
-                }
-                r
+            .map(|r| {
+                let mine = is_own(r);
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i == id_col && !mine {
+                            Cow::Borrowed(UNNAMED)
+                        } else {
+                            shown(i, c)
+                        }
+                    })
+                    .collect()
             })
             .collect(),
     };
-    Some(shown)
+    Some(DetailView {
+        title,
+        columns,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +188,55 @@ mod tests {
             detail(&line).expect("detail").rows,
             [["1000.00", "96,540.20"]]
         );
+    }
+
+    /// The figures told apart without parsing are ones the decimal parser takes, and
+    /// the table shows every amount cell as `Detail::human` does.
+    #[test]
+    fn plain_figures_are_what_the_decimal_parser_takes() {
+        let cells = [
+            "0",
+            "7",
+            "-3",
+            "1000",
+            "96540.20",
+            "-96540.20",
+            "123.4",
+            "999",
+            "-999.99",
+            "12345678901234567890.123456",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "1,000.00",
+            "1e5",
+            "+5",
+            "1_000",
+            "00012",
+            "-0",
+            "１２",
+            " 12",
+            "12 ",
+            "$5",
+            "123456789012345678901234567890",
+            "1.1234567",
+        ];
+        for cell in cells {
+            if is_plain_figure(cell) {
+                assert!(cell.parse::<rust_decimal::Decimal>().is_ok(), "{cell:?}");
+            }
+        }
+        let mut line = Line::of_dollars("P1", "gmv_growth", "q4", Kind::Cash, 0);
+        let rows: Vec<Vec<String>> = cells
+            .iter()
+            .map(|c| vec![c.to_string(), c.to_string()])
+            .collect();
+        line.detail = Some(Detail::new("t", &["id", "gmv"], rows).amounts(&["gmv"]));
+        let want = line.detail.as_ref().unwrap().human();
+        let got = detail(&line).unwrap();
+        assert_eq!(got.rows, want.rows);
+        assert_eq!(got.rows[4], ["96540.20", "96,540.20"]);
     }
 
     #[test]
