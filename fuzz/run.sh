@@ -2,8 +2,10 @@
 # Seeds each target's corpus from the sample data and the embedded book, then runs the
 # targets one after another: `fuzz/run.sh [SECONDS] [TARGET...]` (default 600 s, all).
 # Stable toolchains need RUSTC_BOOTSTRAP=1 for the flags cargo-fuzz passes. The targets run
-# without a sanitizer (`-s none`): the crate has no unsafe code, what is looked for is a
-# panic, a hang or runaway memory, and AddressSanitizer made executions ~5x slower.
+# without a sanitizer (`-s none`): the crate's only unsafe code is system calls (mapping a
+# workbook, syncing outputs, signal handlers) that the targets do not reach through memory
+# they fuzz; what is looked for is a panic, a hang or runaway memory, and AddressSanitizer
+# made executions ~5x slower.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"

@@ -9,6 +9,7 @@ pub(crate) mod error;
 mod header;
 pub mod locate;
 pub(crate) mod looks;
+mod mapped;
 mod parquet;
 pub mod reader;
 mod sniff;

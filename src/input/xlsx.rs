@@ -5,6 +5,7 @@
 
 use super::error::{DataError, InputError};
 use super::header::normalise;
+use super::mapped::Mapping;
 use super::source::{column_letters, Cell, Numbers, Opened, Opening, Places, Rows, Spill, Table};
 use super::InputFile;
 use calamine::{DataRef, Reader, Xlsx};
@@ -203,61 +204,8 @@ impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            Bytes::Mapped(m) => {
-                // SAFETY: `m.at` maps `m.len` readable bytes until `m` is dropped.
-                unsafe { std::slice::from_raw_parts(m.at.cast::<u8>(), m.len) }
-            }
+            Bytes::Mapped(m) => m.bytes(),
             Bytes::Read(v) => v,
-        }
-    }
-}
-
-/// A private read-only mapping of a file's first `len` bytes. A file changed while it is
-/// read is refused by its stamp afterwards, as a read one is; one cut short under the
-/// mapping ends the process (SIGBUS) before anything is written.
-pub(super) struct Mapping {
-    at: *mut libc::c_void,
-    len: usize,
-}
-
-// SAFETY: the mapping is read-only and lives until the value is dropped; nothing is
-// written through it.
-unsafe impl Send for Mapping {}
-unsafe impl Sync for Mapping {}
-
-impl Mapping {
-    /// `None` for an empty file or one the system will not map (it is read instead).
-    fn of(file: &std::fs::File, size: u64) -> Option<Mapping> {
-        use std::os::fd::AsRawFd;
-        let len = usize::try_from(size).ok().filter(|len| *len > 0)?;
-        // SAFETY: a new mapping of an open file descriptor; the result is checked.
-        let at = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        if at == libc::MAP_FAILED {
-            return None;
-        }
-        let mapped = Mapping { at, len };
-        // Shorter already than its size said: read it instead (as far as it goes).
-        match file.metadata() {
-            Ok(meta) if meta.len() >= size => Some(mapped),
-            _ => None,
-        }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: `at` and `len` are the mapping made in `of`, unmapped once.
-        unsafe {
-            libc::munmap(self.at, self.len);
         }
     }
 }
@@ -284,7 +232,7 @@ pub(super) fn open(
             None,
         )));
     }
-    let bytes = Arc::new(match Mapping::of(&raw, size) {
+    let bytes = Arc::new(match Mapping::of(&raw, size, name) {
         Some(mapped) => Bytes::Mapped(mapped),
         None => {
             let mut bytes = Vec::with_capacity(size.min(1 << 30) as usize);
