@@ -95,13 +95,15 @@ struct Slot {
 }
 
 impl Slot {
-    const FREE: Slot = Slot {
-        claimed: AtomicBool::new(false),
-        start: AtomicUsize::new(0),
-        end: AtomicUsize::new(0),
-        message: AtomicPtr::new(std::ptr::null_mut()),
-        message_len: AtomicUsize::new(0),
-    };
+    const fn free() -> Slot {
+        Slot {
+            claimed: AtomicBool::new(false),
+            start: AtomicUsize::new(0),
+            end: AtomicUsize::new(0),
+            message: AtomicPtr::new(std::ptr::null_mut()),
+            message_len: AtomicUsize::new(0),
+        }
+    }
 
     fn watch(&self, start: usize, len: usize, message: &'static [u8]) {
         self.message.store(message.as_ptr().cast_mut(), SeqCst);
@@ -130,7 +132,7 @@ impl Slot {
 }
 
 /// Mappings watched at once: a run maps at most its six input files.
-static SLOTS: [Slot; 8] = [Slot::FREE; 8];
+static SLOTS: [Slot; 8] = [const { Slot::free() }; 8];
 
 /// The SIGBUS action before ours, given back a fault that is not in a watched mapping.
 static PREVIOUS: OnceLock<Option<libc::sigaction>> = OnceLock::new();
