@@ -375,3 +375,68 @@ fn a_header_below_blank_rows_and_a_stored_sheet_are_read_alike() {
         );
     }
 }
+
+/// Rewrites every part of the workbook at `path` stored without compression, so that its
+/// bytes stand in the file as they are read.
+fn store_every_part(path: &Path) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut body = Vec::new();
+        entry.read_to_end(&mut body).unwrap();
+        out.start_file(name, stored).unwrap();
+        out.write_all(&body).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+/// A changed byte in a stored part (a copy damaged on its way, a hand-edited file) is left
+/// as it is by the readers of the sheet: only the part's checksum tells. A workbook is read
+/// only when every part holds its checksum, on both paths; before, a digit changed in the
+/// sheet was paid as written (exit 0).
+#[test]
+fn a_workbook_whose_parts_do_not_hold_their_checksums_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gmv_daily.xlsx");
+    sample_workbook(dir.path(), |_, _| {});
+    store_every_part(&path);
+    let clean = both_ways(dir.path(), &["--allow-gaps"]);
+    assert_eq!(clean.code, Some(0), "{}", clean.stderr);
+    let original = std::fs::read(&path).unwrap();
+    // The first digit of the first number of row 5 of the sheet, and a letter of the
+    // workbook's properties: each changed in place, the checksums left as they were.
+    let sheet_at = find(&original, b"<row r=\"5\"").expect("the sheet stands in the file");
+    let digit_at = sheet_at
+        + find(&original[sheet_at..], b"<v>").expect("a number in the sheet")
+        + b"<v>".len();
+    let property_at =
+        find(&original, b"<Application>").expect("the properties part") + b"<Application>".len();
+    for (at, part) in [
+        (digit_at, "xl/worksheets/sheet1.xml"),
+        (property_at, "docProps/app.xml"),
+    ] {
+        let mut damaged = original.clone();
+        damaged[at] = if damaged[at] == b'7' { b'8' } else { b'7' };
+        std::fs::write(&path, &damaged).unwrap();
+        let refused = both_ways(dir.path(), &["--allow-gaps"]);
+        assert_eq!(refused.code, Some(65), "{part}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains(&format!(
+                "the workbook is damaged: a part does not read whole ({part}: "
+            )),
+            "{part}: {}",
+            refused.stderr
+        );
+        assert!(refused.files.is_empty(), "{part}: nothing is written");
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}

@@ -113,6 +113,7 @@ fn cell_of(value: &DataRef) -> Cell {
 /// Reads the sheet on its own thread, sending rows (header first) in batches.
 fn read_sheet(
     mut book: Xlsx<Cursor<Held>>,
+    workbook: Held,
     sheet: String,
     tx: mpsc::SyncSender<Message>,
     more: mpsc::Receiver<()>,
@@ -188,7 +189,16 @@ fn read_sheet(
     if let Some(r) = current {
         batch.push((u64::from(r) + 1, row));
     }
-    let _ = tx.send(Ok(batch));
+    // calamine stops at the sheet's last cell and checks no checksum: the rows are only
+    // whole when every part of the package reads whole.
+    match super::xlsx_fast::damaged_part(workbook.as_ref(), None) {
+        None => {
+            let _ = tx.send(Ok(batch));
+        }
+        Some(damaged) => {
+            let _ = tx.send(Err(damaged));
+        }
+    }
 }
 
 /// The workbook file's bytes, shared by calamine and the fast path (one copy in memory).
@@ -271,6 +281,7 @@ pub(super) fn open(
     let (tx, rx) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
     let (more_tx, more_rx) = mpsc::channel();
     let thread_sheet = sheet.clone();
+    let workbook = Held(bytes.clone());
     std::thread::Builder::new()
         .name(format!("read {name}"))
         .spawn(move || {
@@ -278,7 +289,7 @@ pub(super) fn open(
             // rows after it would be dropped without a word.
             let failed = tx.clone();
             let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                read_sheet(book, thread_sheet, tx, more_rx)
+                read_sheet(book, workbook, thread_sheet, tx, more_rx)
             }));
             if read.is_err() {
                 let _ = failed.send(Err(

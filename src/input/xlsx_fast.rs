@@ -114,6 +114,8 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
                     tx.send(full).is_ok()
                 });
                 drop(tx);
+                // Every other part holds too, or the careful path names the damaged one.
+                let found_all = found_all && damaged_part(bytes, Some(parts.sheet)).is_none();
                 if !found_all {
                     given_up.store(true, Ordering::Relaxed);
                 }
@@ -149,6 +151,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
         let found_all = batches(bytes, parts.sheet, |batch| {
             batch.find(&parts) && summer.batch(batch)
         });
+        let found_all = found_all && damaged_part(bytes, Some(parts.sheet)).is_none();
         let done = if found_all { summer.finish() } else { None };
         let sha256 = plan
             .hash
@@ -212,6 +215,33 @@ fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool)
     }
     // What follows the rows is not read, but a damaged entry is the careful path's to name.
     rows.done && std::io::copy(&mut entry, &mut std::io::sink()).is_ok()
+}
+
+/// The first part of the package (other than `checked`, already read whole) that does not
+/// read to its end with the size and checksum its zip entry gives, and why. A workbook is
+/// only read when every part holds: a changed byte in a stored part would otherwise pass
+/// for data.
+pub(super) fn damaged_part(bytes: &[u8], checked: Option<usize>) -> Option<String> {
+    let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(zip) => zip,
+        Err(e) => return Some(format!("the workbook is damaged ({e})")),
+    };
+    for i in (0..zip.len()).filter(|i| Some(*i) != checked) {
+        let whole = zip
+            .by_index(i)
+            .map_err(std::io::Error::other)
+            .and_then(|mut entry| {
+                let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+                std::io::copy(&mut entry, &mut std::io::sink())
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))
+            });
+        if let Err(e) = whole {
+            return Some(format!(
+                "the workbook is damaged: a part does not read whole ({e}); export it again"
+            ));
+        }
+    }
+    None
 }
 
 /// A deflated zip entry inflated straight from the package's bytes: each read inflates as
