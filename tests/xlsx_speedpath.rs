@@ -245,6 +245,19 @@ fn edit_sheet_xml(path: &Path, edit: impl Fn(&str) -> String) {
 
 /// Rewrites the sheet XML with `edit`, stored without compression if `stored`.
 fn rewrite_sheet(path: &Path, stored: bool, edit: impl Fn(&str) -> String) {
+    repack(path, |name, body| {
+        if name.starts_with("xl/worksheets/") {
+            *body = edit(std::str::from_utf8(body).unwrap()).into_bytes();
+            stored
+        } else {
+            false
+        }
+    });
+}
+
+/// Writes the workbook at `path` again part by part: `part` may change a part's bytes and
+/// says whether it is stored without compression.
+fn repack(path: &Path, part: impl Fn(&str, &mut Vec<u8>) -> bool) {
     use std::io::{Read, Write};
     let bytes = std::fs::read(path).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -255,11 +268,8 @@ fn rewrite_sheet(path: &Path, stored: bool, edit: impl Fn(&str) -> String) {
         let mut body = Vec::new();
         entry.read_to_end(&mut body).unwrap();
         let mut options = zip::write::SimpleFileOptions::default();
-        if name.starts_with("xl/worksheets/") {
-            body = edit(std::str::from_utf8(&body).unwrap()).into_bytes();
-            if stored {
-                options = options.compression_method(zip::CompressionMethod::Stored);
-            }
+        if part(&name, &mut body) {
+            options = options.compression_method(zip::CompressionMethod::Stored);
         }
         out.start_file(name, options).unwrap();
         out.write_all(&body).unwrap();
@@ -379,21 +389,7 @@ fn a_header_below_blank_rows_and_a_stored_sheet_are_read_alike() {
 /// Rewrites every part of the workbook at `path` stored without compression, so that its
 /// bytes stand in the file as they are read.
 fn store_every_part(path: &Path) {
-    use std::io::{Read, Write};
-    let bytes = std::fs::read(path).unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).unwrap();
-        let name = entry.name().unwrap().to_string();
-        let mut body = Vec::new();
-        entry.read_to_end(&mut body).unwrap();
-        out.start_file(name, stored).unwrap();
-        out.write_all(&body).unwrap();
-    }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+    repack(path, |_, _| true);
 }
 
 /// A changed byte in a stored part (a copy damaged on its way, a hand-edited file) is left
