@@ -748,3 +748,54 @@ fn parquet_fast_and_careful_paths_pay_exactly_what_the_csv_pays() {
         }
     }
 }
+
+/// Runs `calc DIR --allow-gaps --format csv`, on the careful path if `careful`.
+fn calc_csv(dir: &Path, careful: bool) -> std::process::Output {
+    let mut cmd = bin();
+    if careful {
+        cmd.env("TSP_PAYOUT_TEST_CAREFUL", "1");
+    }
+    cmd.args(["calc", "--allow-gaps", "--format", "csv"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// A Parquet page whose bytes no longer match the checksum its writer recorded (a copy
+/// damaged on its way) is refused, on both paths; before, a changed digit of an amount
+/// stored as text was paid as written (exit 0). tests/data/parquet holds the first 60 rows
+/// of the bundled gmv_daily.csv, written by pyarrow with page checksums, uncompressed and
+/// without a dictionary (`pq.write_table(t, path, write_page_checksum=True,
+/// compression='NONE', use_dictionary=False)`, every column a string).
+#[test]
+fn a_parquet_page_that_fails_its_checksum_is_refused() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/parquet/gmv_daily_page_checksums.parquet");
+    let original = std::fs::read(&fixture).unwrap();
+    let partners = std::fs::read_to_string(common::fixture().join("partners.csv")).unwrap();
+    let dir = data_dir(&[("partners.csv", &partners)]);
+    let path = dir.path().join("gmv_daily.parquet");
+    std::fs::write(&path, &original).unwrap();
+    for careful in [false, true] {
+        let clean = calc_csv(dir.path(), careful);
+        assert_eq!(clean.status.code(), Some(0), "careful {careful}");
+    }
+    // The first row's gmv, 45615.49, with its first digit changed.
+    let at = original
+        .windows(8)
+        .position(|w| w == b"45615.49")
+        .expect("the first row's gmv stands in the file");
+    let mut damaged = original.clone();
+    damaged[at] = b'9';
+    std::fs::write(&path, &damaged).unwrap();
+    for careful in [false, true] {
+        let run = calc_csv(dir.path(), careful);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(65), "careful {careful}: {stderr}");
+        assert!(
+            stderr.contains("gmv_daily.parquet: row 2: cannot read: row group 1: Parquet error: Page CRC checksum mismatch"),
+            "careful {careful}: {stderr}"
+        );
+        assert!(run.stdout.is_empty(), "careful {careful}: nothing is paid");
+    }
+}
