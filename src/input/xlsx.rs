@@ -191,7 +191,7 @@ fn read_sheet(
     }
     // calamine stops at the sheet's last cell and checks no checksum: the rows are only
     // whole when every part of the package reads whole.
-    match super::xlsx_fast::damaged_part(workbook.as_ref(), None) {
+    match super::xlsx_fast::damaged_part(workbook.as_ref(), &[]) {
         None => {
             let _ = tx.send(Ok(batch));
         }

@@ -115,7 +115,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
                 });
                 drop(tx);
                 // Every other part holds too, or the careful path names the damaged one.
-                let found_all = found_all && damaged_part(bytes, Some(parts.sheet)).is_none();
+                let found_all = found_all && damaged_part(bytes, &parts.checked).is_none();
                 if !found_all {
                     given_up.store(true, Ordering::Relaxed);
                 }
@@ -151,7 +151,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S) -> Option<Whole<S>> {
         let found_all = batches(bytes, parts.sheet, |batch| {
             batch.find(&parts) && summer.batch(batch)
         });
-        let found_all = found_all && damaged_part(bytes, Some(parts.sheet)).is_none();
+        let found_all = found_all && damaged_part(bytes, &parts.checked).is_none();
         let done = if found_all { summer.finish() } else { None };
         let sha256 = plan
             .hash
@@ -217,16 +217,16 @@ fn batches(bytes: &[u8], sheet: usize, mut each: impl FnMut(&mut Batch) -> bool)
     rows.done && std::io::copy(&mut entry, &mut std::io::sink()).is_ok()
 }
 
-/// The first part of the package (other than `checked`, already read whole) that does not
+/// The first part of the package (other than those in `checked`, read whole) that does not
 /// read to its end with the size and checksum its zip entry gives, and why. A workbook is
 /// only read when every part holds: a changed byte in a stored part would otherwise pass
 /// for data.
-pub(super) fn damaged_part(bytes: &[u8], checked: Option<usize>) -> Option<String> {
+pub(super) fn damaged_part(bytes: &[u8], checked: &[usize]) -> Option<String> {
     let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(zip) => zip,
         Err(e) => return Some(format!("the workbook is damaged ({e})")),
     };
-    for i in (0..zip.len()).filter(|i| Some(*i) != checked) {
+    for i in (0..zip.len()).filter(|i| !checked.contains(i)) {
         let whole = zip
             .by_index(i)
             .map_err(std::io::Error::other)
@@ -342,6 +342,9 @@ fn inflate(bytes: &[u8], index: usize, mut each: impl FnMut(&[u8]) -> bool) -> O
 struct Parts {
     /// Zip entry of the sheet.
     sheet: usize,
+    /// Zip entries this reading reads to their end, size and checksum held: the sheet (as
+    /// it is summed), its shared strings and styles.
+    checked: Vec<usize>,
     /// The shared strings, as calamine reads them; `None` where a string has a shape the
     /// scanner does not read (rich text, entities).
     strings: Vec<Option<Vec<u8>>>,
@@ -419,12 +422,19 @@ impl Parts {
             })?;
             Some(out)
         };
+        let mut checked = vec![sheet];
         let strings = match opened("sharedstrings.xml")? {
-            Some(i) => shared_strings(&whole(i)?)?,
+            Some(i) => {
+                checked.push(i);
+                shared_strings(&whole(i)?)?
+            }
             None => Vec::new(),
         };
         let styles = match opened("styles.xml")? {
-            Some(i) => cell_styles(&whole(i)?)?,
+            Some(i) => {
+                checked.push(i);
+                cell_styles(&whole(i)?)?
+            }
             None => Vec::new(),
         };
         // Each style of calamine's, in its order, is one of ours.
@@ -433,6 +443,7 @@ impl Parts {
         }
         Some(Parts {
             sheet,
+            checked,
             strings,
             styles,
             is_1904,
@@ -1635,6 +1646,7 @@ fn cell_ref(r: &[u8]) -> Option<(usize, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::InputFile;
     use std::sync::Mutex;
 
     /// Loads `dir` as a run would (two threads, hashes).
@@ -1868,7 +1880,8 @@ mod tests {
             "xl/styles.xml",
             r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="4"/></cellXfs></styleSheet>"#,
         );
-        let header: String = GMV_COLUMNS
+        let header: String = InputFile::GmvDaily
+            .columns()
             .iter()
             .enumerate()
             .map(|(c, h)| {
@@ -1886,16 +1899,6 @@ mod tests {
         );
         zip.finish().unwrap();
     }
-
-    const GMV_COLUMNS: [&str; 7] = [
-        "date",
-        "partner_id",
-        "seller_id",
-        "gmv",
-        "short_video_gmv",
-        "live_gmv",
-        "affiliate_gmv",
-    ];
 
     /// Sheet row `r` (from 2) as XML and as CSV: a day of Q4, one of 9 partners, a seller
     /// per 90 rows, cells in the shapes writers use (styles, inline text, plain numbers).
@@ -1921,7 +1924,7 @@ mod tests {
         let csv: String = rows.iter().map(|(_, c)| c.as_str()).collect();
         std::fs::write(
             csv_dir.path().join("gmv_daily.csv"),
-            format!("{}\n{csv}", GMV_COLUMNS.join(",")),
+            format!("{}\n{csv}", InputFile::GmvDaily.columns().join(",")),
         )
         .unwrap();
         let expected = load(csv_dir.path());
@@ -1967,6 +1970,7 @@ mod tests {
     fn quick_cells_are_read_exactly_as_the_general_reader_reads_them() {
         let parts = Parts {
             sheet: 0,
+            checked: vec![0],
             strings: vec![Some(b"P1".to_vec()), None, Some(b"S 1".to_vec())],
             styles: vec![Style::Number, Style::Date],
             is_1904: false,
