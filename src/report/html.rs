@@ -28,19 +28,9 @@ impl fmt::Display for Esc<'_> {
         if !needs_escape(self.0) {
             return f.write_str(self.0);
         }
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            super::escape::write_html_shown(f, &rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        super::escape::write_html_shown(f, rest)
+        let mut out = String::with_capacity(self.0.len() + 16);
+        super::escape::push_html(&mut out, self.0);
+        f.write_str(&out)
     }
 }
 
