@@ -62,6 +62,31 @@ impl Mapping {
         // SAFETY: `at` maps `len` readable bytes until `self` is dropped.
         unsafe { std::slice::from_raw_parts(self.at.cast::<u8>(), self.len) }
     }
+
+    /// Lets go of the whole pages within `start..end` that were read: they stay in the
+    /// system's file cache but stop counting in this process's memory, so a large file
+    /// read once costs no more resident memory than a buffer. A page read again later is
+    /// mapped again from the file, unchanged. Returns where the released pages end (or
+    /// `start`), for the next call to start from.
+    pub(super) fn release(&self, start: usize, end: usize) -> usize {
+        let page = page_size();
+        let (first, last) = (start.div_ceil(page) * page, end.min(self.len) / page * page);
+        if first >= last {
+            return start;
+        }
+        {
+            // SAFETY: a range of whole pages inside the mapping; dropping the pages of a
+            // private read-only file mapping loses nothing (they are read from the file).
+            unsafe {
+                libc::madvise(
+                    self.at.cast::<u8>().add(first).cast(),
+                    last - first,
+                    libc::MADV_DONTNEED,
+                );
+            }
+        }
+        last
+    }
 }
 
 impl Drop for Mapping {
@@ -72,6 +97,29 @@ impl Drop for Mapping {
             libc::munmap(self.at, self.len);
         }
     }
+}
+
+/// Whether mapping `len` bytes leaves room under the process's address-space limit
+/// (`ulimit -v`): the threads and buffers of the run need it too. A file that may be read
+/// instead is mapped only when it takes at most a quarter of the limit.
+pub(super) fn leaves_room(len: u64) -> bool {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 {
+        return false;
+    }
+    limit.rlim_cur == libc::RLIM_INFINITY || len <= limit.rlim_cur / 4
+}
+
+fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    // SAFETY: sysconf has no preconditions.
+    *PAGE.get_or_init(|| {
+        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+    })
 }
 
 /// The line printed when `name` is cut short under its mapping: the error a file changed
@@ -237,5 +285,23 @@ mod tests {
             let mapped = Mapping::of(&file, 8, "a.xlsx").expect("a free slot");
             assert_eq!(mapped.bytes(), b"workbook");
         }
+    }
+
+    /// Released pages read again hold the file's bytes; release goes page by page and
+    /// says where it got to, so calls in steps release every whole page once.
+    #[test]
+    fn released_pages_read_back_the_same_bytes() {
+        let page = page_size();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gmv_daily.csv");
+        let content: Vec<u8> = (0..5 * page + 100).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mapped = Mapping::of(&file, content.len() as u64, "gmv_daily.csv").unwrap();
+        assert_eq!(mapped.bytes(), &content[..]);
+        assert_eq!(mapped.release(0, page / 2), 0, "no whole page yet");
+        assert_eq!(mapped.release(0, 2 * page + 7), 2 * page);
+        assert_eq!(mapped.release(2 * page, content.len()), 5 * page);
+        assert_eq!(mapped.bytes(), &content[..]);
     }
 }

@@ -500,6 +500,25 @@ pub fn sha256_of(
     }
 }
 
+/// The sha256 of `bytes`, telling `hashed` how far it got after each step; `None` once
+/// `stop` is set (the hash is no longer wanted).
+pub fn sha256_of_bytes(
+    bytes: &[u8],
+    stop: &std::sync::atomic::AtomicBool,
+    mut hashed: impl FnMut(usize),
+) -> Option<String> {
+    const STEP: usize = 1 << 20;
+    let mut hasher = Sha256::new();
+    for (i, chunk) in bytes.chunks(STEP).enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        hasher.update(chunk);
+        hashed(i * STEP + chunk.len());
+    }
+    Some(hex(&hasher.finalize()))
+}
+
 /// See `CsvFile::locate`.
 fn locate_record(file: &File, line: u64, (start, end): (u64, u64)) -> (u64, (u64, u64)) {
     let (mut line, mut pos) = (line, start);

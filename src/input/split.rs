@@ -11,7 +11,8 @@
 
 use super::coverage::DayCounts;
 use super::dated::{CentTally, DatedSink, DayRow, Layout, Presence, View, LOOKUP_BATCH};
-use super::reader::{cents_in, sha256_of, CsvFile, SpanDays, MAX_RECORD_BYTES};
+use super::mapped::{leaves_room, Mapping};
+use super::reader::{cents_in, sha256_of, sha256_of_bytes, CsvFile, SpanDays, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
 use memchr::memrchr;
@@ -30,6 +31,8 @@ const LONGEST_PLAIN_LINE: usize = 64 << 10;
 
 /// What every part needs to know about the file.
 pub(super) struct Plan<'a> {
+    /// The file's name in messages.
+    pub name: &'static str,
     pub file: &'a File,
     pub size: u64,
     pub data_start: u64,
@@ -55,6 +58,7 @@ impl<'a> Plan<'a> {
         hash: bool,
     ) -> Plan<'a> {
         Plan {
+            name: csv.name,
             file: csv.file(),
             size: csv.size,
             data_start: csv.data_start(),
@@ -97,10 +101,28 @@ struct Part<S> {
 /// Reads the file in `parts` parts; `None` when the careful path must read it instead.
 /// `sink` only provides empty sinks of its kind and is left as it was.
 pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<Whole<S>> {
+    // Parts and hash read the file's pages where they lie instead of each copying them.
+    let mapping = leaves_room(plan.size)
+        .then(|| Mapping::of(plan.file, plan.size, plan.name))
+        .flatten();
+    read_from(plan, sink, parts, mapping.as_ref())
+}
+
+/// `read`, from the file's `mapping` or, without one, by reading the file.
+fn read_from<S: DatedSink>(
+    plan: &Plan,
+    sink: &S,
+    parts: usize,
+    mapping: Option<&Mapping>,
+) -> Option<Whole<S>> {
     let ranges = cut(plan, parts)?;
     let shared = Shared {
         parsed: AtomicU64::new(0),
         given_up: AtomicBool::new(false),
+    };
+    let bytes = match mapping {
+        Some(mapping) => Bytes::Mapped(mapping),
+        None => Bytes::Read(plan.file),
     };
     let (done, sha256) = std::thread::scope(|scope| {
         let workers: Vec<_> = ranges
@@ -109,7 +131,7 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
                 let part = sink.part();
                 let shared = &shared;
                 scope.spawn(move || {
-                    let done = read_part(plan, range, part, shared);
+                    let done = read_part(plan, bytes, range, part, shared);
                     if done.is_none() {
                         // The careful path reads the whole file anyway: stop the others.
                         shared.given_up.store(true, Ordering::Relaxed);
@@ -118,9 +140,15 @@ pub(super) fn read<S: DatedSink>(plan: &Plan, sink: &S, parts: usize) -> Option<
                 })
             })
             .collect();
-        let sha256 = plan
-            .hash
-            .then(|| sha256_of(plan.file, plan.size, &shared.given_up));
+        let sha256 = plan.hash.then(|| match bytes {
+            Bytes::Mapped(mapping) => {
+                let mut released = 0;
+                Ok(sha256_of_bytes(mapping.bytes(), &shared.given_up, |to| {
+                    released = mapping.release(released, to);
+                }))
+            }
+            Bytes::Read(file) => sha256_of(file, plan.size, &shared.given_up),
+        });
         let done: Vec<_> = workers
             .into_iter()
             .map(|w| w.join().expect("a part's thread does not panic"))
@@ -250,8 +278,17 @@ fn read_fully(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// Where the parts' bytes come from: the file's mapping, or reads of the file into a
+/// buffer of each part's own (a file the system would not map).
+#[derive(Clone, Copy)]
+enum Bytes<'a> {
+    Mapped(&'a Mapping),
+    Read(&'a File),
+}
+
 fn read_part<S: DatedSink>(
     plan: &Plan,
+    bytes: Bytes,
     (start, end): (u64, u64),
     sink: S,
     shared: &Shared,
@@ -261,28 +298,41 @@ fn read_part<S: DatedSink>(
         empty_run: 0,
     };
     // A part smaller than a block is read whole.
-    let mut buf = vec![0u8; BLOCK.min((end - start) as usize)];
+    let block_len = BLOCK.min((end - start) as usize);
+    let mut buf = match bytes {
+        Bytes::Mapped(_) => Vec::new(),
+        Bytes::Read(_) => vec![0u8; block_len],
+    };
     let mut cells = Vec::with_capacity(plan.header_len);
     let (mut pos, mut kept) = (start, 0);
+    // Where this part's pages of a mapping are released to.
+    let mut released = start as usize;
     while pos < end {
         if shared.given_up.load(Ordering::Relaxed) {
             return None;
         }
-        let want = (buf.len() - kept).min((end - pos) as usize);
-        let n = read_fully(plan.file, &mut buf[kept..kept + want], pos).ok()?;
-        if n < want {
-            return None; // the file shrank while read
-        }
-        pos += n as u64;
-        let filled = kept + n;
+        let want = (block_len - kept).min((end - pos) as usize);
+        // The `kept` bytes of an unfinished line, then `want` more.
+        let block = match bytes {
+            Bytes::Mapped(mapping) => &mapping.bytes()[(pos as usize - kept)..pos as usize + want],
+            Bytes::Read(file) => {
+                let n = read_fully(file, &mut buf[kept..kept + want], pos).ok()?;
+                if n < want {
+                    return None; // the file shrank while read
+                }
+                &buf[..kept + want]
+            }
+        };
+        pos += want as u64;
+        let filled = kept + want;
         let at_end = pos == end;
         // Whole lines only; the last part's final line may lack its line break.
-        let upto = match memrchr(b'\n', &buf[..filled]) {
+        let upto = match memrchr(b'\n', block) {
             Some(i) if !at_end => i + 1,
             _ if at_end => filled,
             _ => return None, // a line longer than a block
         };
-        let text = &buf[..upto];
+        let text = &block[..upto];
         if !plain(text, at_end && plan.size == end) {
             return None;
         }
@@ -326,8 +376,11 @@ fn read_part<S: DatedSink>(
         {
             return None;
         }
-        buf.copy_within(upto..filled, 0);
         kept = filled - upto;
+        match bytes {
+            Bytes::Mapped(mapping) => released = mapping.release(released, pos as usize - kept),
+            Bytes::Read(_) => buf.copy_within(upto..filled, 0),
+        }
         shared.parsed.fetch_add(upto as u64, Ordering::Relaxed);
         plan.progress.tick(&shared.parsed);
     }
@@ -620,7 +673,14 @@ mod tests {
         let path = dir.path().join("gmv_daily.csv");
         std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
         with_plan(&path, |plan, _| {
-            read(plan, &GmvSink::new(None, plan.periods), parts).map(|whole| whole.tally.rows.read)
+            let rows = |mapping: Option<&Mapping>| {
+                read_from(plan, &GmvSink::new(None, plan.periods), parts, mapping)
+                    .map(|whole| whole.tally.rows.read)
+            };
+            let mapping = Mapping::of(plan.file, plan.size, plan.name);
+            let read = rows(None);
+            assert_eq!(rows(mapping.as_ref()), read, "mapped and read alike");
+            read
         })
     }
 
@@ -703,12 +763,30 @@ mod tests {
         let path = dir.path().join("gmv_daily.csv");
         std::fs::write(&path, format!("{HEADER}{body}")).unwrap();
         with_plan(&path, |plan, _| {
-            read(plan, &GmvSink::new(None, plan.periods), parts).map(|whole| {
-                let mut data = crate::input::DataSet::default();
-                whole.sink.finish(&mut data);
-                format!("{:?} {:?}", data.partners, whole.tally.rows)
-            })
+            let result = |mapping: Option<&Mapping>| {
+                read_from(plan, &GmvSink::new(None, plan.periods), parts, mapping).map(|whole| {
+                    let mut data = crate::input::DataSet::default();
+                    whole.sink.finish(&mut data);
+                    let sums = format!("{:?} {:?}", data.partners, whole.tally.rows);
+                    (sums, whole.sha256)
+                })
+            };
+            let mapping = Mapping::of(plan.file, plan.size, plan.name);
+            let read = result(None);
+            assert_eq!(result(mapping.as_ref()), read, "mapped and read alike");
+            read.map(|(sums, _)| sums)
         })
+    }
+
+    /// Files of several blocks per part: lines cut by a block's end are carried into the
+    /// next block alike whether the part reads the file or its mapping.
+    #[test]
+    fn files_of_many_blocks_are_read_alike_from_their_mapping() {
+        let body = rows(150_000);
+        assert!(body.len() > 2 * BLOCK);
+        let one = split_result(&body, 1).unwrap();
+        assert_eq!(split_result(&body, 2).unwrap(), one);
+        assert_eq!(split_result(&body, 3).unwrap(), one);
     }
 
     #[test]
