@@ -300,6 +300,25 @@ fn an_interrupt_while_reading_leaves_no_output() {
     assert!(!target.exists(), "{:?}", entries(&target));
 }
 
+/// The parents of OUT a run created are taken back with it: the lock file beside OUT is
+/// removed before them, so they are empty when they are removed.
+#[test]
+fn an_interrupt_while_writing_removes_the_parents_it_created() {
+    let data = many_partners(1500);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("new").join("run");
+    let mut child = calc(data.path(), &target).spawn().unwrap();
+    let staging = || !temp_files(&target).is_empty();
+    assert!(
+        wait_for(&mut child, staging),
+        "the run ended before it was seen staging"
+    );
+    interrupt(child.id());
+    let res = child.wait_with_output().unwrap();
+    assert_eq!(res.status.code(), Some(130));
+    assert_eq!(entries(out.path()), Vec::<String>::new(), "no `new` left");
+}
+
 #[test]
 fn an_interrupt_while_writing_leaves_no_output() {
     // Many partners: a statement file each, every one synced, so staging takes a while.

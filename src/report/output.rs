@@ -49,17 +49,18 @@ fn staged() -> MutexGuard<'static, Staged> {
 }
 
 impl Staged {
-    /// Removes everything listed: the staging directory, then the created ancestors if
-    /// they are empty, then the lock file.
+    /// Removes everything listed: the staging directory, then the lock file, then the
+    /// created ancestors if they are empty (the lock file sits in the nearest one, so it
+    /// goes first).
     fn remove_all(&mut self) {
         for stage in self.stages.drain(..) {
             let _ = fs::remove_dir_all(stage);
         }
-        for d in self.dirs.drain(..).rev() {
-            let _ = fs::remove_dir(d);
-        }
         for lock in self.locks.drain(..) {
             let _ = fs::remove_file(lock);
+        }
+        for d in self.dirs.drain(..).rev() {
+            let _ = fs::remove_dir(d);
         }
     }
 
