@@ -938,9 +938,10 @@ fn write_unsynced(
 }
 
 /// Leaves a written file for `sync_staged`, which on Linux puts every file of the run on
-/// disk at once: a sync per file made the disk commit its journal thousands of times, and
-/// starting each file's write-back as it was written (`sync_file_range`) made every
-/// write wait on a busy disk. Elsewhere the file is synced here.
+/// disk at once (after `early_sync` has written most of them): a sync per file made the
+/// disk commit its journal thousands of times, and starting each file's write-back as it
+/// was written (`sync_file_range`) made every write wait on a busy disk. Elsewhere the
+/// file is synced here.
 fn settle(file: &fs::File) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
@@ -1000,7 +1001,10 @@ fn write_files(
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
+    let written = std::sync::atomic::AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
+        let early = scope.spawn(|| early_sync(stage, &written, &finished));
         let write = || {
             let mut done = Vec::new();
             let mut buf = Vec::new();
@@ -1012,7 +1016,10 @@ fn write_files(
                 };
                 let bytes = content.render(&mut buf);
                 match write_unsynced(stage, &rel_name(rel), &bytes, &mut made) {
-                    Ok((entry, _written)) => done.push((i, Ok(entry))),
+                    Ok((entry, _written)) => {
+                        written.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                        done.push((i, Ok(entry)))
+                    }
                     Err(e) => {
                         failed.store(true, Ordering::Relaxed);
                         done.push((i, Err(e)));
@@ -1026,6 +1033,9 @@ fn write_files(
         for h in helpers {
             results.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         }
+        finished.store(true, Ordering::Relaxed);
+        early.thread().unpark();
+        let _ = early.join();
     });
     results.sort_by_key(|(i, _)| *i);
     let mut entries = Vec::with_capacity(files.len());
@@ -1038,6 +1048,48 @@ fn write_files(
     }
     assert_eq!(entries.len(), files.len(), "every file written");
     Ok(entries)
+}
+
+/// Bytes written between two early syncs (8 to 64 MB measured alike).
+const EARLY_SYNC_BATCH: u64 = 16 << 20;
+
+/// Puts written files on disk in batches while the next ones render, so that the sync
+/// after the last file (`sync_staged`, the one that decides) finds most of them there
+/// (152 MB of statements and pages: 0.15–0.2 s less writing and waiting). One `syncfs`
+/// per batch lets the disk write many files at once; starting each file's write-back by
+/// itself did not help. It syncs through a descriptor of its own: a write-back error it
+/// meets is still reported to `sync_staged`, which counts errors since its own
+/// descriptor was opened. Ends once `finished` is set (and the thread unparked).
+fn early_sync(
+    stage: &Path,
+    written: &std::sync::atomic::AtomicU64,
+    finished: &std::sync::atomic::AtomicBool,
+) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        use std::sync::atomic::Ordering;
+        let Ok(dir) = fs::File::open(stage) else {
+            return;
+        };
+        let mut synced = 0;
+        while !finished.load(Ordering::Relaxed) {
+            let now = written.load(Ordering::Relaxed);
+            if now - synced >= EARLY_SYNC_BATCH {
+                // SAFETY: syncfs on a directory descriptor held open.
+                unsafe {
+                    libc::syncfs(dir.as_raw_fd());
+                }
+                synced = now;
+            } else {
+                std::thread::park_timeout(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (stage, written, finished);
+    }
 }
 
 /// Copies a file of another month from OUT into the staging directory, checked against
