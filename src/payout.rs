@@ -71,7 +71,9 @@ impl Step {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Detail {
     pub title: String,
-    pub columns: Vec<String>,
+    /// Column names are fixed words of the programs (most of them): borrowed, not copied
+    /// into every line's table.
+    pub columns: Vec<Cow<'static, str>>,
     /// Cells are plain figures (`96540.20`), as JSON carries them; people read them
     /// through [`Detail::human`].
     pub rows: Vec<Vec<String>>,
@@ -81,10 +83,14 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn new(title: impl Into<String>, columns: &[&str], rows: Vec<Vec<String>>) -> Detail {
+    pub fn new(
+        title: impl Into<String>,
+        columns: &[&'static str],
+        rows: Vec<Vec<String>>,
+    ) -> Detail {
         Detail {
             title: title.into(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            columns: columns.iter().map(|&c| Cow::Borrowed(c)).collect(),
             rows,
             amount_columns: Vec::new(),
         }

@@ -12,6 +12,7 @@ use crate::money::{human_decimal, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
 use crate::rules::{check_bands, check_non_negative, de_decimal, Bands, BookKey, Invalid};
 use crate::window::{Window, WindowId};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -230,13 +231,13 @@ impl Board {
         let entrants = ranked.len();
         let paid = rules.prizes.paid_ranks().min(entrants);
         let rank_of: BTreeMap<&str, usize> = ranked.iter().map(|r| (r.item, r.rank)).collect();
-        let mut columns = vec![
-            "rank".to_string(),
+        let mut columns: Vec<Cow<'static, str>> = vec![
+            "rank".into(),
             "partner_id".into(),
-            self.metric.to_lowercase().replace(' ', "_"),
+            self.metric.to_lowercase().replace(' ', "_").into(),
         ];
         if !self.count.is_empty() {
-            columns.push(format!("{}s", self.count));
+            columns.push(format!("{}s", self.count).into());
         }
         columns.push("amount".into());
         let title = format!(

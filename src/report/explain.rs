@@ -61,6 +61,7 @@ fn is_figure(cell: &str) -> bool {
 }
 
 fn table_lines(detail: &Detail) -> Vec<String> {
+    let columns: Vec<String> = detail.columns.iter().map(|c| c.to_string()).collect();
     let ncols = detail
         .rows
         .iter()
@@ -74,7 +75,7 @@ fn table_lines(detail: &Detail) -> Vec<String> {
             .rows
             .iter()
             .map(|r| cell(r, i).chars().count())
-            .chain(std::iter::once(cell(&detail.columns, i).chars().count()))
+            .chain(std::iter::once(cell(&columns, i).chars().count()))
             .max()
             .unwrap_or(0)
     };
@@ -104,7 +105,7 @@ fn table_lines(detail: &Detail) -> Vec<String> {
             .collect();
         cells.join("  ").trim_end().to_string()
     };
-    let mut lines = vec![render(&detail.columns)];
+    let mut lines = vec![render(&columns)];
     lines.extend(detail.rows.iter().map(|r| render(r)));
     lines
 }

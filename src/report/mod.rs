@@ -380,11 +380,11 @@ mod pretty_json {
             self.out.push('"');
         }
 
-        fn strs(&mut self, list: &[String]) {
+        fn strs<S: AsRef<str>>(&mut self, list: &[S]) {
             self.open(b'[');
             for s in list {
                 self.item();
-                self.str(s);
+                self.str(s.as_ref());
             }
             self.close(b']');
         }

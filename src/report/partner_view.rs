@@ -26,7 +26,7 @@ pub fn detail(line: &Line) -> Option<Detail> {
     let v = view(line)?;
     Some(Detail {
         title: v.title.into_owned(),
-        columns: v.columns.iter().map(|c| c.to_string()).collect(),
+        columns: v.columns.iter().map(|c| Cow::Owned(c.to_string())).collect(),
         rows: v
             .rows
             .into_iter()
@@ -73,7 +73,7 @@ pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
         }
     }
     let shown = |i: usize, cell: &'a str| human(d, i, cell);
-    let mut columns: Vec<&str> = d.columns.iter().map(String::as_str).collect();
+    let mut columns: Vec<&str> = d.columns.iter().map(|c| &**c).collect();
     let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
         return Some(DetailView {
             title: Cow::Borrowed(&d.title),
