@@ -292,11 +292,19 @@ impl Exact {
 
     /// Display as a percentage rounded down to 0.01 %.
     pub fn percent(self) -> String {
+        let mut out = String::with_capacity(12);
+        self.push_percent(&mut out);
+        out
+    }
+
+    /// Appends [`Exact::percent`] to `out`.
+    pub fn push_percent(self, out: &mut String) {
         let pct = Exact {
             num: self.num * Decimal::ONE_HUNDRED,
             den: self.den,
         };
-        format!("{:.2}%", pct.floor_dp(2))
+        push_cents(out, pct.floor_dp(2), false);
+        out.push('%');
     }
 }
 

@@ -105,6 +105,36 @@ fn uplift_text(r: Decimal) -> String {
     format!("+{}%", human_decimal(r * Decimal::ONE_HUNDRED))
 }
 
+/// A tier table's outcomes as a seller's figures show them (`≥ +25%`, `below +25%`): the
+/// same for every seller, written once.
+struct TierTexts {
+    met: Vec<String>,
+    below: String,
+}
+
+impl TierTexts {
+    fn of(tiers: &TierTable) -> TierTexts {
+        TierTexts {
+            met: tiers
+                .0
+                .iter()
+                .map(|t| format!("≥ {}", uplift_text(t.min)))
+                .collect(),
+            below: tiers
+                .first_min()
+                .map_or("no tiers".into(), |m| format!("below {}", uplift_text(m))),
+        }
+    }
+
+    fn of_outcome(&self, outcome: Outcome) -> &str {
+        match outcome {
+            Outcome::NotEligible => "not eligible (zero October GMV)",
+            Outcome::Below => &self.below,
+            Outcome::Tier(i) => &self.met[i],
+        }
+    }
+}
+
 /// `3 large sellers: 1 at ≥ +100% (12,000.00), 2 below +25%`.
 fn class_phrase(class: Class, sellers: &[&Seller], tiers: &TierTable) -> Option<String> {
     if sellers.is_empty() {
@@ -218,6 +248,7 @@ impl Program for BfcmSellerChallenge {
         let class_cite = Section::LARGE_MIN_AVG_DAILY.cite();
         let (large, large_cite) = (rules.large.describe(), Section::LARGE.cite());
         let (small, small_cite) = (rules.small.describe(), Section::SMALL.cite());
+        let (large_tiers, small_tiers) = (TierTexts::of(&rules.large), TierTexts::of(&rules.small));
         for (partner_id, partner) in &ctx.data.partners {
             let sellers: Vec<Seller> = partner
                 .sellers
@@ -249,36 +280,39 @@ impl Program for BfcmSellerChallenge {
                 phrases.join("; ")
             };
             let tier_text = |s: &Seller| {
-                let tiers = if s.class == Class::Large {
-                    &rules.large
+                if s.class == Class::Large {
+                    large_tiers.of_outcome(s.outcome).to_string()
                 } else {
-                    &rules.small
-                };
-                match s.outcome {
-                    Outcome::NotEligible => "not eligible (zero October GMV)".to_string(),
-                    Outcome::Below => tiers
-                        .first_min()
-                        .map_or("no tiers".into(), |m| format!("below {}", uplift_text(m))),
-                    Outcome::Tier(i) => format!("≥ {}", uplift_text(tiers.0[i].min)),
+                    small_tiers.of_outcome(s.outcome).to_string()
                 }
             };
-            let uplift = |s: &Seller| {
-                s.ratio.map_or("n/a".into(), |r| {
-                    r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)).percent()
-                })
+            let push_tier_text = |s: &Seller, out: &mut String| {
+                out.push_str(if s.class == Class::Large {
+                    large_tiers.of_outcome(s.outcome)
+                } else {
+                    small_tiers.of_outcome(s.outcome)
+                });
+            };
+            let push_uplift = |s: &Seller, out: &mut String| match s.ratio {
+                Some(r) => r
+                    .minus(Exact::ratio(Decimal::ONE, Decimal::ONE))
+                    .push_percent(out),
+                None => out.push_str("n/a"),
             };
             let rows = || {
                 sellers
                     .iter()
                     .map(|s| {
+                        let mut uplift = String::with_capacity(12);
+                        push_uplift(s, &mut uplift);
                         vec![
                             s.id.to_string(),
                             s.class.name().to_string(),
                             s.oct_sum.plain(),
-                            format!("{:.2}", Exact::average(s.oct_sum, oct.days()).floor_dp(2)),
+                            Exact::average(s.oct_sum, oct.days()).plain(),
                             s.bfcm_sum.plain(),
-                            format!("{:.2}", Exact::average(s.bfcm_sum, bfcm.days()).floor_dp(2)),
-                            uplift(s),
+                            Exact::average(s.bfcm_sum, bfcm.days()).plain(),
+                            uplift,
                             tier_text(s),
                             s.amount.plain(),
                         ]
@@ -286,21 +320,24 @@ impl Program for BfcmSellerChallenge {
                     .collect()
             };
             let per_seller = sellers.iter().map(|s| {
-                Step::new(
-                    s.id.to_string(),
-                    format!(
-                        "{}, October {} ({} avg daily), BFCM {} ({} avg daily), uplift {}: {} → {}",
-                        s.class.name(),
-                        s.oct_sum.human(),
-                        Exact::average(s.oct_sum, oct.days()).human(),
-                        s.bfcm_sum.human(),
-                        Exact::average(s.bfcm_sum, bfcm.days()).human(),
-                        uplift(s),
-                        tier_text(s),
-                        s.amount.human()
-                    ),
-                )
-                .source("gmv_daily.csv gmv")
+                // Written piece by piece: one sentence per seller of every partner.
+                let mut v = String::with_capacity(160);
+                v.push_str(s.class.name());
+                v.push_str(", October ");
+                s.oct_sum.push_human(&mut v);
+                v.push_str(" (");
+                Exact::average(s.oct_sum, oct.days()).push_human(&mut v);
+                v.push_str(" avg daily), BFCM ");
+                s.bfcm_sum.push_human(&mut v);
+                v.push_str(" (");
+                Exact::average(s.bfcm_sum, bfcm.days()).push_human(&mut v);
+                v.push_str(" avg daily), uplift ");
+                push_uplift(s, &mut v);
+                v.push_str(": ");
+                push_tier_text(s, &mut v);
+                v.push_str(" → ");
+                s.amount.push_human(&mut v);
+                Step::new(s.id.to_string(), v).source("gmv_daily.csv gmv")
             });
             let steps = || {
                 vec![
