@@ -98,6 +98,7 @@ impl Program for GmvGrowth {
         let (q3_window, q3_cite) = (q3.to_string(), crate::window_key!(q3).cite());
         let (q4_window, q4_cite) = (q4.to_string(), crate::window_key!(q4).cite());
         let (tiers_text, tiers_cite) = (tiers.describe(), Section::TIERS.cite());
+        let tests = TestTexts::of(tiers, q3.days(), q4.days());
         let mut lines = Vec::with_capacity(ctx.data.partners.len());
         for (partner_id, partner) in &ctx.data.partners {
             let sum3 = partner.total(WindowId::Q3).gmv;
@@ -156,6 +157,7 @@ impl Program for GmvGrowth {
                         .source("Q4 average − Q3 average, compared exactly")
                         .children(exact_tests(
                             tiers,
+                            &tests,
                             hit.map(|(i, _)| i),
                             sum4,
                             q4.days(),
@@ -165,9 +167,7 @@ impl Program for GmvGrowth {
                     Step::new("tiers", tiers_text.clone()).source(tiers_cite.clone()),
                     Step::new(
                         "tier met",
-                        hit.map_or("none".to_string(), |(i, t)| {
-                            format!("{}: >= {}", Section::TIERS.at(i), human_decimal(t.min))
-                        }),
+                        hit.map_or("none".to_string(), |(i, _)| tests.tiers[i].met.clone()),
                     ),
                     Step::new("amount", amount.human()),
                 ]
@@ -209,6 +209,7 @@ impl Program for GmvGrowth {
 /// is met): `avg4 − avg3 >= min` ⇔ `sum4 × days3 − sum3 × days4 >= min × days3 × days4`.
 fn exact_tests(
     tiers: &TierTable,
+    texts: &TestTexts,
     met: Option<usize>,
     sum4: Money,
     days4: i64,
@@ -224,27 +225,73 @@ fn exact_tests(
         .into_iter()
         .filter_map(|i| tiers.0.get(i).map(|t| (i, t)))
         .map(|(i, t)| {
-            let rhs = t.min * Decimal::from(days3) * Decimal::from(days4);
-            let ok = lhs.as_decimal() >= rhs;
-            Step::new(
-                format!(
-                    "exact test at {} (>= {})",
-                    Section::TIERS.at(i),
-                    human_decimal(t.min)
-                ),
-                format!(
-                    "{} × {days3} − {} × {days4} = {} {} {} × {days3} × {days4} = {} → {}",
-                    sum4.human(),
-                    sum3.human(),
-                    lhs.human(),
-                    if ok { "≥" } else { "<" },
-                    human_decimal(t.min),
-                    human_decimal(rhs),
-                    if ok { "met" } else { "not met" }
-                ),
-            )
+            let tier = &texts.tiers[i];
+            debug_assert_eq!(tier.rhs, t.min * Decimal::from(days3) * Decimal::from(days4));
+            let ok = lhs.as_decimal() >= tier.rhs;
+            // Written piece by piece: a test or two on every partner's line.
+            let mut value = String::with_capacity(160);
+            sum4.push_human(&mut value);
+            value.push_str(&texts.times_days3);
+            sum3.push_human(&mut value);
+            value.push_str(&texts.times_days4);
+            lhs.push_human(&mut value);
+            value.push_str(if ok { &tier.met_tail } else { &tier.missed_tail });
+            Step::new(tier.test_label.clone(), value)
         })
         .collect()
+}
+
+/// The texts of the exact tests that are the same on every line of a run: the tiers of
+/// the book and the days of the windows.
+struct TestTexts {
+    /// ` × {days3} − `.
+    times_days3: String,
+    /// ` × {days4} = `.
+    times_days4: String,
+    tiers: Vec<TierTest>,
+}
+
+struct TierTest {
+    /// `exact test at gmv_growth.tiers[0] (>= 5,000)`.
+    test_label: String,
+    /// `gmv_growth.tiers[0]: >= 5,000`.
+    met: String,
+    /// `min × days3 × days4`.
+    rhs: Decimal,
+    /// ` ≥ 5,000 × 92 × 92 = 42,320,000 → met`, and its `<` / `not met` twin.
+    met_tail: String,
+    missed_tail: String,
+}
+
+impl TestTexts {
+    fn of(tiers: &TierTable, days3: i64, days4: i64) -> TestTexts {
+        TestTexts {
+            times_days3: format!(" × {days3} − "),
+            times_days4: format!(" × {days4} = "),
+            tiers: tiers
+                .0
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let min = human_decimal(t.min);
+                    let rhs = t.min * Decimal::from(days3) * Decimal::from(days4);
+                    let tail = |op: &str, outcome: &str| {
+                        format!(
+                            " {op} {min} × {days3} × {days4} = {} → {outcome}",
+                            human_decimal(rhs)
+                        )
+                    };
+                    TierTest {
+                        test_label: format!("exact test at {} (>= {min})", Section::TIERS.at(i)),
+                        met: format!("{}: >= {min}", Section::TIERS.at(i)),
+                        rhs,
+                        met_tail: tail("≥", "met"),
+                        missed_tail: tail("<", "not met"),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
