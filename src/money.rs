@@ -99,6 +99,14 @@ fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
     out.push((b'0' + frac % 10) as char);
 }
 
+/// Appends `n` as `n.to_string()` writes it: counts and ranks in figures of every line.
+pub(crate) fn push_count(out: &mut String, n: usize) {
+    let mut digits = [0u8; 40];
+    for &d in decimal_digits(n as u128, &mut digits) {
+        out.push(d as char);
+    }
+}
+
 /// The decimal digits of `value`, written at the end of `digits`.
 pub(crate) fn decimal_digits(value: u128, digits: &mut [u8; 40]) -> &[u8] {
     let mut at = digits.len();

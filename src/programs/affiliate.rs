@@ -7,7 +7,7 @@ use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::input::PartnerData;
 use crate::leaderboard;
-use crate::money::{human_decimal, Money};
+use crate::money::{human_decimal, push_count, Money};
 use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Step};
 use crate::rules::{check_at_least_one, check_tiers, BookKey, Invalid, TierTable};
 use crate::window::{Periods, WindowId};
@@ -285,6 +285,13 @@ pub fn trued_up_partners<'a>(
 
 /// `1st`, `2nd`, `71st`, `112th`.
 pub fn ordinal(n: usize) -> String {
+    let mut out = String::with_capacity(8);
+    push_ordinal(&mut out, n);
+    out
+}
+
+/// Appends [`ordinal`] to `out`.
+fn push_ordinal(out: &mut String, n: usize) {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -292,16 +299,22 @@ pub fn ordinal(n: usize) -> String {
         (3, _) => "rd",
         _ => "th",
     };
-    format!("{n}{suffix}")
+    push_count(out, n);
+    out.push_str(suffix);
 }
 
 /// "kept: 3rd by credit" or "dropped: 71st by credit, cap 70".
 pub fn status(position: usize, kept: bool, cap: usize) -> String {
-    if kept {
-        format!("kept: {} by credit", ordinal(position))
-    } else {
-        format!("dropped: {} by credit, cap {cap}", ordinal(position))
+    // Written piece by piece: one per seller of every partner's table.
+    let mut out = String::with_capacity(32);
+    out.push_str(if kept { "kept: " } else { "dropped: " });
+    push_ordinal(&mut out, position);
+    out.push_str(" by credit");
+    if !kept {
+        out.push_str(", cap ");
+        push_count(&mut out, cap);
     }
+    out
 }
 
 /// `2025-10 closed (ledger), 2025-11 computed`.
