@@ -279,6 +279,12 @@ impl Exact {
         }
     }
 
+    /// The value rounded down to the cent, as [`Exact::human`] and [`Exact::plain`] show
+    /// it: for a figure shown many times, rounded once.
+    pub fn shown(self) -> Money {
+        Money(self.floor_dp(2))
+    }
+
     /// Display as money-like figure with separators, rounded down to the cent.
     pub fn human(self) -> String {
         let mut out = String::with_capacity(20);

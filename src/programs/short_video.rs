@@ -44,6 +44,11 @@ impl Entry {
             month_avg,
             q3_avg,
             increment: month_avg.minus(q3_avg),
+            shown: Shown {
+                month_avg: month_avg.shown(),
+                q3_avg: q3_avg.shown(),
+                increment: month_avg.minus(q3_avg).shown(),
+            },
         }
     }
 }
@@ -147,6 +152,17 @@ pub struct Entry {
     pub month_avg: Exact,
     pub q3_avg: Exact,
     pub increment: Exact,
+    /// The averages and increment as people read them. Every partner's basis shows them,
+    /// and the month's tables show each ranked partner's increment on many lines.
+    pub shown: Shown,
+}
+
+/// Exact figures of an [`Entry`] rounded down to the cent, once.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown {
+    pub month_avg: Money,
+    pub q3_avg: Money,
+    pub increment: Money,
 }
 
 /// Where a partner stands on a month's leaderboard.
@@ -185,6 +201,35 @@ pub struct Board {
     label: String,
     window_text: String,
     q3_text: String,
+    texts: StepTexts,
+}
+
+/// Labels and sources of the figures every line of a month shows: written once.
+struct StepTexts {
+    /// `2025-11 window`.
+    window_label: String,
+    window_cite: String,
+    /// `2025-11 short_video_gmv sum`.
+    sum_label: String,
+    /// `2025-11 average daily short_video_gmv`.
+    average_label: String,
+    /// ` / 30 days`.
+    over_month_days: String,
+    /// ` / 92 days`.
+    over_q3_days: String,
+    /// `2025-11 rank`.
+    rank_label: String,
+    /// ` over 30 days) − Q3 ` and ` over 92 days) = increment `: of the basis.
+    month_days_then_q3: String,
+    q3_days_then_increment: String,
+}
+
+/// `96,540.20 / 30 days`, `over` being ` / 30 days`.
+fn over_days(sum: Money, over: &str) -> String {
+    let mut out = String::with_capacity(24 + over.len());
+    sum.push_human(&mut out);
+    out.push_str(over);
+    out
 }
 
 impl Board {
@@ -219,6 +264,17 @@ impl Board {
             label: window.month_label(),
             window_text: window.to_string(),
             q3_text: q3.to_string(),
+            texts: StepTexts {
+                window_label: format!("{} window", window.month_label()),
+                window_cite: month.book_key().cite(),
+                sum_label: format!("{} short_video_gmv sum", window.month_label()),
+                average_label: format!("{} average daily short_video_gmv", window.month_label()),
+                over_month_days: format!(" / {} days", window.days()),
+                over_q3_days: format!(" / {} days", q3.days()),
+                rank_label: format!("{} rank", window.month_label()),
+                month_days_then_q3: format!(" over {} days) − Q3 ", window.days()),
+                q3_days_then_increment: format!(" over {} days) = increment ", q3.days()),
+            },
         }
     }
 
@@ -251,15 +307,15 @@ impl Board {
         let mut out = String::with_capacity(160);
         out.push_str(&self.label);
         out.push_str(" avg daily short-video GMV ");
-        e.month_avg.push_human(&mut out);
+        e.shown.month_avg.push_human(&mut out);
         out.push_str(" (");
         e.month_sum.push_human(&mut out);
-        out.push_str(&format!(" over {} days) − Q3 ", self.window.days()));
-        e.q3_avg.push_human(&mut out);
+        out.push_str(&self.texts.month_days_then_q3);
+        e.shown.q3_avg.push_human(&mut out);
         out.push_str(" (");
         e.q3_sum.push_human(&mut out);
-        out.push_str(&format!(" over {} days) = increment ", self.q3.days()));
-        e.increment.push_human(&mut out);
+        out.push_str(&self.texts.q3_days_then_increment);
+        e.shown.increment.push_human(&mut out);
         out
     }
 
@@ -329,7 +385,7 @@ fn month_line(
     partner_id: &str,
     figures: bool,
 ) -> Line {
-    let label = board.label();
+    let label = &board.label;
     let head = LineHead {
         partner_id,
         program: &TOP15_INFO,
@@ -352,27 +408,17 @@ fn month_line(
     };
     let steps = || {
         vec![
-            Step::new(format!("{label} window"), board.window_text.clone())
-                .source(board.month.book_key().cite()),
-            Step::new(format!("{label} short_video_gmv sum"), e.month_sum.human())
+            Step::new(board.texts.window_label.clone(), board.window_text.clone())
+                .source(board.texts.window_cite.clone()),
+            Step::new(board.texts.sum_label.clone(), e.month_sum.human())
                 .source("gmv_daily.csv"),
-            Step::new(
-                format!("{label} average daily short_video_gmv"),
-                e.month_avg.human(),
-            )
-            .source(format!(
-                "{} / {} days",
-                e.month_sum.human(),
-                board.window.days()
-            )),
+            Step::new(board.texts.average_label.clone(), e.shown.month_avg.human())
+                .source(over_days(e.month_sum, &board.texts.over_month_days)),
             Step::new("Q3 window", board.q3_text.clone()).source(texts.q3_cite.clone()),
             Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
-            Step::new("Q3 average daily short_video_gmv", e.q3_avg.human()).source(format!(
-                "{} / {} days",
-                e.q3_sum.human(),
-                board.q3.days()
-            )),
-            Step::new("increment", e.increment.human())
+            Step::new("Q3 average daily short_video_gmv", e.shown.q3_avg.human())
+                .source(over_days(e.q3_sum, &board.texts.over_q3_days)),
+            Step::new("increment", e.shown.increment.human())
                 .source("month average − Q3 average, compared exactly"),
             Step::new(
                 "eligible",
@@ -417,7 +463,7 @@ fn month_line(
                 vec![
                     r.to_string(),
                     item.partner_id.clone(),
-                    item.increment.plain(),
+                    item.shown.increment.plain(),
                     item.month_sum.plain(),
                     rules.bands.pay(r).plain(),
                 ]
@@ -477,13 +523,16 @@ fn consistency_line(
     } else {
         Money::ZERO
     };
-    let months: Vec<String> = boards
+    let standings: Vec<String> = boards
+        .iter()
+        .map(|b| month_standing(b, partner_id))
+        .collect();
+    let months: Vec<String> = standings
         .iter()
         .zip(&ranks)
-        .map(|(b, r)| {
-            let s = month_standing(b, partner_id);
+        .map(|(s, r)| {
             if all || in_top(r) {
-                s
+                s.clone()
             } else {
                 format!("{s} (missed)")
             }
@@ -504,10 +553,13 @@ fn consistency_line(
         )
     };
     let steps = || {
-        let mut steps: Vec<Step> = boards
-            .iter()
-            .map(|b| Step::new(format!("{} rank", b.label()), month_standing(b, partner_id)))
-            .collect();
+        let mut steps: Vec<Step> = Vec::with_capacity(boards.len() + 3);
+        steps.extend(
+            boards
+                .iter()
+                .zip(&standings)
+                .map(|(b, s)| Step::new(b.texts.rank_label.clone(), s.clone())),
+        );
         steps.push(
             Step::new("required", format!("rank 1–{top} in every month"))
                 .source(texts.top_cite.clone())
@@ -533,7 +585,7 @@ fn consistency_line(
                         || "not ranked".into(),
                         |r| format!("{r} of {}", b.ranked.len()),
                     ),
-                    e.entry().increment.plain(),
+                    e.entry().shown.increment.plain(),
                     if in_top(r) { "yes" } else { "no" }.to_string(),
                 ]
             })
