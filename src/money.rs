@@ -147,11 +147,25 @@ pub fn group_thousands(plain: &str) -> String {
     };
     let mut out = String::with_capacity(plain.len() + int.len() / 3);
     out.push_str(sign);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+    if int.is_ascii() {
+        // Digits in groups of three after a first group of one to three: every amount
+        // cell of every page comes here.
+        let first = match int.len() % 3 {
+            0 => int.len().min(3),
+            r => r,
+        };
+        out.push_str(&int[..first]);
+        for group in int.as_bytes()[first..].chunks(3) {
             out.push(',');
+            out.extend(group.iter().map(|&b| b as char));
         }
-        out.push(ch);
+    } else {
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
     }
     out.push_str(frac);
     out
@@ -378,6 +392,34 @@ mod tests {
         assert_eq!(Money::new(d("999.99")).human(), "999.99");
         assert_eq!(Money::new(d("-1000")).human(), "-1,000.00");
         assert_eq!(Money::ZERO.plain(), "0.00");
+    }
+
+    /// Grouping by whole slices gives what grouping digit by digit gives, at every length.
+    #[test]
+    fn group_thousands_groups_every_length_as_digit_by_digit() {
+        fn digit_by_digit(int: &str) -> String {
+            let mut out = String::new();
+            for (i, ch) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            out
+        }
+        let digits = "1234567890123456789012345678";
+        for len in 0..=digits.len() {
+            let int = &digits[..len];
+            for (sign, frac) in [("", ""), ("-", ".05"), ("", ".123456"), ("-", "")] {
+                let plain = format!("{sign}{int}{frac}");
+                let want = format!("{sign}{}{frac}", digit_by_digit(int));
+                assert_eq!(group_thousands(&plain), want, "{plain:?}");
+            }
+        }
+        assert_eq!(group_thousands("1234567.89"), "1,234,567.89");
+        assert_eq!(group_thousands("-100"), "-100");
+        // Not digits a program writes: left to the digit-by-digit path.
+        assert_eq!(group_thousands("１２３４"), digit_by_digit("１２３４"));
     }
 
     #[test]

@@ -38,11 +38,23 @@ pub fn detail(line: &Line) -> Option<Detail> {
 
 /// A figure as the programs write them (`-96540.20`, `7`): one that a decimal always
 /// parses, told apart without parsing it.
+#[cfg(test)]
 fn is_plain_figure(cell: &str) -> bool {
-    let digits = cell.strip_prefix('-').unwrap_or(cell);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6
+    plain_figure_int_len(cell).is_some()
+}
+
+/// The number of integer digits of a figure as the programs write them (`-96540.20`:
+/// 5), `None` for any other cell. Every amount cell of every page goes through it.
+fn plain_figure_int_len(cell: &str) -> Option<usize> {
+    let bytes = cell.as_bytes();
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+        Some(dot) => (&digits[..dot], &digits[dot + 1..]),
+        None => (digits, &b"0"[..]),
+    };
+    let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    (all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6)
+        .then_some(int.len())
 }
 
 /// [`detail`] borrowing the line's table: only the cells it changes are new text.
@@ -60,16 +72,14 @@ pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
         if !d.amount_columns.contains(&i) {
             return Cow::Borrowed(cell);
         }
-        let digits = cell.strip_prefix('-').unwrap_or(cell);
-        let int = digits.split_once('.').map_or(digits, |(int, _)| int);
-        if is_plain_figure(cell) && int.len() <= 3 {
+        match plain_figure_int_len(cell) {
             // Nothing to group: the cell as it is.
-            return Cow::Borrowed(cell);
-        }
-        if is_plain_figure(cell) || cell.parse::<rust_decimal::Decimal>().is_ok() {
-            Cow::Owned(crate::money::group_thousands(cell))
-        } else {
-            Cow::Borrowed(cell)
+            Some(int) if int <= 3 => Cow::Borrowed(cell),
+            Some(_) => Cow::Owned(crate::money::group_thousands(cell)),
+            None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
+                Cow::Owned(crate::money::group_thousands(cell))
+            }
+            None => Cow::Borrowed(cell),
         }
     }
     let shown = |i: usize, cell: &'a str| human(d, i, cell);
