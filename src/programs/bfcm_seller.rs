@@ -89,6 +89,13 @@ enum Outcome {
     Tier(usize),
 }
 
+/// A seller's figures as its detail row and figure show them.
+struct SellerShown {
+    oct_avg: Money,
+    bfcm_avg: Money,
+    uplift: String,
+}
+
 struct Seller<'a> {
     id: &'a str,
     class: Class,
@@ -293,46 +300,57 @@ impl Program for BfcmSellerChallenge {
                     small_tiers.of_outcome(s.outcome)
                 });
             };
-            let push_uplift = |s: &Seller, out: &mut String| match s.ratio {
-                Some(r) => r
-                    .minus(Exact::ratio(Decimal::ONE, Decimal::ONE))
-                    .push_percent(out),
-                None => out.push_str("n/a"),
+            let figures = ctx.figures_for(INFO.kind, "bfcm");
+            // The averages and uplift of each seller as its row and its figure show them:
+            // rounded once, and only for a run that shows them.
+            let shown: Vec<SellerShown> = if figures {
+                sellers
+                    .iter()
+                    .map(|s| SellerShown {
+                        oct_avg: Exact::average(s.oct_sum, oct.days()).shown(),
+                        bfcm_avg: Exact::average(s.bfcm_sum, bfcm.days()).shown(),
+                        uplift: s.ratio.map_or_else(
+                            || "n/a".to_string(),
+                            |r| r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)).percent(),
+                        ),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
             };
             let rows = || {
                 sellers
                     .iter()
-                    .map(|s| {
-                        let mut uplift = String::with_capacity(12);
-                        push_uplift(s, &mut uplift);
+                    .zip(&shown)
+                    .map(|(s, shown)| {
                         vec![
                             s.id.to_string(),
                             s.class.name().to_string(),
                             s.oct_sum.plain(),
-                            Exact::average(s.oct_sum, oct.days()).plain(),
+                            shown.oct_avg.plain(),
                             s.bfcm_sum.plain(),
-                            Exact::average(s.bfcm_sum, bfcm.days()).plain(),
-                            uplift,
+                            shown.bfcm_avg.plain(),
+                            shown.uplift.clone(),
                             tier_text(s),
                             s.amount.plain(),
                         ]
                     })
                     .collect()
             };
-            let per_seller = sellers.iter().map(|s| {
+            let per_seller = sellers.iter().zip(&shown).map(|(s, shown)| {
                 // Written piece by piece: one sentence per seller of every partner.
                 let mut v = String::with_capacity(160);
                 v.push_str(s.class.name());
                 v.push_str(", October ");
                 s.oct_sum.push_human(&mut v);
                 v.push_str(" (");
-                Exact::average(s.oct_sum, oct.days()).push_human(&mut v);
+                shown.oct_avg.push_human(&mut v);
                 v.push_str(" avg daily), BFCM ");
                 s.bfcm_sum.push_human(&mut v);
                 v.push_str(" (");
-                Exact::average(s.bfcm_sum, bfcm.days()).push_human(&mut v);
+                shown.bfcm_avg.push_human(&mut v);
                 v.push_str(" avg daily), uplift ");
-                push_uplift(s, &mut v);
+                v.push_str(&shown.uplift);
                 v.push_str(": ");
                 push_tier_text(s, &mut v);
                 v.push_str(" → ");
@@ -357,7 +375,7 @@ impl Program for BfcmSellerChallenge {
                 program: &INFO,
                 period: "bfcm".into(),
                 provisional,
-                figures: ctx.figures_for(INFO.kind, "bfcm"),
+                figures,
             };
             let mut line = head.line(total, basis, steps);
             line.detail = head.detail(|| {

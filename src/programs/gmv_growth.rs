@@ -113,7 +113,12 @@ impl Program for GmvGrowth {
                 tiers,
             );
             // The explanation of the decision.
-            let (avg3, avg4, increment) = (growth.q3, growth.q4, growth.increment);
+            // Rounded to the cent once: the basis and the figures show each of them.
+            let (avg3, avg4, increment) = (
+                growth.q3.shown(),
+                growth.q4.shown(),
+                growth.increment.shown(),
+            );
             let (hit, amount) = (growth.tier, growth.amount);
             let figures = format!(
                 "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
