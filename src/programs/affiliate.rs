@@ -500,7 +500,7 @@ fn month_line(
     let head = LineHead {
         partner_id,
         program: &INFO,
-        period: label.clone(),
+        period: &label,
         provisional: false,
         figures,
     };

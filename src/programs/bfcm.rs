@@ -347,7 +347,7 @@ impl Board {
             let head = LineHead {
                 partner_id,
                 program: self.program,
-                period: "bfcm".into(),
+                period: "bfcm",
                 provisional: !ctx.periods.complete(WindowId::Bfcm),
                 figures: ctx.figures_for(self.program.kind, "bfcm"),
             };

@@ -373,7 +373,7 @@ impl Program for BfcmSellerChallenge {
             let head = LineHead {
                 partner_id,
                 program: &INFO,
-                period: "bfcm".into(),
+                period: "bfcm",
                 provisional,
                 figures,
             };

@@ -144,7 +144,7 @@ impl Program for CreatorIncubation {
             let head = LineHead {
                 partner_id,
                 program: &INFO,
-                period: "q4".into(),
+                period: "q4",
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures_for(INFO.kind, "q4"),
             };

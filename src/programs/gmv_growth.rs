@@ -198,7 +198,7 @@ impl Program for GmvGrowth {
             let head = LineHead {
                 partner_id,
                 program: &INFO,
-                period: "q4".into(),
+                period: "q4",
                 provisional: !periods.complete(WindowId::Q4),
                 figures: ctx.figures_for(INFO.kind, "q4"),
             };
@@ -231,7 +231,10 @@ fn exact_tests(
         .filter_map(|i| tiers.0.get(i).map(|t| (i, t)))
         .map(|(i, t)| {
             let tier = &texts.tiers[i];
-            debug_assert_eq!(tier.rhs, t.min * Decimal::from(days3) * Decimal::from(days4));
+            debug_assert_eq!(
+                tier.rhs,
+                t.min * Decimal::from(days3) * Decimal::from(days4)
+            );
             let ok = lhs.as_decimal() >= tier.rhs;
             // Written piece by piece: a test or two on every partner's line.
             let mut value = String::with_capacity(160);
@@ -240,7 +243,11 @@ fn exact_tests(
             sum3.push_human(&mut value);
             value.push_str(&texts.times_days4);
             lhs.push_human(&mut value);
-            value.push_str(if ok { &tier.met_tail } else { &tier.missed_tail });
+            value.push_str(if ok {
+                &tier.met_tail
+            } else {
+                &tier.missed_tail
+            });
             Step::new(tier.test_label.clone(), value)
         })
         .collect()

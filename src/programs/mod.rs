@@ -200,7 +200,7 @@ pub(crate) struct LineHead<'a> {
     pub partner_id: &'a str,
     /// The payout the line belongs to: its id and kind.
     pub program: &'static ProgramInfo,
-    pub period: String,
+    pub period: &'a str,
     pub provisional: bool,
     /// Whether the run's outputs show figure trees and detail tables (`Context::figures`).
     pub figures: bool,
@@ -220,7 +220,7 @@ impl LineHead<'_> {
         Line {
             partner_id: self.partner_id.to_string(),
             program: self.program.id,
-            period: self.period.clone(),
+            period: self.period.to_string(),
             kind: self.program.kind,
             amount,
             provisional: self.provisional,

@@ -389,7 +389,7 @@ fn month_line(
     let head = LineHead {
         partner_id,
         program: &TOP15_INFO,
-        period: label.clone(),
+        period: label,
         provisional: false,
         figures,
     };
@@ -410,8 +410,7 @@ fn month_line(
         vec![
             Step::new(board.texts.window_label.clone(), board.window_text.clone())
                 .source(board.texts.window_cite.clone()),
-            Step::new(board.texts.sum_label.clone(), e.month_sum.human())
-                .source("gmv_daily.csv"),
+            Step::new(board.texts.sum_label.clone(), e.month_sum.human()).source("gmv_daily.csv"),
             Step::new(board.texts.average_label.clone(), e.shown.month_avg.human())
                 .source(over_days(e.month_sum, &board.texts.over_month_days)),
             Step::new("Q3 window", board.q3_text.clone()).source(texts.q3_cite.clone()),
@@ -507,7 +506,7 @@ fn consistency_line(
     let head = LineHead {
         partner_id,
         program: &CONSISTENCY_INFO,
-        period: last.label(),
+        period: &last.label,
         provisional: false,
         figures,
     };

@@ -153,7 +153,7 @@ impl Program for TierUpgrade {
             let head = LineHead {
                 partner_id,
                 program: &INFO,
-                period: "q4".into(),
+                period: "q4",
                 provisional,
                 figures: ctx.figures_for(INFO.kind, "q4"),
             };

@@ -26,7 +26,11 @@ pub fn detail(line: &Line) -> Option<Detail> {
     let v = view(line)?;
     Some(Detail {
         title: v.title.into_owned(),
-        columns: v.columns.iter().map(|c| Cow::Owned(c.to_string())).collect(),
+        columns: v
+            .columns
+            .iter()
+            .map(|c| Cow::Owned(c.to_string()))
+            .collect(),
         rows: v
             .rows
             .into_iter()
@@ -53,8 +57,7 @@ fn plain_figure_int_len(cell: &str) -> Option<usize> {
         None => (digits, &b"0"[..]),
     };
     let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
-    (all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6)
-        .then_some(int.len())
+    (all_digits(int) && all_digits(frac) && int.len() <= 20 && frac.len() <= 6).then_some(int.len())
 }
 
 /// [`detail`] borrowing the line's table: only the cells it changes are new text.
