@@ -386,7 +386,7 @@ mod tests {
                     let head = LineHead {
                         partner_id,
                         program: &DUMMY,
-                        period: "q4".into(),
+                        period: "q4",
                         provisional: false,
                         figures: ctx.figures_for(DUMMY.kind, "q4"),
                     };
@@ -496,7 +496,7 @@ mod tests {
                     let head = LineHead {
                         partner_id,
                         program,
-                        period: period.into(),
+                        period,
                         provisional: false,
                         figures: ctx.figures_for(program.kind, period),
                     };

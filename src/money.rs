@@ -161,7 +161,7 @@ pub fn group_thousands(plain: &str) -> String {
         }
     } else {
         for (i, ch) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
+            if i > 0 && (int.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
@@ -400,7 +400,7 @@ mod tests {
         fn digit_by_digit(int: &str) -> String {
             let mut out = String::new();
             for (i, ch) in int.chars().enumerate() {
-                if i > 0 && (int.len() - i) % 3 == 0 {
+                if i > 0 && (int.len() - i).is_multiple_of(3) {
                     out.push(',');
                 }
                 out.push(ch);
