@@ -300,6 +300,19 @@ fn an_interrupt_while_reading_leaves_no_output() {
     assert!(!target.exists(), "{:?}", entries(&target));
 }
 
+/// Runs `run` into `target`, interrupts it once it is seen staging files, and returns how
+/// it ended.
+fn interrupted_while_staging(mut run: Command, target: &Path) -> std::process::Output {
+    let mut child = run.spawn().unwrap();
+    let staging = || !temp_files(target).is_empty();
+    assert!(
+        wait_for(&mut child, staging),
+        "the run ended before it was seen staging"
+    );
+    interrupt(child.id());
+    child.wait_with_output().unwrap()
+}
+
 /// The parents of OUT a run created are taken back with it: the lock file beside OUT is
 /// removed before them, so they are empty when they are removed.
 #[test]
@@ -307,14 +320,7 @@ fn an_interrupt_while_writing_removes_the_parents_it_created() {
     let data = many_partners(1500);
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("new").join("run");
-    let mut child = calc(data.path(), &target).spawn().unwrap();
-    let staging = || !temp_files(&target).is_empty();
-    assert!(
-        wait_for(&mut child, staging),
-        "the run ended before it was seen staging"
-    );
-    interrupt(child.id());
-    let res = child.wait_with_output().unwrap();
+    let res = interrupted_while_staging(calc(data.path(), &target), &target);
     assert_eq!(res.status.code(), Some(130));
     assert_eq!(entries(out.path()), Vec::<String>::new(), "no `new` left");
 }
@@ -325,14 +331,7 @@ fn an_interrupt_while_writing_leaves_no_output() {
     let data = many_partners(1500);
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("run");
-    let mut child = calc(data.path(), &target).spawn().unwrap();
-    let staging = || !temp_files(&target).is_empty();
-    assert!(
-        wait_for(&mut child, staging),
-        "the run ended before it was seen staging"
-    );
-    interrupt(child.id());
-    let res = child.wait_with_output().unwrap();
+    let res = interrupted_while_staging(calc(data.path(), &target), &target);
     assert_eq!(
         res.status.code(),
         Some(130),
@@ -350,14 +349,9 @@ fn an_interrupt_while_writing_leaves_no_output() {
     let small = many_partners(3);
     assert!(calc(small.path(), &target).status().unwrap().success());
     let before = snapshot(&target);
-    let mut child = calc(data.path(), &target).arg("--force").spawn().unwrap();
-    let staging = || !temp_files(&target).is_empty();
-    assert!(
-        wait_for(&mut child, staging),
-        "the run ended before it was seen staging"
-    );
-    interrupt(child.id());
-    let res = child.wait_with_output().unwrap();
+    let mut run = calc(data.path(), &target);
+    run.arg("--force");
+    let res = interrupted_while_staging(run, &target);
     assert_eq!(res.status.code(), Some(130));
     assert_eq!(snapshot(&target), before);
     assert_eq!(
