@@ -142,6 +142,39 @@ fn chunk(bytes: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b))
 }
 
+/// The sixteen bytes of `bytes` from `i`, when there are sixteen.
+#[inline]
+fn chunk16(bytes: &[u8], i: usize) -> Option<&[u8; 16]> {
+    bytes.get(i..i + 16)?.try_into().ok()
+}
+
+/// Whether none of sixteen bytes is one `push_html` may change: no byte below a space, no
+/// markup character, DEL or byte past ASCII. Written as a fold the compiler turns into a
+/// few vector instructions: most text is skipped sixteen bytes at a time.
+#[inline]
+fn html_plain16(c: &[u8; 16]) -> bool {
+    c.iter().fold(0u8, |marks, &b| {
+        marks
+            | u8::from(
+                (b < 0x20)
+                    | (b >= 0x7f)
+                    | (b == b'&')
+                    | (b == b'<')
+                    | (b == b'>')
+                    | (b == b'"')
+                    | (b == b'\''),
+            )
+    }) == 0
+}
+
+/// Whether none of sixteen bytes needs an escape in a JSON string (see `JSON_ESCAPED`).
+#[inline]
+fn json_plain16(c: &[u8; 16]) -> bool {
+    c.iter().fold(0u8, |marks, &b| {
+        marks | u8::from((b < 0x20) | (b == b'"') | (b == b'\\'))
+    }) == 0
+}
+
 /// Appends `c` as `\u{…}` (lower-case hex, as Rust writes it).
 fn push_code_point(out: &mut String, c: char) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -161,6 +194,10 @@ pub(crate) fn push_html(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if chunk16(bytes, i).is_some_and(html_plain16) {
+            i += 16;
+            continue;
+        }
         // Eight bytes at a time past plain ASCII text: none below a space (line breaks and
         // tabs included), no markup character, no DEL and nothing past ASCII; else straight
         // to the first byte that may be one.
@@ -234,6 +271,10 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if chunk16(bytes, i).is_some_and(json_plain16) {
+            i += 16;
+            continue;
+        }
         // Eight bytes at a time past text with nothing to escape, else straight to the
         // first byte to escape.
         if let Some(x) = chunk(bytes, i) {

@@ -237,8 +237,13 @@ fn kind_label(kind: Kind) -> &'static str {
 
 /// A cell that reads as a number (`1,234.50`, `$250`, `-3`, `12.5%`, `7`) is right-aligned.
 pub fn looks_numeric(cell: &str) -> bool {
-    // Over bytes: a character past ASCII is never a digit, `,` or `.`.
-    let s = cell.trim().as_bytes();
+    // Over bytes: a character past ASCII is never a digit, `,` or `.`. A cell that starts
+    // and ends with a visible ASCII character (nearly every one) has nothing to trim.
+    let b = cell.as_bytes();
+    let s = match (b.first(), b.last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => b,
+        _ => cell.trim().as_bytes(),
+    };
     let s = s.strip_prefix(b"-").unwrap_or(s);
     let s = s.strip_prefix(b"$").unwrap_or(s);
     let s = s.strip_suffix(b"%").unwrap_or(s);
@@ -250,14 +255,6 @@ pub fn looks_numeric(cell: &str) -> bool {
         && int.iter().all(|&b| b.is_ascii_digit() || b == b',')
         && int.last() != Some(&b',');
     int_ok && frac.iter().all(u8::is_ascii_digit) && s.last() != Some(&b'.')
-}
-
-fn cell_class(cell: &str) -> &'static str {
-    if looks_numeric(cell) {
-        " class=\"num\""
-    } else {
-        ""
-    }
 }
 
 /// An HTML document under construction. Writing to a `String` cannot fail, so the
@@ -424,6 +421,9 @@ impl Doc {
     }
 
     fn steps(&mut self, steps: &[Step], depth: usize) {
+        if steps.is_empty() {
+            return;
+        }
         // The indent of this depth, as `{}` writes the number.
         let mut digits = [0u8; 40];
         let indent = crate::money::decimal_digits((1 + 3 * depth) as u128, &mut digits);
@@ -433,13 +433,20 @@ impl Doc {
             self.s(indent);
             self.s("ch\">");
             self.esc(&s.label);
-            self.s("</td><td");
-            self.s(cell_class(&s.value));
-            self.s(">");
+            self.s(if looks_numeric(&s.value) {
+                "</td><td class=\"num\">"
+            } else {
+                "</td><td>"
+            });
             self.esc(&s.value);
-            self.s("</td><td class=\"src\">");
-            self.esc(s.source.as_deref().unwrap_or(""));
-            self.s("</td></tr>\n");
+            match s.source.as_deref() {
+                Some(source) => {
+                    self.s("</td><td class=\"src\">");
+                    self.esc(source);
+                    self.s("</td></tr>\n");
+                }
+                None => self.s("</td><td class=\"src\"></td></tr>\n"),
+            }
             self.steps(&s.children, depth + 1);
         }
     }

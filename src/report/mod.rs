@@ -207,6 +207,13 @@ fn pretty(v: &Value) -> String {
     s
 }
 
+/// A key of the statement format (a plain name) as written before its value: `"amount": `.
+macro_rules! field {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ")
+    };
+}
+
 /// statements/<partner_id>.json: everything about one partner, with each line's figures.
 pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> String {
     let mut buf = Vec::new();
@@ -229,42 +236,42 @@ pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, 
     // The buffer comes cleared: taking it as a String checks no bytes and keeps its room.
     let mut j = pretty_json::Json::new(std::mem::take(buf));
     j.open(b'{');
-    j.field("as_of");
+    j.field(field!("as_of"));
     j.date(info.as_of);
-    j.field("book");
+    j.field(field!("book"));
     j.open(b'{');
-    j.field("name");
+    j.field(field!("name"));
     j.str(&info.book.rules.book.name);
-    j.field("sha256");
+    j.field(field!("sha256"));
     j.str(&info.book.sha256);
     j.close(b'}');
-    j.field("by_program");
+    j.field(field!("by_program"));
     j.open(b'{');
     for (program, amount) in &by_program {
         j.key(program);
         j.money(*amount);
     }
     j.close(b'}');
-    j.field("lines");
+    j.field(field!("lines"));
     j.open(b'[');
     for l in lines {
         j.item();
         pretty_json::line(&mut j, l);
     }
     j.close(b']');
-    j.field("not_evaluated");
+    j.field(field!("not_evaluated"));
     pretty_json::skips(&mut j, &outcome.not_evaluated);
-    j.field("partner_id");
+    j.field(field!("partner_id"));
     j.str(partner_id);
-    j.field("partner_name");
+    j.field(field!("partner_name"));
     j.str(partner_name);
-    j.field("skipped");
+    j.field(field!("skipped"));
     pretty_json::skips(&mut j, &outcome.skipped);
-    j.field("totals");
+    j.field(field!("totals"));
     j.open(b'{');
-    j.field("ad_credit");
+    j.field(field!("ad_credit"));
     j.money(outcome.total(Some(partner_id), Kind::AdCredit));
-    j.field("cash");
+    j.field(field!("cash"));
     j.money(outcome.total(Some(partner_id), Kind::Cash));
     j.close(b'}');
     j.close(b'}');
@@ -318,27 +325,35 @@ mod pretty_json {
             self.empty = false;
         }
 
-        fn newline(&mut self) {
+        /// A line break and the indent of the current depth, after a comma unless
+        /// `comma` is false: one copy from a line of spaces long enough for the figure trees.
+        fn break_line(&mut self, comma: bool) {
             const BREAK: &str =
-                "\n                                                                ";
-            let mut indent = 2 * self.depth;
-            let n = indent.min(BREAK.len() - 1);
-            self.out.push_str(&BREAK[..1 + n]);
-            indent -= n;
-            // Deeper than the figure trees go: the rest a piece at a time.
-            while indent > 0 {
-                let n = indent.min(BREAK.len() - 1);
-                self.out.push_str(&BREAK[1..1 + n]);
-                indent -= n;
+                ",\n                                                                ";
+            const ROOM: usize = BREAK.len() - 2;
+            let from = usize::from(!comma);
+            let indent = 2 * self.depth;
+            if indent <= ROOM {
+                self.out.push_str(&BREAK[from..2 + indent]);
+                return;
             }
+            // Deeper than the figure trees go: the rest a piece at a time.
+            self.out.push_str(&BREAK[from..]);
+            let mut rest = indent - ROOM;
+            while rest > 0 {
+                let n = rest.min(ROOM);
+                self.out.push_str(&BREAK[2..2 + n]);
+                rest -= n;
+            }
+        }
+
+        fn newline(&mut self) {
+            self.break_line(false);
         }
 
         /// Starts the next element of an array.
         pub fn item(&mut self) {
-            if !self.empty {
-                self.out.push(',');
-            }
-            self.newline();
+            self.break_line(!self.empty);
             self.empty = false;
         }
 
@@ -349,13 +364,12 @@ mod pretty_json {
             self.out.push_str(": ");
         }
 
-        /// [`Json::key`] for a key of the format itself: a plain name, nothing to escape.
+        /// [`Json::key`] for a key of the format itself, given as [`field!`] writes it
+        /// (quoted, with its `: `): a plain name, nothing to escape.
         pub fn field(&mut self, key: &'static str) {
-            debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            debug_assert!(key.starts_with('"') && key.ends_with("\": "));
             self.item();
-            self.out.push('"');
             self.out.push_str(key);
-            self.out.push_str("\": ");
         }
 
         pub fn str(&mut self, s: &str) {
@@ -393,26 +407,26 @@ mod pretty_json {
     /// A line as `Line` serializes, its keys sorted.
     pub fn line(j: &mut Json, l: &Line) {
         j.open(b'{');
-        j.field("amount");
+        j.field(field!("amount"));
         j.money(l.amount);
-        j.field("basis");
+        j.field(field!("basis"));
         j.str(&l.basis);
         if let Some(d) = &l.detail {
-            j.field("detail");
+            j.field(field!("detail"));
             detail(j, d);
         }
-        j.field("kind");
+        j.field(field!("kind"));
         j.str(l.kind.as_str());
-        j.field("partner_id");
+        j.field(field!("partner_id"));
         j.str(&l.partner_id);
-        j.field("period");
+        j.field(field!("period"));
         j.str(&l.period);
-        j.field("program");
+        j.field(field!("program"));
         j.str(l.program);
-        j.field("provisional");
+        j.field(field!("provisional"));
         j.bool(l.provisional);
         if !l.steps.is_empty() {
-            j.field("steps");
+            j.field(field!("steps"));
             steps(j, &l.steps);
         }
         j.close(b'}');
@@ -420,16 +434,16 @@ mod pretty_json {
 
     fn detail(j: &mut Json, d: &Detail) {
         j.open(b'{');
-        j.field("columns");
+        j.field(field!("columns"));
         j.strs(&d.columns);
-        j.field("rows");
+        j.field(field!("rows"));
         j.open(b'[');
         for row in &d.rows {
             j.item();
             j.strs(row);
         }
         j.close(b']');
-        j.field("title");
+        j.field(field!("title"));
         j.str(&d.title);
         j.close(b'}');
     }
@@ -440,16 +454,16 @@ mod pretty_json {
             j.item();
             j.open(b'{');
             if !step.children.is_empty() {
-                j.field("children");
+                j.field(field!("children"));
                 steps(j, &step.children);
             }
-            j.field("label");
+            j.field(field!("label"));
             j.str(&step.label);
             if let Some(source) = &step.source {
-                j.field("source");
+                j.field(field!("source"));
                 j.str(source);
             }
-            j.field("value");
+            j.field(field!("value"));
             j.str(&step.value);
             j.close(b'}');
         }
@@ -462,9 +476,9 @@ mod pretty_json {
         for s in list {
             j.item();
             j.open(b'{');
-            j.field("program");
+            j.field(field!("program"));
             j.str(s.program);
-            j.field("reason");
+            j.field(field!("reason"));
             j.str(&s.reason);
             j.close(b'}');
         }
