@@ -149,30 +149,128 @@ fn chunk16(bytes: &[u8], i: usize) -> Option<&[u8; 16]> {
 }
 
 /// Whether none of sixteen bytes is one `push_html` may change: no byte below a space, no
-/// markup character, DEL or byte past ASCII. Written as a fold the compiler turns into a
-/// few vector instructions: most text is skipped sixteen bytes at a time.
+/// markup character, DEL or byte past ASCII. Most text is skipped sixteen bytes at a time.
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn html_plain16(c: &[u8; 16]) -> bool {
-    c.iter().fold(0u8, |marks, &b| {
-        marks
-            | u8::from(
-                (b < 0x20)
-                    | (b >= 0x7f)
-                    | (b == b'&')
-                    | (b == b'<')
-                    | (b == b'>')
-                    | (b == b'"')
-                    | (b == b'\''),
-            )
-    }) == 0
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of every x86-64 target, and the load reads the sixteen bytes of `c`.
+    unsafe {
+        let x = _mm_loadu_si128(c.as_ptr().cast());
+        let eq = |b: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(b as i8));
+        // As signed bytes, those below a space and those past ASCII are both below 0x20.
+        let marks = _mm_or_si128(
+            _mm_or_si128(
+                _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), eq(0x7f)),
+                _mm_or_si128(eq(b'&'), eq(b'<')),
+            ),
+            _mm_or_si128(_mm_or_si128(eq(b'>'), eq(b'"')), eq(b'\'')),
+        );
+        _mm_movemask_epi8(marks) == 0
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn html_plain16(c: &[u8; 16]) -> bool {
+    let (a, b) = c.split_at(8);
+    let word = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("eight bytes"));
+    html_marks(word(a)) | html_marks(word(b)) == 0
 }
 
 /// Whether none of sixteen bytes needs an escape in a JSON string (see `JSON_ESCAPED`).
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn json_plain16(c: &[u8; 16]) -> bool {
-    c.iter().fold(0u8, |marks, &b| {
-        marks | u8::from((b < 0x20) | (b == b'"') | (b == b'\\'))
-    }) == 0
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of every x86-64 target, and the load reads the sixteen bytes of `c`.
+    unsafe {
+        let x = _mm_loadu_si128(c.as_ptr().cast());
+        // A byte is below a space when the smaller of it and 0x1f is itself.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) == 0
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn json_plain16(c: &[u8; 16]) -> bool {
+    let (a, b) = c.split_at(8);
+    let word = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("eight bytes"));
+    json_marks(word(a)) | json_marks(word(b)) == 0
+}
+
+/// The marks of [`below`] and [`equal`] for the bytes `push_html` may change, eight at a
+/// time: bytes below a space (line breaks and tabs included), markup characters, DEL and
+/// bytes past ASCII.
+#[inline]
+fn html_marks(x: u64) -> u64 {
+    (x & HIGHS)
+        | below(x, 0x20)
+        | equal(x, b'&')
+        | equal(x, b'<')
+        | equal(x, b'>')
+        | equal(x, b'"')
+        | equal(x, b'\'')
+        | equal(x, 0x7f)
+}
+
+/// The marks of [`below`] and [`equal`] for the bytes a JSON string escapes, eight at a time.
+#[inline]
+fn json_marks(x: u64) -> u64 {
+    below(x, 0x20) | equal(x, b'"') | equal(x, b'\\')
+}
+
+/// The first position from `i` whose byte `plain16` or `marks8` does not pass as plain, or
+/// the end of `bytes`. Sixteen bytes at a time, then eight; a tail shorter than that is
+/// checked by reading the last eight (or sixteen) bytes again, overlapping what was read,
+/// and a text of four to seven bytes as its first and last four. Where such an
+/// overlapping read finds something, it answers `i` and the caller goes byte by byte.
+#[inline(always)]
+fn next_candidate(
+    bytes: &[u8],
+    mut i: usize,
+    plain16: impl Fn(&[u8; 16]) -> bool,
+    marks8: impl Fn(u64) -> u64,
+) -> usize {
+    let len = bytes.len();
+    while let Some(c) = chunk16(bytes, i) {
+        if !plain16(c) {
+            break;
+        }
+        i += 16;
+    }
+    if i + 16 > len && len >= 16 && plain16(chunk16(bytes, len - 16).expect("sixteen bytes")) {
+        return len;
+    }
+    while let Some(x) = chunk(bytes, i) {
+        let marks = marks8(x);
+        if marks != 0 {
+            return i + first_marked(marks);
+        }
+        i += 8;
+    }
+    if i >= len {
+        return len;
+    }
+    let tail = if len >= 8 {
+        chunk(bytes, len - 8).expect("eight bytes")
+    } else if len >= 4 {
+        let four = |at: usize| -> u64 {
+            let b: [u8; 4] = bytes[at..at + 4].try_into().expect("four bytes");
+            u64::from(u32::from_le_bytes(b))
+        };
+        four(0) | four(len - 4) << 32
+    } else {
+        return i;
+    };
+    if marks8(tail) == 0 {
+        len
+    } else {
+        i
+    }
 }
 
 /// Appends `c` as `\u{…}` (lower-case hex, as Rust writes it).
@@ -194,27 +292,9 @@ pub(crate) fn push_html(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if chunk16(bytes, i).is_some_and(html_plain16) {
-            i += 16;
-            continue;
-        }
-        // Eight bytes at a time past plain ASCII text: none below a space (line breaks and
-        // tabs included), no markup character, no DEL and nothing past ASCII; else straight
-        // to the first byte that may be one.
-        if let Some(x) = chunk(bytes, i) {
-            let marks = (x & HIGHS)
-                | below(x, 0x20)
-                | equal(x, b'&')
-                | equal(x, b'<')
-                | equal(x, b'>')
-                | equal(x, b'"')
-                | equal(x, b'\'')
-                | equal(x, 0x7f);
-            if marks == 0 {
-                i += 8;
-                continue;
-            }
-            i += first_marked(marks);
+        i = next_candidate(bytes, i, html_plain16, html_marks);
+        if i == bytes.len() {
+            break;
         }
         let b = bytes[i];
         match HTML_CLASS[b as usize] {
@@ -271,19 +351,9 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if chunk16(bytes, i).is_some_and(json_plain16) {
-            i += 16;
-            continue;
-        }
-        // Eight bytes at a time past text with nothing to escape, else straight to the
-        // first byte to escape.
-        if let Some(x) = chunk(bytes, i) {
-            let marks = below(x, 0x20) | equal(x, b'"') | equal(x, b'\\');
-            if marks == 0 {
-                i += 8;
-                continue;
-            }
-            i += first_marked(marks);
+        i = next_candidate(bytes, i, json_plain16, json_marks);
+        if i == bytes.len() {
+            break;
         }
         let b = bytes[i];
         i += 1;
@@ -377,10 +447,16 @@ mod tests {
             specials.concat(),
         ];
         for c in &specials {
-            for at in 0..18 {
-                out.push(format!("{}{c}{}", "x".repeat(at), "y".repeat(17 - at)));
+            // Every length to past two sixteen-byte reads, the character at every offset:
+            // the sixteen- and eight-byte reads, the overlapping tail reads and the
+            // four-byte halves of a short text each meet it.
+            for len in 1..=40 {
+                for at in 0..len {
+                    out.push(format!("{}{c}{}", "x".repeat(at), "y".repeat(len - 1 - at)));
+                }
             }
             out.push(c.repeat(9));
+            out.push(c.repeat(17));
         }
         out.extend(
             (0u32..0x3000)
