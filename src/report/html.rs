@@ -244,6 +244,11 @@ pub fn looks_numeric(cell: &str) -> bool {
         (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => b,
         _ => cell.trim().as_bytes(),
     };
+    numeric_bytes(s)
+}
+
+/// [`looks_numeric`] of a cell already trimmed.
+fn numeric_bytes(s: &[u8]) -> bool {
     let s = s.strip_prefix(b"-").unwrap_or(s);
     let s = s.strip_prefix(b"$").unwrap_or(s);
     let s = s.strip_suffix(b"%").unwrap_or(s);
@@ -737,6 +742,46 @@ mod tests {
             "$",
         ] {
             assert!(!looks_numeric(s), "{s}");
+        }
+    }
+
+    /// Skipping the trim for a cell with visible ASCII at both ends decides every cell as
+    /// trimming it first does.
+    #[test]
+    fn numeric_cells_as_when_every_cell_was_trimmed() {
+        let cores = [
+            "",
+            "0",
+            "-0",
+            "7",
+            "1,234.50",
+            "-96,540.20",
+            "$250",
+            "-$3",
+            "12.5%",
+            "1.",
+            ".5",
+            "1,",
+            ",1",
+            "1.2.3",
+            "S0101",
+            "-",
+            "$",
+            "%",
+            "12 345",
+            "99999999999999999999.99",
+        ];
+        let ends = [
+            "", " ", "\t", "\n", "\u{a0}", "\u{3000}", "x", "é", "\u{1b}",
+        ];
+        for core in cores {
+            for a in ends {
+                for b in ends {
+                    let cell = format!("{a}{core}{b}");
+                    let trimmed_first = numeric_bytes(cell.trim().as_bytes());
+                    assert_eq!(looks_numeric(&cell), trimmed_first, "{cell:?}");
+                }
+            }
         }
     }
 
