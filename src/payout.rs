@@ -113,9 +113,13 @@ impl Text {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Static(s) => s,
-            Repr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..*len as usize]).expect("copied from a str")
-            }
+            // SAFETY: inline bytes are only ever written as whole `str`s, one after the
+            // other (`Text::inline`, `TextBuf::push_str`), so they are UTF-8. Every output
+            // reads every cell, several times: checking them again was a tenth of the
+            // writers' time.
+            Repr::Inline { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..*len as usize])
+            },
             Repr::Owned(s) => s,
             Repr::Shared(s) => s,
         }
