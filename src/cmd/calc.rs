@@ -105,7 +105,8 @@ fn write_calc_files(
         threads: super::load::ingest_threads(),
         ..RunFiles::default()
     };
-    files.add("payouts.csv", report::payouts_csv(&run.outcome));
+    // Rendered by a writing thread, like the statements: not before the first file starts.
+    files.add_later("payouts.csv", || report::payouts_csv(&run.outcome));
     let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for partner in run.outcome.partners.keys() {
         let info = run.info();
@@ -183,15 +184,16 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
         });
     }
     let index_title = format!("{} payout statements", run.book.rules.book.name);
-    let (audit, _, _, skipped) = &*page_context;
-    let index = html::index_page(&IndexInput {
-        title: &index_title,
-        period: &period,
-        as_of: run.periods.as_of,
-        columns: &["Cash", "Ad credits"],
-        rows: &rows,
-        skipped,
-        audit,
+    files.add_later(PathBuf::from("html").join("index.html"), move || {
+        let (audit, _, _, skipped) = &*page_context;
+        html::index_page(&IndexInput {
+            title: &index_title,
+            period: &period,
+            as_of: run.periods.as_of,
+            columns: &["Cash", "Ad credits"],
+            rows: &rows,
+            skipped,
+            audit,
+        })
     });
-    files.add(PathBuf::from("html").join("index.html"), index);
 }

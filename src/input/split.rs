@@ -18,7 +18,7 @@ use crate::window::Periods;
 use memchr::memrchr;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Bytes read at once by a part; a full buffer without a line break holds a line longer
 /// than any a part reads.
@@ -90,7 +90,14 @@ struct Shared {
     parsed: AtomicU64,
     /// A part found something for the careful path.
     given_up: AtomicBool,
+    /// The next range of the file no part has taken.
+    next_range: AtomicUsize,
 }
+
+/// Ranges per part. A part's sums do not depend on which rows it read (the merged sums
+/// are the same for any cut, as they are for any number of parts), so ranges go to
+/// whichever part is free.
+const RANGES_PER_PART: usize = 16;
 
 struct Part<S> {
     sums: PartSums<S>,
@@ -115,23 +122,26 @@ fn read_from<S: DatedSink>(
     parts: usize,
     mapping: Option<&Mapping>,
 ) -> Option<Whole<S>> {
-    let ranges = cut(plan, parts)?;
+    // More ranges than parts, taken in turn: a part that runs slower (its share of the
+    // cores went to the hash, or to another program) leaves its ranges to the others
+    // instead of the whole file waiting for its last half.
+    let ranges = cut(plan, parts * RANGES_PER_PART)?;
     let shared = Shared {
         parsed: AtomicU64::new(0),
         given_up: AtomicBool::new(false),
+        next_range: AtomicUsize::new(0),
     };
     let bytes = match mapping {
         Some(mapping) => Bytes::Mapped(mapping),
         None => Bytes::Read(plan.file),
     };
     let (done, sha256) = std::thread::scope(|scope| {
-        let workers: Vec<_> = ranges
-            .iter()
-            .map(|&range| {
+        let workers: Vec<_> = (0..parts.min(ranges.len()))
+            .map(|_| {
                 let part = sink.part();
-                let shared = &shared;
+                let (shared, ranges) = (&shared, &ranges);
                 scope.spawn(move || {
-                    let done = read_part(plan, bytes, range, part, shared);
+                    let done = read_part(plan, bytes, ranges, part, shared);
                     if done.is_none() {
                         // The careful path reads the whole file anyway: stop the others.
                         shared.given_up.store(true, Ordering::Relaxed);
@@ -289,7 +299,7 @@ enum Bytes<'a> {
 fn read_part<S: DatedSink>(
     plan: &Plan,
     bytes: Bytes,
-    (start, end): (u64, u64),
+    ranges: &[(u64, u64)],
     sink: S,
     shared: &Shared,
 ) -> Option<Part<S>> {
@@ -297,6 +307,23 @@ fn read_part<S: DatedSink>(
         sums: PartSums::new(sink, plan.periods),
         empty_run: 0,
     };
+    while let Some(&range) = ranges.get(shared.next_range.fetch_add(1, Ordering::Relaxed)) {
+        read_range(plan, bytes, range, &mut part, shared)?;
+    }
+    Some(part)
+}
+
+/// Reads the lines of one range (from a line's start) into `part`; `None` when the
+/// careful path must read the file.
+fn read_range<S: DatedSink>(
+    plan: &Plan,
+    bytes: Bytes,
+    (start, end): (u64, u64),
+    part: &mut Part<S>,
+    shared: &Shared,
+) -> Option<()> {
+    // Empty lines are measured with the line after them, also across ranges.
+    part.empty_run = empty_run_before(plan, bytes, start)?;
     // A part smaller than a block is read whole.
     let block_len = BLOCK.min((end - start) as usize);
     let mut buf = match bytes {
@@ -384,7 +411,52 @@ fn read_part<S: DatedSink>(
         shared.parsed.fetch_add(upto as u64, Ordering::Relaxed);
         plan.progress.tick(&shared.parsed);
     }
-    Some(part)
+    Some(())
+}
+
+/// Bytes of the empty lines (`\n` or `\r\n`) just before `start` (a line's start), as a
+/// part reading on from before would hold them; past `LONGEST_PLAIN_LINE` it stops
+/// counting, as that part would then have gone to the careful path.
+fn empty_run_before(plan: &Plan, bytes: Bytes, start: u64) -> Option<usize> {
+    let from = start
+        .saturating_sub(LONGEST_PLAIN_LINE as u64 + 3)
+        .max(plan.data_start);
+    let mut buf = Vec::new();
+    let before = match bytes {
+        Bytes::Mapped(mapping) => &mapping.bytes()[from as usize..start as usize],
+        Bytes::Read(file) => {
+            buf.resize((start - from) as usize, 0);
+            if read_fully(file, &mut buf, from).ok()? < buf.len() {
+                return None; // the file shrank while read
+            }
+            &buf[..]
+        }
+    };
+    // `before` ends with the line break of the line before `start`; whether a line is
+    // empty depends on the byte before it, so the window's first line is never counted
+    // unless it starts the data.
+    let starts_data = from == plan.data_start;
+    let mut end = before.len();
+    let mut run = 0;
+    while run <= LONGEST_PLAIN_LINE {
+        let len = match before[..end] {
+            [.., b'\r', b'\n'] => 2,
+            [.., b'\n'] => 1,
+            _ => break,
+        };
+        let line_start = end - len;
+        let empty = if line_start == 0 {
+            starts_data
+        } else {
+            before[line_start - 1] == b'\n'
+        };
+        if !empty {
+            break;
+        }
+        run += len;
+        end = line_start;
+    }
+    Some(run)
 }
 
 /// Calls `f` with the position of every comma and line feed of `text`, in order, until it
@@ -952,6 +1024,22 @@ mod tests {
             }
             let trailing = format!("{body}{}", empty.repeat(1 << 20));
             assert_eq!(split_rows(&trailing, 2), None, "{empty:?}");
+        }
+        // Empty lines past the longest line read here, cut into ranges of any size: the
+        // careful path reads them, as it does when one part reads them all.
+        for empty in ["\n", "\r\n", "\n\r\n"] {
+            let text = format!(
+                "{body}{}2025-10-01,P1,S9,1.00,0,0,0\n",
+                empty.repeat(LONGEST_PLAIN_LINE / empty.len() + 1)
+            );
+            for parts in 1..=3 {
+                assert_eq!(split_rows(&text, parts), None, "{empty:?}");
+            }
+        }
+        // Fewer empty lines are read here, wherever a range starts among them.
+        let text = format!("{body}{}2025-10-01,P1,S9,1.00,0,0,0\n", "\n".repeat(9000));
+        for parts in 1..=3 {
+            assert_eq!(split_rows(&text, parts), Some(1001));
         }
         // A valid row just over the limit the careful path applies.
         let id = "S".repeat(MAX_RECORD_BYTES as usize);
