@@ -70,13 +70,18 @@ fn same_on_every_thread_count(dir: &Path, args: &[&str]) -> Outcome {
 
 /// gmv_growth amount (q4) by partner, from a run's payouts.csv.
 fn growth(outcome: &Outcome) -> BTreeMap<String, String> {
+    amounts_of(outcome, "gmv_growth")
+}
+
+/// `program`'s amount by partner (its only period), from a run's payouts.csv.
+fn amounts_of(outcome: &Outcome, program_id: &str) -> BTreeMap<String, String> {
     let mut r = csv::Reader::from_reader(&outcome.files["payouts.csv"][..]);
     let headers = r.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (partner, program, amount) = (col("partner_id"), col("program"), col("amount"));
     r.records()
         .map(Result::unwrap)
-        .filter(|rec| &rec[program] == "gmv_growth")
+        .filter(|rec| &rec[program] == program_id)
         .map(|rec| (rec[partner].to_string(), rec[amount].to_string()))
         .collect()
 }
@@ -84,7 +89,11 @@ fn growth(outcome: &Outcome) -> BTreeMap<String, String> {
 fn expect_growth(outcome: &Outcome, expected: &[(&str, &str)]) {
     let got = growth(outcome);
     for (partner, amount) in expected {
-        assert_eq!(got.get(*partner).map(String::as_str), Some(*amount), "{partner}");
+        assert_eq!(
+            got.get(*partner).map(String::as_str),
+            Some(*amount),
+            "{partner}"
+        );
     }
 }
 
@@ -116,7 +125,12 @@ const HEADER: &str = "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,aff
 
 #[test]
 fn empty_line_runs_wherever_a_range_starts_pay_the_same_on_any_thread_count() {
-    for (eol, empty) in [("\n", "\n"), ("\r\n", "\r\n"), ("\n", "\n\r\n"), ("\r\n", "\n")] {
+    for (eol, empty) in [
+        ("\n", "\n"),
+        ("\r\n", "\r\n"),
+        ("\n", "\n\r\n"),
+        ("\r\n", "\n"),
+    ] {
         let mut text = format!("{HEADER}{eol}{}", empty.repeat(300));
         for (i, row) in q4_rows().iter().enumerate() {
             text.push_str(row);
@@ -222,13 +236,20 @@ fn skip_invalid_lists_rejects_of_every_range_in_line_order() {
         .map(|rec| rec.unwrap()[1].parse().unwrap())
         .collect();
     assert_eq!(lines, expected);
-    expect_growth(&one, &[("P1", "5000.00"), ("P2", "5000.00"), ("P3", "0.00")]);
+    expect_growth(
+        &one,
+        &[("P1", "5000.00"), ("P2", "5000.00"), ("P3", "0.00")],
+    );
 }
 
 #[test]
 fn tiny_files_pay_the_same_on_any_thread_count() {
     // Fewer bytes than ranges: a header alone is refused the same way everywhere.
-    for header in [format!("{HEADER}\n"), HEADER.to_string(), format!("\u{feff}{HEADER}\r\n\r\n\n")] {
+    for header in [
+        format!("{HEADER}\n"),
+        HEADER.to_string(),
+        format!("\u{feff}{HEADER}\r\n\r\n\n"),
+    ] {
         let dir = gmv_dir(header.as_bytes());
         let one = same_on_every_thread_count(dir.path(), &[]);
         assert_eq!(one.code, Some(65), "{header:?}");
@@ -248,20 +269,69 @@ fn tiny_files_pay_the_same_on_any_thread_count() {
 }
 
 #[test]
+fn creator_and_matchmaking_files_cut_into_ranges_pay_the_same_on_any_thread_count() {
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+    let mut creator_gmv = String::from("date,creator_id,gmv\n");
+    for day in start.iter_days().take(92) {
+        // C1 (target list, P1): 18,400.00 over Q4 → $2,500. C2 is not on the list; C9 and
+        // the C5x creators are not in creators.csv (unmatched).
+        creator_gmv.push_str(&format!(
+            "{day},C1,200.00\n{day},C2,900.00\n{day},C9,1.00\n"
+        ));
+        for k in 0..10 {
+            creator_gmv.push_str(&format!("{day},C5{k},2.50\n\n"));
+        }
+    }
+    let bfcm = chrono::NaiveDate::from_ymd_opt(2025, 11, 12).unwrap();
+    let mut matched = String::from("date,partner_id,seller_id,creator_id,gmv\r\n");
+    for day in bfcm.iter_days().take(20) {
+        for seller in 0..10 {
+            for creator in 0..3 {
+                // P1: 60,000.00 in BFCM → rank 1, $25,000; P2: 6,000.00, under 10,000.
+                matched.push_str(&format!("{day},P1,S{seller},K{creator},100.00\r\n"));
+                matched.push_str(&format!("{day},P2,S{seller},K{creator},\"10.00\"\r\n"));
+            }
+        }
+    }
+    let gmv = format!("{HEADER}\n{}\n", q4_rows().join("\n"));
+    let dir = data_dir(&[
+        ("gmv_daily.csv", &gmv),
+        (
+            "creators.csv",
+            "creator_id,partner_id,target_list\nC1,P1,true\nC2,P1,false\n",
+        ),
+        ("creator_gmv_daily.csv", &creator_gmv),
+        ("matchmaking.csv", &matched),
+    ]);
+    let one = same_on_every_thread_count(dir.path(), &[]);
+    assert_eq!(one.code, Some(0), "{}", one.stderr);
+    expect_growth(&one, &PAID);
+    let creators = amounts_of(&one, "creator_incubation");
+    assert_eq!(creators.get("P1").map(String::as_str), Some("2500.00"));
+    let matchmaking = amounts_of(&one, "bfcm_matchmaking");
+    assert_eq!(matchmaking.get("P1").map(String::as_str), Some("25000.00"));
+    assert_eq!(matchmaking.get("P2").map(String::as_str), Some("0.00"));
+    // 92 days of C9 and of ten C5x creators are unmatched: 1,012 rows.
+    assert!(one.stderr.contains("+ 1012 +"), "{}", one.stderr);
+}
+
+#[test]
 fn payouts_csv_and_html_index_are_listed_in_the_manifest_with_their_bytes() {
     let text = format!("{HEADER}\n{}\n", q4_rows().join("\n"));
     let dir = gmv_dir(text.as_bytes());
     let one = same_on_every_thread_count(dir.path(), &[]);
     assert_eq!(one.code, Some(0));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&one.files["manifest.json"]).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&one.files["manifest.json"]).unwrap();
     let listed = manifest.to_string();
     for name in ["payouts.csv", "html/index.html"] {
         let sha = sha256_hex(&one.files[name]);
         assert!(listed.contains(&sha), "{name} is listed with its sha256");
     }
     let index = String::from_utf8(one.files["html/index.html"].clone()).unwrap();
-    assert!(index.contains("P1") && index.contains("10,000.00"), "{index}");
+    assert!(
+        index.contains("P1") && index.contains("10,000.00"),
+        "{index}"
+    );
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
