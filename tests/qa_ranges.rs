@@ -131,28 +131,32 @@ fn empty_line_runs_wherever_a_range_starts_pay_the_same_on_any_thread_count() {
         ("\n", "\n\r\n"),
         ("\r\n", "\n"),
     ] {
-        let mut text = format!("{HEADER}{eol}{}", empty.repeat(300));
-        for (i, row) in q4_rows().iter().enumerate() {
-            text.push_str(row);
-            text.push_str(eol);
-            // Runs of every length from 1 to 60 lines, so that some range starts inside.
-            if i % 7 == 3 {
-                text.push_str(&empty.repeat(1 + i % 60));
+        // Without and with one run just over what a part reads (the whole file then goes
+        // to the careful path).
+        for over_the_limit in [false, true] {
+            let mut text = format!("{HEADER}{eol}{}", empty.repeat(300));
+            for (i, row) in q4_rows().iter().enumerate() {
+                text.push_str(row);
+                text.push_str(eol);
+                // Runs of every length from 1 to 60 lines, so that some range starts inside.
+                if i % 7 == 3 {
+                    text.push_str(&empty.repeat(1 + i % 60));
+                }
+                // A run that with its next line stays just under what a part reads.
+                if i == 1800 {
+                    text.push_str(&empty.repeat((LONGEST_PLAIN_LINE - 40) / empty.len()));
+                }
+                if i == 900 && over_the_limit {
+                    text.push_str(&"\n".repeat(LONGEST_PLAIN_LINE + 1));
+                }
             }
-            // One run just over what a part reads and one just under it.
-            if i == 900 {
-                text.push_str(&"\n".repeat(LONGEST_PLAIN_LINE + 1));
-            }
-            if i == 1800 {
-                text.push_str(&empty.repeat((LONGEST_PLAIN_LINE - 40) / empty.len()));
-            }
+            text.push_str(&empty.repeat(500));
+            let dir = gmv_dir(text.as_bytes());
+            let one = same_on_every_thread_count(dir.path(), &[]);
+            assert_eq!(one.code, Some(0), "{empty:?}: {}", one.stderr);
+            expect_growth(&one, &PAID);
+            assert!(one.stderr.contains("rows 2760 = "), "{}", one.stderr);
         }
-        text.push_str(&empty.repeat(500));
-        let dir = gmv_dir(text.as_bytes());
-        let one = same_on_every_thread_count(dir.path(), &[]);
-        assert_eq!(one.code, Some(0), "{empty:?}: {}", one.stderr);
-        expect_growth(&one, &PAID);
-        assert!(one.stderr.contains("rows 2760 = "), "{}", one.stderr);
     }
 }
 
