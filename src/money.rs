@@ -74,6 +74,21 @@ impl Money {
 /// Sentences and statements print hundreds of thousands of amounts; the formatter's
 /// general path is most of their cost.
 fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
+    let mut buf = [0u8; CENTS_MAX];
+    out.push_str(cents_text(value, grouped, &mut buf));
+}
+
+/// The longest [`cents_text`]: 29 digits, 9 separators, a sign, a point and two decimals.
+pub(crate) const CENTS_MAX: usize = 48;
+
+/// [`push_cents`] written into `buf`, without touching the heap: most figures of a
+/// figure tree are kept in place ([`crate::payout::Text`]).
+pub(crate) fn cents_text(value: Decimal, grouped: bool, buf: &mut [u8; CENTS_MAX]) -> &str {
+    let mut at = 0;
+    let mut put = |b: u8| {
+        buf[at] = b;
+        at += 1;
+    };
     let mantissa = value.mantissa().unsigned_abs();
     let scale = value.scale();
     let cents = if scale >= 2 {
@@ -83,20 +98,21 @@ fn push_cents(out: &mut String, value: Decimal, grouped: bool) {
         mantissa * 10u128.pow(2 - scale)
     };
     if value.is_sign_negative() {
-        out.push('-');
+        put(b'-');
     }
     let mut digits = [0u8; 40];
     let int = decimal_digits(cents / 100, &mut digits);
     for (i, &d) in int.iter().enumerate() {
         if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
+            put(b',');
         }
-        out.push(d as char);
+        put(d);
     }
     let frac = (cents % 100) as u8;
-    out.push('.');
-    out.push((b'0' + frac / 10) as char);
-    out.push((b'0' + frac % 10) as char);
+    put(b'.');
+    put(b'0' + frac / 10);
+    put(b'0' + frac % 10);
+    std::str::from_utf8(&buf[..at]).expect("ASCII digits")
 }
 
 /// Appends `n` as `n.to_string()` writes it: counts and ranks in figures of every line.
@@ -327,12 +343,17 @@ impl Exact {
 
     /// Appends [`Exact::percent`] to `out`.
     pub fn push_percent(self, out: &mut String) {
+        push_cents(out, self.percent_shown(), false);
+        out.push('%');
+    }
+
+    /// The percentage [`Exact::percent`] shows, without its sign: rounded down to 0.01.
+    pub fn percent_shown(self) -> Decimal {
         let pct = Exact {
             num: self.num * Decimal::ONE_HUNDRED,
             den: self.den,
         };
-        push_cents(out, pct.floor_dp(2), false);
-        out.push('%');
+        pct.floor_dp(2)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::field;
 use crate::input::PartnerData;
 use crate::leaderboard;
 use crate::money::{human_decimal, push_count, Money};
-use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Step};
+use crate::payout::{Context, Detail, Evaluation, Issued, Kind, Line, Step, Text};
 use crate::rules::{check_at_least_one, check_tiers, BookKey, Invalid, TierTable};
 use crate::window::{Periods, WindowId};
 use std::collections::BTreeMap;
@@ -337,18 +337,42 @@ fn earlier_text(earlier: &[(String, bool)]) -> String {
 
 /// Figures that are the same on every line of a run: written once.
 struct BookTexts {
-    tiers: String,
-    tiers_cite: String,
-    cap_cite: String,
+    tiers: Text,
+    tiers_cite: Text,
+    cap: Text,
+    cap_cite: Text,
 }
 
 impl BookTexts {
     fn of(rules: &Rules) -> BookTexts {
         BookTexts {
-            tiers: rules.tiers.describe(),
-            tiers_cite: Section::TIERS.cite(),
-            cap_cite: Section::MAX_SELLERS.cite(),
+            tiers: Text::shared(rules.tiers.describe()),
+            tiers_cite: Text::shared(Section::TIERS.cite()),
+            cap: Text::count(rules.max_sellers),
+            cap_cite: Text::shared(Section::MAX_SELLERS.cite()),
         }
+    }
+}
+
+/// The status cells of sellers' rows (`kept: 3rd by credit`), by position: the same on
+/// every partner's table, so written once.
+#[derive(Default)]
+struct StatusTexts {
+    kept: Vec<Text>,
+    dropped: Vec<Text>,
+}
+
+impl StatusTexts {
+    fn of(&mut self, position: usize, kept: bool, cap: usize) -> Text {
+        let known = if kept {
+            &mut self.kept
+        } else {
+            &mut self.dropped
+        };
+        while known.len() < position {
+            known.push(Text::shared(status(known.len() + 1, kept, cap)));
+        }
+        known[position - 1].clone()
     }
 }
 
@@ -356,6 +380,7 @@ impl BookTexts {
 fn month_line(
     rules: &Rules,
     texts: &BookTexts,
+    statuses: &mut StatusTexts,
     periods: &Periods,
     partner_id: &str,
     m: &MonthTrueUp,
@@ -441,21 +466,27 @@ fn month_line(
     let steps = || {
         let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
         let mut steps = vec![
-            Step::new("cumulative span", format!("{}..{}", span.start, span.end))
-                .source(format!("book {}", months_keys.join(" + "))),
+            Step::new(
+                "cumulative span",
+                crate::text!("{}..{}", span.start, span.end),
+            )
+            .source(format!("book {}", months_keys.join(" + "))),
             Step::new("credit tiers per seller", texts.tiers.clone())
                 .source(texts.tiers_cite.clone()),
-            Step::new("seller cap", cap.to_string()).source(texts.cap_cite.clone()),
+            Step::new("seller cap", texts.cap.clone()).source(texts.cap_cite.clone()),
             Step::new(
                 "sellers with affiliate GMV",
-                now.sellers_with_gmv.to_string(),
+                Text::count(now.sellers_with_gmv),
             )
             .source("gmv_daily.csv"),
-            Step::new("qualifying sellers", now.qualifying().to_string()),
-            Step::new("kept sellers", now.kept.len().to_string())
+            Step::new("qualifying sellers", Text::count(now.qualifying())),
+            Step::new("kept sellers", Text::count(now.kept.len()))
                 .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
-            Step::new(format!("entitlement at end of {label}"), now.amount.human())
-                .source("sum of kept credits"),
+            Step::new(
+                format!("entitlement at end of {label}"),
+                Text::human(now.amount),
+            )
+            .source("sum of kept credits"),
         ];
         if ledger {
             let source = if earlier.is_empty() {
@@ -480,10 +511,11 @@ fn month_line(
                     Some(p) => format!("entitlement at end of {p}"),
                     None => "entitlement before the first month".to_string(),
                 },
-                before.amount.human(),
+                Text::human(before.amount),
             ));
             steps.push(
-                Step::new("issued", issued.human()).source("entitlement − previous entitlement"),
+                Step::new("issued", Text::human(issued))
+                    .source("entitlement − previous entitlement"),
             );
         }
         // With no seller in the detail, the statement names the closest one.
@@ -515,10 +547,10 @@ fn month_line(
             now.sellers()
                 .map(|(pos, s, kept)| {
                     vec![
-                        s.seller_id.clone(),
-                        s.cumulative.plain(),
-                        s.credit.plain(),
-                        status(pos, kept, cap),
+                        Text::copy(&s.seller_id),
+                        Text::plain(s.cumulative),
+                        Text::plain(s.credit),
+                        statuses.of(pos, kept, cap),
                     ]
                 })
                 .collect(),
@@ -561,13 +593,15 @@ impl Program for AffiliateCredits {
             })
             .collect();
         let figures_of = |month: WindowId| shown.iter().any(|(m, f)| *m == month && *f);
-        let mut lines = Vec::new();
+        let mut statuses = StatusTexts::default();
+        let mut lines = Vec::with_capacity(ctx.data.partners.len() * months.len());
         let none = PartnerData::default();
         for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
             for m in partner_months(rules, periods, partner_id, partner, ctx.issued) {
                 lines.push(month_line(
                     rules,
                     &texts,
+                    &mut statuses,
                     periods,
                     partner_id,
                     &m,

@@ -9,7 +9,7 @@ use crate::field;
 use crate::input::{InputFile, PartnerData};
 use crate::leaderboard::{rank, rank_phrase, Ranked};
 use crate::money::{human_decimal, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step, Text};
 use crate::rules::{check_bands, check_non_negative, de_decimal, Bands, BookKey, Invalid};
 use crate::window::{Window, WindowId};
 use std::borrow::Cow;
@@ -65,7 +65,6 @@ fn standings<'a>(
 struct Score {
     metric: Money,
     count: Option<usize>,
-    parts: Vec<Step>,
 }
 
 /// What sets one BFCM leaderboard apart from the other.
@@ -80,6 +79,8 @@ struct Board {
     tie_breakers: &'static str,
     rules: fn(&Rules) -> &Leaderboard,
     score: fn(&PartnerData) -> Score,
+    /// The figures the metric is made of, for the lines that show them.
+    parts: fn(&PartnerData) -> Vec<Step>,
 }
 
 /// 6a: the partner's matched creator GMV in BFCM; ties go to more distinct (seller, creator)
@@ -96,17 +97,19 @@ const MATCHMAKING: Board = Board {
     score: |p| {
         let metric = p.matched.values().sum();
         let count = p.matched.values().filter(|g| g.is_positive()).count();
-        let parts = p
-            .matched
-            .iter()
-            .filter(|(_, g)| g.is_positive())
-            .map(|((seller, creator), g)| Step::new(format!("{seller} × {creator}"), g.human()))
-            .collect();
         Score {
             metric,
             count: Some(count),
-            parts,
         }
+    },
+    parts: |p| {
+        p.matched
+            .iter()
+            .filter(|(_, g)| g.is_positive())
+            .map(|((seller, creator), g)| {
+                Step::new(crate::text!("{seller} × {creator}"), Text::human(*g))
+            })
+            .collect()
     },
 };
 
@@ -123,12 +126,13 @@ const LIVE: Board = Board {
     score: |p| Score {
         metric: p.total(WindowId::Bfcm).live,
         count: None,
-        parts: p
-            .sellers
+    },
+    parts: |p| {
+        p.sellers
             .iter()
             .filter(|(_, s)| s.live(WindowId::Bfcm).is_positive())
-            .map(|(id, s)| Step::new(id.clone(), s.live(WindowId::Bfcm).human()))
-            .collect(),
+            .map(|(id, s)| Step::new(Text::copy(id), Text::human(s.live(WindowId::Bfcm))))
+            .collect()
     },
 };
 
@@ -249,7 +253,7 @@ impl Board {
             self.tie_breakers
         );
         // Detail tables show slices of the board: built once, and only when shown.
-        let board_rows: Vec<Vec<String>> = ranked
+        let board_rows: Vec<Vec<Text>> = ranked
             .iter()
             .take(if ctx.figures_for(self.program.kind, "bfcm") {
                 usize::MAX
@@ -258,26 +262,32 @@ impl Board {
             })
             .map(|r| {
                 let s = &scores[r.item];
-                let mut row = vec![r.rank.to_string(), r.item.to_string(), s.metric.plain()];
+                let mut row = Vec::with_capacity(5);
+                row.extend([
+                    Text::count(r.rank),
+                    Text::shared(r.item),
+                    Text::plain(s.metric),
+                ]);
                 if let Some(n) = s.count {
-                    row.push(n.to_string());
+                    row.push(Text::count(n));
                 }
-                row.push(rules.prizes.pay(r.rank).plain());
+                row.push(Text::plain(rules.prizes.pay(r.rank)));
                 row
             })
             .collect();
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(scores.len());
         // The same for every partner: written once.
-        let bfcm_window = bfcm.to_string();
-        let bfcm_cite = crate::window_key!(bfcm).cite();
-        let floor = human_decimal(rules.min_gmv);
-        let floor_source = format!(
+        let bfcm_window = Text::shared(bfcm.to_string());
+        let bfcm_cite = Text::shared(crate::window_key!(bfcm).cite());
+        let floor = Text::shared(human_decimal(rules.min_gmv));
+        let floor_source = Text::shared(format!(
             "{} (not prorated)",
             Leaderboard::min_gmv_key(self.program).cite()
-        );
-        let prizes = rules.prizes.describe();
-        let prizes_cite = Leaderboard::prizes_key(self.program).cite();
-        for (partner_id, s) in &scores {
+        ));
+        let prizes = Text::shared(rules.prizes.describe());
+        let prizes_cite = Text::shared(Leaderboard::prizes_key(self.program).cite());
+        // Scores are keyed like the partners, so they come in the partners' order.
+        for ((partner_id, s), partner) in scores.iter().zip(ctx.data.partners.values()) {
             // The partner's own statement counts tied entrants instead of naming them.
             let mut partner_basis = None;
             let (amount, basis) = match rank_of.get(partner_id) {
@@ -336,12 +346,12 @@ impl Board {
                     Step::new("BFCM window", bfcm_window.clone()).source(bfcm_cite.clone()),
                     Step::new(self.metric, self.with_count(s))
                         .source(self.source)
-                        .children(s.parts.iter().cloned()),
+                        .children((self.parts)(partner)),
                     Step::new("eligibility floor", floor.clone()).source(floor_source.clone()),
                     Step::new("tie-breakers", self.tie_breakers),
                     Step::new("rank", rank_text),
                     Step::new("prizes", prizes.clone()).source(prizes_cite.clone()),
-                    Step::new("amount", amount.human()),
+                    Step::new("amount", Text::human(amount)),
                 ]
             };
             let head = LineHead {
@@ -569,7 +579,7 @@ mod tests {
                 .unwrap()
                 .rows
                 .iter()
-                .map(|r| r[0].clone())
+                .map(|r| r[0].to_string())
                 .collect()
         };
         let mut want: Vec<String> = (1..=20).map(|r| r.to_string()).collect();

@@ -7,7 +7,7 @@ use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::input::SellerSums;
 use crate::money::{human_decimal, Exact, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step, Text, TextBuf};
 use crate::rules::{check_non_negative, check_tiers, de_decimal, BookKey, Invalid, TierTable};
 use crate::window::{Window, WindowId};
 use rust_decimal::Decimal;
@@ -93,7 +93,7 @@ enum Outcome {
 struct SellerShown {
     oct_avg: Money,
     bfcm_avg: Money,
-    uplift: String,
+    uplift: Text,
 }
 
 struct Seller<'a> {
@@ -115,8 +115,8 @@ fn uplift_text(r: Decimal) -> String {
 /// A tier table's outcomes as a seller's figures show them (`≥ +25%`, `below +25%`): the
 /// same for every seller, written once.
 struct TierTexts {
-    met: Vec<String>,
-    below: String,
+    met: Vec<Text>,
+    below: Text,
 }
 
 impl TierTexts {
@@ -125,17 +125,18 @@ impl TierTexts {
             met: tiers
                 .0
                 .iter()
-                .map(|t| format!("≥ {}", uplift_text(t.min)))
+                .map(|t| Text::shared(format!("≥ {}", uplift_text(t.min))))
                 .collect(),
-            below: tiers
-                .first_min()
-                .map_or("no tiers".into(), |m| format!("below {}", uplift_text(m))),
+            below: tiers.first_min().map_or(Text::from("no tiers"), |m| {
+                Text::shared(format!("below {}", uplift_text(m)))
+            }),
         }
     }
 
-    fn of_outcome(&self, outcome: Outcome) -> &str {
+    fn of_outcome(&self, outcome: Outcome) -> &Text {
+        const NOT_ELIGIBLE: &Text = &Text::from_static("not eligible (zero October GMV)");
         match outcome {
-            Outcome::NotEligible => "not eligible (zero October GMV)",
+            Outcome::NotEligible => NOT_ELIGIBLE,
             Outcome::Below => &self.below,
             Outcome::Tier(i) => &self.met[i],
         }
@@ -244,17 +245,30 @@ impl Program for BfcmSellerChallenge {
         let rules = &ctx.rules.bfcm_seller_challenge;
         let provisional =
             !ctx.periods.complete(WindowId::Bfcm) || !ctx.periods.complete(WindowId::Oct);
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(ctx.data.partners.len());
         // The same for every partner: written once.
-        let (oct_window, oct_cite) = (oct.to_string(), crate::window_key!(oct).cite());
-        let (bfcm_window, bfcm_cite) = (bfcm.to_string(), crate::window_key!(bfcm).cite());
-        let class_line = format!(
+        let shared = |s: String| Text::shared(s);
+        let (oct_window, oct_cite) = (
+            shared(oct.to_string()),
+            shared(crate::window_key!(oct).cite()),
+        );
+        let (bfcm_window, bfcm_cite) = (
+            shared(bfcm.to_string()),
+            shared(crate::window_key!(bfcm).cite()),
+        );
+        let class_line = shared(format!(
             "large when October avg daily GMV ≥ {}, else small",
             human_decimal(rules.large_min_avg_daily)
+        ));
+        let class_cite = shared(Section::LARGE_MIN_AVG_DAILY.cite());
+        let (large, large_cite) = (
+            shared(rules.large.describe()),
+            shared(Section::LARGE.cite()),
         );
-        let class_cite = Section::LARGE_MIN_AVG_DAILY.cite();
-        let (large, large_cite) = (rules.large.describe(), Section::LARGE.cite());
-        let (small, small_cite) = (rules.small.describe(), Section::SMALL.cite());
+        let (small, small_cite) = (
+            shared(rules.small.describe()),
+            shared(Section::SMALL.cite()),
+        );
         let (large_tiers, small_tiers) = (TierTexts::of(&rules.large), TierTexts::of(&rules.small));
         for (partner_id, partner) in &ctx.data.partners {
             let sellers: Vec<Seller> = partner
@@ -288,9 +302,9 @@ impl Program for BfcmSellerChallenge {
             };
             let tier_text = |s: &Seller| {
                 if s.class == Class::Large {
-                    large_tiers.of_outcome(s.outcome).to_string()
+                    large_tiers.of_outcome(s.outcome).clone()
                 } else {
-                    small_tiers.of_outcome(s.outcome).to_string()
+                    small_tiers.of_outcome(s.outcome).clone()
                 }
             };
             let push_tier_text = |s: &Seller, out: &mut String| {
@@ -309,10 +323,11 @@ impl Program for BfcmSellerChallenge {
                     .map(|s| SellerShown {
                         oct_avg: Exact::average(s.oct_sum, oct.days()).shown(),
                         bfcm_avg: Exact::average(s.bfcm_sum, bfcm.days()).shown(),
-                        uplift: s.ratio.map_or_else(
-                            || "n/a".to_string(),
-                            |r| r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)).percent(),
-                        ),
+                        uplift: s.ratio.map_or(Text::from("n/a"), |r| {
+                            TextBuf::new()
+                                .percent(r.minus(Exact::ratio(Decimal::ONE, Decimal::ONE)))
+                                .finish()
+                        }),
                     })
                     .collect()
             } else {
@@ -324,15 +339,15 @@ impl Program for BfcmSellerChallenge {
                     .zip(&shown)
                     .map(|(s, shown)| {
                         vec![
-                            s.id.to_string(),
-                            s.class.name().to_string(),
-                            s.oct_sum.plain(),
-                            shown.oct_avg.plain(),
-                            s.bfcm_sum.plain(),
-                            shown.bfcm_avg.plain(),
+                            Text::copy(s.id),
+                            Text::from(s.class.name()),
+                            Text::plain(s.oct_sum),
+                            Text::plain(shown.oct_avg),
+                            Text::plain(s.bfcm_sum),
+                            Text::plain(shown.bfcm_avg),
                             shown.uplift.clone(),
                             tier_text(s),
-                            s.amount.plain(),
+                            Text::plain(s.amount),
                         ]
                     })
                     .collect()
@@ -355,7 +370,7 @@ impl Program for BfcmSellerChallenge {
                 push_tier_text(s, &mut v);
                 v.push_str(" → ");
                 s.amount.push_human(&mut v);
-                Step::new(s.id.to_string(), v).source("gmv_daily.csv gmv")
+                Step::new(Text::copy(s.id), v).source("gmv_daily.csv gmv")
             });
             let steps = || {
                 vec![
@@ -364,10 +379,10 @@ impl Program for BfcmSellerChallenge {
                     Step::new("class line", class_line.clone()).source(class_cite.clone()),
                     Step::new("large tiers (uplift)", large.clone()).source(large_cite.clone()),
                     Step::new("small tiers (uplift)", small.clone()).source(small_cite.clone()),
-                    Step::new("sellers", sellers.len().to_string())
+                    Step::new("sellers", Text::count(sellers.len()))
                         .source("uplift = BFCM avg daily / October avg daily − 1, compared exactly")
                         .children(per_seller),
-                    Step::new("amount", total.human()).source("sum over sellers"),
+                    Step::new("amount", Text::human(total)).source("sum over sellers"),
                 ]
             };
             let head = LineHead {

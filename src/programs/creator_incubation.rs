@@ -6,7 +6,7 @@ use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::input::{Creator, InputFile};
 use crate::money::{human_decimal, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step, Text};
 use crate::rules::{check_tiers, BookKey, Invalid, Tier, TierTable};
 use crate::window::WindowId;
 
@@ -154,16 +154,16 @@ impl Program for CreatorIncubation {
                     .iter()
                     .map(|(creator_id, c, paid)| {
                         vec![
-                            creator_id.to_string(),
-                            c.target_list.to_string(),
-                            c.q4_gmv.plain(),
-                            c.q4_rows.to_string(),
+                            Text::copy(creator_id),
+                            Text::from(if c.target_list { "true" } else { "false" }),
+                            Text::plain(c.q4_gmv),
+                            Text::count(c.q4_rows as usize),
                             if c.target_list {
-                                tier(paid)
+                                tier(paid).into()
                             } else {
                                 "not on the target list".into()
                             },
-                            paid.amount().plain(),
+                            Text::plain(paid.amount()),
                         ]
                     })
                     .collect();

@@ -4,7 +4,7 @@ use super::LineHead;
 use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::money::{human_decimal, Exact, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Step};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step, Text};
 use crate::rules::BookKey;
 use crate::rules::{check_tiers, Invalid, Tier, TierTable};
 use crate::window::WindowId;
@@ -186,9 +186,9 @@ impl Program for GmvGrowth {
                         .iter()
                         .map(|(id, sums)| {
                             vec![
-                                id.clone(),
-                                sums.gmv(WindowId::Q3).plain(),
-                                sums.gmv(WindowId::Q4).plain(),
+                                Text::copy(id),
+                                Text::plain(sums.gmv(WindowId::Q3)),
+                                Text::plain(sums.gmv(WindowId::Q4)),
                             ]
                         })
                         .collect(),

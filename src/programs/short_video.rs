@@ -8,7 +8,7 @@ use crate::field;
 use crate::input::DataSet;
 use crate::leaderboard::{self, rank_phrase, Ranked};
 use crate::money::{Exact, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step};
+use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step, Text, TextBuf};
 use crate::rules::{
     check_amount, check_at_least_one, check_bands, de_money, Band, Bands, BookKey, Invalid,
 };
@@ -199,37 +199,35 @@ pub struct Board {
     index: BTreeMap<String, (bool, usize)>,
     /// Texts every line of the month shows: written once.
     label: String,
-    window_text: String,
-    q3_text: String,
+    label_text: Text,
+    window_text: Text,
+    q3_text: Text,
     texts: StepTexts,
 }
 
 /// Labels and sources of the figures every line of a month shows: written once.
 struct StepTexts {
     /// `2025-11 window`.
-    window_label: String,
-    window_cite: String,
+    window_label: Text,
+    window_cite: Text,
     /// `2025-11 short_video_gmv sum`.
-    sum_label: String,
+    sum_label: Text,
     /// `2025-11 average daily short_video_gmv`.
-    average_label: String,
+    average_label: Text,
     /// ` / 30 days`.
     over_month_days: String,
     /// ` / 92 days`.
     over_q3_days: String,
     /// `2025-11 rank`.
-    rank_label: String,
+    rank_label: Text,
     /// ` over 30 days) − Q3 ` and ` over 92 days) = increment `: of the basis.
     month_days_then_q3: String,
     q3_days_then_increment: String,
 }
 
 /// `96,540.20 / 30 days`, `over` being ` / 30 days`.
-fn over_days(sum: Money, over: &str) -> String {
-    let mut out = String::with_capacity(24 + over.len());
-    sum.push_human(&mut out);
-    out.push_str(over);
-    out
+fn over_days(sum: Money, over: &str) -> Text {
+    TextBuf::new().human(sum).push_str(over).finish()
 }
 
 impl Board {
@@ -262,16 +260,20 @@ impl Board {
             ineligible,
             index,
             label: window.month_label(),
-            window_text: window.to_string(),
-            q3_text: q3.to_string(),
+            label_text: Text::shared(window.month_label()),
+            window_text: Text::shared(window.to_string()),
+            q3_text: Text::shared(q3.to_string()),
             texts: StepTexts {
-                window_label: format!("{} window", window.month_label()),
-                window_cite: month.book_key().cite(),
-                sum_label: format!("{} short_video_gmv sum", window.month_label()),
-                average_label: format!("{} average daily short_video_gmv", window.month_label()),
+                window_label: Text::shared(format!("{} window", window.month_label())),
+                window_cite: Text::shared(month.book_key().cite()),
+                sum_label: Text::shared(format!("{} short_video_gmv sum", window.month_label())),
+                average_label: Text::shared(format!(
+                    "{} average daily short_video_gmv",
+                    window.month_label()
+                )),
                 over_month_days: format!(" / {} days", window.days()),
                 over_q3_days: format!(" / {} days", q3.days()),
-                rank_label: format!("{} rank", window.month_label()),
+                rank_label: Text::shared(format!("{} rank", window.month_label())),
                 month_days_then_q3: format!(" over {} days) − Q3 ", window.days()),
                 q3_days_then_increment: format!(" over {} days) = increment ", q3.days()),
             },
@@ -319,6 +321,24 @@ impl Board {
         out
     }
 
+    /// The board's rows as detail tables show them (rank, partner_id, increment,
+    /// short_video_gmv, amount), best first: every partner's table shows a few of them,
+    /// so they are written once.
+    fn rows(&self, bands: &Bands) -> Vec<[Text; 5]> {
+        self.ranked
+            .iter()
+            .map(|r| {
+                [
+                    Text::count(r.rank),
+                    Text::shared(&r.item.partner_id),
+                    Text::plain(r.item.shown.increment),
+                    Text::plain(r.item.month_sum),
+                    Text::plain(bands.pay(r.rank)),
+                ]
+            })
+            .collect()
+    }
+
     /// Ranks shown around `center`: two either side, the last paid rank and the first
     /// unpaid one (so a reader sees the cut-off), best first.
     pub fn neighbour_ranks(&self, center: Option<usize>, paid: usize) -> Vec<usize> {
@@ -359,21 +379,30 @@ pub fn rank_outcome(bands: &Bands, rank: usize, of: usize) -> (Money, String) {
 
 /// Book figures every line of a run shows: written once.
 struct BookTexts {
-    bands: String,
-    bands_cite: String,
-    q3_cite: String,
-    top_cite: String,
-    amount_cite: String,
+    bands: Text,
+    bands_cite: Text,
+    q3_cite: Text,
+    top_cite: Text,
+    amount_cite: Text,
+    /// `rank 1–15 in every month`, `15`, the bonus, the ranks paid.
+    required: Text,
+    top: Text,
+    bonus: Text,
+    paid_ranks: Text,
 }
 
 impl BookTexts {
     fn of(rules: &Rules) -> BookTexts {
         BookTexts {
-            bands: rules.bands.describe(),
-            bands_cite: Section::BANDS.cite(),
-            q3_cite: crate::window_key!(q3).cite(),
-            top_cite: Section::CONSISTENCY_TOP.cite(),
-            amount_cite: Section::CONSISTENCY_AMOUNT.cite(),
+            bands: Text::shared(rules.bands.describe()),
+            bands_cite: Text::shared(Section::BANDS.cite()),
+            q3_cite: Text::shared(crate::window_key!(q3).cite()),
+            top_cite: Text::shared(Section::CONSISTENCY_TOP.cite()),
+            amount_cite: Text::shared(Section::CONSISTENCY_AMOUNT.cite()),
+            required: Text::shared(format!("rank 1–{} in every month", rules.consistency_top)),
+            top: Text::count(rules.consistency_top),
+            bonus: Text::human(rules.consistency_amount),
+            paid_ranks: Text::count(rules.bands.paid_ranks()),
         }
     }
 }
@@ -382,6 +411,7 @@ fn month_line(
     rules: &Rules,
     texts: &BookTexts,
     board: &Board,
+    board_rows: &[[Text; 5]],
     partner_id: &str,
     figures: bool,
 ) -> Line {
@@ -410,14 +440,21 @@ fn month_line(
         vec![
             Step::new(board.texts.window_label.clone(), board.window_text.clone())
                 .source(board.texts.window_cite.clone()),
-            Step::new(board.texts.sum_label.clone(), e.month_sum.human()).source("gmv_daily.csv"),
-            Step::new(board.texts.average_label.clone(), e.shown.month_avg.human())
-                .source(over_days(e.month_sum, &board.texts.over_month_days)),
+            Step::new(board.texts.sum_label.clone(), Text::human(e.month_sum))
+                .source("gmv_daily.csv"),
+            Step::new(
+                board.texts.average_label.clone(),
+                Text::human(e.shown.month_avg),
+            )
+            .source(over_days(e.month_sum, &board.texts.over_month_days)),
             Step::new("Q3 window", board.q3_text.clone()).source(texts.q3_cite.clone()),
-            Step::new("Q3 short_video_gmv sum", e.q3_sum.human()).source("gmv_daily.csv"),
-            Step::new("Q3 average daily short_video_gmv", e.shown.q3_avg.human())
-                .source(over_days(e.q3_sum, &board.texts.over_q3_days)),
-            Step::new("increment", e.shown.increment.human())
+            Step::new("Q3 short_video_gmv sum", Text::human(e.q3_sum)).source("gmv_daily.csv"),
+            Step::new(
+                "Q3 average daily short_video_gmv",
+                Text::human(e.shown.q3_avg),
+            )
+            .source(over_days(e.q3_sum, &board.texts.over_q3_days)),
+            Step::new("increment", Text::human(e.shown.increment))
                 .source("month average − Q3 average, compared exactly"),
             Step::new(
                 "eligible",
@@ -429,15 +466,14 @@ fn month_line(
             ),
             Step::new(
                 "rank",
-                standing
-                    .rank()
-                    .map_or_else(|| "not ranked".to_string(), |r| format!("{r} of {of}")),
+                standing.rank().map_or(Text::from("not ranked"), |r| {
+                    TextBuf::new().count(r).push_str(" of ").count(of).finish()
+                }),
             )
             .source("increment desc, then month short_video_gmv sum desc, then partner_id asc")
-            .child(Step::new("partners ranked", of.to_string()))
+            .child(Step::new("partners ranked", Text::count(of)))
             .child(
-                Step::new("ranks paid", rules.bands.paid_ranks().to_string())
-                    .source(texts.bands_cite.clone()),
+                Step::new("ranks paid", texts.paid_ranks.clone()).source(texts.bands_cite.clone()),
             )
             .children(standing.rank().map(|r| {
                 Step::new(
@@ -445,11 +481,11 @@ fn month_line(
                     rules
                         .bands
                         .lookup(r)
-                        .map_or_else(|| "no band".to_string(), |(_, b)| band_ranks(b)),
+                        .map_or(Text::from("no band"), |(_, b)| band_ranks(b).into()),
                 )
             })),
             Step::new("bands", texts.bands.clone()).source(texts.bands_cite.clone()),
-            Step::new("amount", amount.human()),
+            Step::new("amount", Text::human(amount)),
         ]
     };
     let paid = rules.bands.paid_ranks();
@@ -457,16 +493,7 @@ fn month_line(
         board
             .neighbour_ranks(standing.rank(), paid)
             .into_iter()
-            .map(|r| {
-                let item = &board.ranked[r - 1].item;
-                vec![
-                    r.to_string(),
-                    item.partner_id.clone(),
-                    item.shown.increment.plain(),
-                    item.month_sum.plain(),
-                    rules.bands.pay(r).plain(),
-                ]
-            })
+            .map(|r| board_rows[r - 1].to_vec())
             .collect()
     };
     let mut line = head.line(amount, basis, steps);
@@ -557,17 +584,15 @@ fn consistency_line(
             boards
                 .iter()
                 .zip(&standings)
-                .map(|(b, s)| Step::new(b.texts.rank_label.clone(), s.clone())),
+                .map(|(b, s)| Step::new(b.texts.rank_label.clone(), Text::copy(s))),
         );
         steps.push(
-            Step::new("required", format!("rank 1–{top} in every month"))
+            Step::new("required", texts.required.clone())
                 .source(texts.top_cite.clone())
-                .child(Step::new("last rank counted", top.to_string())),
+                .child(Step::new("last rank counted", texts.top.clone())),
         );
-        steps.push(
-            Step::new("bonus", rules.consistency_amount.human()).source(texts.amount_cite.clone()),
-        );
-        steps.push(Step::new("amount", amount.human()));
+        steps.push(Step::new("bonus", texts.bonus.clone()).source(texts.amount_cite.clone()));
+        steps.push(Step::new("amount", Text::human(amount)));
         steps
     };
     let rows = || {
@@ -579,13 +604,16 @@ fn consistency_line(
                     .standing(partner_id)
                     .expect("every partner is on the board");
                 vec![
-                    b.label(),
-                    r.map_or_else(
-                        || "not ranked".into(),
-                        |r| format!("{r} of {}", b.ranked.len()),
-                    ),
-                    e.entry().shown.increment.plain(),
-                    if in_top(r) { "yes" } else { "no" }.to_string(),
+                    b.label_text.clone(),
+                    r.map_or(Text::from("not ranked"), |r| {
+                        TextBuf::new()
+                            .count(r)
+                            .push_str(" of ")
+                            .count(b.ranked.len())
+                            .finish()
+                    }),
+                    Text::plain(e.entry().shown.increment),
+                    Text::from(if in_top(r) { "yes" } else { "no" }),
                 ]
             })
             .collect()
@@ -638,10 +666,22 @@ impl Program for ShortVideo {
         let consistency_shown = boards
             .last()
             .is_some_and(|b| ctx.figures_for(CONSISTENCY_INFO.kind, &b.label()));
-        let mut lines = Vec::new();
+        let board_rows: Vec<Vec<[Text; 5]>> = boards
+            .iter()
+            .zip(&shown)
+            .map(|(b, shown)| {
+                if *shown {
+                    b.rows(&rules.bands)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut lines =
+            Vec::with_capacity(ctx.data.partners.len() * (boards.len() + every_month as usize));
         for partner_id in ctx.data.partners.keys() {
-            for (board, figures) in boards.iter().zip(&shown) {
-                lines.push(month_line(rules, &texts, board, partner_id, *figures));
+            for ((board, rows), figures) in boards.iter().zip(&board_rows).zip(&shown) {
+                lines.push(month_line(rules, &texts, board, rows, partner_id, *figures));
             }
             if every_month {
                 lines.push(consistency_line(

@@ -4,6 +4,7 @@
 use super::escape::shown;
 use super::RunInfo;
 use crate::engine::{Detail, Kind, Line, Outcome, Step};
+use crate::payout::Text;
 
 /// A node of the printed tree: a text line, then an optional preformatted block (a detail
 /// table), then child nodes.
@@ -61,7 +62,11 @@ fn is_figure(cell: &str) -> bool {
 }
 
 fn table_lines(detail: &Detail) -> Vec<String> {
-    let columns: Vec<String> = detail.columns.iter().map(|c| c.to_string()).collect();
+    let columns: Vec<Text> = detail
+        .columns
+        .iter()
+        .map(|c| Text::from(c.clone()))
+        .collect();
     let ncols = detail
         .rows
         .iter()
@@ -69,7 +74,7 @@ fn table_lines(detail: &Detail) -> Vec<String> {
         .chain(std::iter::once(detail.columns.len()))
         .max()
         .unwrap_or(0);
-    let cell = |row: &[String], i: usize| row.get(i).map_or(String::new(), |c| one_line(c));
+    let cell = |row: &[Text], i: usize| row.get(i).map_or(String::new(), |c| one_line(c));
     let width = |i: usize| {
         detail
             .rows
@@ -91,7 +96,7 @@ fn table_lines(detail: &Detail) -> Vec<String> {
             !cells.is_empty() && cells.iter().all(|c| is_figure(c))
         })
         .collect();
-    let render = |row: &[String]| {
+    let render = |row: &[Text]| {
         let cells: Vec<String> = (0..ncols)
             .map(|i| {
                 let c = cell(row, i);

@@ -4,6 +4,7 @@
 //! every id.
 
 use crate::engine::{Detail, Line};
+use crate::payout::Text;
 use std::borrow::Cow;
 
 /// The heading of the id column of a leaderboard as a partner sees it.
@@ -34,7 +35,7 @@ pub fn detail(line: &Line) -> Option<Detail> {
         rows: v
             .rows
             .into_iter()
-            .map(|r| r.into_iter().map(Cow::into_owned).collect())
+            .map(|r| r.into_iter().map(|c| Text::from(c.into_owned())).collect())
             .collect(),
         amount_columns: d.amount_columns.clone(),
     })
@@ -99,11 +100,11 @@ pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
         });
     };
     let rank_col = d.columns.iter().position(|c| c == "rank");
-    let rank_of = |row: &'a [String]| -> Option<usize> {
+    let rank_of = |row: &'a [Text]| -> Option<usize> {
         let i = rank_col?;
         shown(i, row.get(i)?).parse().ok()
     };
-    let is_own = |row: &'a [String]| -> bool {
+    let is_own = |row: &'a [Text]| -> bool {
         row.get(id_col)
             .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
     };
@@ -157,6 +158,9 @@ mod tests {
                     format!("{}.50", 100_000 - r * 1_000),
                     "8000.00".to_string(),
                 ]
+                .into_iter()
+                .map(Text::from)
+                .collect()
             })
             .collect();
         line.detail = Some(
@@ -241,9 +245,9 @@ mod tests {
             }
         }
         let mut line = Line::of_dollars("P1", "gmv_growth", "q4", Kind::Cash, 0);
-        let rows: Vec<Vec<String>> = cells
+        let rows: Vec<Vec<Text>> = cells
             .iter()
-            .map(|c| vec![c.to_string(), c.to_string()])
+            .map(|c| vec![Text::copy(c), Text::copy(c)])
             .collect();
         line.detail = Some(Detail::new("t", &["id", "gmv"], rows).amounts(&["gmv"]));
         let want = line.detail.as_ref().unwrap().human();
