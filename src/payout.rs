@@ -85,29 +85,17 @@ impl Text {
 
     /// [`Money::plain`] (`1234.50`).
     pub fn plain(amount: Money) -> Text {
-        let mut buf = [0u8; crate::money::CENTS_MAX];
-        Text::copy(crate::money::cents_text(
-            amount.as_decimal(),
-            false,
-            &mut buf,
-        ))
+        TextBuf::new().plain(amount).finish()
     }
 
     /// [`Money::human`] (`1,234.50`).
     pub fn human(amount: Money) -> Text {
-        let mut buf = [0u8; crate::money::CENTS_MAX];
-        Text::copy(crate::money::cents_text(
-            amount.as_decimal(),
-            true,
-            &mut buf,
-        ))
+        TextBuf::new().human(amount).finish()
     }
 
     /// `n.to_string()`.
     pub fn count(n: usize) -> Text {
-        let mut digits = [0u8; 40];
-        let digits = crate::money::decimal_digits(n as u128, &mut digits);
-        Text::copy(std::str::from_utf8(digits).expect("ASCII digits"))
+        TextBuf::new().count(n).finish()
     }
 
     pub fn as_str(&self) -> &str {
