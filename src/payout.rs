@@ -147,33 +147,23 @@ impl TextBuf {
 
     /// [`Money::human`] appended.
     pub fn human(&mut self, amount: Money) -> &mut TextBuf {
-        let mut buf = [0u8; crate::money::CENTS_MAX];
-        self.push_str(crate::money::cents_text(
-            amount.as_decimal(),
-            true,
-            &mut buf,
-        ))
+        self.cents(amount.as_decimal(), true)
     }
 
     /// [`Money::plain`] appended.
     pub fn plain(&mut self, amount: Money) -> &mut TextBuf {
-        let mut buf = [0u8; crate::money::CENTS_MAX];
-        self.push_str(crate::money::cents_text(
-            amount.as_decimal(),
-            false,
-            &mut buf,
-        ))
+        self.cents(amount.as_decimal(), false)
     }
 
     /// [`crate::money::Exact::percent`] appended.
     pub fn percent(&mut self, ratio: crate::money::Exact) -> &mut TextBuf {
+        self.cents(ratio.percent_shown(), false).push_str("%")
+    }
+
+    /// `value` to the cent, its thousands grouped when `grouped`.
+    fn cents(&mut self, value: rust_decimal::Decimal, grouped: bool) -> &mut TextBuf {
         let mut buf = [0u8; crate::money::CENTS_MAX];
-        self.push_str(crate::money::cents_text(
-            ratio.percent_shown(),
-            false,
-            &mut buf,
-        ))
-        .push_str("%")
+        self.push_str(crate::money::cents_text(value, grouped, &mut buf))
     }
 
     /// `n.to_string()` appended.

@@ -37,17 +37,18 @@ impl Entry {
     pub fn new(partner_id: &str, month: (Money, i64), q3: (Money, i64)) -> Entry {
         let month_avg = Exact::average(month.0, month.1);
         let q3_avg = Exact::average(q3.0, q3.1);
+        let increment = month_avg.minus(q3_avg);
         Entry {
             partner_id: partner_id.to_string(),
             month_sum: month.0,
             q3_sum: q3.0,
             month_avg,
             q3_avg,
-            increment: month_avg.minus(q3_avg),
+            increment,
             shown: Shown {
                 month_avg: month_avg.shown(),
                 q3_avg: q3_avg.shown(),
-                increment: month_avg.minus(q3_avg).shown(),
+                increment: increment.shown(),
             },
         }
     }
