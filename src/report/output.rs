@@ -1005,6 +1005,9 @@ fn write_files(
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let early = scope.spawn(|| early_sync(stage, &written, &finished));
+        // Ends the early syncs however the writers end: had one panicked, the scope would
+        // otherwise wait on them for good instead of passing the panic on.
+        let end_early = EndEarlySync(&finished, early.thread().clone());
         let write = || {
             let mut done = Vec::new();
             let mut buf = Vec::new();
@@ -1033,8 +1036,7 @@ fn write_files(
         for h in helpers {
             results.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         }
-        finished.store(true, Ordering::Relaxed);
-        early.thread().unpark();
+        drop(end_early);
         let _ = early.join();
     });
     results.sort_by_key(|(i, _)| *i);
@@ -1048,6 +1050,16 @@ fn write_files(
     }
     assert_eq!(entries.len(), files.len(), "every file written");
     Ok(entries)
+}
+
+/// Tells the `early_sync` thread to end when dropped.
+struct EndEarlySync<'a>(&'a std::sync::atomic::AtomicBool, std::thread::Thread);
+
+impl Drop for EndEarlySync<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.1.unpark();
+    }
 }
 
 /// Bytes written between two early syncs (8 to 64 MB measured alike).
@@ -1496,6 +1508,33 @@ mod tests {
             listed.push(entries);
         }
         assert!(listed.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn a_file_that_fails_to_render_ends_the_writing_instead_of_hanging_it() {
+        for threads in [1, 2] {
+            let (sent, received) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let files: Vec<(PathBuf, Content)> = vec![
+                    (PathBuf::from("a.txt"), Content::Text("a\n".into())),
+                    (
+                        PathBuf::from("b.txt"),
+                        Content::Later(Box::new(|| panic!("a renderer's bug"))),
+                    ),
+                ];
+                let dir = tempfile::tempdir().unwrap();
+                let stage = live_stage(dir.path());
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    write_files(&stage, &files, threads)
+                }));
+                staged().forget_stage(&stage);
+                sent.send(run.is_err()).unwrap();
+            });
+            let panicked = received
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("the writing ends");
+            assert!(panicked, "the panic is passed on ({threads} threads)");
+        }
     }
 
     #[test]
