@@ -46,6 +46,9 @@ pub(super) struct Plan<'a> {
     pub progress: &'a Progress,
     /// Compute the file's sha256 (on the calling thread, while the parts are read).
     pub hash: bool,
+    /// gmv_daily's own seven columns in their order, and nothing else: plain lines are
+    /// then read by `plain_line` without listing their cells.
+    pub standard_layout: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -69,6 +72,10 @@ impl<'a> Plan<'a> {
             days: SpanDays::new(periods.span),
             progress,
             hash,
+            standard_layout: (layout.ids, layout.amounts) == (2, 4)
+                && layout.channels_within_gmv
+                && csv.header_len() == 7
+                && csv.positions().iter().copied().eq(0..7),
         }
     }
 }
@@ -397,10 +404,12 @@ fn read_range<S: DatedSink>(
             fine
         };
         let unterminated = upto > 0 && text[upto - 1] != b'\n';
-        if !each_separator(text, &mut separator)
-            || (unterminated && !separator(upto))
-            || !part.fold_in(&mut rows, plan)
-        {
+        let fine = if !quoted && plan.standard_layout {
+            part.add_plain_lines(text, &mut cells, plan, &mut rows)
+        } else {
+            each_separator(text, &mut separator) && (!unterminated || separator(upto))
+        };
+        if !fine || !part.fold_in(&mut rows, plan) {
             return None;
         }
         kept = filled - upto;
@@ -545,7 +554,156 @@ fn count_quotes(bytes: &[u8]) -> usize {
     count + chunks.remainder().iter().filter(|c| **c == b'"').count()
 }
 
+/// Bytes of a line `Part::add_plain_lines` reads straight from its separators (with its
+/// line break): gmv_daily rows are about sixty.
+const WINDOW: usize = 64;
+
+/// The commas and the line feeds of `window`, one bit per byte.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn separator_masks(window: &[u8; WINDOW]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    let (mut commas, mut line_feeds) = (0u64, 0u64);
+    for (k, chunk) in window.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86-64 target, and the load reads the sixteen
+        // bytes of `chunk`.
+        let (c, l) = unsafe {
+            let x = _mm_loadu_si128(chunk.as_ptr().cast());
+            let marks = |b: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b as i8)));
+            (marks(b','), marks(b'\n'))
+        };
+        commas |= u64::from(c as u16) << (16 * k);
+        line_feeds |= u64::from(l as u16) << (16 * k);
+    }
+    (commas, line_feeds)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn separator_masks(window: &[u8; WINDOW]) -> (u64, u64) {
+    let (mut commas, mut line_feeds) = (0u64, 0u64);
+    for (k, chunk) in window.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
+        commas |= byte_bits(equal_bytes(word, b',')) << (8 * k);
+        line_feeds |= byte_bits(equal_bytes(word, b'\n')) << (8 * k);
+    }
+    (commas, line_feeds)
+}
+
+/// The top bit of each byte of `word` equal to `b`, exactly (no carry crosses bytes).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn equal_bytes(word: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let v = word ^ (0x0101_0101_0101_0101 * u64::from(b));
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// The top bits of the eight bytes of `marks` (`equal_bytes`) as eight bits, byte 0 lowest.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn byte_bits(marks: u64) -> u64 {
+    // Bit 8i moves to bit 56 + i; no two products meet in the top byte.
+    ((marks >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// The row of the line of `len` bytes from `start` (its line feed at `start + len`), whose
+/// six commas are the bits of `commas` (counted from `start`), when it is one `clean_row`
+/// reads as it stands: a ten-byte date, ids without blanks at their ends, amounts in a
+/// spelling `cents_in` reads. `None` for anything else, which `add_line` then reads, so
+/// what is accepted here is exactly what it accepts, with the same figures.
+#[inline(always)]
+fn plain_row<'t>(
+    text: &'t [u8],
+    start: usize,
+    len: usize,
+    mut commas: u64,
+    plan: &Plan,
+) -> Option<DayRow<'t>> {
+    let mut ends = [0usize; 7];
+    for end in &mut ends[..6] {
+        *end = start + commas.trailing_zeros() as usize;
+        commas &= commas - 1;
+    }
+    // A CRLF line's last cell ends before its CR, as in `add_line`.
+    let mut last = start + len;
+    if last > ends[5] + 1 && text[last - 1] == b'\r' {
+        last -= 1;
+    }
+    ends[6] = last;
+    if ends[0] - start != 10 {
+        return None;
+    }
+    let (date, day) = plan.days.read(&text[start..ends[0]])?;
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let mut ids: [&[u8]; 3] = [b""; 3];
+    for (i, id) in ids[..2].iter_mut().enumerate() {
+        let (a, b) = (ends[i] + 1, ends[i + 1]);
+        if a == b || blank(text[a]) || blank(text[b - 1]) {
+            return None;
+        }
+        *id = &text[a..b];
+    }
+    // A blank around an amount fails `cents_in`, and `add_line` trims it.
+    let mut amounts = [0; 4];
+    for (i, amount) in amounts.iter_mut().enumerate() {
+        *amount = cents_in(text, ends[2 + i] + 1, ends[3 + i]).ok()?;
+    }
+    if plan.layout.channel_over_gmv(&amounts, 4) {
+        return None;
+    }
+    Some((View { date, ids, amounts }, day))
+}
+
 impl<S: DatedSink> Part<S> {
+    /// Folds in the lines of `text`, a block without quotes of a file in the standard
+    /// layout: a usual row is read straight from its separators (`plain_row`), any other
+    /// line through `add_line` as in other blocks. False when the careful path must read.
+    fn add_plain_lines<'t>(
+        &mut self,
+        text: &'t [u8],
+        cells: &mut Vec<(usize, usize)>,
+        plan: &Plan,
+        rows: &mut Vec<DayRow<'t>>,
+    ) -> bool {
+        let mut start = 0;
+        while start < text.len() {
+            // After empty lines the row is measured with them: `add_line` does that.
+            if self.empty_run == 0 {
+                if let Some(window) = text.get(start..start + WINDOW) {
+                    let (commas, line_feeds) =
+                        separator_masks(window.try_into().expect("a window"));
+                    let len = line_feeds.trailing_zeros() as usize;
+                    let commas = commas & !(u64::MAX << (len % 64));
+                    if len < WINDOW && commas.count_ones() == 6 {
+                        if let Some(row) = plain_row(text, start, len, commas, plan) {
+                            rows.push(row);
+                            if rows.len() == LOOKUP_BATCH && !self.fold_in(rows, plan) {
+                                return false;
+                            }
+                            start += len + 1;
+                            continue;
+                        }
+                    }
+                }
+            }
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+            cells.clear();
+            let mut cell_start = start;
+            for i in memchr::memchr_iter(b',', &text[start..end]) {
+                cells.push((cell_start, start + i));
+                cell_start = start + i + 1;
+            }
+            cells.push((cell_start, end));
+            if !self.add_line(text, cells, plan, rows) {
+                return false;
+            }
+            start = end + 1;
+        }
+        cells.clear();
+        true
+    }
+
     /// Folds in one line, given as the byte ranges of its cells in `text`; false when the
     /// line needs the careful path.
     fn add_line<'t>(
@@ -735,8 +893,86 @@ mod tests {
         let periods = Periods::new(&book.rules.windows, book.rules.windows.program.end);
         let progress = Progress::new(false, 0, "");
         let layout = layout(file);
-        let plan = Plan::of(&csv, &layout, &periods, &progress, true);
+        let mut plan = Plan::of(&csv, &layout, &periods, &progress, true);
+        assert!(plan.standard_layout);
+        plan.standard_layout = STANDARD_LAYOUT.get();
         f(&plan, &csv)
+    }
+
+    thread_local! {
+        /// Whether `with_plan` lets plain lines be read by `plain_row`.
+        static STANDARD_LAYOUT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    }
+
+    /// `split_result` with and without `plain_row`, which must agree.
+    fn split_result_both(body: &str, parts: usize) -> Option<String> {
+        let fast = split_result(body, parts);
+        STANDARD_LAYOUT.set(false);
+        let general = split_result(body, parts);
+        STANDARD_LAYOUT.set(true);
+        assert_eq!(fast, general, "{body:?}");
+        fast
+    }
+
+    #[test]
+    fn byte_bits_gathers_the_top_bits() {
+        for bits in 0u64..256 {
+            let marks = (0..8).fold(0u64, |m, i| m | ((bits >> i) & 1) << (8 * i + 7));
+            assert_eq!(byte_bits(marks), bits);
+        }
+        let word = u64::from_le_bytes(*b",a\n,\xac,,\x8a");
+        assert_eq!(byte_bits(equal_bytes(word, b',')), 0b0110_1001);
+        assert_eq!(byte_bits(equal_bytes(word, b'\n')), 0b0000_0100);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn separator_masks_mark_every_comma_and_line_feed(
+            window in proptest::collection::vec(
+                proptest::sample::select(vec![b',', b'\n', b'a', 0x2c | 0x80, 0x8a, b'\r']),
+                WINDOW,
+            ),
+        ) {
+            let mask = |b: u8| (0..WINDOW).fold(0u64, |m, i| m | u64::from(window[i] == b) << i);
+            let window: &[u8; WINDOW] = window[..].try_into().unwrap();
+            proptest::prop_assert_eq!(separator_masks(window), (mask(b','), mask(b'\n')));
+        }
+
+        /// Lines read straight from their separators give the sums, tallies and refusals
+        /// the general reading of their cells gives.
+        #[test]
+        fn plain_rows_are_read_as_their_cells_are(
+            lines in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "2025-10-01", "2025-10-31", "2025-02-29", "2024-02-29", "2025-13-01",
+                        "2025-1-01", " 2025-10-02", "2025-10-02 ", "2019-05-05", "",
+                    ]),
+                    proptest::sample::select(vec!["P1", "P2", " P1", "P1\t", "", "P\u{e9}"]),
+                    proptest::sample::select(vec!["S1", "S2", "S3 ", "\tS1", "S\u{e9}x", ""]),
+                    proptest::collection::vec(
+                        proptest::sample::select(vec![
+                            "0", "1.00", "12345.67", "99999.99", "123456.78", "1234567.89",
+                            "5.5", " 1.00", "1.00 ", "$1.00", "1,000.00", "1.", ".5", "",
+                            "00000001.25", "999999999999.99", "1.234", "12345678901.23",
+                        ]),
+                        4,
+                    ),
+                    proptest::sample::select(vec!["\n", "\r\n", ",\n", "\n\n", ",,\n", "\n \n"]),
+                ),
+                1..12,
+            ),
+        ) {
+            let mut body = String::new();
+            for (date, partner, seller, amounts, end) in &lines {
+                body.push_str(&format!("{date},{partner},{seller},{}{end}", amounts.join(",")));
+            }
+            // Rows after them, so that each line above has a full window after its start.
+            body.push_str(&rows(3).replace("2025-10", "2025-12"));
+            for parts in 1..=2 {
+                split_result_both(&body, parts);
+            }
+        }
     }
 
     /// Rows read when the fast path finishes the file, `None` when it hands it over.
@@ -856,7 +1092,7 @@ mod tests {
     fn files_of_many_blocks_are_read_alike_from_their_mapping() {
         let body = rows(150_000);
         assert!(body.len() > 2 * BLOCK);
-        let one = split_result(&body, 1).unwrap();
+        let one = split_result_both(&body, 1).unwrap();
         assert_eq!(split_result(&body, 2).unwrap(), one);
         assert_eq!(split_result(&body, 3).unwrap(), one);
     }
