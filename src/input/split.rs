@@ -15,6 +15,7 @@ use super::mapped::{leaves_room, Mapping};
 use super::reader::{cents_in, sha256_of, sha256_of_bytes, CsvFile, SpanDays, MAX_RECORD_BYTES};
 use crate::progress::Progress;
 use crate::window::Periods;
+use chrono::NaiveDate;
 use memchr::memrchr;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -110,6 +111,56 @@ struct Part<S> {
     sums: PartSums<S>,
     /// Bytes of the empty lines since the last line with content.
     empty_run: usize,
+    dates: DateCache,
+}
+
+/// Dates read lately by `plain_row`, by their ten bytes: a file holds few distinct dates,
+/// and finding one here costs a fraction of reading it.
+struct DateCache {
+    entries: [Option<DateEntry>; DATE_CACHE],
+}
+
+/// A date's ten bytes (as two words) and what `SpanDays::read` makes of them.
+#[derive(Clone, Copy)]
+struct DateEntry {
+    head: u64,
+    tail: u16,
+    date: NaiveDate,
+    day: Option<usize>,
+}
+
+const DATE_CACHE: usize = 32;
+
+impl DateCache {
+    fn new() -> DateCache {
+        DateCache {
+            entries: [None; DATE_CACHE],
+        }
+    }
+
+    /// `days.read(cell)`, for a cell of ten bytes.
+    #[inline(always)]
+    fn read(&mut self, days: &SpanDays, cell: &[u8]) -> Option<(NaiveDate, Option<usize>)> {
+        let (head, tail) = cell.split_at(8);
+        let head = u64::from_le_bytes(head.try_into().expect("ten bytes"));
+        let tail = u16::from_le_bytes(tail.try_into().expect("ten bytes"));
+        let mixed = (head ^ u64::from(tail) << 8).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.entries[(mixed >> 59) as usize % DATE_CACHE];
+        match slot {
+            Some(e) if e.head == head && e.tail == tail => Some((e.date, e.day)),
+            _ => {
+                // Only dates read whole are kept: a refused one goes to `add_line`.
+                let (date, day) = days.read(cell)?;
+                *slot = Some(DateEntry {
+                    head,
+                    tail,
+                    date,
+                    day,
+                });
+                Some((date, day))
+            }
+        }
+    }
 }
 
 /// Reads the file in `parts` parts; `None` when the careful path must read it instead.
@@ -313,6 +364,7 @@ fn read_part<S: DatedSink>(
     let mut part = Part {
         sums: PartSums::new(sink, plan.periods),
         empty_run: 0,
+        dates: DateCache::new(),
     };
     while let Some(&range) = ranges.get(shared.next_range.fetch_add(1, Ordering::Relaxed)) {
         read_range(plan, bytes, range, &mut part, shared)?;
@@ -619,6 +671,7 @@ fn plain_row<'t>(
     len: usize,
     mut commas: u64,
     plan: &Plan,
+    dates: &mut DateCache,
 ) -> Option<DayRow<'t>> {
     let mut ends = [0usize; 7];
     for end in &mut ends[..6] {
@@ -634,7 +687,7 @@ fn plain_row<'t>(
     if ends[0] - start != 10 {
         return None;
     }
-    let (date, day) = plan.days.read(&text[start..ends[0]])?;
+    let (date, day) = dates.read(&plan.days, &text[start..ends[0]])?;
     let blank = |c: u8| c == b' ' || c == b'\t';
     let mut ids: [&[u8]; 3] = [b""; 3];
     for (i, id) in ids[..2].iter_mut().enumerate() {
@@ -676,7 +729,9 @@ impl<S: DatedSink> Part<S> {
                     let len = line_feeds.trailing_zeros() as usize;
                     let commas = commas & !(u64::MAX << (len % 64));
                     if len < WINDOW && commas.count_ones() == 6 {
-                        if let Some(row) = plain_row(text, start, len, commas, plan) {
+                        if let Some(row) =
+                            plain_row(text, start, len, commas, plan, &mut self.dates)
+                        {
                             rows.push(row);
                             if rows.len() == LOOKUP_BATCH && !self.fold_in(rows, plan) {
                                 return false;
