@@ -456,8 +456,8 @@ fn read_range<S: DatedSink>(
             fine
         };
         let unterminated = upto > 0 && text[upto - 1] != b'\n';
-        let fine = if !quoted && plan.standard_layout {
-            part.add_plain_lines(text, &mut cells, plan, &mut rows)
+        let fine = if plan.standard_layout {
+            part.add_plain_lines(text, quoted, &mut cells, plan, &mut rows)
         } else {
             each_separator(text, &mut separator) && (!unterminated || separator(upto))
         };
@@ -610,36 +610,36 @@ fn count_quotes(bytes: &[u8]) -> usize {
 /// line break): gmv_daily rows are about sixty.
 const WINDOW: usize = 64;
 
-/// The commas and the line feeds of `window`, one bit per byte.
+/// For each byte of `bytes`, where `window` holds it, one bit per byte of the window.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn separator_masks(window: &[u8; WINDOW]) -> (u64, u64) {
+fn byte_masks<const N: usize>(window: &[u8; WINDOW], bytes: [u8; N]) -> [u64; N] {
     use std::arch::x86_64::*;
-    let (mut commas, mut line_feeds) = (0u64, 0u64);
+    let mut masks = [0u64; N];
     for (k, chunk) in window.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of every x86-64 target, and the load reads the sixteen
         // bytes of `chunk`.
-        let (c, l) = unsafe {
-            let x = _mm_loadu_si128(chunk.as_ptr().cast());
-            let marks = |b: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b as i8)));
-            (marks(b','), marks(b'\n'))
-        };
-        commas |= u64::from(c as u16) << (16 * k);
-        line_feeds |= u64::from(l as u16) << (16 * k);
+        let x = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+        for (mask, b) in masks.iter_mut().zip(bytes) {
+            // SAFETY: as above; these work on registers only.
+            let m = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b as i8))) };
+            *mask |= u64::from(m as u16) << (16 * k);
+        }
     }
-    (commas, line_feeds)
+    masks
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn separator_masks(window: &[u8; WINDOW]) -> (u64, u64) {
-    let (mut commas, mut line_feeds) = (0u64, 0u64);
+fn byte_masks<const N: usize>(window: &[u8; WINDOW], bytes: [u8; N]) -> [u64; N] {
+    let mut masks = [0u64; N];
     for (k, chunk) in window.chunks_exact(8).enumerate() {
         let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
-        commas |= byte_bits(equal_bytes(word, b',')) << (8 * k);
-        line_feeds |= byte_bits(equal_bytes(word, b'\n')) << (8 * k);
+        for (mask, b) in masks.iter_mut().zip(bytes) {
+            *mask |= byte_bits(equal_bytes(word, b)) << (8 * k);
+        }
     }
-    (commas, line_feeds)
+    masks
 }
 
 /// The top bit of each byte of `word` equal to `b`, exactly (no carry crosses bytes).
@@ -659,39 +659,78 @@ fn byte_bits(marks: u64) -> u64 {
     ((marks >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// The row of the line of `len` bytes from `start` (its line feed at `start + len`), whose
-/// six commas are the bits of `commas` (counted from `start`), when it is one `clean_row`
-/// reads as it stands: a ten-byte date, ids without blanks at their ends, amounts in a
-/// spelling `cents_in` reads. `None` for anything else, which `add_line` then reads, so
-/// what is accepted here is exactly what it accepts, with the same figures.
+/// The cells of the line from `start` whose line feed is the first bit of `line_feeds`
+/// (counted from `start`), as `add_line` would get them, when the line has seven cells and
+/// is read here: the cells' ranges and the line's length. `quotes`: the bits of the
+/// line's quotes, when the block has any; every cell must then be in quotes and hold none
+/// (the ranges are then inside them), as spreadsheet exports write them.
 #[inline(always)]
-fn plain_row<'t>(
-    text: &'t [u8],
+fn seven_cells(
+    text: &[u8],
     start: usize,
-    len: usize,
-    mut commas: u64,
-    plan: &Plan,
-    dates: &mut DateCache,
-) -> Option<DayRow<'t>> {
-    let mut ends = [0usize; 7];
-    for end in &mut ends[..6] {
-        *end = start + commas.trailing_zeros() as usize;
+    mut commas: u128,
+    line_feeds: u128,
+    quotes: Option<u128>,
+) -> Option<([(usize, usize); 7], usize)> {
+    let len = line_feeds.trailing_zeros() as usize;
+    if len >= 128 {
+        return None;
+    }
+    let within = !(u128::MAX << len);
+    commas &= within;
+    if commas.count_ones() != 6 {
+        return None;
+    }
+    let mut cells = [(0usize, 0usize); 7];
+    let mut cell_start = start;
+    for cell in &mut cells[..6] {
+        let end = start + commas.trailing_zeros() as usize;
         commas &= commas - 1;
+        *cell = (cell_start, end);
+        cell_start = end + 1;
     }
     // A CRLF line's last cell ends before its CR, as in `add_line`.
     let mut last = start + len;
-    if last > ends[5] + 1 && text[last - 1] == b'\r' {
+    if last > cell_start && text[last - 1] == b'\r' {
         last -= 1;
     }
-    ends[6] = last;
-    if ends[0] - start != 10 {
+    cells[6] = (cell_start, last);
+    if let Some(quotes) = quotes {
+        // The quotes `cell_ends` and `count_quotes` accept, and no other.
+        let mut expected = 0u128;
+        for (a, b) in &mut cells {
+            if *b - *a < 2 {
+                return None;
+            }
+            expected |= 1 << (*a - start) | 1 << (*b - 1 - start);
+            (*a, *b) = (*a + 1, *b - 1);
+        }
+        if quotes & within != expected {
+            return None;
+        }
+    }
+    Some((cells, len))
+}
+
+/// The row of the seven `cells` (`seven_cells`) when it is one `clean_row` reads as it
+/// stands: a ten-byte date, ids without blanks at their ends, amounts in a spelling
+/// `cents_in` reads. `None` for anything else, which `add_line` then reads, so what is
+/// accepted here is exactly what it accepts, with the same figures.
+#[inline(always)]
+fn plain_row<'t>(
+    text: &'t [u8],
+    cells: &[(usize, usize); 7],
+    plan: &Plan,
+    dates: &mut DateCache,
+) -> Option<DayRow<'t>> {
+    let (a, b) = cells[0];
+    if b - a != 10 {
         return None;
     }
-    let (date, day) = dates.read(&plan.days, &text[start..ends[0]])?;
+    let (date, day) = dates.read(&plan.days, &text[a..b])?;
     let blank = |c: u8| c == b' ' || c == b'\t';
     let mut ids: [&[u8]; 3] = [b""; 3];
-    for (i, id) in ids[..2].iter_mut().enumerate() {
-        let (a, b) = (ends[i] + 1, ends[i + 1]);
+    for (id, &(a, b)) in ids[..2].iter_mut().zip(&cells[1..3]) {
         if a == b || blank(text[a]) || blank(text[b - 1]) {
             return None;
         }
@@ -699,8 +738,8 @@ fn plain_row<'t>(
     }
     // A blank around an amount fails `cents_in`, and `add_line` trims it.
     let mut amounts = [0; 4];
-    for (i, amount) in amounts.iter_mut().enumerate() {
-        *amount = cents_in(text, ends[2 + i] + 1, ends[3 + i]).ok()?;
+    for (amount, &(a, b)) in amounts.iter_mut().zip(&cells[3..]) {
+        *amount = cents_in(text, a, b).ok()?;
     }
     if plan.layout.channel_over_gmv(&amounts, 4) {
         return None;
@@ -708,13 +747,43 @@ fn plain_row<'t>(
     Some((View { date, ids, amounts }, day))
 }
 
+/// Where the cells of the line `text[start..end]` (without its line feed) are, as the
+/// scan of a whole block finds them (see `read_range`); false when the careful path must
+/// read the line.
+fn line_cells(
+    text: &[u8],
+    (start, end): (usize, usize),
+    quoted: bool,
+    cells: &mut Vec<(usize, usize)>,
+) -> bool {
+    cells.clear();
+    let (mut cell_start, mut quoted_cells) = (start, 0);
+    let commas = memchr::memchr_iter(b',', &text[start..end]).map(|i| start + i);
+    for i in commas.chain([end]) {
+        if quoted {
+            match cell_ends(text, cell_start, i, i == end) {
+                Cell::Whole => {}
+                Cell::Quoted => quoted_cells += 1,
+                Cell::GoesOn => continue,
+                Cell::Careful => return false,
+            }
+        }
+        cells.push((cell_start, i));
+        cell_start = i + 1;
+    }
+    // Every quote of the line must be an end of a cell in quotes.
+    !quoted || count_quotes(&text[start..end]) == 2 * quoted_cells
+}
+
 impl<S: DatedSink> Part<S> {
-    /// Folds in the lines of `text`, a block without quotes of a file in the standard
-    /// layout: a usual row is read straight from its separators (`plain_row`), any other
-    /// line through `add_line` as in other blocks. False when the careful path must read.
+    /// Folds in the lines of `text`, a block of a file in the standard layout: a usual
+    /// row is read straight from its separators (`seven_cells`, `plain_row`), any other
+    /// line through `add_line` as in other files. `quoted`: the block holds a quote.
+    /// False when the careful path must read the file.
     fn add_plain_lines<'t>(
         &mut self,
         text: &'t [u8],
+        quoted: bool,
         cells: &mut Vec<(usize, usize)>,
         plan: &Plan,
         rows: &mut Vec<DayRow<'t>>,
@@ -723,34 +792,36 @@ impl<S: DatedSink> Part<S> {
         while start < text.len() {
             // After empty lines the row is measured with them: `add_line` does that.
             if self.empty_run == 0 {
-                if let Some(window) = text.get(start..start + WINDOW) {
-                    let (commas, line_feeds) =
-                        separator_masks(window.try_into().expect("a window"));
-                    let len = line_feeds.trailing_zeros() as usize;
-                    let commas = commas & !(u64::MAX << (len % 64));
-                    if len < WINDOW && commas.count_ones() == 6 {
-                        if let Some(row) =
-                            plain_row(text, start, len, commas, plan, &mut self.dates)
-                        {
-                            rows.push(row);
-                            if rows.len() == LOOKUP_BATCH && !self.fold_in(rows, plan) {
-                                return false;
-                            }
-                            start += len + 1;
-                            continue;
-                        }
+                let found = if quoted {
+                    text.get(start..start + 2 * WINDOW).and_then(|window| {
+                        let (low, high) = window.split_at(WINDOW);
+                        let [c0, l0, q0] = byte_masks(low.try_into().ok()?, [b',', b'\n', b'"']);
+                        let [c1, l1, q1] = byte_masks(high.try_into().ok()?, [b',', b'\n', b'"']);
+                        let wide = |low: u64, high: u64| u128::from(low) | u128::from(high) << 64;
+                        seven_cells(text, start, wide(c0, c1), wide(l0, l1), Some(wide(q0, q1)))
+                    })
+                } else {
+                    text.get(start..start + WINDOW).and_then(|window| {
+                        let [c, l] = byte_masks(window.try_into().ok()?, [b',', b'\n']);
+                        seven_cells(text, start, c.into(), l.into(), None)
+                    })
+                };
+                let row = found.and_then(|(seven, len)| {
+                    plain_row(text, &seven, plan, &mut self.dates).map(|row| (row, len))
+                });
+                if let Some((row, len)) = row {
+                    rows.push(row);
+                    if rows.len() == LOOKUP_BATCH && !self.fold_in(rows, plan) {
+                        return false;
                     }
+                    start += len + 1;
+                    continue;
                 }
             }
             let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
-            cells.clear();
-            let mut cell_start = start;
-            for i in memchr::memchr_iter(b',', &text[start..end]) {
-                cells.push((cell_start, start + i));
-                cell_start = start + i + 1;
-            }
-            cells.push((cell_start, end));
-            if !self.add_line(text, cells, plan, rows) {
+            if !line_cells(text, (start, end), quoted, cells)
+                || !self.add_line(text, cells, plan, rows)
+            {
                 return false;
             }
             start = end + 1;
@@ -990,7 +1061,7 @@ mod tests {
         ) {
             let mask = |b: u8| (0..WINDOW).fold(0u64, |m, i| m | u64::from(window[i] == b) << i);
             let window: &[u8; WINDOW] = window[..].try_into().unwrap();
-            proptest::prop_assert_eq!(separator_masks(window), (mask(b','), mask(b'\n')));
+            proptest::prop_assert_eq!(byte_masks(window, [b',', b'\n']), [mask(b','), mask(b'\n')]);
         }
 
         /// Lines read straight from their separators give the sums, tallies and refusals
@@ -1003,7 +1074,7 @@ mod tests {
                         "2025-10-01", "2025-10-31", "2025-02-29", "2024-02-29", "2025-13-01",
                         "2025-1-01", " 2025-10-02", "2025-10-02 ", "2019-05-05", "",
                     ]),
-                    proptest::sample::select(vec!["P1", "P2", " P1", "P1\t", "", "P\u{e9}"]),
+                    proptest::sample::select(vec!["P1", "P2", " P1", "P1\t", "", "P\u{e9}", "P\"1"]),
                     proptest::sample::select(vec!["S1", "S2", "S3 ", "\tS1", "S\u{e9}x", ""]),
                     proptest::collection::vec(
                         proptest::sample::select(vec![
@@ -1014,13 +1085,21 @@ mod tests {
                         4,
                     ),
                     proptest::sample::select(vec!["\n", "\r\n", ",\n", "\n\n", ",,\n", "\n \n"]),
+                    // Every cell in quotes, or none, or one cell's quote left open.
+                    proptest::sample::select(vec!["", "\"", "open"]),
                 ),
                 1..12,
             ),
         ) {
             let mut body = String::new();
-            for (date, partner, seller, amounts, end) in &lines {
-                body.push_str(&format!("{date},{partner},{seller},{}{end}", amounts.join(",")));
+            for (date, partner, seller, amounts, end, quote) in &lines {
+                let mut cells = vec![date.to_string(), partner.to_string(), seller.to_string()];
+                cells.extend(amounts.iter().map(|a| a.to_string()));
+                match *quote {
+                    "open" => cells[2].insert(0, '"'),
+                    q => cells.iter_mut().for_each(|c| *c = format!("{q}{c}{q}")),
+                }
+                body.push_str(&format!("{}{end}", cells.join(",")));
             }
             // Rows after them, so that each line above has a full window after its start.
             body.push_str(&rows(3).replace("2025-10", "2025-12"));
