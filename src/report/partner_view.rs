@@ -68,78 +68,185 @@ pub struct DetailView<'a> {
     pub rows: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// The line's detail table as [`detail`] gives it, without copying the table.
-pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
-    let d = line.detail.as_ref()?;
-    // A cell as `Detail::human` shows it.
-    fn human<'c>(d: &Detail, i: usize, cell: &'c str) -> Cow<'c, str> {
-        if !d.amount_columns.contains(&i) {
-            return Cow::Borrowed(cell);
-        }
-        match plain_figure_int_len(cell) {
-            // Nothing to group: the cell as it is.
-            Some(int) if int <= 3 => Cow::Borrowed(cell),
-            Some(_) => Cow::Owned(crate::money::group_thousands(cell)),
-            None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
-                Cow::Owned(crate::money::group_thousands(cell))
-            }
-            None => Cow::Borrowed(cell),
-        }
+/// Room for a plain figure with its separators: a sign, 20 integer digits and 6
+/// separators, a point and 6 decimals.
+pub type CellBuf = [u8; 40];
+
+/// A plain figure of `int` integer digits (see [`plain_figure_int_len`]) with `,` every
+/// three of them, as `money::group_thousands` writes it, in `buf`.
+fn group_plain<'b>(cell: &str, int: usize, buf: &'b mut CellBuf) -> &'b str {
+    let bytes = cell.as_bytes();
+    let sign = usize::from(bytes.first() == Some(&b'-'));
+    let digits = &bytes[sign..sign + int];
+    let mut at = 0;
+    let mut put = |s: &[u8]| {
+        buf[at..at + s.len()].copy_from_slice(s);
+        at += s.len();
+    };
+    put(&bytes[..sign]);
+    let first = match int % 3 {
+        0 => int.min(3),
+        r => r,
+    };
+    put(&digits[..first]);
+    for group in digits[first..].chunks(3) {
+        put(b",");
+        put(group);
     }
-    let shown = |i: usize, cell: &'a str| human(d, i, cell);
-    let mut columns: Vec<&str> = d.columns.iter().map(|c| &**c).collect();
-    let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
-        return Some(DetailView {
-            title: Cow::Borrowed(&d.title),
-            columns,
-            rows: d
+    put(&bytes[sign + int..]);
+    std::str::from_utf8(&buf[..at]).expect("ASCII digits")
+}
+
+/// A cell of column `i` as `Detail::human` shows it; a figure to group is written into
+/// `buf`, so only a cell that is no plain figure but a decimal takes the heap.
+fn human_cell<'c>(d: &Detail, i: usize, cell: &'c str, buf: &'c mut CellBuf) -> Cow<'c, str> {
+    if !d.amount_columns.contains(&i) {
+        return Cow::Borrowed(cell);
+    }
+    match plain_figure_int_len(cell) {
+        // Nothing to group: the cell as it is.
+        Some(int) if int <= 3 => Cow::Borrowed(cell),
+        Some(int) => Cow::Borrowed(group_plain(cell, int, buf)),
+        None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
+            Cow::Owned(crate::money::group_thousands(cell))
+        }
+        None => Cow::Borrowed(cell),
+    }
+}
+
+/// The rows of the line's detail table that the partner may see, as [`view`] shows
+/// them, read in place: a page writes each cell straight from the line.
+pub struct Visible<'a> {
+    detail: &'a Detail,
+    pub title: Cow<'a, str>,
+    /// The id column of a leaderboard, headed [`PARTNER_COLUMN`]; `None` for any other table.
+    id_col: Option<usize>,
+    /// The rows shown, each with whether it is the partner's own; `None`: every row, none
+    /// of them marked.
+    picked: Option<Vec<(&'a [Text], bool)>>,
+}
+
+impl<'a> Visible<'a> {
+    /// The table of `line` as the partner sees it; `None` when the line has none.
+    pub fn of(line: &'a Line) -> Option<Visible<'a>> {
+        let d = line.detail.as_ref()?;
+        let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
+            return Some(Visible {
+                detail: d,
+                title: Cow::Borrowed(&d.title),
+                id_col: None,
+                picked: None,
+            });
+        };
+        let shown =
+            |i: usize, cell: &str| -> String { human_cell(d, i, cell, &mut [0; 40]).into_owned() };
+        let rank_col = d.columns.iter().position(|c| c == "rank");
+        let rank_of = |row: &[Text]| -> Option<usize> {
+            let i = rank_col?;
+            shown(i, row.get(i)?).parse().ok()
+        };
+        let is_own = |row: &[Text]| -> bool {
+            row.get(id_col)
+                .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
+        };
+        let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
+        // The title says which rows the detail holds; the partner sees fewer.
+        let title = match d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
+            Some(board) => Cow::Owned(format!("{board}: your rank and the ranks next to it")),
+            None => Cow::Borrowed(d.title.as_str()),
+        };
+        let picked = match own {
+            None => Vec::new(),
+            Some(own) => d
                 .rows
                 .iter()
-                .map(|r| r.iter().enumerate().map(|(i, c)| shown(i, c)).collect())
+                .filter(|r| rank_of(r).is_some_and(|r| r + 1 >= own && r <= own + 1))
+                .map(|r| (r.as_slice(), is_own(r)))
                 .collect(),
-        });
-    };
-    let rank_col = d.columns.iter().position(|c| c == "rank");
-    let rank_of = |row: &'a [Text]| -> Option<usize> {
-        let i = rank_col?;
-        shown(i, row.get(i)?).parse().ok()
-    };
-    let is_own = |row: &'a [Text]| -> bool {
-        row.get(id_col)
-            .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
-    };
-    let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
-    columns[id_col] = PARTNER_COLUMN;
-    // The title says which rows the detail holds; the partner sees fewer.
-    let title = match d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
-        Some(board) => Cow::Owned(format!("{board}: your rank and the ranks next to it")),
-        None => Cow::Borrowed(d.title.as_str()),
-    };
-    let rows = match own {
-        None => Vec::new(),
-        Some(own) => d
-            .rows
-            .iter()
-            .filter(|r| rank_of(r).is_some_and(|r| r + 1 >= own && r <= own + 1))
-            .map(|r| {
-                let mine = is_own(r);
-                r.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if i == id_col && !mine {
-                            Cow::Borrowed(UNNAMED)
-                        } else {
-                            shown(i, c)
-                        }
-                    })
-                    .collect()
-            })
-            .collect(),
-    };
+        };
+        Some(Visible {
+            detail: d,
+            title,
+            id_col: Some(id_col),
+            picked: Some(picked),
+        })
+    }
+
+    /// The column headings.
+    pub fn columns(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let d = self.detail;
+        (0..d.columns.len()).map(move |i| {
+            if Some(i) == self.id_col {
+                PARTNER_COLUMN
+            } else {
+                &d.columns[i]
+            }
+        })
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.detail.columns.len()
+    }
+
+    /// The rows shown, each with whether it is the partner's own.
+    pub fn rows(&self) -> impl Iterator<Item = (&'a [Text], bool)> + '_ {
+        let (all, picked) = match &self.picked {
+            None => (&self.detail.rows[..], &[][..]),
+            Some(picked) => (&[][..], &picked[..]),
+        };
+        all.iter()
+            .map(|r| (r.as_slice(), false))
+            .chain(picked.iter().copied())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match &self.picked {
+            None => self.detail.rows.is_empty(),
+            Some(picked) => picked.is_empty(),
+        }
+    }
+
+    /// Cell `i` of a row (the partner's own when `mine`) as shown: another partner's id as
+    /// [`UNNAMED`], an amount with separators (written into `buf`).
+    pub fn cell<'c>(
+        &self,
+        i: usize,
+        cell: &'c str,
+        mine: bool,
+        buf: &'c mut CellBuf,
+    ) -> Cow<'c, str> {
+        if Some(i) == self.id_col && !mine {
+            return Cow::Borrowed(UNNAMED);
+        }
+        human_cell(self.detail, i, cell, buf)
+    }
+}
+
+/// The line's detail table as [`detail`] gives it, without copying the table.
+pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
+    let v = Visible::of(line)?;
+    let rows = v
+        .rows()
+        .map(|(row, mine)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut buf = [0; 40];
+                    let cell: &'a str = c;
+                    match v.cell(i, cell, mine, &mut buf) {
+                        // The cell itself, or the stand-in for another partner's id.
+                        Cow::Borrowed(s) if std::ptr::eq(s, cell) => Cow::Borrowed(cell),
+                        Cow::Borrowed(s) if std::ptr::eq(s, UNNAMED) => Cow::Borrowed(UNNAMED),
+                        shown => Cow::Owned(shown.into_owned()),
+                    }
+                })
+                .collect()
+        })
+        .collect();
     Some(DetailView {
-        title,
-        columns,
+        columns: v.columns().collect(),
         rows,
+        title: v.title,
     })
 }
 
@@ -254,6 +361,30 @@ mod tests {
         let got = detail(&line).unwrap();
         assert_eq!(got.rows, want.rows);
         assert_eq!(got.rows[4], ["96540.20", "96,540.20"]);
+    }
+
+    /// Grouping in place writes what `money::group_thousands` writes, for every plain
+    /// figure length and sign.
+    #[test]
+    fn grouping_in_place_matches_group_thousands() {
+        let mut cells = Vec::new();
+        for int in 1..=20 {
+            let digits: String = "98765432109876543210"[..int].to_string();
+            for frac in ["", ".5", ".20", ".123456"] {
+                cells.push(format!("{digits}{frac}"));
+                cells.push(format!("-{digits}{frac}"));
+            }
+        }
+        cells.extend(["0", "-0", "0.00", "1000", "-100"].map(String::from));
+        for cell in &cells {
+            let int = plain_figure_int_len(cell).expect("a plain figure");
+            let mut buf = [0; 40];
+            assert_eq!(
+                group_plain(cell, int, &mut buf),
+                crate::money::group_thousands(cell),
+                "{cell}"
+            );
+        }
     }
 
     #[test]
