@@ -5,7 +5,7 @@
 //! lines of one partner, with their basis, steps and detail tables, under a title and a
 //! period. Every value that can come from input passes through [`escape_html`].
 
-use super::partner_view;
+use super::partner_view::{self, Shown};
 use crate::book::Book;
 use crate::engine::{Kind, Line, Skip, Step};
 use crate::input::{DataSet, InputFile};
@@ -414,15 +414,17 @@ impl Doc {
         const NUMERIC: u8 = 1;
         const TEXT: u8 = 2;
         let mut state = vec![NONE_YET; table.column_count()];
-        let mut buf: partner_view::CellBuf = [0; 40];
         for (row, mine) in table.rows() {
             for (i, (cell, seen)) in row.iter().zip(state.iter_mut()).enumerate() {
                 if *seen == TEXT {
                     continue;
                 }
-                let shown = table.cell(i, cell, mine, &mut buf);
-                if !is_blank(&shown) {
-                    *seen = if looks_numeric(&shown) { NUMERIC } else { TEXT };
+                match table.cell(i, cell, mine) {
+                    Shown::Figure { .. } => *seen = NUMERIC,
+                    Shown::Text(shown) if !is_blank(&shown) => {
+                        *seen = if looks_numeric(&shown) { NUMERIC } else { TEXT };
+                    }
+                    Shown::Text(_) => {}
                 }
             }
         }
@@ -446,8 +448,12 @@ impl Doc {
                 } else {
                     "<td>"
                 });
-                let shown = table.cell(i, cell, mine, &mut buf);
-                super::escape::push_html(&mut self.0, &shown);
+                match table.cell(i, cell, mine) {
+                    Shown::Figure { cell, int } => {
+                        partner_view::push_grouped(&mut self.0, cell, int)
+                    }
+                    Shown::Text(shown) => self.esc(&shown),
+                }
                 self.s("</td>");
             }
             self.0.push_str("</tr>\n");

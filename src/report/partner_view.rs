@@ -68,49 +68,62 @@ pub struct DetailView<'a> {
     pub rows: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// Room for a plain figure with its separators: a sign, 20 integer digits and 6
-/// separators, a point and 6 decimals.
-pub type CellBuf = [u8; 40];
-
-/// A plain figure of `int` integer digits (see [`plain_figure_int_len`]) with `,` every
-/// three of them, as `money::group_thousands` writes it, in `buf`.
-fn group_plain<'b>(cell: &str, int: usize, buf: &'b mut CellBuf) -> &'b str {
-    let bytes = cell.as_bytes();
-    let sign = usize::from(bytes.first() == Some(&b'-'));
-    let digits = &bytes[sign..sign + int];
-    let mut at = 0;
-    let mut put = |s: &[u8]| {
-        buf[at..at + s.len()].copy_from_slice(s);
-        at += s.len();
-    };
-    put(&bytes[..sign]);
-    let first = match int % 3 {
-        0 => int.min(3),
-        r => r,
-    };
-    put(&digits[..first]);
-    for group in digits[first..].chunks(3) {
-        put(b",");
-        put(group);
+/// Appends a plain figure of `int` integer digits (see [`plain_figure_int_len`]) with `,`
+/// every three of them, as `money::group_thousands` writes it.
+pub fn push_grouped(out: &mut String, cell: &str, int: usize) {
+    let sign = usize::from(cell.starts_with('-'));
+    let first = sign
+        + match int % 3 {
+            0 => int.min(3),
+            r => r,
+        };
+    out.reserve(cell.len() + int / 3);
+    out.push_str(&cell[..first]);
+    let mut at = first;
+    while at < sign + int {
+        out.push(',');
+        out.push_str(&cell[at..at + 3]);
+        at += 3;
     }
-    put(&bytes[sign + int..]);
-    std::str::from_utf8(&buf[..at]).expect("ASCII digits")
+    out.push_str(&cell[at..]);
 }
 
-/// A cell of column `i` as `Detail::human` shows it; a figure to group is written into
-/// `buf`, so only a cell that is no plain figure but a decimal takes the heap.
-fn human_cell<'c>(d: &Detail, i: usize, cell: &'c str, buf: &'c mut CellBuf) -> Cow<'c, str> {
+/// A cell as the partner sees it.
+pub enum Shown<'c> {
+    /// A plain figure of an amount column, of `int` integer digits: shown with `,` every
+    /// three digits ([`push_grouped`]). It always reads as a number and holds nothing
+    /// to escape.
+    Figure {
+        cell: &'c str,
+        int: usize,
+    },
+    Text(Cow<'c, str>),
+}
+
+impl Shown<'_> {
+    pub fn into_string(self) -> String {
+        match self {
+            Shown::Figure { cell, int } => {
+                let mut out = String::with_capacity(cell.len() + int / 3);
+                push_grouped(&mut out, cell, int);
+                out
+            }
+            Shown::Text(t) => t.into_owned(),
+        }
+    }
+}
+
+/// A cell of column `i` as `Detail::human` shows it.
+fn human_cell<'c>(d: &Detail, i: usize, cell: &'c str) -> Shown<'c> {
     if !d.amount_columns.contains(&i) {
-        return Cow::Borrowed(cell);
+        return Shown::Text(Cow::Borrowed(cell));
     }
     match plain_figure_int_len(cell) {
-        // Nothing to group: the cell as it is.
-        Some(int) if int <= 3 => Cow::Borrowed(cell),
-        Some(int) => Cow::Borrowed(group_plain(cell, int, buf)),
+        Some(int) => Shown::Figure { cell, int },
         None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
-            Cow::Owned(crate::money::group_thousands(cell))
+            Shown::Text(Cow::Owned(crate::money::group_thousands(cell)))
         }
-        None => Cow::Borrowed(cell),
+        None => Shown::Text(Cow::Borrowed(cell)),
     }
 }
 
@@ -138,16 +151,24 @@ impl<'a> Visible<'a> {
                 picked: None,
             });
         };
-        let shown =
-            |i: usize, cell: &str| -> String { human_cell(d, i, cell, &mut [0; 40]).into_owned() };
+        // The cells as shown, read without copying them (a leaderboard has every entrant).
+        let shown_is = |i: usize, cell: &str, want: &str| -> bool {
+            match human_cell(d, i, cell) {
+                Shown::Text(t) => t == want,
+                figure => figure.into_string() == want,
+            }
+        };
         let rank_col = d.columns.iter().position(|c| c == "rank");
         let rank_of = |row: &[Text]| -> Option<usize> {
             let i = rank_col?;
-            shown(i, row.get(i)?).parse().ok()
+            match human_cell(d, i, row.get(i)?) {
+                Shown::Text(t) => t.parse().ok(),
+                figure => figure.into_string().parse().ok(),
+            }
         };
         let is_own = |row: &[Text]| -> bool {
             row.get(id_col)
-                .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
+                .is_some_and(|id| shown_is(id_col, id, &line.partner_id))
         };
         let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
         // The title says which rows the detail holds; the partner sees fewer.
@@ -207,18 +228,12 @@ impl<'a> Visible<'a> {
     }
 
     /// Cell `i` of a row (the partner's own when `mine`) as shown: another partner's id as
-    /// [`UNNAMED`], an amount with separators (written into `buf`).
-    pub fn cell<'c>(
-        &self,
-        i: usize,
-        cell: &'c str,
-        mine: bool,
-        buf: &'c mut CellBuf,
-    ) -> Cow<'c, str> {
+    /// [`UNNAMED`], an amount with separators.
+    pub fn cell<'c>(&self, i: usize, cell: &'c str, mine: bool) -> Shown<'c> {
         if Some(i) == self.id_col && !mine {
-            return Cow::Borrowed(UNNAMED);
+            return Shown::Text(Cow::Borrowed(UNNAMED));
         }
-        human_cell(self.detail, i, cell, buf)
+        human_cell(self.detail, i, cell)
     }
 }
 
@@ -230,15 +245,11 @@ pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
         .map(|(row, mine)| {
             row.iter()
                 .enumerate()
-                .map(|(i, c)| {
-                    let mut buf = [0; 40];
-                    let cell: &'a str = c;
-                    match v.cell(i, cell, mine, &mut buf) {
-                        // The cell itself, or the stand-in for another partner's id.
-                        Cow::Borrowed(s) if std::ptr::eq(s, cell) => Cow::Borrowed(cell),
-                        Cow::Borrowed(s) if std::ptr::eq(s, UNNAMED) => Cow::Borrowed(UNNAMED),
-                        shown => Cow::Owned(shown.into_owned()),
-                    }
+                .map(|(i, c)| match v.cell(i, c, mine) {
+                    // Nothing to group: the cell as it is.
+                    Shown::Figure { cell, int } if int <= 3 => Cow::Borrowed(cell),
+                    Shown::Text(t) => t,
+                    figure => Cow::Owned(figure.into_string()),
                 })
                 .collect()
         })
@@ -378,12 +389,9 @@ mod tests {
         cells.extend(["0", "-0", "0.00", "1000", "-100"].map(String::from));
         for cell in &cells {
             let int = plain_figure_int_len(cell).expect("a plain figure");
-            let mut buf = [0; 40];
-            assert_eq!(
-                group_plain(cell, int, &mut buf),
-                crate::money::group_thousands(cell),
-                "{cell}"
-            );
+            let mut out = "x".to_string();
+            push_grouped(&mut out, cell, int);
+            assert_eq!(out[1..], crate::money::group_thousands(cell), "{cell}");
         }
     }
 
