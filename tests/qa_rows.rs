@@ -182,7 +182,11 @@ fn assert_sum(run: &Run, rows: usize, rejected: usize, gmv: i64, rejected_gmv: i
         money(gmv - rejected_gmv),
         money(rejected_gmv)
     );
-    assert!(line.contains(&want), "{line}\nwanted {want}\n{}", run.stderr());
+    assert!(
+        line.contains(&want),
+        "{line}\nwanted {want}\n{}",
+        run.stderr()
+    );
 }
 
 /// Every 97th row of the sample gets `edit` (the row index, its cells); the rest stay.
@@ -257,7 +261,10 @@ fn every_spelling_of_an_amount_sums_to_the_cent() {
     for quoted in [false, true] {
         for eol in ["\n", "\r\n"] {
             let (lines, total) = respelled(quoted, |i, cents| match i % 8 {
-                0 => (format!("{}.{}", cents / 100, (cents % 100) / 10), cents / 10 * 10),
+                0 => (
+                    format!("{}.{}", cents / 100, (cents % 100) / 10),
+                    cents / 10 * 10,
+                ),
                 1 => (format!("{}", cents / 100), cents / 100 * 100),
                 2 => (format!("${}.{:02}", cents / 100, cents % 100), cents),
                 3 => (format!("00000000{}.{:02}", cents / 100, cents % 100), cents),
