@@ -5,6 +5,7 @@
 //! lines of one partner, with their basis, steps and detail tables, under a title and a
 //! period. Every value that can come from input passes through [`escape_html`].
 
+use super::partner_view::{self, Shown};
 use crate::book::Book;
 use crate::engine::{Kind, Line, Skip, Step};
 use crate::input::{DataSet, InputFile};
@@ -247,19 +248,38 @@ pub fn looks_numeric(cell: &str) -> bool {
     numeric_bytes(s)
 }
 
-/// [`looks_numeric`] of a cell already trimmed.
+/// [`looks_numeric`] of a cell already trimmed: an optional `-` and `$`, digits and
+/// commas starting with a digit and not ending with a comma, then optionally a point
+/// and digits, and an optional `%`. One pass over the bytes: every step value and
+/// detail cell of every page comes here.
 fn numeric_bytes(s: &[u8]) -> bool {
     let s = s.strip_prefix(b"-").unwrap_or(s);
     let s = s.strip_prefix(b"$").unwrap_or(s);
     let s = s.strip_suffix(b"%").unwrap_or(s);
-    let (int, frac) = match s.iter().position(|&b| b == b'.') {
-        Some(dot) => (&s[..dot], &s[dot + 1..]),
-        None => (s, &[][..]),
-    };
-    let int_ok = int.first().is_some_and(u8::is_ascii_digit)
-        && int.iter().all(|&b| b.is_ascii_digit() || b == b',')
-        && int.last() != Some(&b',');
-    int_ok && frac.iter().all(u8::is_ascii_digit) && s.last() != Some(&b'.')
+    if !s.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let int = s
+        .iter()
+        .position(|&b| !(b.is_ascii_digit() || b == b','))
+        .unwrap_or(s.len());
+    if s[int - 1] == b',' {
+        return false;
+    }
+    match s[int..].split_first() {
+        None => true,
+        Some((b'.', frac)) => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    }
+}
+
+/// Whether a cell is empty or only white space, as `cell.trim().is_empty()`.
+fn is_blank(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => cell.trim().is_empty(),
+    }
 }
 
 /// An HTML document under construction. Writing to a `String` cannot fail, so the
@@ -385,39 +405,55 @@ impl Doc {
         ));
     }
 
-    fn detail_table<C: AsRef<str>, R: AsRef<str>>(&mut self, columns: &[C], rows: &[Vec<R>]) {
+    /// The detail table of a line as the partner sees it, each cell written straight from
+    /// the line.
+    fn detail_table(&mut self, table: &partner_view::Visible) {
         // A column is right-aligned when every non-empty cell of it reads as a number, so
         // that a column of amounts lines up and a column of ids does not.
-        let numeric: Vec<bool> = (0..columns.len())
-            .map(|i| {
-                let mut cells = rows
-                    .iter()
-                    .filter_map(|r| r.get(i).map(AsRef::as_ref))
-                    .filter(|c| !c.trim().is_empty())
-                    .peekable();
-                cells.peek().is_some() && cells.all(looks_numeric)
-            })
-            .collect();
+        const NONE_YET: u8 = 0;
+        const NUMERIC: u8 = 1;
+        const TEXT: u8 = 2;
+        let mut state = vec![NONE_YET; table.column_count()];
+        for (row, mine) in table.rows() {
+            for (i, (cell, seen)) in row.iter().zip(state.iter_mut()).enumerate() {
+                if *seen == TEXT {
+                    continue;
+                }
+                match table.cell(i, cell, mine) {
+                    Shown::Figure { .. } => *seen = NUMERIC,
+                    Shown::Text(shown) if !is_blank(&shown) => {
+                        *seen = if looks_numeric(&shown) { NUMERIC } else { TEXT };
+                    }
+                    Shown::Text(_) => {}
+                }
+            }
+        }
+        let numeric = |i: usize| state.get(i) == Some(&NUMERIC);
         self.0.push_str("<table class=\"detail\">\n<thead><tr>");
-        for (i, c) in columns.iter().enumerate() {
-            self.s(if numeric[i] {
+        for (i, c) in table.columns().enumerate() {
+            self.s(if numeric(i) {
                 "<th class=\"num\">"
             } else {
                 "<th>"
             });
-            self.esc(c.as_ref());
+            self.esc(c);
             self.s("</th>");
         }
         self.0.push_str("</tr></thead>\n<tbody>\n");
-        for row in rows {
+        for (row, mine) in table.rows() {
             self.0.push_str("<tr>");
             for (i, cell) in row.iter().enumerate() {
-                self.s(if numeric.get(i).copied().unwrap_or(false) {
+                self.s(if numeric(i) {
                     "<td class=\"num\">"
                 } else {
                     "<td>"
                 });
-                self.esc(cell.as_ref());
+                match table.cell(i, cell, mine) {
+                    Shown::Figure { cell, int } => {
+                        partner_view::push_grouped(&mut self.0, cell, int)
+                    }
+                    Shown::Text(shown) => self.esc(&shown),
+                }
                 self.s("</td>");
             }
             self.0.push_str("</tr>\n");
@@ -469,13 +505,13 @@ impl Doc {
         self.s("</span>");
         self.amount(l.amount, false);
         self.s("</div></div>\n<p class=\"basis\">");
-        self.esc(super::partner_view::basis(l));
+        self.esc(partner_view::basis(l));
         self.s("</p>\n");
-        if let Some(d) = super::partner_view::view(l).filter(|d| !d.rows.is_empty()) {
+        if let Some(d) = partner_view::Visible::of(l).filter(|d| !d.is_empty()) {
             self.s("<p class=\"caption\">");
             self.esc(&d.title);
             self.s("</p>\n");
-            self.detail_table(&d.columns, &d.rows);
+            self.detail_table(&d);
         }
         if !l.steps.is_empty() {
             self.0.push_str(
@@ -781,6 +817,185 @@ mod tests {
                     let trimmed_first = numeric_bytes(cell.trim().as_bytes());
                     assert_eq!(looks_numeric(&cell), trimmed_first, "{cell:?}");
                 }
+            }
+        }
+    }
+
+    /// The trimmed-cell test as it was written before the one-pass version: by parts.
+    fn numeric_bytes_by_parts(s: &[u8]) -> bool {
+        let s = s.strip_prefix(b"-").unwrap_or(s);
+        let s = s.strip_prefix(b"$").unwrap_or(s);
+        let s = s.strip_suffix(b"%").unwrap_or(s);
+        let (int, frac) = match s.iter().position(|&b| b == b'.') {
+            Some(dot) => (&s[..dot], &s[dot + 1..]),
+            None => (s, &[][..]),
+        };
+        let int_ok = int.first().is_some_and(u8::is_ascii_digit)
+            && int.iter().all(|&b| b.is_ascii_digit() || b == b',')
+            && int.last() != Some(&b',');
+        int_ok && frac.iter().all(u8::is_ascii_digit) && s.last() != Some(&b'.')
+    }
+
+    /// Every string of up to five characters from the ones that matter decides as before.
+    #[test]
+    fn numeric_cells_in_one_pass_as_by_parts() {
+        let alphabet = b"-$%.,07 a";
+        let mut cells: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = cells.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|c| {
+                    alphabet.iter().map(move |&b| {
+                        let mut c = c.clone();
+                        c.push(b);
+                        c
+                    })
+                })
+                .collect();
+            cells.extend(last.iter().cloned());
+        }
+        cells.extend(
+            [
+                "-$1,234.50%",
+                "99999999999999999999.99",
+                "1..2",
+                "1,.5",
+                "é1",
+                "1é",
+            ]
+            .map(|c| c.as_bytes().to_vec()),
+        );
+        for c in &cells {
+            assert_eq!(
+                numeric_bytes(c),
+                numeric_bytes_by_parts(c),
+                "{:?}",
+                String::from_utf8_lossy(c)
+            );
+            let text = String::from_utf8_lossy(c);
+            assert_eq!(is_blank(&text), text.trim().is_empty(), "{text:?}");
+        }
+    }
+
+    /// The table as it was written from the view of the line (cells copied out first).
+    fn table_from_view(d: &partner_view::DetailView) -> String {
+        let mut doc = Doc(String::new());
+        let numeric: Vec<bool> = (0..d.columns.len())
+            .map(|i| {
+                let mut cells = d
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(i).map(AsRef::as_ref))
+                    .filter(|c: &&str| !c.trim().is_empty())
+                    .peekable();
+                cells.peek().is_some() && cells.all(looks_numeric)
+            })
+            .collect();
+        doc.s("<table class=\"detail\">\n<thead><tr>");
+        for (i, c) in d.columns.iter().enumerate() {
+            doc.s(if numeric[i] {
+                "<th class=\"num\">"
+            } else {
+                "<th>"
+            });
+            doc.esc(c);
+            doc.s("</th>");
+        }
+        doc.s("</tr></thead>\n<tbody>\n");
+        for row in &d.rows {
+            doc.s("<tr>");
+            for (i, cell) in row.iter().enumerate() {
+                doc.s(if numeric.get(i).copied().unwrap_or(false) {
+                    "<td class=\"num\">"
+                } else {
+                    "<td>"
+                });
+                doc.esc(cell);
+                doc.s("</td>");
+            }
+            doc.s("</tr>\n");
+        }
+        doc.s("</tbody>\n</table>\n");
+        doc.0
+    }
+
+    /// Tables written cell by cell from the line read as the view of it did: leaderboards
+    /// seen from on and off the board, ragged rows, blank, hostile and awkward amounts.
+    #[test]
+    fn detail_tables_are_written_as_from_the_view() {
+        use crate::engine::Detail;
+        use crate::payout::Text;
+        let awkward = [
+            "0",
+            "-0",
+            "7",
+            "-96540.20",
+            "12345678901234567890.123456",
+            "1000",
+            "1.",
+            ".5",
+            "+5",
+            "1e5",
+            "",
+            " ",
+            "\u{a0}",
+            "n/a",
+            "<b>&'\"",
+            "\u{202e}x",
+            "1,000.00",
+            "-",
+            "00012",
+            "999",
+            "-1000.5",
+        ];
+        let mut tables = Vec::new();
+        // A plain table: every awkward cell in an amount column and a text column.
+        let rows: Vec<Vec<Text>> = awkward
+            .iter()
+            .map(|c| vec![Text::copy(c), Text::copy(c), Text::copy("5")])
+            .collect();
+        tables.push(Detail::new("t <x>", &["id", "gmv", "n"], rows).amounts(&["gmv", "n"]));
+        // Columns wholly numeric, wholly blank, and ragged rows.
+        tables.push(
+            Detail::new(
+                "ragged",
+                &["a", "b", "c"],
+                vec![
+                    vec!["1".into(), " ".into()],
+                    vec!["2000".into(), "".into(), "x".into(), "extra".into()],
+                    vec![],
+                ],
+            )
+            .amounts(&["a"]),
+        );
+        // A leaderboard with ranks, seen by a partner on it, at its ends, and off it.
+        let board: Vec<Vec<Text>> = (1..=6)
+            .map(|r| {
+                vec![
+                    Text::from(r.to_string()),
+                    Text::from(format!("P{r}")),
+                    Text::from(format!("{}.50", 100_000 * r)),
+                    Text::from(if r == 3 { "n/a" } else { "8000.00" }),
+                ]
+            })
+            .collect();
+        let title = format!("board{}", crate::programs::bfcm::BOARD_ROWS);
+        tables.push(
+            Detail::new(title, &["rank", "partner_id", "gmv", "amount"], board)
+                .amounts(&["gmv", "amount"]),
+        );
+        for d in &tables {
+            for partner in ["P1", "P3", "P6", "P9"] {
+                let mut line = Line::of_dollars(partner, "bfcm_matchmaking", "bfcm", Kind::Cash, 1);
+                line.detail = Some(d.clone());
+                let view = partner_view::view(&line).expect("a view");
+                let visible = partner_view::Visible::of(&line).expect("a table");
+                assert_eq!(visible.title, view.title);
+                assert_eq!(visible.is_empty(), view.rows.is_empty());
+                let mut doc = Doc(String::new());
+                doc.detail_table(&visible);
+                assert_eq!(doc.0, table_from_view(&view), "{} {partner}", d.title);
             }
         }
     }

@@ -68,78 +68,196 @@ pub struct DetailView<'a> {
     pub rows: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// The line's detail table as [`detail`] gives it, without copying the table.
-pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
-    let d = line.detail.as_ref()?;
-    // A cell as `Detail::human` shows it.
-    fn human<'c>(d: &Detail, i: usize, cell: &'c str) -> Cow<'c, str> {
-        if !d.amount_columns.contains(&i) {
-            return Cow::Borrowed(cell);
-        }
-        match plain_figure_int_len(cell) {
-            // Nothing to group: the cell as it is.
-            Some(int) if int <= 3 => Cow::Borrowed(cell),
-            Some(_) => Cow::Owned(crate::money::group_thousands(cell)),
-            None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
-                Cow::Owned(crate::money::group_thousands(cell))
+/// Appends a plain figure of `int` integer digits (see [`plain_figure_int_len`]) with `,`
+/// every three of them, as `money::group_thousands` writes it.
+pub fn push_grouped(out: &mut String, cell: &str, int: usize) {
+    let sign = usize::from(cell.starts_with('-'));
+    let first = sign
+        + match int % 3 {
+            0 => int.min(3),
+            r => r,
+        };
+    out.reserve(cell.len() + int / 3);
+    out.push_str(&cell[..first]);
+    let mut at = first;
+    while at < sign + int {
+        out.push(',');
+        out.push_str(&cell[at..at + 3]);
+        at += 3;
+    }
+    out.push_str(&cell[at..]);
+}
+
+/// A cell as the partner sees it.
+pub enum Shown<'c> {
+    /// A plain figure of an amount column, of `int` integer digits: shown with `,` every
+    /// three digits ([`push_grouped`]). It always reads as a number and holds nothing
+    /// to escape.
+    Figure {
+        cell: &'c str,
+        int: usize,
+    },
+    Text(Cow<'c, str>),
+}
+
+impl Shown<'_> {
+    pub fn into_string(self) -> String {
+        match self {
+            Shown::Figure { cell, int } => {
+                let mut out = String::with_capacity(cell.len() + int / 3);
+                push_grouped(&mut out, cell, int);
+                out
             }
-            None => Cow::Borrowed(cell),
+            Shown::Text(t) => t.into_owned(),
         }
     }
-    let shown = |i: usize, cell: &'a str| human(d, i, cell);
-    let mut columns: Vec<&str> = d.columns.iter().map(|c| &**c).collect();
-    let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
-        return Some(DetailView {
-            title: Cow::Borrowed(&d.title),
-            columns,
-            rows: d
+}
+
+/// A cell of column `i` as `Detail::human` shows it.
+fn human_cell<'c>(d: &Detail, i: usize, cell: &'c str) -> Shown<'c> {
+    if !d.amount_columns.contains(&i) {
+        return Shown::Text(Cow::Borrowed(cell));
+    }
+    match plain_figure_int_len(cell) {
+        Some(int) => Shown::Figure { cell, int },
+        None if cell.parse::<rust_decimal::Decimal>().is_ok() => {
+            Shown::Text(Cow::Owned(crate::money::group_thousands(cell)))
+        }
+        None => Shown::Text(Cow::Borrowed(cell)),
+    }
+}
+
+/// The rows of the line's detail table that the partner may see, as [`view`] shows
+/// them, read in place: a page writes each cell straight from the line.
+pub struct Visible<'a> {
+    detail: &'a Detail,
+    pub title: Cow<'a, str>,
+    /// The id column of a leaderboard, headed [`PARTNER_COLUMN`]; `None` for any other table.
+    id_col: Option<usize>,
+    /// The rows shown, each with whether it is the partner's own; `None`: every row, none
+    /// of them marked.
+    picked: Option<Vec<(&'a [Text], bool)>>,
+}
+
+impl<'a> Visible<'a> {
+    /// The table of `line` as the partner sees it; `None` when the line has none.
+    pub fn of(line: &'a Line) -> Option<Visible<'a>> {
+        let d = line.detail.as_ref()?;
+        let Some(id_col) = d.columns.iter().position(|c| c == "partner_id") else {
+            return Some(Visible {
+                detail: d,
+                title: Cow::Borrowed(&d.title),
+                id_col: None,
+                picked: None,
+            });
+        };
+        // The cells as shown, read without copying them (a leaderboard has every entrant).
+        let shown_is = |i: usize, cell: &str, want: &str| -> bool {
+            match human_cell(d, i, cell) {
+                Shown::Text(t) => t == want,
+                figure => figure.into_string() == want,
+            }
+        };
+        let rank_col = d.columns.iter().position(|c| c == "rank");
+        let rank_of = |row: &[Text]| -> Option<usize> {
+            let i = rank_col?;
+            match human_cell(d, i, row.get(i)?) {
+                Shown::Text(t) => t.parse().ok(),
+                figure => figure.into_string().parse().ok(),
+            }
+        };
+        let is_own = |row: &[Text]| -> bool {
+            row.get(id_col)
+                .is_some_and(|id| shown_is(id_col, id, &line.partner_id))
+        };
+        let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
+        // The title says which rows the detail holds; the partner sees fewer.
+        let title = match d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
+            Some(board) => Cow::Owned(format!("{board}: your rank and the ranks next to it")),
+            None => Cow::Borrowed(d.title.as_str()),
+        };
+        let picked = match own {
+            None => Vec::new(),
+            Some(own) => d
                 .rows
                 .iter()
-                .map(|r| r.iter().enumerate().map(|(i, c)| shown(i, c)).collect())
+                .filter(|r| rank_of(r).is_some_and(|r| r + 1 >= own && r <= own + 1))
+                .map(|r| (r.as_slice(), is_own(r)))
                 .collect(),
-        });
-    };
-    let rank_col = d.columns.iter().position(|c| c == "rank");
-    let rank_of = |row: &'a [Text]| -> Option<usize> {
-        let i = rank_col?;
-        shown(i, row.get(i)?).parse().ok()
-    };
-    let is_own = |row: &'a [Text]| -> bool {
-        row.get(id_col)
-            .is_some_and(|id| shown(id_col, id) == line.partner_id.as_str())
-    };
-    let own = d.rows.iter().find(|r| is_own(r)).and_then(|r| rank_of(r));
-    columns[id_col] = PARTNER_COLUMN;
-    // The title says which rows the detail holds; the partner sees fewer.
-    let title = match d.title.strip_suffix(crate::programs::bfcm::BOARD_ROWS) {
-        Some(board) => Cow::Owned(format!("{board}: your rank and the ranks next to it")),
-        None => Cow::Borrowed(d.title.as_str()),
-    };
-    let rows = match own {
-        None => Vec::new(),
-        Some(own) => d
-            .rows
-            .iter()
-            .filter(|r| rank_of(r).is_some_and(|r| r + 1 >= own && r <= own + 1))
-            .map(|r| {
-                let mine = is_own(r);
-                r.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if i == id_col && !mine {
-                            Cow::Borrowed(UNNAMED)
-                        } else {
-                            shown(i, c)
-                        }
-                    })
-                    .collect()
-            })
-            .collect(),
-    };
+        };
+        Some(Visible {
+            detail: d,
+            title,
+            id_col: Some(id_col),
+            picked: Some(picked),
+        })
+    }
+
+    /// The column headings.
+    pub fn columns(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let d = self.detail;
+        (0..d.columns.len()).map(move |i| {
+            if Some(i) == self.id_col {
+                PARTNER_COLUMN
+            } else {
+                &d.columns[i]
+            }
+        })
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.detail.columns.len()
+    }
+
+    /// The rows shown, each with whether it is the partner's own.
+    pub fn rows(&self) -> impl Iterator<Item = (&'a [Text], bool)> + '_ {
+        let (all, picked) = match &self.picked {
+            None => (&self.detail.rows[..], &[][..]),
+            Some(picked) => (&[][..], &picked[..]),
+        };
+        all.iter()
+            .map(|r| (r.as_slice(), false))
+            .chain(picked.iter().copied())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match &self.picked {
+            None => self.detail.rows.is_empty(),
+            Some(picked) => picked.is_empty(),
+        }
+    }
+
+    /// Cell `i` of a row (the partner's own when `mine`) as shown: another partner's id as
+    /// [`UNNAMED`], an amount with separators.
+    pub fn cell<'c>(&self, i: usize, cell: &'c str, mine: bool) -> Shown<'c> {
+        if Some(i) == self.id_col && !mine {
+            return Shown::Text(Cow::Borrowed(UNNAMED));
+        }
+        human_cell(self.detail, i, cell)
+    }
+}
+
+/// The line's detail table as [`detail`] gives it, without copying the table.
+pub fn view<'a>(line: &'a Line) -> Option<DetailView<'a>> {
+    let v = Visible::of(line)?;
+    let rows = v
+        .rows()
+        .map(|(row, mine)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, c)| match v.cell(i, c, mine) {
+                    // Nothing to group: the cell as it is.
+                    Shown::Figure { cell, int } if int <= 3 => Cow::Borrowed(cell),
+                    Shown::Text(t) => t,
+                    figure => Cow::Owned(figure.into_string()),
+                })
+                .collect()
+        })
+        .collect();
     Some(DetailView {
-        title,
-        columns,
+        columns: v.columns().collect(),
         rows,
+        title: v.title,
     })
 }
 
@@ -254,6 +372,27 @@ mod tests {
         let got = detail(&line).unwrap();
         assert_eq!(got.rows, want.rows);
         assert_eq!(got.rows[4], ["96540.20", "96,540.20"]);
+    }
+
+    /// Grouping in place writes what `money::group_thousands` writes, for every plain
+    /// figure length and sign.
+    #[test]
+    fn grouping_in_place_matches_group_thousands() {
+        let mut cells = Vec::new();
+        for int in 1..=20 {
+            let digits: String = "98765432109876543210"[..int].to_string();
+            for frac in ["", ".5", ".20", ".123456"] {
+                cells.push(format!("{digits}{frac}"));
+                cells.push(format!("-{digits}{frac}"));
+            }
+        }
+        cells.extend(["0", "-0", "0.00", "1000", "-100"].map(String::from));
+        for cell in &cells {
+            let int = plain_figure_int_len(cell).expect("a plain figure");
+            let mut out = "x".to_string();
+            push_grouped(&mut out, cell, int);
+            assert_eq!(out[1..], crate::money::group_thousands(cell), "{cell}");
+        }
     }
 
     #[test]
