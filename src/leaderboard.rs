@@ -21,10 +21,15 @@ pub fn rank<T>(mut items: Vec<T>, better: impl Fn(&T, &T) -> Ordering) -> Vec<Ra
 }
 
 /// Keeps the best `n` by `better`; returns (kept, dropped), each best first.
-pub fn top_n<T>(items: Vec<T>, n: usize, better: impl Fn(&T, &T) -> Ordering) -> (Vec<T>, Vec<T>) {
-    let mut ranked: Vec<T> = rank(items, better).into_iter().map(|r| r.item).collect();
-    let dropped = ranked.split_off(n.min(ranked.len()));
-    (ranked, dropped)
+pub fn top_n<T>(
+    mut items: Vec<T>,
+    n: usize,
+    better: impl Fn(&T, &T) -> Ordering,
+) -> (Vec<T>, Vec<T>) {
+    // The order [`rank`] gives, sorted in place: every partner's sellers, every month.
+    items.sort_by(better);
+    let dropped = items.split_off(n.min(items.len()));
+    (items, dropped)
 }
 
 /// `rank 16 of 16, top 15 paid`.

@@ -91,7 +91,9 @@ pub(crate) fn cents_text(value: Decimal, grouped: bool, buf: &mut [u8; CENTS_MAX
     };
     let mantissa = value.mantissa().unsigned_abs();
     let scale = value.scale();
-    let cents = if scale >= 2 {
+    let cents = if scale == 2 {
+        mantissa
+    } else if scale > 2 {
         mantissa / 10u128.pow(scale - 2)
     } else {
         // Below 2^96 · 100: no overflow.
@@ -100,15 +102,19 @@ pub(crate) fn cents_text(value: Decimal, grouped: bool, buf: &mut [u8; CENTS_MAX
     if value.is_sign_negative() {
         put(b'-');
     }
+    // Every real amount fits u64 cents, whose division is far cheaper than u128's.
+    let (int, frac) = match u64::try_from(cents) {
+        Ok(c) => (u128::from(c / 100), (c % 100) as u8),
+        Err(_) => (cents / 100, (cents % 100) as u8),
+    };
     let mut digits = [0u8; 40];
-    let int = decimal_digits(cents / 100, &mut digits);
+    let int = decimal_digits(int, &mut digits);
     for (i, &d) in int.iter().enumerate() {
         if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
             put(b',');
         }
         put(d);
     }
-    let frac = (cents % 100) as u8;
     put(b'.');
     put(b'0' + frac / 10);
     put(b'0' + frac % 10);

@@ -44,7 +44,19 @@ impl Window {
 
     /// `YYYY-MM` of the start date: the period label of a monthly window.
     pub fn month_label(&self) -> String {
-        format!("{:04}-{:02}", self.start.year(), self.start.month())
+        let (year, month) = (self.start.year(), self.start.month());
+        match u32::try_from(year) {
+            // Every line of a monthly program asks for it: no formatter.
+            Ok(y) if y <= 9999 => {
+                let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+                let mut out = String::with_capacity(7);
+                out.extend([y / 1000, y / 100, y / 10, y].map(digit));
+                out.push('-');
+                out.extend([month / 10, month].map(digit));
+                out
+            }
+            _ => format!("{year:04}-{month:02}"),
+        }
     }
 
     /// The window of `days` days ending on `end`.
@@ -178,6 +190,19 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn month_labels_are_zero_padded_as_the_formatter_pads_them() {
+        for (start, label) in [
+            (date("2025-11-01"), "2025-11"),
+            (date("2025-01-31"), "2025-01"),
+            (NaiveDate::from_ymd_opt(7, 3, 1).unwrap(), "0007-03"),
+            (NaiveDate::from_ymd_opt(12345, 12, 1).unwrap(), "12345-12"),
+            (NaiveDate::from_ymd_opt(-5, 10, 1).unwrap(), "-005-10"),
+        ] {
+            assert_eq!(Window::new(start, start).month_label(), label);
+        }
     }
 
     #[test]

@@ -166,20 +166,24 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
                 html::partner_page_into(&page, buf);
             },
         );
+        // One search for the partner's lines, not one per figure.
+        let lines = run.outcome.lines_of(id).as_slice();
+        let kinds = [engine::Kind::Cash, engine::Kind::AdCredit];
         rows.push(IndexRow {
             partner_id: id,
             partner_name: name,
             href: html::page_href_of(stem),
-            amounts: vec![
-                run.outcome.total(Some(id), engine::Kind::Cash),
-                run.outcome.total(Some(id), engine::Kind::AdCredit),
-            ],
-            provisional: [engine::Kind::Cash, engine::Kind::AdCredit]
+            amounts: kinds
                 .map(|kind| {
-                    run.outcome
-                        .lines_of(id)
-                        .any(|l| l.kind == kind && l.provisional)
+                    lines
+                        .iter()
+                        .filter(|l| l.kind == kind)
+                        .map(|l| l.amount)
+                        .sum()
                 })
+                .to_vec(),
+            provisional: kinds
+                .map(|kind| lines.iter().any(|l| l.kind == kind && l.provisional))
                 .to_vec(),
         });
     }

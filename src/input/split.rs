@@ -48,7 +48,7 @@ pub(super) struct Plan<'a> {
     /// Compute the file's sha256 (on the calling thread, while the parts are read).
     pub hash: bool,
     /// gmv_daily's own seven columns in their order, and nothing else: plain lines are
-    /// then read by `plain_line` without listing their cells.
+    /// then read by `plain_row` without listing their cells.
     pub standard_layout: bool,
 }
 

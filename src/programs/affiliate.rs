@@ -65,18 +65,18 @@ pub fn entitlement(rules: &Rules, partner: &PartnerData, through: &[WindowId]) -
         }
         sellers_with_gmv += 1;
         let credit = rules.tiers.pay(|min| cumulative.as_decimal() >= min);
-        let seller = SellerCredit {
-            seller_id: seller_id.clone(),
+        let seller = || SellerCredit {
+            seller_id: Text::copy(seller_id),
             cumulative,
             credit,
         };
         if credit.is_positive() {
-            qualifying.push(seller);
+            qualifying.push(seller());
         } else if best_unqualified
             .as_ref()
             .is_none_or(|b| cumulative > b.cumulative)
         {
-            best_unqualified = Some(seller);
+            best_unqualified = Some(seller());
         }
     }
     let (kept, dropped) = leaderboard::top_n(qualifying, rules.max_sellers, |a, b| {
@@ -119,7 +119,8 @@ impl Section {
 /// One seller's credit as of the end of a month.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SellerCredit {
-    pub seller_id: String,
+    /// Kept in place when short (most ids): every partner's sellers, every month.
+    pub seller_id: Text,
     /// Affiliate GMV from the start of the first month to the end of the evaluated one.
     pub cumulative: Money,
     pub credit: Money,
@@ -186,22 +187,46 @@ pub fn true_up(now: &Entitlement, before: &BTreeMap<String, Money>) -> TrueUp {
             sellers: Vec::new(),
         };
     }
-    let mut change: BTreeMap<&str, Money> = before
+    // Both sides in seller_id order, joined: the kept credits less what was issued before.
+    let mut kept: Vec<(&str, Money)> = now
+        .kept
         .iter()
-        .map(|(s, m)| (s.as_str(), Money::ZERO - *m))
+        .map(|s| (s.seller_id.as_str(), s.credit))
         .collect();
-    for s in &now.kept {
-        *change.entry(s.seller_id.as_str()).or_default() += s.credit;
+    kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut sellers = Vec::with_capacity(kept.len() + before.len());
+    let mut kept = kept.into_iter().peekable();
+    let mut before = before.iter().peekable();
+    loop {
+        let (seller, change) = match (kept.peek(), before.peek()) {
+            (Some(&(k, credit)), Some(&(b, issued))) if k == b.as_str() => {
+                kept.next();
+                before.next();
+                (k, Money::ZERO - *issued + credit)
+            }
+            (Some(&(k, credit)), Some(&(b, _))) if k < b.as_str() => {
+                kept.next();
+                (k, Money::ZERO + credit)
+            }
+            (Some(&(k, credit)), None) => {
+                kept.next();
+                (k, Money::ZERO + credit)
+            }
+            (_, Some(&(b, issued))) => {
+                before.next();
+                (b.as_str(), Money::ZERO - *issued)
+            }
+            (None, None) => break,
+        };
+        if !change.is_zero() {
+            sellers.push((seller.to_string(), change));
+        }
     }
     TrueUp {
         issued_before,
         issued: now.amount - issued_before,
         over_issued: Money::ZERO,
-        sellers: change
-            .into_iter()
-            .filter(|(_, m)| !m.is_zero())
-            .map(|(s, m)| (s.to_string(), m))
-            .collect(),
+        sellers,
     }
 }
 
@@ -211,7 +236,8 @@ pub fn true_up(now: &Entitlement, before: &BTreeMap<String, Money>) -> TrueUp {
 pub struct MonthTrueUp {
     pub month: WindowId,
     pub now: Entitlement,
-    pub previous: Entitlement,
+    /// The previous month's entitlement (zero before the first month).
+    pub previous_amount: Money,
     pub true_up: TrueUp,
     /// Labels of the earlier months, each with whether a ledger closed it.
     pub earlier: Vec<(String, bool)>,
@@ -227,32 +253,39 @@ pub fn partner_months(
     partner: &PartnerData,
     issued: &Issued,
 ) -> Vec<MonthTrueUp> {
-    let mut out = Vec::new();
+    let months = periods.ended_months();
+    let mut out = Vec::with_capacity(months.len());
     let mut before: BTreeMap<String, Money> = BTreeMap::new();
-    let mut previous = Entitlement::default();
-    let mut earlier: Vec<(String, bool)> = Vec::new();
-    for m in periods.ended_months() {
+    let mut previous_amount = Money::ZERO;
+    let mut earlier: Vec<(String, bool)> = Vec::with_capacity(months.len());
+    for m in months {
         let (through, _) = periods.months_through(m);
         let now = entitlement(rules, partner, &through);
         let t = true_up(&now, &before);
         let label = periods.full(m).month_label();
         let closed = issued.month_closed(&label);
-        let changes: Vec<(String, Money)> = if closed {
-            issued
-                .affiliate
-                .get(&(partner_id.to_string(), label.clone()))
-                .map(|sellers| sellers.iter().map(|(s, a)| (s.clone(), *a)).collect())
-                .unwrap_or_default()
-        } else {
-            t.sellers.clone()
+        let mut add = |seller: &str, amount: Money| match before.get_mut(seller) {
+            Some(sum) => *sum += amount,
+            None => {
+                let mut sum = Money::ZERO;
+                sum += amount;
+                before.insert(seller.to_string(), sum);
+            }
         };
-        for (seller, amount) in changes {
-            *before.entry(seller).or_default() += amount;
+        if closed {
+            let key = (partner_id.to_string(), label.clone());
+            for (seller, amount) in issued.affiliate.get(&key).into_iter().flatten() {
+                add(seller, *amount);
+            }
+        } else {
+            for (seller, amount) in &t.sellers {
+                add(seller, *amount);
+            }
         }
         out.push(MonthTrueUp {
             month: m,
-            now: now.clone(),
-            previous: std::mem::replace(&mut previous, now),
+            previous_amount: std::mem::replace(&mut previous_amount, now.amount),
+            now,
             true_up: t,
             earlier: earlier.clone(),
         });
@@ -341,6 +374,8 @@ struct BookTexts {
     tiers_cite: Text,
     cap: Text,
     cap_cite: Text,
+    /// `first tier 2,000` (or `no tier`), of the bases of partners without a credit.
+    first_tier: String,
 }
 
 impl BookTexts {
@@ -350,6 +385,10 @@ impl BookTexts {
             tiers_cite: Text::shared(Section::TIERS.cite()),
             cap: Text::count(rules.max_sellers),
             cap_cite: Text::shared(Section::MAX_SELLERS.cite()),
+            first_tier: rules.tiers.first_min().map_or_else(
+                || "no tier".to_string(),
+                |m| format!("first tier {}", human_decimal(m)),
+            ),
         }
     }
 }
@@ -376,101 +415,164 @@ impl StatusTexts {
     }
 }
 
+/// Texts every line of a month shows: written once.
+struct MonthTexts {
+    month: WindowId,
+    last: bool,
+    label: String,
+    previous_label: Option<String>,
+    /// `2025-10-01..2025-11-30`.
+    span: Text,
+    /// `book windows.oct + windows.nov`.
+    span_source: Text,
+    /// `entitlement at end of 2025-11`.
+    entitlement_label: Text,
+    /// `entitlement at end of 2025-10`, or before the first month.
+    previous_entitlement_label: Text,
+    detail_title: String,
+}
+
+impl MonthTexts {
+    fn of(periods: &Periods, month: WindowId, cap: usize) -> MonthTexts {
+        let (through, span) = periods.months_through(month);
+        let label = periods.full(month).month_label();
+        let previous_label = through
+            .len()
+            .checked_sub(2)
+            .map(|i| periods.full(through[i]).month_label());
+        let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
+        MonthTexts {
+            month,
+            last: WindowId::MONTHS.last() == Some(&month),
+            span: Text::shared(format!("{}..{}", span.start, span.end)),
+            span_source: Text::shared(format!("book {}", months_keys.join(" + "))),
+            entitlement_label: Text::shared(format!("entitlement at end of {label}")),
+            previous_entitlement_label: Text::shared(match &previous_label {
+                Some(p) => format!("entitlement at end of {p}"),
+                None => "entitlement before the first month".to_string(),
+            }),
+            detail_title: format!(
+                "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
+                span.start, span.end
+            ),
+            label,
+            previous_label,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn month_line(
     rules: &Rules,
     texts: &BookTexts,
+    month: &MonthTexts,
     statuses: &mut StatusTexts,
-    periods: &Periods,
     partner_id: &str,
     m: &MonthTrueUp,
     ledger: bool,
     figures: bool,
 ) -> Line {
-    let (now, before, t) = (&m.now, &m.previous, &m.true_up);
-    let month = m.month;
-    let last = WindowId::MONTHS.last() == Some(&month);
-    let earlier = earlier_text(&m.earlier);
-    let (through, span) = periods.months_through(month);
-    let label = periods.full(month).month_label();
-    let previous_label = through
-        .len()
-        .checked_sub(2)
-        .map(|i| periods.full(through[i]).month_label());
+    let (now, t) = (&m.now, &m.true_up);
     let issued = t.issued;
     let cap = rules.max_sellers;
-    let previous = match (&previous_label, ledger) {
-        (_, true) if !earlier.is_empty() => {
-            format!("issued before ({earlier}) {}", t.issued_before.human())
-        }
-        (_, true) => format!("issued before {}", t.issued_before.human()),
-        (Some(p), false) => format!("previous ({p}) {}", before.amount.human()),
-        (None, false) => format!("previous {}", before.amount.human()),
+    // Only a ledger's wording names the earlier months.
+    let earlier = if ledger {
+        earlier_text(&m.earlier)
+    } else {
+        String::new()
     };
+    // The sentence is written piece by piece: one per partner and month.
+    // ` − previous (2025-10) 250.00 = 750.00`, and what an over-issue carries.
+    let mut tail = String::with_capacity(96);
+    tail.push_str(" − ");
+    if ledger {
+        tail.push_str("issued before ");
+        if !earlier.is_empty() {
+            tail.push('(');
+            tail.push_str(&earlier);
+            tail.push_str(") ");
+        }
+        t.issued_before.push_human(&mut tail);
+    } else {
+        tail.push_str("previous ");
+        if let Some(p) = &month.previous_label {
+            tail.push('(');
+            tail.push_str(p);
+            tail.push_str(") ");
+        }
+        m.previous_amount.push_human(&mut tail);
+    }
+    tail.push_str(" = ");
     // After a restatement the entitlement can fall below what was issued: the difference
     // is shown as it is, nothing is issued, and the balance is carried.
-    let (net, over_text) = if t.over_issued.is_positive() {
-        let carried = if last {
-            "recoverable at the quarter's close"
+    let over = t.over_issued.is_positive();
+    if over {
+        tail.push('−');
+        t.over_issued.push_human(&mut tail);
+        tail.push_str(": nothing issued, over-issued ");
+        t.over_issued.push_human(&mut tail);
+        tail.push_str(if month.last {
+            " recoverable at the quarter's close"
         } else {
-            "carried against later issues"
-        };
-        (
-            format!("−{}", t.over_issued.human()),
-            format!(
-                ": nothing issued, over-issued {} {carried}",
-                t.over_issued.human()
-            ),
-        )
+            " carried against later issues"
+        });
     } else {
-        (issued.human(), String::new())
-    };
-    let arithmetic = format!(
-        "entitlement {} − {previous} = {net}{over_text}",
-        now.amount.human()
-    );
-    let basis = if now.qualifying() == 0 {
-        let first = rules.tiers.first_min().map_or_else(
-            || "no tier".to_string(),
-            |m| format!("first tier {}", human_decimal(m)),
-        );
-        let best = match &now.best_unqualified {
-            Some(s) => format!("highest {} {}", s.seller_id, s.cumulative.human()),
-            None => "no affiliate GMV".to_string(),
-        };
-        format!(
-            "no seller reached the {first} of cumulative affiliate GMV {}..{} ({best}); {arithmetic}",
-            span.start, span.end
-        )
+        issued.push_human(&mut tail);
+    }
+    let mut basis = String::with_capacity(tail.len() + 160);
+    if now.qualifying() == 0 {
+        basis.push_str("no seller reached the ");
+        basis.push_str(&texts.first_tier);
+        basis.push_str(" of cumulative affiliate GMV ");
+        basis.push_str(&month.span);
+        basis.push_str(" (");
+        match &now.best_unqualified {
+            Some(s) => {
+                basis.push_str("highest ");
+                basis.push_str(&s.seller_id);
+                basis.push(' ');
+                s.cumulative.push_human(&mut basis);
+            }
+            None => basis.push_str("no affiliate GMV"),
+        }
+        basis.push_str("); entitlement ");
+        now.amount.push_human(&mut basis);
+        basis.push_str(&tail);
     } else {
-        let mut b = format!(
-            "entitlement {} ({} of {} qualifying sellers kept, cap {cap}) − {previous} = {net}{over_text}",
-            now.amount.human(),
-            now.kept.len(),
-            now.qualifying(),
-        );
+        basis.push_str("entitlement ");
+        now.amount.push_human(&mut basis);
+        basis.push_str(" (");
+        push_count(&mut basis, now.kept.len());
+        basis.push_str(" of ");
+        push_count(&mut basis, now.qualifying());
+        basis.push_str(" qualifying sellers kept, cap ");
+        push_count(&mut basis, cap);
+        basis.push(')');
+        basis.push_str(&tail);
         if let Some(first) = now.dropped.first() {
-            b.push_str(&format!(
-                "; first dropped: {} (cumulative {}, credit {}), {}",
-                first.seller_id,
-                first.cumulative.human(),
-                first.credit.human(),
-                status(now.kept.len() + 1, false, cap).trim_start_matches("dropped: ")
-            ));
+            basis.push_str("; first dropped: ");
+            basis.push_str(&first.seller_id);
+            basis.push_str(" (cumulative ");
+            first.cumulative.push_human(&mut basis);
+            basis.push_str(", credit ");
+            first.credit.push_human(&mut basis);
+            basis.push_str("), ");
+            let status = statuses.of(now.kept.len() + 1, false, cap);
+            basis.push_str(status.trim_start_matches("dropped: "));
         }
-        if issued.is_zero() && over_text.is_empty() {
-            b.push_str("; entitlement unchanged, nothing to issue");
+        if issued.is_zero() && !over {
+            basis.push_str("; entitlement unchanged, nothing to issue");
         }
-        b
+    }
+    let best = match (now.qualifying(), &now.best_unqualified) {
+        (0, Some(s)) => Some(s),
+        _ => None,
     };
     let steps = || {
-        let months_keys: Vec<String> = through.iter().map(|m| m.book_key().to_string()).collect();
-        let mut steps = vec![
-            Step::new(
-                "cumulative span",
-                crate::text!("{}..{}", span.start, span.end),
-            )
-            .source(format!("book {}", months_keys.join(" + "))),
+        let count = 9 + usize::from(ledger && over) + usize::from(best.is_some());
+        let mut steps = Vec::with_capacity(count);
+        steps.extend([
+            Step::new("cumulative span", month.span.clone()).source(month.span_source.clone()),
             Step::new("credit tiers per seller", texts.tiers.clone())
                 .source(texts.tiers_cite.clone()),
             Step::new("seller cap", texts.cap.clone()).source(texts.cap_cite.clone()),
@@ -482,36 +584,31 @@ fn month_line(
             Step::new("qualifying sellers", Text::count(now.qualifying())),
             Step::new("kept sellers", Text::count(now.kept.len()))
                 .source("credit desc, cumulative affiliate GMV desc, seller_id asc"),
-            Step::new(
-                format!("entitlement at end of {label}"),
-                Text::human(now.amount),
-            )
-            .source("sum of kept credits"),
-        ];
+            Step::new(month.entitlement_label.clone(), Text::human(now.amount))
+                .source("sum of kept credits"),
+        ]);
         if ledger {
             let source = if earlier.is_empty() {
                 "no earlier month".to_string()
             } else {
                 earlier.clone()
             };
-            steps.push(Step::new(ISSUED_BEFORE, t.issued_before.human()).source(source));
+            steps.push(Step::new(ISSUED_BEFORE, Text::human(t.issued_before)).source(source));
             steps.push(
-                Step::new("issued", issued.human())
+                Step::new("issued", Text::human(issued))
                     .source("entitlement − issued before, never negative"),
             );
-            if t.over_issued.is_positive() {
-                let label = if last { RECOVERABLE } else { OVER_ISSUED };
+            if over {
+                let label = if month.last { RECOVERABLE } else { OVER_ISSUED };
                 steps.push(
-                    Step::new(label, t.over_issued.human()).source("issued before − entitlement"),
+                    Step::new(label, Text::human(t.over_issued))
+                        .source("issued before − entitlement"),
                 );
             }
         } else {
             steps.push(Step::new(
-                match &previous_label {
-                    Some(p) => format!("entitlement at end of {p}"),
-                    None => "entitlement before the first month".to_string(),
-                },
-                Text::human(before.amount),
+                month.previous_entitlement_label.clone(),
+                Text::human(m.previous_amount),
             ));
             steps.push(
                 Step::new("issued", Text::human(issued))
@@ -519,10 +616,10 @@ fn month_line(
             );
         }
         // With no seller in the detail, the statement names the closest one.
-        if let (0, Some(s)) = (now.qualifying(), &now.best_unqualified) {
+        if let Some(s) = best {
             steps.push(
                 Step::new("highest seller below the first tier", s.seller_id.clone()).child(
-                    Step::new("cumulative affiliate GMV", s.cumulative.human())
+                    Step::new("cumulative affiliate GMV", Text::human(s.cumulative))
                         .source("gmv_daily.csv"),
                 ),
             );
@@ -532,22 +629,19 @@ fn month_line(
     let head = LineHead {
         partner_id,
         program: &INFO,
-        period: &label,
+        period: &month.label,
         provisional: false,
         figures,
     };
     let mut line = head.line(issued, basis, steps);
     line.detail = head.detail(|| {
         Detail::new(
-            format!(
-                "qualifying sellers by cumulative affiliate GMV {}..{} (cap {cap})",
-                span.start, span.end
-            ),
+            month.detail_title.clone(),
             &["seller_id", "cumulative_affiliate_gmv", "credit", "status"],
             now.sellers()
                 .map(|(pos, s, kept)| {
                     vec![
-                        Text::copy(&s.seller_id),
+                        s.seller_id.clone(),
                         Text::plain(s.cumulative),
                         Text::plain(s.credit),
                         statuses.of(pos, kept, cap),
@@ -594,15 +688,23 @@ impl Program for AffiliateCredits {
             .collect();
         let figures_of = |month: WindowId| shown.iter().any(|(m, f)| *m == month && *f);
         let mut statuses = StatusTexts::default();
+        let month_texts: Vec<MonthTexts> = months
+            .iter()
+            .map(|m| MonthTexts::of(periods, *m, rules.max_sellers))
+            .collect();
         let mut lines = Vec::with_capacity(ctx.data.partners.len() * months.len());
         let none = PartnerData::default();
         for (partner_id, partner) in trued_up_partners(&ctx.data.partners, ctx.issued, &none) {
             for m in partner_months(rules, periods, partner_id, partner, ctx.issued) {
+                let month = month_texts
+                    .iter()
+                    .find(|t| t.month == m.month)
+                    .expect("texts of every ended month");
                 lines.push(month_line(
                     rules,
                     &texts,
+                    month,
                     &mut statuses,
-                    periods,
                     partner_id,
                     &m,
                     ledger,
@@ -797,7 +899,7 @@ mod tests {
 
     fn credit(seller: &str, dollars: i64) -> SellerCredit {
         SellerCredit {
-            seller_id: seller.into(),
+            seller_id: Text::copy(seller),
             cumulative: Money::ZERO,
             credit: Money::dollars(dollars),
         }

@@ -50,14 +50,19 @@ fn standings<'a>(
     scores: &BTreeMap<&'a str, Score>,
     floor: rust_decimal::Decimal,
 ) -> Vec<Ranked<&'a str>> {
-    let eligible: Vec<&str> = scores
+    // Each entrant with its score: the sort compares them without looking them up.
+    let eligible: Vec<(&str, &Score)> = scores
         .iter()
         .filter(|(_, s)| s.metric.as_decimal() >= floor)
-        .map(|(id, _)| *id)
+        .map(|(id, s)| (*id, s))
         .collect();
-    rank(eligible, |a, b| {
-        better(&scores[a], &scores[b]).then(a.cmp(b))
-    })
+    rank(eligible, |a, b| better(a.1, b.1).then(a.0.cmp(b.0)))
+        .into_iter()
+        .map(|r| Ranked {
+            rank: r.rank,
+            item: r.item.0,
+        })
+        .collect()
 }
 
 /// A partner's standing on a board: the metric, an optional count that breaks ties on it
@@ -369,14 +374,19 @@ impl Board {
             line.detail = head.detail(|| Detail {
                 title: title.clone(),
                 columns: columns.clone(),
-                rows: board_rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| {
-                        *i < paid || own.is_some_and(|r| (r.saturating_sub(2)..=r).contains(i))
-                    })
-                    .map(|(_, row)| row.clone())
-                    .collect(),
+                // The paid ranks, then the partner's own rank with the one either side
+                // (rows `r - 2..=r`, 0-based) where not among them.
+                rows: {
+                    let paid_rows = paid.min(board_rows.len());
+                    let own_rows = own.map_or(0..0, |r| {
+                        r.saturating_sub(2).max(paid_rows)..(r + 1).min(board_rows.len())
+                    });
+                    board_rows[..paid_rows]
+                        .iter()
+                        .chain(board_rows.get(own_rows).unwrap_or_default())
+                        .cloned()
+                        .collect()
+                },
                 // The metric and the prize.
                 amount_columns: vec![2, columns.len() - 1],
             });

@@ -4,7 +4,7 @@ use super::LineHead;
 use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::money::{human_decimal, Exact, Money};
-use crate::payout::{Context, Detail, Evaluation, Kind, Step, Text};
+use crate::payout::{Context, Detail, Evaluation, Kind, Step, Text, TextBuf};
 use crate::rules::BookKey;
 use crate::rules::{check_tiers, Invalid, Tier, TierTable};
 use crate::window::WindowId;
@@ -95,10 +95,42 @@ impl Program for GmvGrowth {
         };
         let tiers = &ctx.rules.gmv_growth.tiers;
         // The same for every partner: written once.
-        let (q3_window, q3_cite) = (q3.to_string(), crate::window_key!(q3).cite());
-        let (q4_window, q4_cite) = (q4.to_string(), crate::window_key!(q4).cite());
-        let (tiers_text, tiers_cite) = (tiers.describe(), Section::TIERS.cite());
+        let shared = |s: String| Text::shared(s);
+        let (q3_window, q3_cite) = (
+            shared(q3.to_string()),
+            shared(crate::window_key!(q3).cite()),
+        );
+        let (q4_window, q4_cite) = (
+            shared(q4.to_string()),
+            shared(crate::window_key!(q4).cite()),
+        );
+        let (tiers_text, tiers_cite) = (shared(tiers.describe()), shared(Section::TIERS.cite()));
         let tests = TestTexts::of(tiers, q3.days(), q4.days());
+        // ` over 92 days) − Q3 `, ` over 92 days) = increment `, ` / 92 days`.
+        let q4_days_then_q3 = format!(" over {} days) − Q3 ", q4.days());
+        let q3_days_then_increment = format!(" over {} days) = increment ", q3.days());
+        let (over_q3_days, over_q4_days) = (
+            format!(" / {} days", q3.days()),
+            format!(" / {} days", q4.days()),
+        );
+        // How the basis ends, by the tier met (` ≥ 10,000 → tier 2 of 4`) or none.
+        let tier_endings: Vec<String> = tiers
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    " ≥ {} → tier {} of {}",
+                    human_decimal(t.min),
+                    i + 1,
+                    tiers.0.len()
+                )
+            })
+            .collect();
+        let no_tier_ending = match tiers.first_min() {
+            Some(min) => format!(", below the first tier {}", human_decimal(min)),
+            None => "; the book has no tiers".to_string(),
+        };
         let mut lines = Vec::with_capacity(ctx.data.partners.len());
         for (partner_id, partner) in &ctx.data.partners {
             let sum3 = partner.total(WindowId::Q3).gmv;
@@ -120,45 +152,33 @@ impl Program for GmvGrowth {
                 growth.increment.shown(),
             );
             let (hit, amount) = (growth.tier, growth.amount);
-            let figures = format!(
-                "Q4 avg daily GMV {} ({} over {} days) − Q3 {} ({} over {} days) = increment {}",
-                avg4.human(),
-                sum4.human(),
-                q4.days(),
-                avg3.human(),
-                sum3.human(),
-                q3.days(),
-                increment.human()
-            );
-            let basis = match hit {
-                Some((i, t)) => format!(
-                    "{figures} ≥ {} → tier {} of {}",
-                    human_decimal(t.min),
-                    i + 1,
-                    tiers.0.len()
-                ),
-                None => match tiers.first_min() {
-                    Some(min) => format!("{figures}, below the first tier {}", human_decimal(min)),
-                    None => format!("{figures}; the book has no tiers"),
-                },
-            };
+            // Written piece by piece: one sentence per partner.
+            let mut basis = String::with_capacity(200);
+            basis.push_str("Q4 avg daily GMV ");
+            avg4.push_human(&mut basis);
+            basis.push_str(" (");
+            sum4.push_human(&mut basis);
+            basis.push_str(&q4_days_then_q3);
+            avg3.push_human(&mut basis);
+            basis.push_str(" (");
+            sum3.push_human(&mut basis);
+            basis.push_str(&q3_days_then_increment);
+            increment.push_human(&mut basis);
+            basis.push_str(match hit {
+                Some((i, _)) => &tier_endings[i],
+                None => &no_tier_ending,
+            });
             let steps = || {
                 vec![
                     Step::new("Q3 window", q3_window.clone()).source(q3_cite.clone()),
-                    Step::new("Q3 gmv sum", sum3.human()).source("gmv_daily.csv"),
-                    Step::new("Q3 average daily gmv", avg3.human()).source(format!(
-                        "{} / {} days",
-                        sum3.human(),
-                        q3.days()
-                    )),
+                    Step::new("Q3 gmv sum", Text::human(sum3)).source("gmv_daily.csv"),
+                    Step::new("Q3 average daily gmv", Text::human(avg3))
+                        .source(TextBuf::new().human(sum3).push_str(&over_q3_days).finish()),
                     Step::new("Q4 window", q4_window.clone()).source(q4_cite.clone()),
-                    Step::new("Q4 gmv sum", sum4.human()).source("gmv_daily.csv"),
-                    Step::new("Q4 average daily gmv", avg4.human()).source(format!(
-                        "{} / {} days",
-                        sum4.human(),
-                        q4.days()
-                    )),
-                    Step::new("increment", increment.human())
+                    Step::new("Q4 gmv sum", Text::human(sum4)).source("gmv_daily.csv"),
+                    Step::new("Q4 average daily gmv", Text::human(avg4))
+                        .source(TextBuf::new().human(sum4).push_str(&over_q4_days).finish()),
+                    Step::new("increment", Text::human(increment))
                         .source("Q4 average − Q3 average, compared exactly")
                         .children(exact_tests(
                             tiers,
@@ -172,9 +192,9 @@ impl Program for GmvGrowth {
                     Step::new("tiers", tiers_text.clone()).source(tiers_cite.clone()),
                     Step::new(
                         "tier met",
-                        hit.map_or("none".to_string(), |(i, _)| tests.tiers[i].met.clone()),
+                        hit.map_or(Text::from("none"), |(i, _)| Text::copy(&tests.tiers[i].met)),
                     ),
-                    Step::new("amount", amount.human()),
+                    Step::new("amount", Text::human(amount)),
                 ]
             };
             let detail = || {

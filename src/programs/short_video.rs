@@ -7,13 +7,12 @@ use super::{Cadence, Program, ProgramInfo};
 use crate::field;
 use crate::input::DataSet;
 use crate::leaderboard::{self, rank_phrase, Ranked};
-use crate::money::{Exact, Money};
+use crate::money::{push_count, Exact, Money};
 use crate::payout::{Context, Detail, Evaluation, Kind, Line, Step, Text, TextBuf};
 use crate::rules::{
     check_amount, check_at_least_one, check_bands, de_money, Band, Bands, BookKey, Invalid,
 };
 use crate::window::{Periods, Window, WindowId};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The rule (1.3): a partner's increment for a month is its average daily short-video GMV
 /// in the month minus its average in Q3 (each a window's sum over its calendar days);
@@ -39,7 +38,7 @@ impl Entry {
         let q3_avg = Exact::average(q3.0, q3.1);
         let increment = month_avg.minus(q3_avg);
         Entry {
-            partner_id: partner_id.to_string(),
+            partner_id: Text::copy(partner_id),
             month_sum: month.0,
             q3_sum: q3.0,
             month_avg,
@@ -147,7 +146,8 @@ impl Section {
 /// One partner's short-video figures for one month.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub partner_id: String,
+    /// Kept in place when short (most ids): every partner, every month.
+    pub partner_id: Text,
     pub month_sum: Money,
     pub q3_sum: Money,
     pub month_avg: Exact,
@@ -196,8 +196,9 @@ pub struct Board {
     pub q3: Window,
     pub ranked: Vec<Ranked<Entry>>,
     pub ineligible: Vec<Entry>,
-    /// partner_id → (ranked?, index into `ranked` or `ineligible`).
-    index: BTreeMap<String, (bool, usize)>,
+    /// By the partner's position in the data's partner_id order: (ranked?, index into
+    /// `ranked` or `ineligible`).
+    by_partner: Vec<(bool, usize)>,
     /// Texts every line of the month shows: written once.
     label: String,
     label_text: Text,
@@ -242,24 +243,31 @@ impl Board {
             )
         });
         let (ranked, ineligible) = rank_month(entries);
-        let index = ranked
+        let ids: Vec<&str> = data.partners.keys().map(String::as_str).collect();
+        let mut by_partner = vec![(false, usize::MAX); ids.len()];
+        let places = ranked
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.item.partner_id.clone(), (true, i)))
+            .map(|(i, r)| (r.item.partner_id.as_str(), (true, i)))
             .chain(
                 ineligible
                     .iter()
                     .enumerate()
-                    .map(|(i, e)| (e.partner_id.clone(), (false, i))),
-            )
-            .collect();
+                    .map(|(i, e)| (e.partner_id.as_str(), (false, i))),
+            );
+        for (partner_id, place) in places {
+            let position = ids
+                .binary_search(&partner_id)
+                .expect("every entry is a partner of the data");
+            by_partner[position] = place;
+        }
         Board {
             month,
             window,
             q3,
             ranked,
             ineligible,
-            index,
+            by_partner,
             label: window.month_label(),
             label_text: Text::shared(window.month_label()),
             window_text: Text::shared(window.to_string()),
@@ -294,14 +302,12 @@ impl Board {
         self.label.clone()
     }
 
-    pub fn standing(&self, partner_id: &str) -> Option<Standing<'_>> {
-        self.index.get(partner_id).map(|&(ranked, i)| {
-            if ranked {
-                Standing::Ranked(&self.ranked[i])
-            } else {
-                Standing::Ineligible(&self.ineligible[i])
-            }
-        })
+    /// Where the partner at `position` of the data's partner_id order stands.
+    pub fn standing_at(&self, position: usize) -> Standing<'_> {
+        match self.by_partner[position] {
+            (true, i) => Standing::Ranked(&self.ranked[i]),
+            (false, i) => Standing::Ineligible(&self.ineligible[i]),
+        }
     }
 
     /// "2025-11 avg daily short-video GMV … − Q3 … = increment …".
@@ -331,7 +337,7 @@ impl Board {
             .map(|r| {
                 [
                     Text::count(r.rank),
-                    Text::shared(&r.item.partner_id),
+                    Text::shared(r.item.partner_id.as_str()),
                     Text::plain(r.item.shown.increment),
                     Text::plain(r.item.month_sum),
                     Text::plain(bands.pay(r.rank)),
@@ -344,12 +350,14 @@ impl Board {
     /// unpaid one (so a reader sees the cut-off), best first.
     pub fn neighbour_ranks(&self, center: Option<usize>, paid: usize) -> Vec<usize> {
         let n = self.ranked.len();
-        let mut ranks = BTreeSet::new();
+        let mut ranks = Vec::with_capacity(7);
         if let Some(c) = center {
             ranks.extend(c.saturating_sub(2).max(1)..=(c + 2).min(n));
         }
         ranks.extend([paid, paid + 1].into_iter().filter(|r| (1..=n).contains(r)));
-        ranks.into_iter().collect()
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks
     }
 }
 
@@ -390,6 +398,7 @@ struct BookTexts {
     top: Text,
     bonus: Text,
     paid_ranks: Text,
+    consistency_title: String,
 }
 
 impl BookTexts {
@@ -404,6 +413,10 @@ impl BookTexts {
             top: Text::count(rules.consistency_top),
             bonus: Text::human(rules.consistency_amount),
             paid_ranks: Text::count(rules.bands.paid_ranks()),
+            consistency_title: format!(
+                "monthly short-video ranks (top {} needed in every month)",
+                rules.consistency_top
+            ),
         }
     }
 }
@@ -412,8 +425,9 @@ fn month_line(
     rules: &Rules,
     texts: &BookTexts,
     board: &Board,
-    board_rows: &[[Text; 5]],
+    shown: &BoardShown,
     partner_id: &str,
+    position: usize,
     figures: bool,
 ) -> Line {
     let label = &board.label;
@@ -424,20 +438,49 @@ fn month_line(
         provisional: false,
         figures,
     };
-    let standing = board
-        .standing(partner_id)
-        .expect("every partner is on the board");
+    let standing = board.standing_at(position);
     let e = standing.entry();
     let figures = board.figures(e);
     let of = board.ranked.len();
     let (amount, basis) = match standing.rank() {
         Some(rank) => {
-            let (amount, why) = rank_outcome(&rules.bands, rank, of);
-            (amount, format!("{why}; {figures}"))
+            let (amount, mut why) = rank_outcome(&rules.bands, rank, of);
+            why.reserve_exact(2 + figures.len());
+            why.push_str("; ");
+            why.push_str(&figures);
+            (amount, why)
         }
-        None => (Money::ZERO, format!("increment not positive ({figures})")),
+        None => {
+            let mut why = String::with_capacity(figures.len() + 28);
+            why.push_str("increment not positive (");
+            why.push_str(&figures);
+            why.push(')');
+            (Money::ZERO, why)
+        }
     };
     let steps = || {
+        let mut rank_figures = Vec::with_capacity(2 + usize::from(standing.rank().is_some()));
+        rank_figures.push(Step::new("partners ranked", Text::count(of)));
+        rank_figures.push(
+            Step::new("ranks paid", texts.paid_ranks.clone()).source(texts.bands_cite.clone()),
+        );
+        if let Some(r) = standing.rank() {
+            rank_figures.push(Step::new(
+                "band",
+                rules
+                    .bands
+                    .lookup(r)
+                    .map_or(Text::from("no band"), |(_, b)| band_ranks(b).into()),
+            ));
+        }
+        let mut rank = Step::new(
+            "rank",
+            standing.rank().map_or(Text::from("not ranked"), |r| {
+                TextBuf::new().count(r).push_str(" of ").count(of).finish()
+            }),
+        )
+        .source("increment desc, then month short_video_gmv sum desc, then partner_id asc");
+        rank.children = rank_figures;
         vec![
             Step::new(board.texts.window_label.clone(), board.window_text.clone())
                 .source(board.texts.window_cite.clone()),
@@ -465,26 +508,7 @@ fn month_line(
                     "no: increment not positive"
                 },
             ),
-            Step::new(
-                "rank",
-                standing.rank().map_or(Text::from("not ranked"), |r| {
-                    TextBuf::new().count(r).push_str(" of ").count(of).finish()
-                }),
-            )
-            .source("increment desc, then month short_video_gmv sum desc, then partner_id asc")
-            .child(Step::new("partners ranked", Text::count(of)))
-            .child(
-                Step::new("ranks paid", texts.paid_ranks.clone()).source(texts.bands_cite.clone()),
-            )
-            .children(standing.rank().map(|r| {
-                Step::new(
-                    "band",
-                    rules
-                        .bands
-                        .lookup(r)
-                        .map_or(Text::from("no band"), |(_, b)| band_ranks(b).into()),
-                )
-            })),
+            rank,
             Step::new("bands", texts.bands.clone()).source(texts.bands_cite.clone()),
             Step::new("amount", Text::human(amount)),
         ]
@@ -494,13 +518,13 @@ fn month_line(
         board
             .neighbour_ranks(standing.rank(), paid)
             .into_iter()
-            .map(|r| board_rows[r - 1].to_vec())
+            .map(|r| shown.rows[r - 1].to_vec())
             .collect()
     };
     let mut line = head.line(amount, basis, steps);
     line.detail = head.detail(|| {
         Detail::new(
-            format!("{label} short-video leaderboard ({of} ranked, top {paid} paid)"),
+            shown.title.clone(),
             &[
                 "rank",
                 "partner_id",
@@ -515,11 +539,17 @@ fn month_line(
     line
 }
 
-/// "2025-10 rank 3 of 12" or "2025-10 not ranked, increment not positive".
-fn month_standing(board: &Board, partner_id: &str) -> String {
-    match board.standing(partner_id).and_then(|s| s.rank()) {
-        Some(r) => format!("{} rank {r} of {}", board.label(), board.ranked.len()),
-        None => format!("{} not ranked, increment not positive", board.label()),
+/// Appends "2025-10 rank 3 of 12" or "2025-10 not ranked, increment not positive".
+fn push_month_standing(out: &mut String, board: &Board, rank: Option<usize>) {
+    out.push_str(&board.label);
+    match rank {
+        Some(r) => {
+            out.push_str(" rank ");
+            push_count(out, r);
+            out.push_str(" of ");
+            push_count(out, board.ranked.len());
+        }
+        None => out.push_str(" not ranked, increment not positive"),
     }
 }
 
@@ -528,6 +558,7 @@ fn consistency_line(
     texts: &BookTexts,
     boards: &[Board],
     partner_id: &str,
+    position: usize,
     figures: bool,
 ) -> Line {
     let last = boards.last().expect("every month has a board");
@@ -539,54 +570,41 @@ fn consistency_line(
         figures,
     };
     let top = rules.consistency_top;
-    let ranks: Vec<Option<usize>> = boards
-        .iter()
-        .map(|b| b.standing(partner_id).and_then(|s| s.rank()))
-        .collect();
-    let in_top = |r: &Option<usize>| r.is_some_and(|r| r <= top);
-    let all = ranks.iter().all(in_top);
+    let standings: Vec<Standing> = boards.iter().map(|b| b.standing_at(position)).collect();
+    let in_top = |r: Option<usize>| r.is_some_and(|r| r <= top);
+    let all = standings.iter().all(|s| in_top(s.rank()));
     let amount = if all {
         rules.consistency_amount
     } else {
         Money::ZERO
     };
-    let standings: Vec<String> = boards
-        .iter()
-        .map(|b| month_standing(b, partner_id))
-        .collect();
-    let months: Vec<String> = standings
-        .iter()
-        .zip(&ranks)
-        .map(|(s, r)| {
-            if all || in_top(r) {
-                s.clone()
-            } else {
-                format!("{s} (missed)")
-            }
-        })
-        .collect();
-    let basis = if all {
-        format!(
-            "top {top} in all {} months: {} → {}",
-            boards.len(),
-            months.join("; "),
-            amount.human()
-        )
-    } else {
-        format!(
-            "not top {top} in all {} months: {}",
-            boards.len(),
-            months.join("; ")
-        )
-    };
+    // Written piece by piece: one sentence per partner.
+    let mut basis = String::with_capacity(64 + 48 * boards.len());
+    basis.push_str(if all { "top " } else { "not top " });
+    push_count(&mut basis, top);
+    basis.push_str(" in all ");
+    push_count(&mut basis, boards.len());
+    basis.push_str(" months: ");
+    for (i, (b, s)) in boards.iter().zip(&standings).enumerate() {
+        if i > 0 {
+            basis.push_str("; ");
+        }
+        push_month_standing(&mut basis, b, s.rank());
+        if !all && !in_top(s.rank()) {
+            basis.push_str(" (missed)");
+        }
+    }
+    if all {
+        basis.push_str(" → ");
+        amount.push_human(&mut basis);
+    }
     let steps = || {
         let mut steps: Vec<Step> = Vec::with_capacity(boards.len() + 3);
-        steps.extend(
-            boards
-                .iter()
-                .zip(&standings)
-                .map(|(b, s)| Step::new(b.texts.rank_label.clone(), Text::copy(s))),
-        );
+        steps.extend(boards.iter().zip(&standings).map(|(b, s)| {
+            let mut text = String::with_capacity(48);
+            push_month_standing(&mut text, b, s.rank());
+            Step::new(b.texts.rank_label.clone(), text)
+        }));
         steps.push(
             Step::new("required", texts.required.clone())
                 .source(texts.top_cite.clone())
@@ -599,11 +617,9 @@ fn consistency_line(
     let rows = || {
         boards
             .iter()
-            .zip(&ranks)
-            .map(|(b, r)| {
-                let e = b
-                    .standing(partner_id)
-                    .expect("every partner is on the board");
+            .zip(&standings)
+            .map(|(b, s)| {
+                let r = s.rank();
                 vec![
                     b.label_text.clone(),
                     r.map_or(Text::from("not ranked"), |r| {
@@ -613,7 +629,7 @@ fn consistency_line(
                             .count(b.ranked.len())
                             .finish()
                     }),
-                    Text::plain(e.entry().shown.increment),
+                    Text::plain(s.entry().shown.increment),
                     Text::from(if in_top(r) { "yes" } else { "no" }),
                 ]
             })
@@ -622,13 +638,21 @@ fn consistency_line(
     let mut line = head.line(amount, basis, steps);
     line.detail = head.detail(|| {
         Detail::new(
-            format!("monthly short-video ranks (top {top} needed in every month)"),
+            texts.consistency_title.clone(),
             &["month", "rank", "increment", "in top"],
             rows(),
         )
         .amounts(&["increment"])
     });
     line
+}
+
+/// What the lines of a month whose figures are shown share: the leaderboard's rows and
+/// the title of its table, written once.
+#[derive(Default)]
+struct BoardShown {
+    rows: Vec<[Text; 5]>,
+    title: String,
 }
 
 impl Program for ShortVideo {
@@ -667,22 +691,39 @@ impl Program for ShortVideo {
         let consistency_shown = boards
             .last()
             .is_some_and(|b| ctx.figures_for(CONSISTENCY_INFO.kind, &b.label()));
-        let board_rows: Vec<Vec<[Text; 5]>> = boards
+        let paid = rules.bands.paid_ranks();
+        let board_shown: Vec<BoardShown> = boards
             .iter()
             .zip(&shown)
             .map(|(b, shown)| {
                 if *shown {
-                    b.rows(&rules.bands)
+                    BoardShown {
+                        rows: b.rows(&rules.bands),
+                        title: format!(
+                            "{} short-video leaderboard ({} ranked, top {paid} paid)",
+                            b.label,
+                            b.ranked.len()
+                        ),
+                    }
                 } else {
-                    Vec::new()
+                    BoardShown::default()
                 }
             })
             .collect();
         let mut lines =
             Vec::with_capacity(ctx.data.partners.len() * (boards.len() + every_month as usize));
-        for partner_id in ctx.data.partners.keys() {
-            for ((board, rows), figures) in boards.iter().zip(&board_rows).zip(&shown) {
-                lines.push(month_line(rules, &texts, board, rows, partner_id, *figures));
+        // Boards index partners by their position in partner_id order.
+        for (position, partner_id) in ctx.data.partners.keys().enumerate() {
+            for ((board, board_shown), figures) in boards.iter().zip(&board_shown).zip(&shown) {
+                lines.push(month_line(
+                    rules,
+                    &texts,
+                    board,
+                    board_shown,
+                    partner_id,
+                    position,
+                    *figures,
+                ));
             }
             if every_month {
                 lines.push(consistency_line(
@@ -690,6 +731,7 @@ impl Program for ShortVideo {
                     &texts,
                     &boards,
                     partner_id,
+                    position,
                     consistency_shown,
                 ));
             }
