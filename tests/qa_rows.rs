@@ -190,7 +190,7 @@ fn assert_sum(run: &Run, rows: usize, rejected: usize, gmv: i64, rejected_gmv: i
 }
 
 /// Every 97th row of the sample gets `edit` (the row index, its cells); the rest stay.
-fn edited(edit: impl Fn(usize, &mut Vec<String>)) -> Vec<Vec<String>> {
+fn edited(mut edit: impl FnMut(usize, &mut Vec<String>)) -> Vec<Vec<String>> {
     let mut rows = sample_rows();
     for (i, row) in rows.iter_mut().enumerate() {
         if i % 97 == 41 {
@@ -257,7 +257,8 @@ fn respelled(quoted: bool, spell: impl Fn(usize, i64) -> (String, i64)) -> (Vec<
 #[test]
 fn every_spelling_of_an_amount_sums_to_the_cent() {
     // `1.5`, `5`, `$3.00`, leading zeros, the largest eight-digit amount, grouped
-    // thousands (in quotes), zero, each at every 97th row, in plain and quoted files.
+    // thousands (in quotes), zero, blanks around, each at every 97th row, in plain and
+    // quoted files.
     for quoted in [false, true] {
         for eol in ["\n", "\r\n"] {
             let (lines, total) = respelled(quoted, |i, cents| match i % 8 {
@@ -272,6 +273,9 @@ fn every_spelling_of_an_amount_sums_to_the_cent() {
                 5 if quoted => ("1,234.56".to_string(), 123_456),
                 5 => ("1234.56".to_string(), 123_456),
                 6 => ("0".to_string(), 0),
+                // Blanks around an amount are trimmed, as around any cell.
+                7 if i % 3 == 0 => (format!(" {}.{:02}", cents / 100, cents % 100), cents),
+                7 if i % 3 == 1 => (format!("{}.{:02}\t", cents / 100, cents % 100), cents),
                 _ => ("$0000012.34".to_string(), 1234),
             });
             let run = same_at_every_thread_count(&file_of(HEADER, &lines, eol), &[]);
@@ -283,18 +287,16 @@ fn every_spelling_of_an_amount_sums_to_the_cent() {
 
 #[test]
 fn amounts_the_careful_path_refuses_are_named_and_rejected_alike() {
-    // Each at its own row of one file: `.50`, `-0.00`, a 20-digit amount, blanks, a sign.
+    // Each at its own row of one file: `.50`, `-0.00`, a 20-digit amount, a sign.
     let bad = [
         ".50",
         "-0.00",
         "99999999999999999999",
         "12345678901234567890.12",
-        " 1.00",
-        "1.00\t",
         "+1.00",
         "1.234",
         "$",
-        "1,234.56",
+        "\"1,23.45\"",
     ];
     let mut rejected_gmv = 0;
     let mut refused = 0;
@@ -314,7 +316,7 @@ fn amounts_the_careful_path_refuses_are_named_and_rejected_alike() {
     assert_eq!(run.out.status.code(), Some(65), "{}", run.stderr());
     assert!(run.files.is_empty());
     for amount in bad {
-        let shown = format!("{amount:?}");
+        let shown = format!("{:?}", amount.trim_matches('"'));
         assert!(run.stderr().contains(&shown), "{shown}\n{}", run.stderr());
     }
     let run = same_at_every_thread_count(&gmv, &["--skip-invalid"]);
@@ -361,7 +363,7 @@ fn odd_dates_are_refused_and_rejected_in_line_order_as_by_the_careful_path() {
     let odd = [
         "2025-1-010",
         "2025-10-1 ",
-        " 2025-10-01",
+        " 2025-1-01",
         "2025/10/01",
         "2025-02-30",
         "+025-10-01",
@@ -389,7 +391,11 @@ fn odd_dates_are_refused_and_rejected_in_line_order_as_by_the_careful_path() {
         let run = same_at_every_thread_count(&gmv, &[]);
         assert_eq!(run.out.status.code(), Some(65), "{}", run.stderr());
         assert!(
-            run.stderr().contains("gmv_daily.csv:43: column date"),
+            run.stderr()
+                .contains("line 43: column date: \"2025-1-010\" is not a date")
+                && run
+                    .stderr()
+                    .contains("gmv_daily.csv:334: column date: \"2025/10/01\""),
             "{}",
             run.stderr()
         );
@@ -575,5 +581,41 @@ fn empty_and_blank_lines_before_usual_rows_are_skipped_alike() {
         let run = same_at_every_thread_count(&file_of(HEADER, &lines, eol), &[]);
         assert!(run.out.status.success(), "{}", run.stderr());
         assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
+    }
+}
+
+#[test]
+fn dates_with_blanks_around_them_are_read_as_trimmed() {
+    // Ten bytes or more with the blanks: the careful path trims them first. Each edited
+    // row moves to a day of its own in 2024, so no key repeats and each counts outside.
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut outside = (0usize, 0i64);
+    let rows = edited(|i, row| {
+        let date = start + chrono::Duration::days((i / 97) as i64);
+        outside.0 += 1;
+        outside.1 += cents_of(&row[3]);
+        row[0] = match i / 97 % 4 {
+            0 => format!(" {date}"),
+            1 => format!("{date}\t"),
+            2 => format!("\t{date}  "),
+            _ => format!("{date}"),
+        };
+    });
+    for quoted in [false, true] {
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
+            .collect();
+        let run = same_at_every_thread_count(&file_of(HEADER, &lines, "\n"), &[]);
+        assert!(run.out.status.success(), "{}", run.stderr());
+        let want = format!(
+            "rows {SAMPLE_ROWS} = {} + {} + 0 + 0; gmv {} = {} + {} + 0.00 + 0.00",
+            SAMPLE_ROWS - outside.0,
+            outside.0,
+            money(SAMPLE_GMV),
+            money(SAMPLE_GMV - outside.1),
+            money(outside.1)
+        );
+        assert!(run.gmv_line().contains(&want), "{}\n{want}", run.gmv_line());
     }
 }
