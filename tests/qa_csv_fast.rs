@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{bin, fixture, GMV_HEADER};
-use std::fs;
+use common::{bin, sample_with_gmv, GMV_HEADER};
 use std::process::Output;
 
 fn run(dir: &std::path::Path, threads: &str, extra: &[&str]) -> Output {
@@ -21,21 +20,10 @@ fn run(dir: &std::path::Path, threads: &str, extra: &[&str]) -> Output {
         .expect("run tsp-payout")
 }
 
-/// The sample data with `gmv` as gmv_daily.csv.
-fn sample_with(gmv: &[u8]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(fixture()).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    fs::write(dir.path().join("gmv_daily.csv"), gmv).unwrap();
-    dir
-}
-
 /// Same exit code, stdout and stderr at 1 (careful path) and at 2 and 3 threads (parts);
 /// returns the single-threaded run.
 fn same_at_every_thread_count(gmv: &[u8], extra: &[&str]) -> Output {
-    let dir = sample_with(gmv);
+    let dir = sample_with_gmv(gmv);
     let single = run(dir.path(), "1", extra);
     for threads in ["2", "3"] {
         let parts = run(dir.path(), threads, extra);

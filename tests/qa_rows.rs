@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, fixture};
+use common::{bin, fixture, sample_with_gmv};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -63,16 +63,6 @@ fn quote_all(cells: &[String]) -> String {
         .join(",")
 }
 
-fn sample_with(gmv: &[u8]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(fixture()).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    fs::write(dir.path().join("gmv_daily.csv"), gmv).unwrap();
-    dir
-}
-
 fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     if !dir.exists() {
@@ -118,7 +108,7 @@ impl Run {
 /// careful path) and at 2, 3 and 7 (parts): exit code, stdout, stderr and every written
 /// byte must agree. Returns the single-threaded run.
 fn same_at_every_thread_count(gmv: &[u8], extra: &[&str]) -> Run {
-    let dir = sample_with(gmv);
+    let dir = sample_with_gmv(gmv);
     let runs: Vec<(&str, Run)> = ["1", "2", "3", "7"]
         .into_iter()
         .map(|threads| {
@@ -486,11 +476,7 @@ fn ids_with_blanks_tabs_quotes_and_commas_inside_keep_their_keys() {
             .iter()
             .map(|r| if quoted { quote_all(r) } else { r.join(",") })
             .collect();
-        for eol in ["\n", "\r\n"] {
-            let run = same_at_every_thread_count(&file_of(HEADER, &lines, eol), &[]);
-            assert!(run.out.status.success(), "{}", run.stderr());
-            assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
-        }
+        sums_the_whole_sample_at_both_line_ends(&lines);
     }
 }
 
@@ -577,11 +563,7 @@ fn empty_and_blank_lines_before_usual_rows_are_skipped_alike() {
         let blank = ["", " ", "\t", "", "  \t"][k % 5];
         lines.insert(at, blank.to_string());
     }
-    for eol in ["\n", "\r\n"] {
-        let run = same_at_every_thread_count(&file_of(HEADER, &lines, eol), &[]);
-        assert!(run.out.status.success(), "{}", run.stderr());
-        assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
-    }
+    sums_the_whole_sample_at_both_line_ends(&lines);
 }
 
 #[test]
@@ -617,5 +599,15 @@ fn dates_with_blanks_around_them_are_read_as_trimmed() {
             money(outside.1)
         );
         assert!(run.gmv_line().contains(&want), "{}\n{want}", run.gmv_line());
+    }
+}
+
+/// `lines` (the sample's rows, respelled or with lines between them) at both line ends:
+/// the same at every thread count, and every row of the sample summed to the cent.
+fn sums_the_whole_sample_at_both_line_ends(lines: &[String]) {
+    for eol in ["\n", "\r\n"] {
+        let run = same_at_every_thread_count(&file_of(HEADER, lines, eol), &[]);
+        assert!(run.out.status.success(), "{}", run.stderr());
+        assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
     }
 }

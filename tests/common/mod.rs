@@ -23,6 +23,17 @@ pub fn data_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The sample data (fixtures/q4-sample) with `gmv` as its gmv_daily.csv.
+pub fn sample_with_gmv(gmv: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in fs::read_dir(fixture()).expect("fixture dir") {
+        let entry = entry.expect("fixture entry");
+        fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy fixture");
+    }
+    fs::write(dir.path().join("gmv_daily.csv"), gmv).expect("write gmv_daily.csv");
+    dir
+}
+
 pub const GMV_HEADER: &str =
     "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n";
 
