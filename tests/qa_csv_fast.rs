@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, sample_with_gmv, GMV_HEADER};
+use common::{bin, grouped_cents, sample_with_gmv, GMV_HEADER};
 use std::process::Output;
 
 fn run(dir: &std::path::Path, threads: &str, extra: &[&str]) -> Output {
@@ -55,18 +55,6 @@ fn gmv_line(out: &Output) -> String {
         .to_string()
 }
 
-fn money(cents: i64) -> String {
-    let int = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{:02}", cents % 100)
-}
-
 /// One row per day of Q3 and Q4 for seller `seller` of P01, gmv from `amount(i)`.
 fn daily(seller: &str, amount: impl Fn(u32) -> (String, i64)) -> (String, i64) {
     let start = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
@@ -99,7 +87,7 @@ fn amounts_of_every_width_and_spelling_sum_to_the_cent() {
             }
             3 => format!(
                 "\"${}.{:02}\"",
-                money(int * 100).trim_end_matches(".00"),
+                grouped_cents(int * 100).trim_end_matches(".00"),
                 i % 100
             ),
             4 => format!("\"{int}.{:02}\"", i % 100),
@@ -121,7 +109,10 @@ fn amounts_of_every_width_and_spelling_sum_to_the_cent() {
         );
         let line = gmv_line(&out);
         assert!(
-            line.contains(&format!("rows 184 = 184 + 0 + 0 + 0; gmv {}", money(total))),
+            line.contains(&format!(
+                "rows 184 = 184 + 0 + 0 + 0; gmv {}",
+                grouped_cents(total)
+            )),
             "{line}"
         );
     }
@@ -189,7 +180,7 @@ fn keys_new_in_one_lookup_batch_and_the_next_keep_one_key_each() {
                 assert!(
                     line.contains(&format!(
                         "rows {rows} = {rows} + 0 + 0 + 0; gmv {}",
-                        money(total)
+                        grouped_cents(total)
                     )),
                     "n {n}: {line}"
                 );

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, fixture, sample_with_gmv};
+use common::{bin, fixture, grouped_cents, sample_with_gmv};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -33,18 +33,6 @@ fn cents_of(cell: &str) -> i64 {
     int.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap()
 }
 
-fn money(cents: i64) -> String {
-    let int = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{:02}", cents % 100)
-}
-
 /// The file of `rows` (cells joined as they stand) with `eol` after each line.
 fn file_of(header: &str, rows: &[String], eol: &str) -> Vec<u8> {
     let mut text = format!("{header}{eol}");
@@ -53,6 +41,13 @@ fn file_of(header: &str, rows: &[String], eol: &str) -> Vec<u8> {
         text.push_str(eol);
     }
     text.into_bytes()
+}
+
+/// Each row's cells joined by commas, every cell in quotes when `quoted`.
+fn joined_lines(rows: &[Vec<String>], quoted: bool) -> Vec<String> {
+    rows.iter()
+        .map(|r| if quoted { quote_all(r) } else { r.join(",") })
+        .collect()
 }
 
 fn quote_all(cells: &[String]) -> String {
@@ -168,9 +163,9 @@ fn assert_sum(run: &Run, rows: usize, rejected: usize, gmv: i64, rejected_gmv: i
     let line = run.gmv_line();
     let want = format!(
         "rows {rows} = {used} + 0 + 0 + {rejected}; gmv {} = {} + 0.00 + 0.00 + {}",
-        money(gmv),
-        money(gmv - rejected_gmv),
-        money(rejected_gmv)
+        grouped_cents(gmv),
+        grouped_cents(gmv - rejected_gmv),
+        grouped_cents(rejected_gmv)
     );
     assert!(
         line.contains(&want),
@@ -211,10 +206,7 @@ fn lines_of_63_64_and_65_bytes_sum_to_the_cent_in_every_shape() {
                 &[62, 63, 64, 65, 66]
             };
             let rows = edited(|i, row| pad_to(row, lengths[i % lengths.len()], eol, quoted));
-            let lines: Vec<String> = rows
-                .iter()
-                .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-                .collect();
+            let lines = joined_lines(&rows, quoted);
             let run = same_at_every_thread_count(&file_of(HEADER, &lines, eol), &[]);
             assert!(run.out.status.success(), "{}", run.stderr());
             assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
@@ -237,10 +229,7 @@ fn respelled(quoted: bool, spell: impl Fn(usize, i64) -> (String, i64)) -> (Vec<
         }
         row[3] = cell;
     });
-    let lines = rows
-        .iter()
-        .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-        .collect();
+    let lines = joined_lines(&rows, quoted);
     (lines, total)
 }
 
@@ -321,10 +310,7 @@ fn a_channel_one_cent_over_gmv_is_refused_and_one_equal_to_it_is_kept() {
             let gmv = cents_of(&row[3]);
             row[4 + i % 3] = format!("{}.{:02}", gmv / 100, gmv % 100);
         });
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-            .collect();
+        let lines = joined_lines(&rows, quoted);
         let run = same_at_every_thread_count(&file_of(HEADER, &lines, "\n"), &[]);
         assert!(run.out.status.success(), "{}", run.stderr());
         assert_sum(&run, SAMPLE_ROWS, 0, SAMPLE_GMV, 0);
@@ -334,10 +320,7 @@ fn a_channel_one_cent_over_gmv_is_refused_and_one_equal_to_it_is_kept() {
         let gmv = cents_of(&row[3]) + 1;
         row[5] = format!("{}.{:02}", gmv / 100, gmv % 100);
         let line = row.clone();
-        let lines: Vec<String> = over
-            .iter()
-            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-            .collect();
+        let lines = joined_lines(&over, quoted);
         let run = same_at_every_thread_count(&file_of(HEADER, &lines, "\n"), &[]);
         assert_eq!(run.out.status.code(), Some(65), "{}", run.stderr());
         let message = format!(
@@ -373,10 +356,7 @@ fn odd_dates_are_refused_and_rejected_in_line_order_as_by_the_careful_path() {
                 row[0] = date.to_string();
             }
         });
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-            .collect();
+        let lines = joined_lines(&rows, quoted);
         let gmv = file_of(HEADER, &lines, "\r\n");
         let run = same_at_every_thread_count(&gmv, &[]);
         assert_eq!(run.out.status.code(), Some(65), "{}", run.stderr());
@@ -449,9 +429,9 @@ fn many_distinct_dates_in_and_outside_the_span_keep_their_days() {
         let want = format!(
             "rows {rows} = {} + {outside_rows} + 0 + 0; gmv {} = {} + {} + 0.00 + 0.00",
             rows - outside_rows,
-            money(SAMPLE_GMV + inside + outside),
-            money(SAMPLE_GMV + inside),
-            money(outside)
+            grouped_cents(SAMPLE_GMV + inside + outside),
+            grouped_cents(SAMPLE_GMV + inside),
+            grouped_cents(outside)
         );
         assert!(run.gmv_line().contains(&want), "{}\n{want}", run.gmv_line());
     }
@@ -472,10 +452,7 @@ fn ids_with_blanks_tabs_quotes_and_commas_inside_keep_their_keys() {
                 None => format!("{}~", row[2]),
             };
         });
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-            .collect();
+        let lines = joined_lines(&rows, quoted);
         sums_the_whole_sample_at_both_line_ends(&lines);
     }
 }
@@ -584,19 +561,16 @@ fn dates_with_blanks_around_them_are_read_as_trimmed() {
         };
     });
     for quoted in [false, true] {
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| if quoted { quote_all(r) } else { r.join(",") })
-            .collect();
+        let lines = joined_lines(&rows, quoted);
         let run = same_at_every_thread_count(&file_of(HEADER, &lines, "\n"), &[]);
         assert!(run.out.status.success(), "{}", run.stderr());
         let want = format!(
             "rows {SAMPLE_ROWS} = {} + {} + 0 + 0; gmv {} = {} + {} + 0.00 + 0.00",
             SAMPLE_ROWS - outside.0,
             outside.0,
-            money(SAMPLE_GMV),
-            money(SAMPLE_GMV - outside.1),
-            money(outside.1)
+            grouped_cents(SAMPLE_GMV),
+            grouped_cents(SAMPLE_GMV - outside.1),
+            grouped_cents(outside.1)
         );
         assert!(run.gmv_line().contains(&want), "{}\n{want}", run.gmv_line());
     }

@@ -34,6 +34,19 @@ pub fn sample_with_gmv(gmv: &[u8]) -> tempfile::TempDir {
     dir
 }
 
+/// Whole cents as the reports show them: `1,234,567.89`.
+pub fn grouped_cents(cents: i64) -> String {
+    let int = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{:02}", cents % 100)
+}
+
 pub const GMV_HEADER: &str =
     "date,partner_id,seller_id,gmv,short_video_gmv,live_gmv,affiliate_gmv\n";
 
