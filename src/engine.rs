@@ -137,30 +137,31 @@ fn sort_lines(lines: &mut [Line], payouts: &[&'static ProgramInfo]) {
 /// that order: partner by partner, each program's lines in report order. A program's
 /// payouts come after those of the programs before it, so concatenating each partner's
 /// runs program by program keeps the payouts in report order.
-fn merge_lines(mut runs: Vec<Vec<Line>>) -> Vec<Line> {
+fn merge_lines(runs: Vec<Vec<Line>>) -> Vec<Line> {
     let total = runs.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(total);
-    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Line>>> =
-        runs.drain(..).map(|r| r.into_iter().peekable()).collect();
+    let mut rest: Vec<std::vec::IntoIter<Line>> = runs.into_iter().map(Vec::into_iter).collect();
+    let mut counts = vec![0; rest.len()];
     loop {
-        // The least partner_id among the programs' next lines.
-        let mut least: Option<&String> = None;
-        let mut heads: Vec<Option<&Line>> = Vec::with_capacity(iters.len());
-        for it in &mut iters {
-            heads.push(it.peek());
-        }
-        for line in heads.into_iter().flatten() {
-            if least.is_none_or(|p| line.partner_id < *p) {
-                least = Some(&line.partner_id);
-            }
-        }
-        let Some(partner) = least.cloned() else {
+        // The least partner_id among the programs' next lines, and how many lines of that
+        // partner each program has next: each line is moved once, straight into `out`.
+        let Some(partner) = rest
+            .iter()
+            .filter_map(|r| r.as_slice().first())
+            .map(|l| l.partner_id.as_str())
+            .min()
+        else {
             return out;
         };
-        for it in &mut iters {
-            while let Some(line) = it.next_if(|l| l.partner_id == partner) {
-                out.push(line);
-            }
+        for (count, r) in counts.iter_mut().zip(&rest) {
+            *count = r
+                .as_slice()
+                .iter()
+                .take_while(|l| l.partner_id == partner)
+                .count();
+        }
+        for (&count, r) in counts.iter().zip(&mut rest) {
+            out.extend(r.by_ref().take(count));
         }
     }
 }

@@ -50,38 +50,54 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), 
     };
     let (run, provenance, _) =
         super::ledger::compute_with_ledger(book, &args.data, &args.ledger, shown, err)?;
-    if let Some(dir) = &args.to.out {
-        let names = write_calc_files(&run, dir, args.to.force, args.html)?;
-        if !args.data.quiet {
-            note(err, &written_text(dir, &names));
+    let stdout_text = || stdout_text(args.format, args.top, &run, provenance.as_deref());
+    let text = match &args.to.out {
+        Some(dir) => {
+            // The report for stdout is made while the files are written (the writing
+            // threads leave room on the cores), and printed after them as before.
+            let (names, text) = std::thread::scope(|scope| {
+                let text = scope.spawn(stdout_text);
+                let names = write_calc_files(&run, dir, args.to.force, args.html);
+                (names, text.join().expect("the report does not panic"))
+            });
+            let names = names?;
+            if !args.data.quiet {
+                note(err, &written_text(dir, &names));
+            }
+            text
         }
-    }
-    let info = run.info();
+        None => stdout_text(),
+    };
     if let (Some(p), Format::Csv | Format::Json) = (&provenance, args.format) {
         note(err, p);
     }
     let result = match args.format {
-        Format::Table => emit_human(
-            out,
-            &(report::payouts_table(
-                &run.outcome,
-                run.periods.as_of,
-                report::TableRows { top: args.top },
-            ) + provenance.as_deref().unwrap_or("")),
-        ),
+        Format::Table => emit_human(out, &text),
         Format::Csv => {
             // The CSV has no room for them: programs without lines are listed on stderr.
             if !args.data.quiet {
                 note(err, &report::skipped_text(&run.outcome));
             }
-            emit(out, &report::payouts_csv(&run.outcome))
+            emit(out, &text)
         }
-        Format::Json => emit(out, &report::payouts_json(&run.outcome, &info)),
+        Format::Json => emit(out, &text),
     };
     // The run's data is freed by the process exit; freeing it piece by piece first costs
     // a noticeable share of a large run.
     std::mem::forget(run);
     result
+}
+
+/// What `calc` prints to stdout in `format`.
+fn stdout_text(format: Format, top: Option<usize>, run: &Run, provenance: Option<&str>) -> String {
+    match format {
+        Format::Table => {
+            report::payouts_table(&run.outcome, run.periods.as_of, report::TableRows { top })
+                + provenance.unwrap_or("")
+        }
+        Format::Csv => report::payouts_csv(&run.outcome),
+        Format::Json => report::payouts_json(&run.outcome, &run.info()),
+    }
 }
 
 const KIND: RunKind = RunKind {
@@ -125,6 +141,36 @@ fn write_calc_files(
     Ok(names)
 }
 
+/// A partner's row of html/index.html: its cash and ad credit totals, each marked
+/// provisional when one of its lines is.
+fn index_row<'a>(
+    run: &'a Run,
+    id: &'a str,
+    name: &'a str,
+    stem: &str,
+) -> report::html::IndexRow<'a> {
+    // One search for the partner's lines, not one per figure.
+    let lines = run.outcome.lines_of(id).as_slice();
+    let kinds = [engine::Kind::Cash, engine::Kind::AdCredit];
+    report::html::IndexRow {
+        partner_id: id,
+        partner_name: name,
+        href: report::html::page_href_of(stem),
+        amounts: kinds
+            .map(|kind| {
+                lines
+                    .iter()
+                    .filter(|l| l.kind == kind)
+                    .map(|l| l.amount)
+                    .sum()
+            })
+            .to_vec(),
+        provisional: kinds
+            .map(|kind| lines.iter().any(|l| l.kind == kind && l.provisional))
+            .to_vec(),
+    }
+}
+
 /// html/<partner>.html for every partner of the run, and html/index.html.
 fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
     use report::html::{self, Audit, IndexInput, IndexRow, PageInput};
@@ -141,7 +187,6 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
         .collect();
     // Shared by the pages, each rendered only when it is written.
     let page_context = std::sync::Arc::new((audit, title, period.clone(), skipped));
-    let mut rows = Vec::new();
     let stems = report::file_stems(run.outcome.partners.keys().map(String::as_str));
     for (id, name) in &run.outcome.partners {
         let context = page_context.clone();
@@ -166,30 +211,17 @@ fn add_calc_html<'a>(run: &'a Run, files: &mut RunFiles<'a>) {
                 html::partner_page_into(&page, buf);
             },
         );
-        // One search for the partner's lines, not one per figure.
-        let lines = run.outcome.lines_of(id).as_slice();
-        let kinds = [engine::Kind::Cash, engine::Kind::AdCredit];
-        rows.push(IndexRow {
-            partner_id: id,
-            partner_name: name,
-            href: html::page_href_of(stem),
-            amounts: kinds
-                .map(|kind| {
-                    lines
-                        .iter()
-                        .filter(|l| l.kind == kind)
-                        .map(|l| l.amount)
-                        .sum()
-                })
-                .to_vec(),
-            provisional: kinds
-                .map(|kind| lines.iter().any(|l| l.kind == kind && l.provisional))
-                .to_vec(),
-        });
     }
     let index_title = format!("{} payout statements", run.book.rules.book.name);
     files.add_later(PathBuf::from("html").join("index.html"), move || {
         let (audit, _, _, skipped) = &*page_context;
+        // Summed here, by a writing thread, rather than before the first file starts.
+        let rows: Vec<IndexRow> = run
+            .outcome
+            .partners
+            .iter()
+            .map(|(id, name)| index_row(run, id, name, &stems[id.as_str()]))
+            .collect();
         html::index_page(&IndexInput {
             title: &index_title,
             period: &period,

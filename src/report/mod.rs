@@ -226,13 +226,17 @@ pub fn statement_json(outcome: &Outcome, info: &RunInfo, partner_id: &str) -> St
 /// for the JSON tree of the statement, whose objects list their keys in sorted order.
 pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, buf: &mut Vec<u8>) {
     let partner_name = outcome.partners.get(partner_id).map_or("", String::as_str);
+    // One search for the partner's lines; every sum below is taken from them.
+    let lines = outcome.lines_of(partner_id).as_slice();
+    let sum = |keep: &dyn Fn(&Line) -> bool| -> Money {
+        lines.iter().filter(|l| keep(l)).map(|l| l.amount).sum()
+    };
     let mut by_program: Vec<(&str, Money)> = outcome
         .evaluated()
-        .map(|p| (p.id, outcome.program_total(partner_id, p.id)))
+        .map(|p| (p.id, sum(&|l| l.program == p.id)))
         .collect();
     by_program.sort_by(|a, b| a.0.cmp(b.0));
     by_program.dedup_by(|b, a| a.0 == b.0);
-    let lines = outcome.lines_of(partner_id).as_slice();
     // The buffer comes cleared: taking it as a String checks no bytes and keeps its room.
     let mut j = pretty_json::Json::new(std::mem::take(buf));
     j.open(b'{');
@@ -270,9 +274,9 @@ pub fn statement_json_into(outcome: &Outcome, info: &RunInfo, partner_id: &str, 
     j.field(field!("totals"));
     j.open(b'{');
     j.field(field!("ad_credit"));
-    j.money(outcome.total(Some(partner_id), Kind::AdCredit));
+    j.money(sum(&|l| l.kind == Kind::AdCredit));
     j.field(field!("cash"));
-    j.money(outcome.total(Some(partner_id), Kind::Cash));
+    j.money(sum(&|l| l.kind == Kind::Cash));
     j.close(b'}');
     j.close(b'}');
     *buf = j.finish();

@@ -24,7 +24,7 @@ use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use thiserror::Error;
 
 /// What runs in progress have put on disk that an interrupt must take back (a library
@@ -38,14 +38,20 @@ struct Staged {
     locks: Vec<PathBuf>,
 }
 
-static STAGED: Mutex<Staged> = Mutex::new(Staged {
+static STAGED: RwLock<Staged> = RwLock::new(Staged {
     stages: Vec::new(),
     dirs: Vec::new(),
     locks: Vec::new(),
 });
 
-fn staged() -> MutexGuard<'static, Staged> {
-    STAGED.lock().unwrap_or_else(|e| e.into_inner())
+fn staged() -> RwLockWriteGuard<'static, Staged> {
+    STAGED.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The list shared by the threads writing one run's files, which create them side by side;
+/// `staged()` (an interrupt's clean-up) waits until no file is being created.
+fn staged_shared() -> RwLockReadGuard<'static, Staged> {
+    STAGED.read().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Staged {
@@ -621,9 +627,16 @@ fn transact(
             entries.push(carry(t, &stage, old, &mut made)?);
         }
         entries.extend(write_files(&stage, &files.files, files.threads)?);
-        // Every file and directory on disk before the manifest names them.
-        sync_staged(&stage_dir, &stage)?;
-        let manifest = final_manifest(manifest, kind, months, &entries);
+        // Every file and directory on disk before the manifest names them; the manifest's
+        // text is made meanwhile.
+        let (synced, manifest) = std::thread::scope(|scope| {
+            let entries = &entries;
+            let text = scope.spawn(move || final_manifest(manifest, kind, months, entries));
+            let synced = sync_staged(&stage_dir, &stage);
+            let text = text.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (synced, text)
+        });
+        synced?;
         write_file(&stage, MANIFEST, manifest.as_bytes())?;
         stage_dir.sync_all().map_err(io(&stage))?;
         final_permissions(t, &stage, &before)
@@ -897,7 +910,7 @@ fn write_unsynced(
         "output paths are plain relative paths: {rel}"
     );
     // Created under the lock: once an interrupt has cleaned up, nothing new appears.
-    let s = staged();
+    let s = staged_shared();
     if !s.stages.iter().any(|p| p == stage) {
         return Err(io(stage)(std::io::Error::other("the run was interrupted")));
     }
@@ -1003,6 +1016,7 @@ fn write_files(
     let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
     let written = std::sync::atomic::AtomicU64::new(0);
     let finished = AtomicBool::new(false);
+    let order = writing_order(files);
     std::thread::scope(|scope| {
         let early = scope.spawn(|| early_sync(stage, &written, &finished));
         // Ends the early syncs however the writers end: had one panicked, the scope would
@@ -1013,10 +1027,10 @@ fn write_files(
             let mut buf = Vec::new();
             let mut made = Vec::new();
             while !failed.load(Ordering::Relaxed) {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((rel, content)) = files.get(i) else {
+                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                     break;
                 };
+                let (rel, content) = &files[i];
                 let bytes = content.render(&mut buf);
                 match write_unsynced(stage, &rel_name(rel), &bytes, &mut made) {
                     Ok((entry, _written)) => {
@@ -1050,6 +1064,34 @@ fn write_files(
     }
     assert_eq!(entries.len(), files.len(), "every file written");
     Ok(entries)
+}
+
+/// The order to write `files` in (indices into it): the files made from the whole run
+/// (`Content::Later`: payouts.csv, an index) first, so that none of them is left for one
+/// thread at the end; then one file of each directory in turn, so that the writing
+/// threads mostly create files in different directories, which the kernel lets them do at
+/// once (creations in one directory take turns).
+fn writing_order(files: &[(PathBuf, Content)]) -> Vec<usize> {
+    let whole_run = |c: &Content| matches!(c, Content::Later(_));
+    let mut order: Vec<usize> = (0..files.len())
+        .filter(|&i| whole_run(&files[i].1))
+        .collect();
+    let mut by_dir: Vec<(&Path, Vec<usize>)> = Vec::new();
+    for (i, (rel, content)) in files.iter().enumerate() {
+        if whole_run(content) {
+            continue;
+        }
+        let dir = rel.parent().unwrap_or(Path::new(""));
+        match by_dir.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, list)) => list.push(i),
+            None => by_dir.push((dir, vec![i])),
+        }
+    }
+    let longest = by_dir.iter().map(|(_, list)| list.len()).max().unwrap_or(0);
+    for k in 0..longest {
+        order.extend(by_dir.iter().filter_map(|(_, list)| list.get(k)));
+    }
+    order
 }
 
 /// Tells the `early_sync` thread to end when dropped.
@@ -1508,6 +1550,23 @@ mod tests {
             listed.push(entries);
         }
         assert!(listed.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn files_of_the_whole_run_are_written_first_then_directories_in_turn() {
+        let later = |name: &str| (PathBuf::from(name), Content::Later(Box::new(String::new)));
+        let text = |name: &str| (PathBuf::from(name), Content::Text(String::new()));
+        let files = vec![
+            later("payouts.csv"),
+            text("statements/a.json"),
+            text("statements/b.json"),
+            text("statements/c.json"),
+            text("html/a.html"),
+            text("html/b.html"),
+            later("html/index.html"),
+            text("README.txt"),
+        ];
+        assert_eq!(writing_order(&files), [0, 6, 1, 4, 7, 2, 5, 3]);
     }
 
     #[test]
