@@ -86,11 +86,20 @@ pub fn payouts_csv(outcome: &Outcome) -> String {
     use Cell::{Figure, Text};
     csv_string(|w| {
         w.header(&PAYOUT_COLUMNS)?;
+        // Lines come partner by partner: each partner's name is looked up once.
+        let mut named: Option<(&str, &str)> = None;
         for l in &outcome.lines {
-            let name = outcome
-                .partners
-                .get(&l.partner_id)
-                .map_or("", String::as_str);
+            let name = match named {
+                Some((id, name)) if id == l.partner_id => name,
+                _ => {
+                    let name = outcome
+                        .partners
+                        .get(&l.partner_id)
+                        .map_or("", String::as_str);
+                    named = Some((&l.partner_id, name));
+                    name
+                }
+            };
             w.row([
                 Text(&l.partner_id),
                 Text(name),
