@@ -696,17 +696,16 @@ fn seven_cells(
     }
     cells[6] = (cell_start, last);
     if let Some(quotes) = quotes {
-        // The quotes `cell_ends` and `count_quotes` accept, and no other.
-        let mut expected = 0u128;
+        // The quotes `cell_ends` and `count_quotes` accept, and no other: one at each end
+        // of every cell (fourteen places, all apart) and as many in the line as that.
+        if (quotes & within).count_ones() as usize != 2 * cells.len() {
+            return None;
+        }
         for (a, b) in &mut cells {
-            if *b - *a < 2 {
+            if *b - *a < 2 || text[*a] != b'"' || text[*b - 1] != b'"' {
                 return None;
             }
-            expected |= 1 << (*a - start) | 1 << (*b - 1 - start);
             (*a, *b) = (*a + 1, *b - 1);
-        }
-        if quotes & within != expected {
-            return None;
         }
     }
     Some((cells, len))
@@ -1040,6 +1039,46 @@ mod tests {
         fast
     }
 
+    /// A line in quotes is read straight from its separators only when every cell has a
+    /// quote at each end and the line has no other quote, however many quotes it holds.
+    #[test]
+    fn quoted_cells_need_their_quotes_at_their_ends() {
+        fn seven(line: &str) -> Option<[&str; 7]> {
+            let bits = |b: u8| {
+                (line.bytes().enumerate())
+                    .filter(|&(_, c)| c == b)
+                    .fold(0u128, |m, (i, _)| m | 1 << i)
+            };
+            seven_cells(
+                line.as_bytes(),
+                0,
+                bits(b','),
+                bits(b'\n'),
+                Some(bits(b'"')),
+            )
+            .map(|(cells, _)| cells.map(|(a, b)| &line[a..b]))
+        }
+        assert_eq!(
+            seven("\"2025-10-01\",\"P1\",\"S1\",\"1.00\",\"2\",\"3\",\"4\"\n"),
+            Some(["2025-10-01", "P1", "S1", "1.00", "2", "3", "4"])
+        );
+        // Fourteen quotes, as seven cells in quotes have, but the partner's closing quote
+        // opens the seller's cell.
+        assert_eq!(
+            seven("\"2025-10-01\",\"P1,\"\"S1\",\"1.00\",\"2\",\"3\",\"4\"\n"),
+            None
+        );
+        // A quote inside a cell, or a cell without its quotes.
+        assert_eq!(
+            seven("\"2025-10-01\",\"P\"1\",\"S1\",\"1.00\",\"2\",\"3\",\"4\"\n"),
+            None
+        );
+        assert_eq!(
+            seven("\"2025-10-01\",P1,\"S1\",\"1.00\",\"2\",\"3\",\"4\"\n"),
+            None
+        );
+    }
+
     #[test]
     fn byte_bits_gathers_the_top_bits() {
         for bits in 0u64..256 {
@@ -1085,8 +1124,10 @@ mod tests {
                         4,
                     ),
                     proptest::sample::select(vec!["\n", "\r\n", ",\n", "\n\n", ",,\n", "\n \n"]),
-                    // Every cell in quotes, or none, or one cell's quote left open.
-                    proptest::sample::select(vec!["", "\"", "open"]),
+                    // Every cell in quotes, or none, or one cell's quote left open, or the
+                    // partner's closing quote moved to the start of the seller's cell (as
+                    // many quotes as cells in quotes have, but not at their ends).
+                    proptest::sample::select(vec!["", "\"", "open", "moved"]),
                 ),
                 1..12,
             ),
@@ -1097,12 +1138,18 @@ mod tests {
                 cells.extend(amounts.iter().map(|a| a.to_string()));
                 match *quote {
                     "open" => cells[2].insert(0, '"'),
+                    "moved" => {
+                        cells.iter_mut().for_each(|c| *c = format!("\"{c}\""));
+                        cells[1].pop();
+                        cells[2].insert(0, '"');
+                    }
                     q => cells.iter_mut().for_each(|c| *c = format!("{q}{c}{q}")),
                 }
                 body.push_str(&format!("{}{end}", cells.join(",")));
             }
-            // Rows after them, so that each line above has a full window after its start.
-            body.push_str(&rows(3).replace("2025-10", "2025-12"));
+            // Rows after them, so that each line above has a full window after its start
+            // (two for a block with quotes).
+            body.push_str(&rows(5).replace("2025-10", "2025-12"));
             for parts in 1..=2 {
                 split_result_both(&body, parts);
             }
