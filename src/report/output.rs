@@ -1003,7 +1003,7 @@ fn write_file(stage: &Path, rel: &str, bytes: &[u8]) -> Result<FileEntry, Output
 /// files are independent) and returns their manifest entries in the order of `files`.
 /// Each entry's sha256 is taken from the bytes as they are written; `sync_staged` puts
 /// them on disk. On failure the error of the first failing file in that order is
-/// returned.
+/// returned: the files after it are skipped, those before it still tried.
 fn write_files(
     stage: &Path,
     files: &[(PathBuf, Content)],
@@ -1012,7 +1012,8 @@ fn write_files(
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let writers = threads.clamp(1, files.len().max(1));
     let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    // The first file in the order of `files` that failed (the length while none has).
+    let failed_at = AtomicUsize::new(files.len());
     let mut results: Vec<(usize, Result<FileEntry, OutputError>)> = Vec::new();
     let written = std::sync::atomic::AtomicU64::new(0);
     let finished = AtomicBool::new(false);
@@ -1026,10 +1027,12 @@ fn write_files(
             let mut done = Vec::new();
             let mut buf = Vec::new();
             let mut made = Vec::new();
-            while !failed.load(Ordering::Relaxed) {
-                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
+            while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                // Written in another order than listed: a file listed before the failed one
+                // is still tried, so the error reported does not depend on that order.
+                if i > failed_at.load(Ordering::Relaxed) {
+                    continue;
+                }
                 let (rel, content) = &files[i];
                 let bytes = content.render(&mut buf);
                 match write_unsynced(stage, &rel_name(rel), &bytes, &mut made) {
@@ -1038,7 +1041,7 @@ fn write_files(
                         done.push((i, Ok(entry)))
                     }
                     Err(e) => {
-                        failed.store(true, Ordering::Relaxed);
+                        failed_at.fetch_min(i, Ordering::Relaxed);
                         done.push((i, Err(e)));
                     }
                 }
@@ -1612,6 +1615,29 @@ mod tests {
                 panic!("{e}")
             };
             assert_eq!(path, stage.join("a"), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn the_first_failing_file_listed_is_the_error_whatever_the_writing_order() {
+        // Written as s/1, h/1, s/2, h/2: h/1 fails first, but s/2 is listed before it.
+        let files: Vec<(PathBuf, Content)> = ["s/1", "s/2", "h/1", "h/2"]
+            .iter()
+            .map(|p| (PathBuf::from(p), Content::Text(p.to_string())))
+            .collect();
+        for threads in [1, 2, 3, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let stage = live_stage(dir.path());
+            // A directory where each of these files goes: neither can be created.
+            for taken in ["s/2", "h/1"] {
+                fs::create_dir_all(stage.join(taken)).unwrap();
+            }
+            let e = write_files(&stage, &files, threads).unwrap_err();
+            staged().forget_stage(&stage);
+            let OutputError::Io { path, .. } = e else {
+                panic!("{e}")
+            };
+            assert_eq!(path, stage.join("s/2"), "{threads} threads");
         }
     }
 
