@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bin, fixture, GMV_HEADER};
+use common::{bin, fixture, grouped_cents, GMV_HEADER};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,19 +34,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// `123456789` cents as `1,234,567.89`.
-fn human(cents: i128) -> String {
-    let digits = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{:02}", cents % 100)
 }
 
 fn days(from: &str, to: &str) -> Vec<chrono::NaiveDate> {
@@ -99,10 +86,10 @@ fn partner_totals_past_i64_cents_are_exact_at_every_thread_count() {
         let q4_cents = q3_cents + 92 * x_cents;
         let expected = format!(
             "Q4 avg daily GMV {} ({} over 92 days) − Q3 {} ({} over 92 days)",
-            human(q4_cents / 92),
-            human(q4_cents),
-            human(q3_cents / 92),
-            human(q3_cents)
+            grouped_cents(q4_cents / 92),
+            grouped_cents(q4_cents),
+            grouped_cents(q3_cents / 92),
+            grouped_cents(q3_cents)
         );
         let threads: &[usize] = if x_cents == 300_000 { &[1, 2, 3] } else { &[2] };
         let mut first: Option<Vec<u8>> = None;
@@ -144,9 +131,9 @@ fn every_command_reads_totals_past_i64_cents() {
         assert_eq!(explain.status.code(), Some(0), "{}", text(&explain));
         let shown = text(&explain);
         assert!(
-            shown.contains(&format!("live GMV: {}", human(live_bfcm))),
+            shown.contains(&format!("live GMV: {}", grouped_cents(live_bfcm))),
             "explain lacks the BFCM live sum {}",
-            human(live_bfcm)
+            grouped_cents(live_bfcm)
         );
         let stm = dir.path().join(format!("stm{t}"));
         let statements = run(
@@ -268,16 +255,16 @@ fn whatif_sums_past_i64_cents_and_back_are_exact_at_every_thread_count() {
                 .find(|l| l.starts_with("| gmv "))
                 .expect("Q4 input sums table");
             assert!(
-                gmv_row.contains(&format!("| {} |", human(gmv))),
+                gmv_row.contains(&format!("| {} |", grouped_cents(gmv))),
                 "{gmv_row}\nexpected {}",
-                human(gmv)
+                grouped_cents(gmv)
             );
             let live_row = shown
                 .lines()
                 .find(|l| l.starts_with("| live_gmv "))
                 .unwrap();
             assert!(
-                live_row.contains(&format!("| {} |", human(channel))),
+                live_row.contains(&format!("| {} |", grouped_cents(channel))),
                 "{live_row}"
             );
             let csv = fs::read(out_dir.join("whatif.csv")).unwrap();
@@ -546,10 +533,10 @@ fn duplicates_taken_back_from_totals_past_i64_cents_are_exact() {
     let q4 = 1100 * 92 * MAX_CENTS + 92 * 300_000;
     let expected = format!(
         "Q4 avg daily GMV {} ({} over 92 days) − Q3 {} ({} over 92 days)",
-        human(q4 / 92),
-        human(q4),
-        human(q3 / 92),
-        human(q3)
+        grouped_cents(q4 / 92),
+        grouped_cents(q4),
+        grouped_cents(q3 / 92),
+        grouped_cents(q3)
     );
     let mut first: Option<Vec<u8>> = None;
     for t in [1, 2, 3] {

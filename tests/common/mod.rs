@@ -35,7 +35,8 @@ pub fn sample_with_gmv(gmv: &[u8]) -> tempfile::TempDir {
 }
 
 /// Whole cents as the reports show them: `1,234,567.89`.
-pub fn grouped_cents(cents: i64) -> String {
+pub fn grouped_cents(cents: impl Into<i128>) -> String {
+    let cents: i128 = cents.into();
     let int = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
